@@ -1,0 +1,72 @@
+// The one test command (`npm test`): lint and type-check, then vitest on the unit project and
+// the integration suite against SQLite and PostgreSQL. Ends with a plain "N passed, N failed" line.
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+
+const ci = process.env.CI === "true" || process.env.CI === "1";
+const pgUrl = process.env.OBR_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const extraArgs = process.argv.slice(2);
+
+function run(cmd: string, args: string[]): number {
+  const r = spawnSync(cmd, args, { stdio: "inherit" });
+  return r.status ?? 1;
+}
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query("select 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+let passed = 0;
+let failed = 0;
+const check = (name: string, status: number) => {
+  if (status === 0) passed++;
+  else {
+    failed++;
+    console.error(`✗ ${name} failed`);
+  }
+};
+
+check("biome lint", run("biome", ["check", "."]));
+check("tsc type-check", run("tsc", ["--noEmit", "-p", "."]));
+
+const projects = ["unit", "sqlite"];
+if (await postgresReachable()) projects.push("postgres");
+else if (ci) {
+  console.error(`PostgreSQL is required in CI but ${pgUrl} is unreachable`);
+  failed++;
+} else {
+  console.warn(
+    `\n⚠ PostgreSQL at ${pgUrl} is unreachable: the PostgreSQL half of the suite is skipped.\n` +
+      "  Start it (Debian: pg_ctlcluster <version> main start) or set OBR_TEST_PG_URL to enable it.\n",
+  );
+}
+
+const outDir = mkdtempSync(join(tmpdir(), "obr-test-"));
+const report = join(outDir, "vitest.json");
+const vitestArgs = ["run", ...projects.flatMap((p) => ["--project", p])];
+vitestArgs.push("--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...extraArgs);
+const status = run("vitest", vitestArgs);
+try {
+  const r = JSON.parse(readFileSync(report, "utf8")) as { numPassedTests: number; numFailedTests: number; numTotalTests: number };
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  if (status !== 0 && r.numFailedTests === 0) failed++; // a suite that failed to load counts too
+} catch {
+  failed++;
+  console.error("vitest produced no report");
+}
+rmSync(outDir, { recursive: true, force: true });
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

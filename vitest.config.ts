@@ -1,0 +1,23 @@
+import { defineConfig } from "vitest/config";
+
+// Three projects: pure unit tests beside the code run once; the integration suite under test/
+// runs once per database backend (OBR_TEST_DB), so every HTTP behaviour is proven on both.
+const integration = (db: "sqlite" | "postgres") => ({
+  test: {
+    name: db,
+    include: ["test/**/*.test.ts"],
+    env: { OBR_TEST_DB: db },
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
+
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: "unit", include: ["src/**/*.test.ts"], testTimeout: 120_000 } },
+      integration("sqlite"),
+      integration("postgres"),
+    ],
+  },
+});
