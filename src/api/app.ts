@@ -1,0 +1,105 @@
+// Builds the Fastify application: validation, error bodies, logging, OpenAPI, auth and routes.
+import { randomUUID } from "node:crypto";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import { Ajv } from "ajv";
+import addFormats from "ajv-formats";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import type { Logger } from "pino";
+import { AppError } from "../domain/app-error.ts";
+import { registerAuthHook } from "./auth-hook.ts";
+import { sendError, toAppError } from "./errors.ts";
+import { ErrorResponseSchema } from "./error-schema.ts";
+import { RouteIndex } from "./route-index.ts";
+
+export interface AppOptions {
+  logger: Logger;
+  bodyLimitBytes: number;
+  version: string;
+}
+
+function ajvFor(coerce: boolean): Ajv {
+  // Bodies are validated strictly (no coercion, unknown fields refused, never silently removed);
+  // query strings and path params arrive as text and are coerced.
+  const ajv = new Ajv({ allErrors: false, coerceTypes: coerce ? "array" : false, useDefaults: true, removeAdditional: false, strict: false });
+  addFormats.default(ajv);
+  return ajv;
+}
+
+export async function createApp(options: AppOptions): Promise<{ app: FastifyInstance; routes: RouteIndex }> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "debugId" }),
+    bodyLimit: options.bodyLimitBytes,
+    genReqId: () => randomUUID().replaceAll("-", ""),
+    routerOptions: { maxParamLength: 256, ignoreTrailingSlash: true },
+  });
+  const bodyAjv = ajvFor(false);
+  const queryAjv = ajvFor(true);
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === "body" ? bodyAjv : queryAjv).compile(schema));
+  // Handlers send JSON text themselves; response schemas serve validation in tests and OpenAPI.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.addContentTypeParser("application/merge-patch+json", { parseAs: "string" }, (_req, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(AppError.badRequest("request body is not valid JSON"), undefined);
+    }
+  });
+  app.addSchema(ErrorResponseSchema);
+
+  const routes = new RouteIndex();
+  app.addHook("onRoute", (route) => {
+    // The interactive API page and its assets are public like /openapi.json.
+    if (route.url.startsWith("/docs")) route.config = { ...route.config, public: true };
+    for (const m of [route.method].flat()) if (m !== "HEAD") routes.add(m, route.url);
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const appError = toAppError(err);
+    if (appError.httpStatusCode >= 500) request.log.error({ err, debugId: request.id }, "request failed");
+    return sendError(request, reply, appError);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0] ?? "/";
+    const allowed = routes.allowed(path);
+    if (allowed.length > 0) {
+      const err = new AppError(405, "METHOD_NOT_ALLOWED", `method ${request.method} is not allowed on ${path}`, {
+        headers: { allow: allowed.join(", ") },
+      });
+      return sendError(request, reply, err);
+    }
+    return sendError(request, reply, AppError.notFound(`no route ${request.method} ${path}`));
+  });
+  // One line per request; the request's child logger already carries its debugId.
+  app.addHook("onResponse", async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        path: request.url.split("?")[0],
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      "request",
+    );
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Open Backup & Recovery",
+        version: options.version,
+        description: "HPE GreenLake for Backup and Recovery REST API, self-hosted.",
+      },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs", uiConfig: { docExpansion: "list" } });
+  app.get("/openapi.json", { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  return { app, routes };
+}
+
+export { registerAuthHook };

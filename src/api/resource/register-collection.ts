@@ -1,0 +1,159 @@
+// Generates a collection's routes from its definition: list (filter/sort/select/paging with the
+// collection's envelope), get (with select), and the writes and actions the definition declares.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { type TSchema, Type } from "typebox";
+import type { Dialect } from "../../db/database.ts";
+import { AppError } from "../../domain/app-error.ts";
+import { type CollectionQuerySpec, attributesFromSchema, parseListQuery } from "../query/index.ts";
+import type { CollectionDefinition, CollectionHandlers, OperationOptions, RequestContext, WriteResult } from "./collection-definition.ts";
+import { parseIfMatch } from "./if-match.ts";
+import { listEnvelope } from "./list-envelope.ts";
+import { listQuerySchema, listResponseSchema } from "./list-schemas.ts";
+
+import { ASYNC_OPERATIONS_PATH } from "../../domain/paths.ts";
+
+type Req = FastifyRequest<{ Params: { id: string }; Querystring: Record<string, unknown> }>;
+
+const context = (request: FastifyRequest): RequestContext => ({ principal: request.principal, debugId: String(request.id) });
+const ErrorSchema = Type.Ref("ErrorResponse");
+const AcceptedSchema = Type.Object({}, { description: "Accepted; poll the async operation in the Location header" });
+
+function sendWrite(reply: FastifyReply, op: OperationOptions, result: WriteResult): FastifyReply {
+  if (result?.operationId) reply.header("location", `${ASYNC_OPERATIONS_PATH}/${result.operationId}`);
+  if (op.status === 204 || (result === undefined && op.status !== 202)) return reply.code(204).send();
+  const body = op.status === 202 ? {} : (result?.document ?? {});
+  return reply.code(op.status).type("application/json").send(JSON.stringify(body));
+}
+
+function responses(def: CollectionDefinition, op: { status?: number }, body: TSchema | undefined) {
+  const status = op.status ?? 200;
+  const ok = status === 204 ? Type.Null({ description: "No content" }) : status === 202 ? AcceptedSchema : (body ?? def.schema);
+  return { [status]: ok, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 500: ErrorSchema };
+}
+
+/** attribute -> column for promoted top-level attributes (nested ones are read from the document). */
+function topLevelPromoted(promoted: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(promoted).filter(([, attr]) => !attr.includes("/")).map(([column, attr]) => [attr, column]));
+}
+
+function querySpec(def: CollectionDefinition): CollectionQuerySpec {
+  const list = def.list;
+  return {
+    attributes: attributesFromSchema(def.schema, topLevelPromoted(def.promoted)),
+    filterable: !list || list.filterable === "all" ? "all" : new Set(list.filterable),
+    sortable: list?.sortable ? new Set(list.sortable) : "all-scalars",
+    limitDefault: list?.limitDefault ?? 100,
+    limitMax: list?.limitMax ?? 1000,
+    ...(list?.limitMin !== undefined ? { limitMin: list.limitMin } : {}),
+    ...(list?.offsetMax !== undefined ? { offsetMax: list.offsetMax } : {}),
+  };
+}
+
+export function registerCollection(app: FastifyInstance, def: CollectionDefinition, handlers: CollectionHandlers, dialect: Dialect): void {
+  const spec = querySpec(def);
+  const itemPath = `${def.path}/:id`;
+  const params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 256, description: `the ${def.idParam}` }) });
+  const tags = [def.tag];
+  const notFound = (id: string) => AppError.notFound(`${def.name} '${id}' not found`);
+
+  if (def.list) {
+    const list = def.list;
+    app.get(
+      def.path,
+      {
+        schema: {
+          tags,
+          operationId: list.operationId,
+          summary: list.summary,
+          querystring: listQuerySchema(list),
+          response: responses(def, { status: 200 }, listResponseSchema(def.schema, list.envelope)),
+        },
+      },
+      async (request: Req, reply) => {
+        const plan = parseListQuery(request.query, spec, dialect);
+        const page = await handlers.repository.list(request.principal.customerId, plan);
+        const project = plan.project;
+        const items = project ? page.docs.map((d) => JSON.stringify(project(JSON.parse(d)))) : page.docs;
+        const body = listEnvelope(list.envelope, items, { offset: plan.offset, limit: plan.limit, total: page.total });
+        return reply.type("application/json").send(body);
+      },
+    );
+  }
+
+  if (def.get) {
+    app.get(
+      itemPath,
+      {
+        schema: {
+          tags,
+          operationId: def.get.operationId,
+          summary: def.get.summary,
+          params,
+          querystring: Type.Object({ select: Type.Optional(Type.String({ maxLength: 1024 })) }),
+          response: responses(def, { status: 200 }, undefined),
+        },
+      },
+      async (request: Req, reply) => {
+        const raw = await handlers.repository.getRaw(request.principal.customerId, request.params.id);
+        if (raw === undefined) throw notFound(request.params.id);
+        const plan = request.query.select === undefined ? undefined : parseListQuery({ select: request.query.select }, spec, dialect);
+        const body = plan?.project ? JSON.stringify(plan.project(JSON.parse(raw))) : raw;
+        return reply.type("application/json").send(body);
+      },
+    );
+  }
+
+  const write = (
+    method: "POST" | "PATCH" | "PUT" | "DELETE",
+    url: string,
+    op: OperationOptions,
+    withId: boolean,
+    run: (request: Req) => Promise<WriteResult>,
+  ) => {
+    app.route({
+      method,
+      url,
+      config: op.minRole ? { minRole: op.minRole } : {},
+      schema: {
+        tags,
+        operationId: op.operationId,
+        summary: op.summary,
+        ...(withId ? { params } : {}),
+        ...(op.body ? { body: op.body } : {}),
+        ...(op.query ? { querystring: op.query } : {}),
+        response: responses(def, op, undefined),
+      },
+      handler: async (request: Req, reply) => sendWrite(reply, op, await run(request)),
+    });
+  };
+  const ifMatch = (request: Req) => parseIfMatch(request.headers["if-match"]);
+  const need = <T>(fn: T | undefined, what: string): T => {
+    if (!fn) throw new Error(`${def.name}: the definition declares ${what} but no handler implements it`);
+    return fn;
+  };
+
+  if (def.create) {
+    const fn = need(handlers.create, "create");
+    write("POST", def.path, def.create, false, (r) => fn(context(r), r.body, r.query));
+  }
+  if (def.update) {
+    const fn = need(handlers.update, "update");
+    write("PATCH", itemPath, def.update, true, (r) => fn(context(r), r.params.id, r.body, ifMatch(r)));
+  }
+  if (def.replace) {
+    const fn = need(handlers.replace, "replace");
+    write("PUT", itemPath, def.replace, true, (r) => fn(context(r), r.params.id, r.body, ifMatch(r)));
+  }
+  if (def.remove) {
+    const fn = need(handlers.remove, "remove");
+    write("DELETE", itemPath, def.remove, true, (r) => fn(context(r), r.params.id, ifMatch(r), r.query));
+  }
+  for (const [action, op] of Object.entries(def.actions ?? {})) {
+    const fn = need(handlers.actions?.[action], `action ${action}`);
+    write("POST", `${itemPath}/${action}`, op, true, (r) => fn(context(r), r.params.id, r.body, ifMatch(r)));
+  }
+  for (const [action, op] of Object.entries(def.collectionActions ?? {})) {
+    const fn = need(handlers.collectionActions?.[action], `collection action ${action}`);
+    write("POST", `${def.path}/${action}`, op, false, (r) => fn(context(r), r.body));
+  }
+}

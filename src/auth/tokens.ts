@@ -1,0 +1,77 @@
+// Access tokens: JWTs signed RS256, verified with the algorithm pinned, issuer, audience and expiry.
+// Verified tokens are cached until they expire: verification dominates the cost of a cheap GET.
+import { SignJWT, jwtVerify } from "jose";
+import { AppError } from "../domain/app-error.ts";
+import { type SigningKey, TOKEN_ALG } from "./signing-key.ts";
+
+export const TOKEN_ISSUER = "obr";
+// compat: GreenLake's SSO issues tokens for the audience "external_api".
+export const TOKEN_AUDIENCE = "external_api";
+
+export type Role = "read-only" | "operator" | "admin";
+export const ROLES: readonly Role[] = ["read-only", "operator", "admin"];
+
+export interface Principal {
+  /** The API client's id (row id) and its public client_id. */
+  id: string;
+  clientId: string;
+  customerId: string;
+  role: Role;
+}
+
+const CACHE_MAX = 10_000;
+
+export class TokenService {
+  readonly #key: SigningKey;
+  readonly #ttlSeconds: number;
+  readonly #cache = new Map<string, { principal: Principal; expMs: number }>();
+
+  constructor(key: SigningKey, ttlSeconds: number) {
+    this.#key = key;
+    this.#ttlSeconds = ttlSeconds;
+  }
+
+  get ttlSeconds(): number {
+    return this.#ttlSeconds;
+  }
+
+  async issue(p: Principal): Promise<string> {
+    return new SignJWT({ cid: p.customerId, role: p.role, client_id: p.clientId })
+      .setProtectedHeader({ alg: TOKEN_ALG, kid: this.#key.kid, typ: "JWT" })
+      .setSubject(p.id)
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(`${this.#ttlSeconds}s`)
+      .sign(this.#key.privateKey);
+  }
+
+  async verify(token: string): Promise<Principal> {
+    const now = Date.now();
+    const hit = this.#cache.get(token);
+    if (hit && hit.expMs > now) return hit.principal;
+    try {
+      const { payload } = await jwtVerify(token, this.#key.publicKey, {
+        algorithms: [TOKEN_ALG],
+        issuer: TOKEN_ISSUER,
+        audience: TOKEN_AUDIENCE,
+        requiredClaims: ["exp", "sub", "cid", "role"],
+      });
+      const role = payload.role as Role;
+      if (!ROLES.includes(role) || typeof payload.cid !== "string" || typeof payload.client_id !== "string") {
+        throw new Error("malformed claims");
+      }
+      const principal: Principal = { id: payload.sub!, clientId: payload.client_id, customerId: payload.cid, role };
+      if (this.#cache.size >= CACHE_MAX) this.#cache.clear();
+      this.#cache.set(token, { principal, expMs: payload.exp! * 1000 });
+      return principal;
+    } catch {
+      throw AppError.unauthenticated("the access token is invalid or expired");
+    }
+  }
+
+  /** Forget cached tokens of a client (after it is deleted). */
+  forgetClient(id: string): void {
+    for (const [token, entry] of this.#cache) if (entry.principal.id === id) this.#cache.delete(token);
+  }
+}

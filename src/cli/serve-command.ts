@@ -1,0 +1,33 @@
+// `obr serve`: the control plane with the embedded worker, on SQLite unless told otherwise.
+import { Command } from "commander";
+import pino from "pino";
+import { startServer } from "../container.ts";
+import type { ConfigFrom } from "./program.ts";
+
+export function serveCommand(configFrom: ConfigFrom): Command {
+  return new Command("serve").description("run the API server with the embedded worker").action(async (_opts, cmd: Command) => {
+    const config = configFrom(cmd);
+    const logger = pino({ level: config.logLevel });
+    const server = await startServer(config, logger);
+    const created = await server.services.clients.bootstrap(config.dataDir, config.clientId, config.clientSecret);
+    const out = process.stdout;
+    out.write(`\nobr listening on ${server.url}  (data: ${config.dataDir}, database: ${server.services.database.dialect})\n`);
+    out.write(`  API docs: ${server.url}/docs   OpenAPI: ${server.url}/openapi.json\n`);
+    if (created) {
+      out.write("\n  First start: created an admin API client (the secret is shown only now,\n");
+      out.write(`  and saved to ${config.dataDir}/credentials.json, mode 0600):\n`);
+      out.write(`    client_id:     ${created.clientId}\n    client_secret: ${created.clientSecret}\n`);
+      out.write(`  Get a token:\n    curl -s -u '${created.clientId}:<secret>' -d grant_type=client_credentials ${server.url}/as/token.oauth2\n\n`);
+    }
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, "shutting down");
+      await server.close();
+      process.exit(0);
+    };
+    process.on("SIGINT", () => void stop("SIGINT"));
+    process.on("SIGTERM", () => void stop("SIGTERM"));
+  });
+}

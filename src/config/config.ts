@@ -1,0 +1,74 @@
+// One typed configuration: defaults <- environment (OBR_*) <- command-line flags. Frozen once built.
+import { resolve } from "node:path";
+import { AppError } from "../domain/app-error.ts";
+
+export interface Config {
+  readonly listenHost: string;
+  readonly listenPort: number;
+  readonly dataDir: string;
+  /** sqlite:<path> or postgres://...; defaults to a SQLite file in the data dir. */
+  readonly databaseUrl: string;
+  readonly clientId: string | undefined;
+  readonly clientSecret: string | undefined;
+  /** Lifetime of issued access tokens, seconds. */
+  readonly tokenTtlSeconds: number;
+  /** Largest accepted request body, bytes. */
+  readonly bodyLimitBytes: number;
+  readonly logLevel: string;
+  /** Create the demo inventory on an empty data dir. */
+  readonly demo: boolean;
+  /** How many jobs one worker runs at once. */
+  readonly workerConcurrency: number;
+  /** Run the job worker inside this process (the default single-process mode). */
+  readonly embeddedWorker: boolean;
+}
+
+export type ConfigOverrides = Partial<Record<keyof Config, string | number | boolean | undefined>>;
+
+const DEFAULT_LISTEN = "127.0.0.1:7480";
+
+function parseListen(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value) ?? /^()()(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || port > 65535) throw AppError.badRequest(`OBR_LISTEN '${value}' is not host:port`);
+  return { host: m[1] || m[2] || "127.0.0.1", port };
+}
+
+function parseBool(name: string, value: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw AppError.badRequest(`${name} '${value}' is not a boolean`);
+}
+
+function parseInteger(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw AppError.badRequest(`${name} '${value}' must be an integer in ${min}..${max}`);
+  return n;
+}
+
+/** Builds the configuration from an environment (normally process.env, read only by main.ts) and flag overrides. */
+export function loadConfig(env: Record<string, string | undefined>, flags: ConfigOverrides = {}): Config {
+  const pick = (key: keyof Config, envName: string): string | undefined => {
+    const flag = flags[key];
+    if (flag !== undefined) return String(flag);
+    const value = env[envName];
+    return value === undefined || value === "" ? undefined : value;
+  };
+  const listen = parseListen(pick("listenHost", "OBR_LISTEN") ?? DEFAULT_LISTEN);
+  const dataDir = resolve(pick("dataDir", "OBR_DATA_DIR") ?? "./obr-data");
+  const port = flags.listenPort !== undefined ? parseInteger("port", String(flags.listenPort), 0, 65535) : listen.port;
+  return Object.freeze({
+    listenHost: listen.host,
+    listenPort: port,
+    dataDir,
+    databaseUrl: pick("databaseUrl", "OBR_DATABASE_URL") ?? `sqlite:${resolve(dataDir, "obr.sqlite")}`,
+    clientId: pick("clientId", "OBR_CLIENT_ID"),
+    clientSecret: pick("clientSecret", "OBR_CLIENT_SECRET"),
+    tokenTtlSeconds: parseInteger("OBR_TOKEN_TTL", pick("tokenTtlSeconds", "OBR_TOKEN_TTL") ?? "7200", 60, 86400),
+    bodyLimitBytes: parseInteger("OBR_BODY_LIMIT", pick("bodyLimitBytes", "OBR_BODY_LIMIT") ?? String(1024 * 1024), 1024, 64 * 1024 * 1024),
+    logLevel: pick("logLevel", "OBR_LOG_LEVEL") ?? "info",
+    demo: parseBool("OBR_DEMO", pick("demo", "OBR_DEMO") ?? "1"),
+    workerConcurrency: parseInteger("OBR_WORKER_CONCURRENCY", pick("workerConcurrency", "OBR_WORKER_CONCURRENCY") ?? "4", 1, 64),
+    embeddedWorker: parseBool("OBR_EMBEDDED_WORKER", pick("embeddedWorker", "OBR_EMBEDDED_WORKER") ?? "1"),
+  });
+}

@@ -1,0 +1,35 @@
+// Applies migrations in order on start, recording them in obr_migrations. Each runs in a
+// transaction, so a crash mid-migration leaves the previous schema intact (PostgreSQL and SQLite
+// both have transactional DDL).
+import { type Kysely, sql } from "kysely";
+import type { Database, Dialect } from "./database.ts";
+import * as m001 from "./migrations/001-initial.ts";
+
+interface Migration {
+  up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
+}
+
+const MIGRATIONS: ReadonlyArray<[string, Migration]> = [["001-initial", m001]];
+
+export async function migrate({ db, dialect }: Database): Promise<string[]> {
+  const raw = db as unknown as Kysely<{ obr_migrations: { name: string; applied_at: string } }>;
+  await raw.schema
+    .createTable("obr_migrations")
+    .ifNotExists()
+    .addColumn("name", "text", (c) => c.primaryKey())
+    .addColumn("applied_at", "text", (c) => c.notNull())
+    .execute();
+  const applied: string[] = [];
+  for (const [name, migration] of MIGRATIONS) {
+    await raw.transaction().execute(async (trx) => {
+      // Serialises concurrent starters of several replicas on PostgreSQL.
+      if (dialect === "postgres") await sql`lock table obr_migrations in exclusive mode`.execute(trx);
+      const done = await trx.selectFrom("obr_migrations").select("name").where("name", "=", name).executeTakeFirst();
+      if (done) return;
+      await migration.up(trx as unknown as Kysely<unknown>, dialect);
+      await trx.insertInto("obr_migrations").values({ name, applied_at: new Date().toISOString() }).execute();
+      applied.push(name);
+    });
+  }
+  return applied;
+}

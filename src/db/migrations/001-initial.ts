@@ -1,0 +1,53 @@
+// Initial schema. JSON documents are jsonb on PostgreSQL and TEXT on SQLite; timestamps are ISO-8601
+// text (YYYY-MM-DDTHH:MM:SS.sssZ) in both, so they sort and compare lexically the same way.
+import { type Kysely, sql } from "kysely";
+import type { Dialect } from "../database.ts";
+
+function documentTable(db: Kysely<unknown>, dialect: Dialect, name: string) {
+  return db.schema
+    .createTable(name)
+    .addColumn("id", "text", (c) => c.primaryKey())
+    .addColumn("customer_id", "text", (c) => c.notNull())
+    .addColumn("generation", "bigint", (c) => c.notNull())
+    .addColumn("created_at", "text", (c) => c.notNull())
+    .addColumn("updated_at", "text", (c) => c.notNull())
+    .addColumn("doc", dialect === "postgres" ? "jsonb" : "text", (c) => c.notNull());
+}
+
+export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  await db.schema
+    .createTable("api_clients")
+    .addColumn("id", "text", (c) => c.primaryKey())
+    .addColumn("customer_id", "text", (c) => c.notNull())
+    .addColumn("client_id", "text", (c) => c.notNull().unique())
+    .addColumn("secret_hash", "text", (c) => c.notNull())
+    .addColumn("name", "text", (c) => c.notNull())
+    .addColumn("role", "text", (c) => c.notNull())
+    .addColumn("created_at", "text", (c) => c.notNull())
+    .execute();
+
+  await documentTable(db, dialect, "protection_policies").addColumn("name", "text").execute();
+  await db.schema.createIndex("protection_policies_customer_name").on("protection_policies").columns(["customer_id", "name"]).execute();
+
+  await documentTable(db, dialect, "async_operations")
+    .addColumn("state", "text", (c) => c.notNull())
+    .addColumn("parent_id", "text")
+    .addColumn("job_type", "text")
+    .addColumn("job_payload", "text")
+    .addColumn("queue_state", "text", (c) => c.notNull())
+    .addColumn("lease_owner", "text")
+    .addColumn("lease_until", "bigint")
+    .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+    .addColumn("run_after", "bigint", (c) => c.notNull().defaultTo(0))
+    .execute();
+  for (const cols of [
+    ["customer_id", "created_at"],
+    ["customer_id", "state", "created_at"],
+    ["customer_id", "parent_id"],
+    ["customer_id", "updated_at"],
+  ]) {
+    await db.schema.createIndex(`async_operations_${cols.join("_")}`).on("async_operations").columns(cols).execute();
+  }
+  // The worker's claim query scans only queued rows that are due.
+  await sql`create index async_operations_queue on async_operations (queue_state, run_after)`.execute(db);
+}

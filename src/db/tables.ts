@@ -1,0 +1,49 @@
+// Row shapes of the tables. Every resource table stores the resource as one JSON document (`doc`)
+// plus promoted columns that mirror attributes used for indexing, tenancy and the job queue.
+
+export interface DocumentRow {
+  id: string;
+  customer_id: string;
+  generation: number;
+  created_at: string;
+  updated_at: string;
+  /** The whole resource as JSON text (jsonb on PostgreSQL, read back as text). */
+  doc: string;
+}
+
+export interface ProtectionPolicyRow extends DocumentRow {
+  name: string | null;
+}
+
+export interface AsyncOperationRow extends DocumentRow {
+  state: string;
+  parent_id: string | null;
+  /** Job type the worker dispatches on; null for records that run no code. */
+  job_type: string | null;
+  job_payload: string | null;
+  /** queued | running | done */
+  queue_state: string;
+  lease_owner: string | null;
+  /** Epoch ms until which lease_owner holds the job. */
+  lease_until: number | null;
+  attempts: number;
+  /** Epoch ms before which the job is not claimed. */
+  run_after: number;
+}
+
+export interface ApiClientRow {
+  id: string;
+  customer_id: string;
+  client_id: string;
+  /** scrypt$N$r$p$salt$hash (base64url) — the secret itself is never stored. */
+  secret_hash: string;
+  name: string;
+  role: string;
+  created_at: string;
+}
+
+export interface Tables {
+  api_clients: ApiClientRow;
+  protection_policies: ProtectionPolicyRow;
+  async_operations: AsyncOperationRow;
+}

@@ -1,0 +1,37 @@
+// Validates response bodies against HPE's published schemas in ../shared/greenlake-api (beside the
+// repository). When that folder is absent, contract checks are skipped with a message.
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+
+export const CONTRACT_DIR = resolve(import.meta.dirname, "..", "..", "..", "shared", "greenlake-api");
+export const contractAvailable = existsSync(join(CONTRACT_DIR, "backup-recovery.json"));
+export const contractSkipReason = `the API contract is not at ${CONTRACT_DIR}; contract validation skipped`;
+
+export type SpecName = "backup-recovery" | "data-services" | "virtualization";
+
+let ajv: Ajv2020 | undefined;
+function validator(): Ajv2020 {
+  if (ajv) return ajv;
+  ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
+  addFormats.default(ajv);
+  // Formats the contract invents: checked as their names say.
+  ajv.addFormat("HH:MM", /^([01][0-9]|2[0-3]):[0-5][0-9]$/);
+  ajv.addFormat("^[1-9]+$", /^[1-9][0-9]*$/);
+  // OpenAPI keywords that are not JSON Schema.
+  for (const k of ["example", "discriminator", "xml", "externalDocs", "x-nullable"]) ajv.addKeyword(k);
+  for (const name of ["backup-recovery", "data-services", "virtualization"] as const) {
+    const doc = JSON.parse(readFileSync(join(CONTRACT_DIR, `${name}.json`), "utf8")) as Record<string, unknown>;
+    ajv.addSchema({ $id: `${name}.json`, components: doc.components }, `${name}.json`);
+  }
+  return ajv;
+}
+
+/** Returns the validation errors of `body` against components.schemas[schema] (empty: valid). */
+export function contractErrors(spec: SpecName, schema: string, body: unknown): string[] {
+  const validate = validator().getSchema(`${spec}.json#/components/schemas/${schema}`);
+  if (!validate) throw new Error(`no schema ${schema} in ${spec}.json`);
+  if (validate(body)) return [];
+  return (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message} ${JSON.stringify(e.params)}`);
+}
