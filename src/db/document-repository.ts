@@ -34,6 +34,8 @@ export interface ListPage {
   total: number;
 }
 
+const COUNT_CACHE_MAX = 1000;
+
 // biome-ignore lint/suspicious/noExplicitAny: tables are chosen at run time from the definition
 type AnyDb = Kysely<any>;
 
@@ -42,6 +44,7 @@ export class DocumentRepository {
   readonly #database: Database;
   readonly #table: CollectionTable;
   readonly #docColumn: RawBuilder<string>;
+  readonly #counts = new Map<string, { version: number; total: number }>();
 
   constructor(database: Database, table: CollectionTable) {
     this.#database = database;
@@ -91,13 +94,31 @@ export class DocumentRepository {
     const rows = await page.limit(plan.limit).offset(plan.offset).execute();
     const docs = rows.map((r) => r.doc as string);
     // Skip the count when the page itself proves the total.
-    let total: number;
-    if (docs.length < plan.limit && (docs.length > 0 || plan.offset === 0)) total = plan.offset + docs.length;
-    else {
-      const c = await base().select(sql<number>`count(*)`.as("n")).executeTakeFirstOrThrow();
-      total = Number(c.n);
-    }
-    return { docs, total };
+    if (docs.length < plan.limit && (docs.length > 0 || plan.offset === 0)) return { docs, total: plan.offset + docs.length };
+    return { docs, total: await this.#count(customerId, base().select(sql<number>`count(*)`.as("n"))) };
+  }
+
+  /**
+   * count(*) of a filter, reused while the tenant's collection version (bumped by triggers on
+   * every write, in any process) is unchanged. The version is read before counting, so a write
+   * racing the count only makes the cached entry stale-on-arrival, never wrong.
+   */
+  async #count(customerId: string, query: { compile(): { sql: string; parameters: readonly unknown[] }; executeTakeFirstOrThrow(): Promise<{ n: unknown }> }): Promise<number> {
+    const row = await this.#db
+      .selectFrom("collection_versions")
+      .select("version")
+      .where("table_name", "=", this.#table.table)
+      .where("customer_id", "=", customerId)
+      .executeTakeFirst();
+    const version = Number(row?.version ?? 0);
+    const compiled = query.compile();
+    const key = `${customerId}\u0000${compiled.sql}\u0000${JSON.stringify(compiled.parameters)}`;
+    const hit = this.#counts.get(key);
+    if (hit && hit.version === version) return hit.total;
+    const total = Number((await query.executeTakeFirstOrThrow()).n);
+    if (this.#counts.size >= COUNT_CACHE_MAX) this.#counts.delete(this.#counts.keys().next().value!);
+    this.#counts.set(key, { version, total });
+    return total;
   }
 
   #values(doc: StoredDocument): Record<string, unknown> {

@@ -4,12 +4,16 @@
 import { type Kysely, sql } from "kysely";
 import type { Database, Dialect } from "./database.ts";
 import * as m001 from "./migrations/001-initial.ts";
+import * as m002 from "./migrations/002-collection-versions.ts";
 
 interface Migration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
 }
 
-const MIGRATIONS: ReadonlyArray<[string, Migration]> = [["001-initial", m001]];
+const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
+  ["001-initial", m001],
+  ["002-collection-versions", m002],
+];
 
 export async function migrate({ db, dialect }: Database): Promise<string[]> {
   const raw = db as unknown as Kysely<{ obr_migrations: { name: string; applied_at: string } }>;

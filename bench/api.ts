@@ -1,0 +1,89 @@
+// npm run bench:api — HTTP throughput of obr beside a bare Fastify route and a naive hand-written
+// route, in the same run on the same machine. Not part of npm test.
+//   BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50), BENCH_OPERATIONS (default 100000)
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import { seedOperations } from "./lib/seed-operations.ts";
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const operations = Number(process.env.BENCH_OPERATIONS ?? 100_000);
+const root = join(import.meta.dirname, "..");
+
+function startProcess(args: string[], env: Record<string, string>, readyText: string): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.includes(readyText)) resolve(child);
+    });
+    child.on("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}`)));
+  });
+}
+
+interface Result {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function measure(name: string, url: string, headers: Record<string, string> = {}): Promise<Result> {
+  await autocannon({ url, connections, duration: 2, headers }); // warm-up: JIT, caches, pools
+  const r = await autocannon({ url, connections, duration: seconds, headers });
+  const errors = r.errors + r.non2xx;
+  return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors };
+}
+
+const dir = await mkdtemp(join(tmpdir(), "obr-bench-api-"));
+const env = { OBR_DATA_DIR: dir, OBR_LISTEN: "127.0.0.1:7581", OBR_DEMO: "0", OBR_LOG_LEVEL: "warn" };
+const children: ChildProcess[] = [];
+try {
+  process.stdout.write(`seeding ${operations} async operations...\n`);
+  const t0 = Date.now();
+  const seed = await seedOperations(env, operations, "bench-client", "bench-secret-0123456789");
+  process.stdout.write(`  seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  const since = new Date(Date.now() - 15 * 86_400_000).toISOString();
+
+  const peer = await startProcess(["bench/lib/peer-server.ts", "7580", join(dir, "obr.sqlite"), seed.workspaceId], {}, "ready");
+  children.push(peer);
+  const obr = await startProcess(["src/main.ts", "serve"], env, "obr listening");
+  children.push(obr);
+  const tokenRes = await fetch("http://127.0.0.1:7581/as/token.oauth2", {
+    method: "POST",
+    body: new URLSearchParams({ grant_type: "client_credentials", client_id: "bench-client", client_secret: "bench-secret-0123456789" }),
+  });
+  const { access_token } = (await tokenRes.json()) as { access_token: string };
+  const auth = { authorization: `Bearer ${access_token}` };
+  const id = seed.ids[Math.floor(seed.ids.length / 2)]!;
+  const filter = encodeURIComponent(`state eq 'SUCCEEDED' and createdAt gt '${since}'`);
+  const listUrl = `http://127.0.0.1:7581/data-services/v1beta1/async-operations?filter=${filter}&sort=createdAt%20desc&limit=100`;
+  const check = (await (await fetch(listUrl, { headers: auth })).json()) as { count: number; total: number };
+  process.stdout.write(`  list page: count ${check.count}, total ${check.total}\n\n`);
+
+  const results = [
+    await measure("bare Fastify route", "http://127.0.0.1:7580/bare"),
+    await measure("obr GET async-operation by id (auth)", `http://127.0.0.1:7581/data-services/v1beta1/async-operations/${id}`, auth),
+    await measure("obr filtered+sorted 100-item page + total", listUrl, auth),
+    await measure("naive Fastify+better-sqlite3 page + count", `http://127.0.0.1:7580/naive?since=${encodeURIComponent(since)}`),
+  ];
+  const bare = results[0]!.rps;
+  process.stdout.write(`${connections} connections, ${seconds} s each, ${operations} async operations (SQLite)\n\n`);
+  process.stdout.write(`${"endpoint".padEnd(44)}${"req/s".padStart(10)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}${"vs bare".padStart(10)}${"errors".padStart(8)}\n`);
+  for (const r of results) {
+    const ratio = `${((r.rps / bare) * 100).toFixed(1)} %`;
+    process.stdout.write(`${r.name.padEnd(44)}${r.rps.toFixed(0).padStart(10)}${String(r.p50).padStart(9)}${String(r.p99).padStart(9)}${ratio.padStart(10)}${String(r.errors).padStart(8)}\n`);
+  }
+  const [, byId, page, naive] = results;
+  process.stdout.write(`\ntargets: GET by id >= 50 % of bare: ${((byId!.rps / bare) * 100).toFixed(1)} %; page >= 10 % of bare: ${((page!.rps / bare) * 100).toFixed(1)} %`);
+  process.stdout.write(`; page vs naive: ${(page!.rps / naive!.rps).toFixed(2)}x\n`);
+} finally {
+  for (const c of children) c.kill("SIGTERM");
+  await new Promise((r) => setTimeout(r, 300));
+  await rm(dir, { recursive: true, force: true });
+}
