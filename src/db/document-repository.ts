@@ -28,6 +28,12 @@ export interface ListPlan {
   limit: number;
 }
 
+/** Restricts a query to documents whose promoted column equals a value (sub-collections). */
+export interface Scope {
+  column: string;
+  value: string;
+}
+
 export interface ListPage {
   /** Raw JSON text of each document, in order. */
   docs: string[];
@@ -59,13 +65,10 @@ export class DocumentRepository {
     return this.#table.table;
   }
 
-  async getRaw(customerId: string, id: string, db: AnyDb = this.#db): Promise<string | undefined> {
-    const row = await db
-      .selectFrom(this.#table.table)
-      .select(this.#docColumn.as("doc"))
-      .where("customer_id", "=", customerId)
-      .where("id", "=", id)
-      .executeTakeFirst();
+  async getRaw(customerId: string, id: string, db: AnyDb = this.#db, scope?: Scope): Promise<string | undefined> {
+    let q = db.selectFrom(this.#table.table).select(this.#docColumn.as("doc")).where("customer_id", "=", customerId).where("id", "=", id);
+    if (scope) q = q.where(this.#scopeColumn(scope), "=", scope.value);
+    const row = await q.executeTakeFirst();
     return row?.doc as string | undefined;
   }
 
@@ -83,9 +86,15 @@ export class DocumentRepository {
     return row?.id as string | undefined;
   }
 
-  async list(customerId: string, plan: ListPlan): Promise<ListPage> {
+  #scopeColumn(scope: Scope): string {
+    if (!(scope.column in this.#table.promoted)) throw new Error(`${this.#table.table}.${scope.column} is not a promoted column`);
+    return scope.column;
+  }
+
+  async list(customerId: string, plan: ListPlan, scope?: Scope): Promise<ListPage> {
     const base = () => {
       let q = this.#db.selectFrom(this.#table.table).where("customer_id", "=", customerId);
+      if (scope) q = q.where(this.#scopeColumn(scope), "=", scope.value);
       if (plan.where) q = q.where(plan.where);
       return q;
     };

@@ -44,6 +44,11 @@ export interface CollectionDefinition {
   tag: string;
   /** The resource schema (what GET returns). */
   schema: TSchema;
+  /**
+   * Sub-collections (e.g. /hypervisor-managers/{id}/folders): `path` contains `:param`, and list/get
+   * only see documents whose promoted `column` equals that path parameter.
+   */
+  parent?: { param: string; column: string };
   /** column -> top-level attribute, mirrored for indexes (must exist in the table). */
   promoted: Readonly<Record<string, string>>;
   list?: ListOptions;

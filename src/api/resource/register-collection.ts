@@ -12,7 +12,7 @@ import { listQuerySchema, listResponseSchema } from "./list-schemas.ts";
 
 import { ASYNC_OPERATIONS_PATH } from "../../domain/paths.ts";
 
-type Req = FastifyRequest<{ Params: { id: string }; Querystring: Record<string, unknown> }>;
+type Req = FastifyRequest<{ Params: Record<string, string> & { id: string }; Querystring: Record<string, unknown> }>;
 
 const context = (request: FastifyRequest): RequestContext => ({ principal: request.principal, debugId: String(request.id) });
 const ErrorSchema = Type.Ref("ErrorResponse");
@@ -52,7 +52,11 @@ function querySpec(def: CollectionDefinition): CollectionQuerySpec {
 export function registerCollection(app: FastifyInstance, def: CollectionDefinition, handlers: CollectionHandlers, dialect: Dialect): void {
   const spec = querySpec(def);
   const itemPath = `${def.path}/:id`;
-  const params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 256, description: `the ${def.idParam}` }) });
+  const idSchema = (what: string) => Type.String({ minLength: 1, maxLength: 256, description: what });
+  const parentParams = def.parent ? { [def.parent.param]: idSchema(`the parent's id`) } : {};
+  const params = Type.Object({ ...parentParams, id: idSchema(`the ${def.idParam}`) });
+  const listParams = Type.Object(parentParams);
+  const scopeOf = (request: Req) => (def.parent ? { column: def.parent.column, value: request.params[def.parent.param]! } : undefined);
   const tags = [def.tag];
   const notFound = (id: string) => AppError.notFound(`${def.name} '${id}' not found`);
 
@@ -65,13 +69,14 @@ export function registerCollection(app: FastifyInstance, def: CollectionDefiniti
           tags,
           operationId: list.operationId,
           summary: list.summary,
+          ...(def.parent ? { params: listParams } : {}),
           querystring: listQuerySchema(list),
           response: responses(def, { status: 200 }, listResponseSchema(def.schema, list.envelope)),
         },
       },
       async (request: Req, reply) => {
         const plan = parseListQuery(request.query, spec, dialect);
-        const page = await handlers.repository.list(request.principal.customerId, plan);
+        const page = await handlers.repository.list(request.principal.customerId, plan, scopeOf(request));
         const project = plan.project;
         const items = project ? page.docs.map((d) => JSON.stringify(project(JSON.parse(d)))) : page.docs;
         const body = listEnvelope(list.envelope, items, { offset: plan.offset, limit: plan.limit, total: page.total });
@@ -94,7 +99,7 @@ export function registerCollection(app: FastifyInstance, def: CollectionDefiniti
         },
       },
       async (request: Req, reply) => {
-        const raw = await handlers.repository.getRaw(request.principal.customerId, request.params.id);
+        const raw = await handlers.repository.getRaw(request.principal.customerId, request.params.id, undefined, scopeOf(request));
         if (raw === undefined) throw notFound(request.params.id);
         const plan = request.query.select === undefined ? undefined : parseListQuery({ select: request.query.select }, spec, dialect);
         const body = plan?.project ? JSON.stringify(plan.project(JSON.parse(raw))) : raw;
