@@ -31,6 +31,9 @@ function responses(def: CollectionDefinition, op: { status?: number }, body: TSc
   return { [status]: ok, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 500: ErrorSchema };
 }
 
+/** Columns every document table declares NOT NULL. */
+const NOT_NULL_COLUMNS: ReadonlySet<string> = new Set(["id", "customer_id", "generation", "created_at", "updated_at"]);
+
 /** attribute -> column for promoted top-level attributes (nested ones are read from the document). */
 function topLevelPromoted(promoted: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.entries(promoted).filter(([, attr]) => !attr.includes("/")).map(([column, attr]) => [attr, column]));
@@ -40,6 +43,7 @@ function querySpec(def: CollectionDefinition): CollectionQuerySpec {
   const list = def.list;
   return {
     attributes: attributesFromSchema(def.schema, topLevelPromoted(def.promoted)),
+    notNullColumns: NOT_NULL_COLUMNS,
     filterable: !list || list.filterable === "all" ? "all" : new Set(list.filterable),
     sortable: list?.sortable ? new Set(list.sortable) : "all-scalars",
     limitDefault: list?.limitDefault ?? 100,

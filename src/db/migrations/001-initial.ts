@@ -3,14 +3,21 @@
 import { type Kysely, sql } from "kysely";
 import type { Dialect } from "../database.ts";
 
-function documentTable(db: Kysely<unknown>, dialect: Dialect, name: string) {
+/**
+ * Text type for promoted columns that filters compare by range and sorts order: PostgreSQL's
+ * queries use code-point order (COLLATE "C", as SQLite's BINARY), and an index is only usable
+ * when the column has that collation too.
+ */
+export const sortableText = (dialect: Dialect) => (dialect === "postgres" ? sql`text collate "C"` : sql`text`);
+
+export function documentTable(db: Kysely<unknown>, dialect: Dialect, name: string) {
   return db.schema
     .createTable(name)
     .addColumn("id", "text", (c) => c.primaryKey())
     .addColumn("customer_id", "text", (c) => c.notNull())
     .addColumn("generation", "bigint", (c) => c.notNull())
-    .addColumn("created_at", "text", (c) => c.notNull())
-    .addColumn("updated_at", "text", (c) => c.notNull())
+    .addColumn("created_at", sortableText(dialect), (c) => c.notNull())
+    .addColumn("updated_at", sortableText(dialect), (c) => c.notNull())
     .addColumn("doc", dialect === "postgres" ? "jsonb" : "text", (c) => c.notNull());
 }
 
@@ -26,11 +33,11 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .addColumn("created_at", "text", (c) => c.notNull())
     .execute();
 
-  await documentTable(db, dialect, "protection_policies").addColumn("name", "text").execute();
+  await documentTable(db, dialect, "protection_policies").addColumn("name", sortableText(dialect)).execute();
   await db.schema.createIndex("protection_policies_customer_name").on("protection_policies").columns(["customer_id", "name"]).execute();
 
   await documentTable(db, dialect, "async_operations")
-    .addColumn("state", "text", (c) => c.notNull())
+    .addColumn("state", sortableText(dialect), (c) => c.notNull())
     .addColumn("parent_id", "text")
     .addColumn("job_type", "text")
     .addColumn("job_payload", "text")
