@@ -1,0 +1,295 @@
+// What obr needs from a hypervisor manager (vCenter-like). Callers depend only on this file; the
+// built-in `lab` connector and later a real vCenter connector implement it.
+//
+// Identity: every inventory object has `id`, a UUID that stays the same across rediscovery (the
+// lab stores it; a vCenter connector derives it from the vCenter instance UUID and the moref), and
+// `moref`, the hypervisor's own reference ("vm-1001", "host-12", "datastore-21").
+// Units: bytes unless the name says otherwise. Timestamps: ISO-8601 UTC strings.
+// Errors: AppError (404 unknown object, 409 wrong state, 400 bad argument).
+
+export type PowerState = "poweredOn" | "poweredOff" | "suspended";
+export type PowerOperation = "powerOn" | "powerOff" | "suspend" | "reset" | "shutdownGuest" | "restartGuest";
+export type GuestFamily = "linux" | "windows" | "other";
+export type ToolsStatus = "ok" | "notRunning" | "notInstalled" | "old";
+export type DatastoreType = "VMFS" | "NFS" | "VVOL" | "VSAN";
+export type FolderType = "VM" | "HOST" | "DATASTORE" | "NETWORK";
+
+/** Fields every inventory object carries. */
+export interface InventoryObject {
+  id: string;
+  moref: string;
+  name: string;
+}
+
+export interface HypervisorManagerInfo extends InventoryObject {
+  /** UUID of the vCenter instance itself. */
+  instanceUuid: string;
+  networkAddress: string;
+  productName: string;
+  releaseVersion: string;
+  buildVersion: string;
+}
+
+export type Datacenter = InventoryObject;
+
+export interface Cluster extends InventoryObject {
+  datacenterId: string;
+  hostIds: string[];
+  networkIds: string[];
+  datastoreIds: string[];
+  /** Root resource pool of the cluster ("Resources"). */
+  rootResourcePoolId: string;
+  cpuCapacityMhz: number;
+  memoryBytes: number;
+}
+
+export interface Host extends InventoryObject {
+  datacenterId: string;
+  /** Host belongs to a cluster, or sits directly in a host folder. */
+  clusterId: string | null;
+  folderId: string | null;
+  networkAddress: string;
+  version: string;
+  build: string;
+  cpu: { sockets: number; cores: number; threads: number; speedHz: number; model: string; vendor: string };
+  memoryBytes: number;
+  networkIds: string[];
+  datastoreIds: string[];
+  connectionState: "connected" | "disconnected";
+}
+
+export interface Datastore extends InventoryObject {
+  datacenterId: string;
+  clusterId: string | null;
+  folderId: string | null;
+  hostIds: string[];
+  type: DatastoreType;
+  capacityBytes: number;
+  freeBytes: number;
+  /** Provisioned but not yet allocated bytes of thin disks on this datastore. */
+  uncommittedBytes: number;
+  /** Hypervisor-side URL ("ds:///vmfs/volumes/…"). */
+  url: string;
+}
+
+export interface Network extends InventoryObject {
+  datacenterId: string;
+  hostIds: string[];
+  vlanId: number;
+  kind: "standardPortgroup" | "distributedPortgroup";
+}
+
+export interface Folder extends InventoryObject {
+  datacenterId: string;
+  type: FolderType;
+  parentId: string | null;
+  childIds: string[];
+}
+
+export interface ResourcePool extends InventoryObject {
+  datacenterId: string;
+  clusterId: string;
+  parentId: string | null;
+  childIds: string[];
+}
+
+export interface Tag extends InventoryObject {
+  category: string;
+  description: string;
+  /** Ids of the tagged inventory objects (VMs, datastores, ...). */
+  attachedIds: string[];
+}
+
+export interface VirtualDisk {
+  /** Stable UUID of the disk (also its vmdk uuid). */
+  id: string;
+  /** Device key ("2000") and label ("Hard disk 1") as the hypervisor shows them. */
+  key: number;
+  label: string;
+  capacityBytes: number;
+  datastoreId: string;
+  /** Hypervisor-side path: "[datastore1] web-01/web-01.vmdk". */
+  filePath: string;
+  provisioning: "thin" | "thick";
+}
+
+export interface NetworkAdapter {
+  key: number;
+  label: string;
+  macAddress: string;
+  macAddressType: "automatic" | "manual";
+  networkId: string;
+  connectAtPowerOn: boolean;
+  connected: boolean;
+}
+
+export interface GuestInfo {
+  family: GuestFamily;
+  /** Full OS name as the tools report it ("Ubuntu Linux (64-bit)"). */
+  osName: string;
+  osVersion: string;
+  /** Hostname and IP are known only while the VM runs with tools running (as in vCenter). */
+  hostname: string | null;
+  ipAddress: string | null;
+  toolsStatus: ToolsStatus;
+  toolsVersion: string;
+}
+
+export interface VirtualMachine extends InventoryObject {
+  /** vCenter-unique instance UUID and the BIOS/SMBIOS UUID. */
+  instanceUuid: string;
+  biosUuid: string;
+  powerState: PowerState;
+  bootTime: string | null;
+  guest: GuestInfo;
+  numCpus: number;
+  coresPerSocket: number;
+  memoryMib: number;
+  disks: VirtualDisk[];
+  networkAdapters: NetworkAdapter[];
+  datacenterId: string;
+  clusterId: string | null;
+  hostId: string;
+  folderId: string;
+  resourcePoolId: string;
+  /** Datastores holding the config file and the disks. */
+  datastoreIds: string[];
+  /** "[datastore1] web-01/web-01.vmx" */
+  configPath: string;
+  template: boolean;
+  changeTrackingEnabled: boolean;
+  createdAt: string;
+}
+
+export interface Inventory {
+  manager: HypervisorManagerInfo;
+  datacenters: Datacenter[];
+  clusters: Cluster[];
+  hosts: Host[];
+  datastores: Datastore[];
+  networks: Network[];
+  folders: Folder[];
+  resourcePools: ResourcePool[];
+  tags: Tag[];
+  vms: VirtualMachine[];
+  collectedAt: string;
+}
+
+/** A byte range of a disk; lists of them are sorted, non-overlapping and merged. */
+export interface ChangedRange {
+  offset: number;
+  length: number;
+}
+
+export interface SnapshotDisk {
+  diskId: string;
+  capacityBytes: number;
+  /**
+   * Changed-block-tracking position of this disk at snapshot time. Keep it with the backup and
+   * pass it as `sinceChangeId` when asking a later snapshot what changed (as vSphere's changeId).
+   */
+  changeId: string;
+}
+
+export interface VmSnapshot {
+  id: string;
+  vmId: string;
+  name: string;
+  description: string;
+  createdAt: string;
+  /** All disks of a snapshot are taken at the same instant (crash consistent). */
+  consistency: "CRASH" | "APPLICATION";
+  powerStateAtSnapshot: PowerState;
+  disks: SnapshotDisk[];
+}
+
+export interface DiskReader {
+  readonly capacityBytes: number;
+  /** Reads exactly `length` bytes (clipped at the end of the disk); unallocated areas read as zeros. */
+  read(offset: number, length: number): Promise<Buffer>;
+  /** Ranges that may hold data; everything outside reads as zeros. Cheap (no data read). */
+  allocatedRanges(): Promise<ChangedRange[]>;
+  close(): Promise<void>;
+}
+
+export interface DiskWriter {
+  readonly diskId: string;
+  readonly capacityBytes: number;
+  write(offset: number, data: Uint8Array): Promise<void>;
+  /** Makes `offset..offset+length` read as zeros (writes only where data may exist). */
+  zero(offset: number, length: number): Promise<void>;
+  /** Makes the written bytes durable. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DiskSpec {
+  capacityBytes: number;
+  /** Defaults to the VM's datastore. */
+  datastoreId?: string;
+}
+
+export interface NetworkAdapterSpec {
+  networkId: string;
+  macAddress?: string;
+  connectAtPowerOn?: boolean;
+}
+
+export interface CreateVmSpec {
+  name: string;
+  /** Placement; each defaults to the first matching object of the inventory. */
+  datastoreId?: string;
+  hostId?: string;
+  folderId?: string;
+  resourcePoolId?: string;
+  numCpus?: number;
+  coresPerSocket?: number;
+  memoryMib?: number;
+  guest?: { family: GuestFamily; osName: string; osVersion?: string; hostname?: string };
+  disks: DiskSpec[];
+  networkAdapters?: NetworkAdapterSpec[];
+  powerOn?: boolean;
+}
+
+export interface SnapshotOptions {
+  name?: string;
+  description?: string;
+  /** Ask the guest tools for an application-consistent snapshot (the lab records crash consistency). */
+  quiesce?: boolean;
+}
+
+export interface HypervisorConnector {
+  /** Address this connector was resolved from ("lab://demo"). */
+  readonly address: string;
+  /** Granularity (bytes) of changedRanges(): ranges are aligned to it, clipped at the disk end. */
+  readonly changeBlockSize: number;
+
+  discover(): Promise<Inventory>;
+  getVm(vmId: string): Promise<VirtualMachine>;
+  powerVm(vmId: string, operation: PowerOperation): Promise<VirtualMachine>;
+  createVm(spec: CreateVmSpec): Promise<VirtualMachine>;
+  /** The VM must not be powered on (409); its disks and snapshots are removed. */
+  deleteVm(vmId: string): Promise<void>;
+
+  createSnapshot(vmId: string, options?: SnapshotOptions): Promise<VmSnapshot>;
+  listSnapshots(vmId: string): Promise<VmSnapshot[]>;
+  deleteSnapshot(vmId: string, snapshotId: string): Promise<void>;
+  /** Reads a disk as it was when the snapshot was taken, whatever the VM writes meanwhile. */
+  openSnapshotDisk(vmId: string, snapshotId: string, diskId: string): Promise<DiskReader>;
+  /**
+   * Byte ranges of the snapshot's disk that changed since `sinceChangeId` (an earlier snapshot's
+   * SnapshotDisk.changeId), or all allocated ranges when null. An unknown or stale changeId is
+   * 412 PRECONDITION_FAILED: the caller must fall back to a full read.
+   */
+  changedRanges(vmId: string, snapshotId: string, diskId: string, sinceChangeId: string | null): Promise<ChangedRange[]>;
+
+  /** Writer for restoring into an existing disk; the VM must be powered off (409). */
+  openDiskWriter(vmId: string, diskId: string): Promise<DiskWriter>;
+  /**
+   * Creates a VM with blank disks (spec.disks), lets `fill` write them, then registers the VM
+   * (powering it on if spec.powerOn). If `fill` throws, the VM is removed and the error rethrown.
+   */
+  createVmFromDisks(spec: CreateVmSpec, fill: (disks: DiskWriter[]) => Promise<void>): Promise<VirtualMachine>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,93 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, open, rm, stat } from "node:fs/promises";
+import { extname, join } from "node:path";
+import { promisify } from "node:util";
+import { AppError } from "../../domain/app-error.ts";
+import { readAt } from "./disk-files.ts";
+
+// Reading a user's disk image for `obr lab import-vm`: raw images are read directly, other
+// formats (qcow2, vmdk, vhdx, vdi) are first converted to a sparse raw file by qemu-img.
+
+const SCAN_BLOCK = 64 * 1024;
+const MAX_EXTENT = 4 * 1024 * 1024;
+const QCOW2_MAGIC = Buffer.from([0x51, 0x46, 0x49, 0xfb]); // "QFI\xfb"
+const CONVERTED_FORMATS = new Set([".qcow2", ".qcow", ".vmdk", ".vhdx", ".vhd", ".vdi"]);
+
+export interface RawImage {
+  path: string;
+  capacityBytes: number;
+  /** Removes the temporary raw file of a converted image. */
+  cleanup(): Promise<void>;
+}
+
+async function needsConversion(path: string): Promise<boolean> {
+  if (CONVERTED_FORMATS.has(extname(path).toLowerCase())) return true;
+  const handle = await open(path, "r");
+  try {
+    return (await readAt(handle, 0, 4)).equals(QCOW2_MAGIC);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function convertWithQemuImg(path: string, tmpParent: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpParent, "import-"));
+  const out = join(dir, "image.raw");
+  try {
+    await promisify(execFile)("qemu-img", ["convert", "-O", "raw", path, out]);
+    return out;
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+      throw AppError.badRequest(
+        `cannot import ${path}: qemu-img is not installed (install qemu-utils, or convert the image to raw first)`,
+      );
+    }
+    const detail = (err as { stderr?: string }).stderr?.trim() || (err as Error).message;
+    throw AppError.badRequest(`qemu-img could not convert ${path}: ${detail}`);
+  }
+}
+
+/** Opens an image as raw, converting it in `tmpParent` (a directory on the lab's filesystem) if needed. */
+export async function prepareRawImage(path: string, tmpParent: string): Promise<RawImage> {
+  const s = await stat(path).catch(() => undefined);
+  if (!s?.isFile()) throw AppError.badRequest(`disk image ${path} does not exist or is not a file`);
+  if (!(await needsConversion(path))) {
+    if (s.size === 0) throw AppError.badRequest(`disk image ${path} is empty`);
+    return { path, capacityBytes: s.size, cleanup: async () => undefined };
+  }
+  const raw = await convertWithQemuImg(path, tmpParent);
+  return {
+    path: raw,
+    capacityBytes: (await stat(raw)).size,
+    cleanup: () => rm(join(raw, ".."), { recursive: true, force: true }),
+  };
+}
+
+/** Yields the image's non-zero data as extents; all-zero 64 KiB blocks are skipped (stay holes). */
+export async function* nonZeroExtents(path: string): AsyncGenerator<{ offset: number; data: Buffer }> {
+  const handle = await open(path, "r");
+  const zero = Buffer.alloc(SCAN_BLOCK);
+  try {
+    const size = (await handle.stat()).size;
+    let pending: { offset: number; parts: Buffer[]; length: number } | undefined;
+    for (let offset = 0; offset < size; offset += MAX_EXTENT) {
+      const chunk = await readAt(handle, offset, Math.min(MAX_EXTENT, size - offset));
+      for (let at = 0; at < chunk.length; at += SCAN_BLOCK) {
+        const block = chunk.subarray(at, at + SCAN_BLOCK);
+        const isZero = block.equals(zero.subarray(0, block.length));
+        if (isZero || (pending && pending.length >= MAX_EXTENT)) {
+          if (pending) yield { offset: pending.offset, data: Buffer.concat(pending.parts) };
+          pending = undefined;
+        }
+        if (isZero) continue;
+        pending ??= { offset: offset + at, parts: [], length: 0 };
+        pending.parts.push(block);
+        pending.length += block.length;
+      }
+    }
+    if (pending) yield { offset: pending.offset, data: Buffer.concat(pending.parts) };
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,78 @@
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { Datastore, GuestInfo, Inventory, VirtualMachine } from "../hypervisor-connector.ts";
+import { allocatedBytes } from "./lab-disk.ts";
+import type { LabDatastore, LabState, LabVm } from "./lab-state.ts";
+
+// Turns the persisted lab inventory into what the connector reports: runtime-only fields
+// (guest identity while running, datastore free space measured from the files) are derived here.
+
+function guestInfo(vm: LabVm): GuestInfo {
+  const running = vm.powerState === "poweredOn";
+  const hasTools = vm.guest.toolsVersion !== "";
+  return {
+    family: vm.guest.family,
+    osName: vm.guest.osName,
+    osVersion: vm.guest.osVersion,
+    hostname: running && hasTools ? vm.guest.hostname : null,
+    ipAddress: running && hasTools ? vm.guest.ipAddress : null,
+    toolsStatus: !hasTools ? "notInstalled" : running ? "ok" : "notRunning",
+    toolsVersion: vm.guest.toolsVersion,
+  };
+}
+
+export function toVirtualMachine(state: LabState, vm: LabVm): VirtualMachine {
+  const { guest: _guest, disks, dir: _dir, homeDatastoreId, snapshots: _snapshots, ...rest } = vm;
+  const home = state.datastores.find((d) => d.id === homeDatastoreId);
+  const vmxName = `${vm.dir.split("/").at(-1) ?? vm.name}/${vm.name}.vmx`;
+  return {
+    ...rest,
+    guest: guestInfo(vm),
+    disks: disks.map(({ file: _file, ...disk }) => ({ ...disk })),
+    datastoreIds: [...new Set([homeDatastoreId, ...disks.map((d) => d.datastoreId)])],
+    configPath: `[${home?.name ?? "unknown"}] ${vmxName}`,
+    networkAdapters: vm.networkAdapters.map((n) => ({ ...n, connected: n.connectAtPowerOn && vm.powerState === "poweredOn" })),
+  };
+}
+
+/** Bytes the files under `dir` occupy on the filesystem (sparse-aware). */
+async function usedBytes(dir: string): Promise<number> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  let total = 0;
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const s = await stat(join(entry.parentPath, entry.name)).catch(() => undefined);
+    total += s ? s.blocks * 512 : 0;
+  }
+  return total;
+}
+
+async function datastoreView(labDir: string, state: LabState, ds: LabDatastore): Promise<Datastore> {
+  const { dir, ...rest } = ds;
+  const used = await usedBytes(join(labDir, dir));
+  let uncommitted = 0;
+  for (const vm of state.vms) {
+    for (const disk of vm.disks) {
+      if (disk.datastoreId !== ds.id) continue;
+      uncommitted += Math.max(0, disk.capacityBytes - (await allocatedBytes(join(labDir, disk.file))));
+    }
+  }
+  return { ...rest, freeBytes: Math.max(0, ds.capacityBytes - used), uncommittedBytes: uncommitted };
+}
+
+export async function toInventory(labDir: string, state: LabState): Promise<Inventory> {
+  const copy = structuredClone(state);
+  return {
+    manager: copy.manager,
+    datacenters: copy.datacenters,
+    clusters: copy.clusters,
+    hosts: copy.hosts,
+    datastores: await Promise.all(copy.datastores.map((ds) => datastoreView(labDir, copy, ds))),
+    networks: copy.networks,
+    folders: copy.folders,
+    resourcePools: copy.resourcePools,
+    tags: copy.tags,
+    vms: copy.vms.map((vm) => toVirtualMachine(copy, vm)),
+    collectedAt: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,262 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, open, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { AppError } from "../../domain/app-error.ts";
+import type {
+  ChangedRange,
+  CreateVmSpec,
+  DiskReader,
+  DiskWriter,
+  HypervisorConnector,
+  Inventory,
+  PowerOperation,
+  SnapshotOptions,
+  VirtualMachine,
+  VmSnapshot,
+} from "../hypervisor-connector.ts";
+import type { ChurnOptions, ChurnResult } from "./churn.ts";
+import { runChurn } from "./churn.ts";
+import { BLOCK_SIZE, readAt } from "./disk-files.ts";
+import { dropDiskSnapshot, openSnapshotReader, snapshotChangedRanges, takeDiskSnapshots } from "./disk-snapshot.ts";
+import { toInventory, toVirtualMachine } from "./inventory-view.ts";
+import { createDisk, flushDisk, writeDisk, zeroDisk } from "./lab-disk.ts";
+import type { LabDisk, LabState, LabVm } from "./lab-state.ts";
+import {
+  emptyLabState,
+  findDisk,
+  findSnapshot,
+  findVm,
+  inventoryPath,
+  loadLabState,
+  mutateLabState,
+  saveLabState,
+} from "./lab-state.ts";
+import { applyPower } from "./power.ts";
+import { buildVm, checkVmName } from "./vm-factory.ts";
+import type { ImportVmOptions } from "./vm-import.ts";
+import { runImport } from "./vm-import.ts";
+
+// The `lab` hypervisor: a simulated vCenter kept in one directory. Every call reads the inventory
+// from disk (no cache) so the API server and `obr lab ...` commands can share a lab.
+
+/** Creates an empty lab (no datacenter yet) in `labDir`; 409 if one is there already. */
+export async function initLab(labDir: string, name: string): Promise<LabState> {
+  await mkdir(labDir, { recursive: true });
+  const state = emptyLabState(name);
+  const handle = await open(inventoryPath(labDir), "wx").catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "EEXIST") throw AppError.conflict(`a lab already exists in ${labDir}`);
+    throw err;
+  });
+  await handle.close();
+  await saveLabState(labDir, state);
+  return state;
+}
+
+export class LabConnector implements HypervisorConnector {
+  readonly address: string;
+  readonly changeBlockSize = BLOCK_SIZE;
+  readonly labDir: string;
+
+  constructor(labDir: string, address: string) {
+    this.labDir = labDir;
+    this.address = address;
+  }
+
+  private abs(relative: string): string {
+    return join(this.labDir, relative);
+  }
+
+  private snapshotBase(snap: { dir: string }, diskId: string): string {
+    return join(this.abs(snap.dir), diskId);
+  }
+
+  /** Directories holding a VM's files: its home (config, snapshots) and its disks' folders. */
+  private vmDirs(vm: LabVm): string[] {
+    return [...new Set([this.abs(vm.dir), ...vm.disks.map((d) => dirname(this.abs(d.file)))])];
+  }
+
+  async discover(): Promise<Inventory> {
+    return toInventory(this.labDir, await loadLabState(this.labDir));
+  }
+
+  async getVm(vmId: string): Promise<VirtualMachine> {
+    const state = await loadLabState(this.labDir);
+    return toVirtualMachine(state, findVm(state, vmId));
+  }
+
+  powerVm(vmId: string, operation: PowerOperation): Promise<VirtualMachine> {
+    return mutateLabState(this.labDir, (state) => {
+      const vm = findVm(state, vmId);
+      applyPower(vm, operation);
+      return toVirtualMachine(state, vm);
+    });
+  }
+
+  createVm(spec: CreateVmSpec): Promise<VirtualMachine> {
+    return this.createVmFromDisks(spec, async () => undefined);
+  }
+
+  async createVmFromDisks(spec: CreateVmSpec, fill: (disks: DiskWriter[]) => Promise<void>): Promise<VirtualMachine> {
+    // Phase 1 builds the record and blank disks; the VM is registered only once filled, so a
+    // half-restored VM never shows up in the inventory.
+    const vm = await mutateLabState(this.labDir, async (state) => {
+      const built = buildVm(state, spec);
+      await mkdir(this.abs(built.dir), { recursive: true });
+      for (const disk of built.disks) await createDisk(this.abs(disk.file), disk.capacityBytes);
+      return built;
+    });
+    try {
+      await fill(vm.disks.map((d) => this.writerFor(d)));
+      return await mutateLabState(this.labDir, (state) => {
+        checkVmName(state, vm.name);
+        if (spec.powerOn) applyPower(vm, "powerOn");
+        state.vms.push(vm);
+        return toVirtualMachine(state, vm);
+      });
+    } catch (err) {
+      for (const dir of this.vmDirs(vm)) await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  async deleteVm(vmId: string): Promise<void> {
+    await mutateLabState(this.labDir, async (state) => {
+      const vm = findVm(state, vmId);
+      if (vm.powerState === "poweredOn") throw AppError.conflict(`virtual machine ${vm.name} is powered on`);
+      state.vms = state.vms.filter((v) => v.id !== vmId);
+      for (const dir of this.vmDirs(vm)) await rm(dir, { recursive: true, force: true });
+    });
+  }
+
+  createSnapshot(vmId: string, options: SnapshotOptions = {}): Promise<VmSnapshot> {
+    return mutateLabState(this.labDir, async (state) => {
+      const vm = findVm(state, vmId);
+      const id = randomUUID();
+      const dir = `${vm.dir}/snapshots/${id}`;
+      await mkdir(this.abs(dir), { recursive: true });
+      const createdAt = new Date().toISOString();
+      const items = vm.disks.map((d) => ({ disk: this.abs(d.file), base: this.snapshotBase({ dir }, d.id) }));
+      const changeIds = await takeDiskSnapshots(id, items);
+      const snapshot = {
+        id,
+        vmId,
+        name: options.name ?? `obr-${createdAt}`,
+        description: options.description ?? "",
+        createdAt,
+        // compat: the lab has no guest to quiesce, so every snapshot is crash consistent.
+        consistency: "CRASH" as const,
+        powerStateAtSnapshot: vm.powerState,
+        disks: vm.disks.map((d, i) => ({ diskId: d.id, capacityBytes: d.capacityBytes, changeId: changeIds[i] ?? "" })),
+        dir,
+      };
+      vm.snapshots.push(snapshot);
+      const { dir: _dir, ...result } = snapshot;
+      return structuredClone(result);
+    });
+  }
+
+  async listSnapshots(vmId: string): Promise<VmSnapshot[]> {
+    const vm = findVm(await loadLabState(this.labDir), vmId);
+    return vm.snapshots.map(({ dir: _dir, ...snap }) => snap);
+  }
+
+  async deleteSnapshot(vmId: string, snapshotId: string): Promise<void> {
+    await mutateLabState(this.labDir, async (state) => {
+      const vm = findVm(state, vmId);
+      const snap = findSnapshot(vm, snapshotId);
+      for (const disk of vm.disks) {
+        await dropDiskSnapshot(this.abs(disk.file), this.snapshotBase(snap, disk.id), snapshotId);
+      }
+      await rm(this.abs(snap.dir), { recursive: true, force: true });
+      vm.snapshots = vm.snapshots.filter((s) => s.id !== snapshotId);
+    });
+  }
+
+  private async locate(vmId: string, snapshotId: string, diskId: string) {
+    const vm = findVm(await loadLabState(this.labDir), vmId);
+    const snap = findSnapshot(vm, snapshotId);
+    const disk = findDisk(vm, diskId);
+    return { disk: this.abs(disk.file), base: this.snapshotBase(snap, diskId) };
+  }
+
+  async openSnapshotDisk(vmId: string, snapshotId: string, diskId: string): Promise<DiskReader> {
+    const { disk, base } = await this.locate(vmId, snapshotId, diskId);
+    return openSnapshotReader(disk, base);
+  }
+
+  async changedRanges(
+    vmId: string,
+    snapshotId: string,
+    diskId: string,
+    sinceChangeId: string | null,
+  ): Promise<ChangedRange[]> {
+    const { base } = await this.locate(vmId, snapshotId, diskId);
+    return snapshotChangedRanges(base, sinceChangeId);
+  }
+
+  async openDiskWriter(vmId: string, diskId: string): Promise<DiskWriter> {
+    const vm = findVm(await loadLabState(this.labDir), vmId);
+    if (vm.powerState !== "poweredOff") {
+      throw AppError.conflict(`virtual machine ${vm.name} must be powered off to restore its disks`);
+    }
+    return this.writerFor(findDisk(vm, diskId));
+  }
+
+  private writerFor(disk: LabDisk): DiskWriter {
+    const path = this.abs(disk.file);
+    return {
+      diskId: disk.id,
+      capacityBytes: disk.capacityBytes,
+      write: (offset, data) => writeDisk(path, offset, data),
+      zero: (offset, length) => zeroDisk(path, offset, length),
+      flush: () => flushDisk(path),
+      close: async () => undefined,
+    };
+  }
+
+  // ---- lab-only operations (guest activity, tests, CLI) ----
+
+  /** Writes into a VM's disk as its guest would (any power state); recorded for CBT. */
+  async writeDisk(vmId: string, diskId: string, offset: number, data: Uint8Array): Promise<void> {
+    const disk = findDisk(findVm(await loadLabState(this.labDir), vmId), diskId);
+    await writeDisk(this.abs(disk.file), offset, data);
+  }
+
+  /** Reads a VM's live disk (what the guest sees now). */
+  async readDisk(vmId: string, diskId: string, offset: number, length: number): Promise<Buffer> {
+    const disk = findDisk(findVm(await loadLabState(this.labDir), vmId), diskId);
+    const handle = await open(this.abs(disk.file), "r");
+    try {
+      return await readAt(handle, offset, Math.max(0, Math.min(length, disk.capacityBytes - offset)));
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Simulated guest activity: rewrites `percent` of each disk in clustered runs. */
+  churn(vmId: string, options: ChurnOptions): Promise<ChurnResult> {
+    return runChurn(this, vmId, options);
+  }
+
+  /** Creates a VM from the user's disk images (raw, or others through qemu-img). */
+  importVm(options: ImportVmOptions): Promise<VirtualMachine> {
+    return runImport(this, options);
+  }
+
+  /** Finds a VM by id or by name (for commands typed by people). */
+  async resolveVm(idOrName: string): Promise<VirtualMachine> {
+    const state = await loadLabState(this.labDir);
+    const vm = state.vms.find((v) => v.id === idOrName) ?? state.vms.find((v) => v.name === idOrName);
+    if (!vm) throw AppError.notFound(`virtual machine ${idOrName} not found`);
+    return toVirtualMachine(state, vm);
+  }
+
+  async resolveDatastore(idOrName: string): Promise<string> {
+    const state = await loadLabState(this.labDir);
+    const ds = state.datastores.find((d) => d.id === idOrName || d.name === idOrName);
+    if (!ds) throw AppError.badRequest(`unknown datastore ${idOrName}`);
+    return ds.id;
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,45 @@
+import { join } from "node:path";
+import { AppError } from "../domain/app-error.ts";
+import type { HypervisorConnector } from "./hypervisor-connector.ts";
+import { LabConnector } from "./lab/lab-connector.ts";
+
+// Maps a hypervisor manager's address to its connector. `lab://<name>` is the built-in lab kept
+// in <labRoot>/<name>; a vCenter connector will add its scheme here without touching callers.
+
+const LAB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+export interface ConnectorRegistryOptions {
+  /** Directory holding the labs (e.g. <dataDir>/lab). */
+  labRoot: string;
+}
+
+export interface ConnectorRegistry {
+  /** The connector for `address`; the same instance for the same address. */
+  resolve(address: string): HypervisorConnector;
+  close(): Promise<void>;
+}
+
+/** Directory of the lab named in a `lab://<name>` address. */
+export function labDirFor(labRoot: string, address: string): string {
+  const name = address.startsWith("lab://") ? address.slice("lab://".length).replace(/\/$/, "") : undefined;
+  if (name === undefined) throw AppError.badRequest(`no connector for ${address}`);
+  if (!LAB_NAME.test(name)) throw AppError.badRequest(`invalid lab name in ${address}`);
+  return join(labRoot, name);
+}
+
+export function createConnectorRegistry(options: ConnectorRegistryOptions): ConnectorRegistry {
+  const connectors = new Map<string, HypervisorConnector>();
+  return {
+    resolve(address) {
+      const existing = connectors.get(address);
+      if (existing) return existing;
+      const connector = new LabConnector(labDirFor(options.labRoot, address), address);
+      connectors.set(address, connector);
+      return connector;
+    },
+    async close() {
+      for (const c of connectors.values()) await c.close();
+      connectors.clear();
+    },
+  };
+}
