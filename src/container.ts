@@ -82,7 +82,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   const { app } = await createApp({ logger: services.logger, bodyLimitBytes: services.config.bodyLimitBytes, version: VERSION });
   registerAuthHook(app, services.tokens, services.clients);
   const { tokens, clients, signingKey } = services;
-  await app.register(tokenRoutes, { tokens, clients, limiter: new AttemptLimiter(), signingKey });
+  await app.register(tokenRoutes, { tokens, clients, limiter: new AttemptLimiter(10), sourceLimiter: new AttemptLimiter(100), signingKey });
   await healthRoutes(app, services.database, VERSION);
   await apiClientRoutes(app, services.clients);
   for (const { definition, handlers } of COLLECTIONS) {

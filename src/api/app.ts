@@ -34,6 +34,8 @@ export async function createApp(options: AppOptions): Promise<{ app: FastifyInst
     genReqId: () => randomUUID().replaceAll("-", ""),
     routerOptions: { maxParamLength: 256, ignoreTrailingSlash: true },
   });
+  // Only JSON bodies (and forms on the token endpoints): anything else is 415, not a 400 later.
+  app.removeContentTypeParser("text/plain");
   const bodyAjv = ajvFor(false);
   const queryAjv = ajvFor(true);
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === "body" ? bodyAjv : queryAjv).compile(schema));

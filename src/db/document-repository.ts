@@ -65,15 +65,18 @@ export class DocumentRepository {
     return this.#table.table;
   }
 
-  async getRaw(customerId: string, id: string, db: AnyDb = this.#db, scope?: Scope): Promise<string | undefined> {
+  async getRaw(customerId: string, id: string, db: AnyDb = this.#db, scope?: Scope, forUpdate = false): Promise<string | undefined> {
     let q = db.selectFrom(this.#table.table).select(this.#docColumn.as("doc")).where("customer_id", "=", customerId).where("id", "=", id);
     if (scope) q = q.where(this.#scopeColumn(scope), "=", scope.value);
+    // PostgreSQL: lock the row for a read-modify-write so concurrent writers queue instead of
+    // failing; SQLite transactions already run one at a time.
+    if (forUpdate && this.#database.dialect === "postgres") q = q.forUpdate();
     const row = await q.executeTakeFirst();
     return row?.doc as string | undefined;
   }
 
-  async get<T extends StoredDocument>(customerId: string, id: string, db: AnyDb = this.#db): Promise<T | undefined> {
-    const raw = await this.getRaw(customerId, id, db);
+  async get<T extends StoredDocument>(customerId: string, id: string, db: AnyDb = this.#db, forUpdate = false): Promise<T | undefined> {
+    const raw = await this.getRaw(customerId, id, db, undefined, forUpdate);
     return raw === undefined ? undefined : (JSON.parse(raw) as T);
   }
 
@@ -144,10 +147,20 @@ export class DocumentRepository {
   }
 
   async insert(doc: StoredDocument, extra: Record<string, unknown> = {}, db: AnyDb = this.#db): Promise<void> {
-    await db
-      .insertInto(this.#table.table)
-      .values({ ...this.#values(doc), ...extra })
-      .execute();
+    await this.#unique(() => db.insertInto(this.#table.table).values({ ...this.#values(doc), ...extra }).execute());
+  }
+
+  /** A unique index refusing a write (e.g. a duplicate name under a race) is the client's 400. */
+  async #unique<R>(write: () => Promise<R>): Promise<R> {
+    try {
+      return await write();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505") {
+        throw AppError.badRequest(`a ${this.#table.table.replaceAll("_", " ").replace(/s$/, "")} with the same name already exists`);
+      }
+      throw err;
+    }
   }
 
   /**
@@ -160,29 +173,35 @@ export class DocumentRepository {
     id: string,
     expectedGeneration: number | undefined,
     transform: (current: T) => T | Promise<T>,
+    outer?: AnyDb,
   ): Promise<T> {
-    return this.transaction(async (trx) => {
-      const current = await this.get<T>(customerId, id, trx);
+    const work = async (trx: AnyDb) => {
+      const current = await this.get<T>(customerId, id, trx, true);
       if (!current) throw AppError.notFound(`${this.#table.table.replaceAll("_", " ")} '${id}' not found`);
       checkGeneration(current.generation, expectedGeneration);
       const next = await transform(structuredClone(current));
       next.generation = current.generation + 1;
       next.updatedAt = nowIso(current.updatedAt);
-      const result = await trx
-        .updateTable(this.#table.table)
-        .set(this.#values(next))
-        .where("customer_id", "=", customerId)
-        .where("id", "=", id)
-        .where("generation", "=", current.generation)
-        .executeTakeFirst();
+      const result = await this.#unique(() =>
+        trx
+          .updateTable(this.#table.table)
+          .set(this.#values(next))
+          .where("customer_id", "=", customerId)
+          .where("id", "=", id)
+          .where("generation", "=", current.generation)
+          .executeTakeFirst(),
+      );
+      // Unreachable while the row is locked (PostgreSQL) or writes are serial (SQLite); kept as
+      // the guard that makes a lost update impossible whatever the isolation.
       if (Number(result.numUpdatedRows) !== 1) throw AppError.preconditionFailed(`'${id}' changed concurrently; retry`);
       return next;
-    });
+    };
+    return outer ? work(outer) : this.transaction(work);
   }
 
   async delete(customerId: string, id: string, expectedGeneration: number | undefined, guard?: (doc: StoredDocument) => void): Promise<void> {
     await this.transaction(async (trx) => {
-      const current = await this.get(customerId, id, trx);
+      const current = await this.get(customerId, id, trx, true);
       if (!current) throw AppError.notFound(`${this.#table.table.replaceAll("_", " ")} '${id}' not found`);
       checkGeneration(current.generation, expectedGeneration);
       guard?.(current);

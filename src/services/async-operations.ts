@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { DocumentRepository, StoredDocument } from "../db/document-repository.ts";
 import { nowIso } from "../db/document-repository.ts";
+import { AppError } from "../domain/app-error.ts";
 import { ASYNC_OPERATIONS_PATH } from "../domain/paths.ts";
 
 export type OperationState = "INITIALIZED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED" | "TIMEDOUT" | "PAUSED";
@@ -17,6 +18,8 @@ export interface ResourceRef {
 
 export interface AsyncOperation extends StoredDocument {
   name: string;
+  type: string;
+  resourceUri: string;
   displayName: string;
   state: OperationState;
   status: OperationState;
@@ -28,8 +31,22 @@ export interface AsyncOperation extends StoredDocument {
   logMessages: { message: string; timestamp: string }[];
   associatedResources: ResourceRef[];
   sourceResourceUri: string | null;
-  parent?: { id: string; name?: string; resourceUri: string; type: string };
+  parent?: OperationRef;
+  rootOperation?: OperationRef;
+  hasChildOperations: boolean;
+  subtreeOperationCount: number;
 }
+
+export interface OperationRef {
+  id: string;
+  name?: string;
+  resourceUri: string;
+  type: string;
+}
+
+const refTo = (op: AsyncOperation): OperationRef => ({ id: op.id, name: op.name, resourceUri: op.resourceUri, type: op.type });
+/** Nesting deeper than this is refused: it bounds the ancestor walk. */
+const MAX_DEPTH = 16;
 
 export interface NewOperation {
   customerId: string;
@@ -75,9 +92,6 @@ export class AsyncOperationService {
       logMessages: [{ message: "queued", timestamp: now }],
       associatedResources: input.associatedResources ?? [],
       sourceResourceUri: input.sourceResourceUri ?? null,
-      ...(input.parentId
-        ? { parent: { id: input.parentId, resourceUri: `${ASYNC_OPERATIONS_PATH}/${input.parentId}`, type: "task" } }
-        : {}),
       hasChildOperations: false,
       subtreeOperationCount: 0,
       suggestedPollingIntervalSeconds: 2,
@@ -87,13 +101,42 @@ export class AsyncOperationService {
       groups: [],
       recommendations: [],
     };
-    await this.repository.insert(op, {
+    const queue = {
       job_type: input.jobType ?? null,
       job_payload: input.jobType ? JSON.stringify(input.payload ?? null) : null,
       queue_state: input.jobType ? "queued" : "done",
       run_after: Date.now(),
+    };
+    const parentId = input.parentId;
+    if (parentId === undefined) {
+      await this.repository.insert(op, queue);
+      return op;
+    }
+    // A child names its parent and root; every ancestor counts it, in the same transaction.
+    return this.repository.transaction(async (trx) => {
+      const parent = await this.repository.get<AsyncOperation>(input.customerId, parentId, trx, true);
+      if (!parent) throw AppError.badRequest(`parent operation '${parentId}' not found`);
+      op.parent = refTo(parent);
+      op.rootOperation = parent.rootOperation ?? refTo(parent);
+      await this.repository.insert(op, queue, trx);
+      let ancestor: string | undefined = parentId;
+      for (let depth = 0; ancestor !== undefined; depth++) {
+        if (depth >= MAX_DEPTH) throw AppError.badRequest(`operations may nest at most ${MAX_DEPTH} deep`);
+        const updated: AsyncOperation = await this.repository.update<AsyncOperation>(
+          input.customerId,
+          ancestor,
+          undefined,
+          (a) => {
+            a.hasChildOperations = true;
+            a.subtreeOperationCount += 1;
+            return a;
+          },
+          trx,
+        );
+        ancestor = updated.parent?.id;
+      }
+      return op;
     });
-    return op;
   }
 
   get(customerId: string, id: string): Promise<AsyncOperation | undefined> {

@@ -6,7 +6,7 @@ const DIGITS = /^\d+$/;
 
 function integerParam(name: string, raw: unknown): number {
   // A number is what a schema-coercing router would hand over; strings come from the URL.
-  const text = typeof raw === "number" ? String(raw) : typeof raw === "string" ? raw.trim() : undefined;
+  const text = typeof raw === "number" ? String(raw) : typeof raw === "string" ? raw : undefined;
   if (text === undefined || !DIGITS.test(text)) {
     throw AppError.badRequest(`query parameter '${name}' must be a non-negative integer`);
   }

@@ -7,8 +7,10 @@ export const FILTER_MAX_LENGTH = 2000;
 
 export function listQuerySchema(list: ListOptions): TSchema {
   return Type.Object({
-    offset: Type.Optional(Type.Integer({ minimum: 0, ...(list.offsetMax !== undefined ? { maximum: list.offsetMax } : {}) })),
-    limit: Type.Optional(Type.Integer({ minimum: list.limitMin ?? 1, maximum: list.limitMax, default: list.limitDefault })),
+    // Decimal digits only, checked before any coercion ("0x10" and "1e1" are not page sizes);
+    // the bounds are enforced, with a message naming them, by the query parser.
+    offset: Type.Optional(Type.String({ pattern: "^[0-9]+$", description: `integer ≥ 0${list.offsetMax !== undefined ? `, at most ${list.offsetMax}` : ""}` })),
+    limit: Type.Optional(Type.String({ pattern: "^[0-9]+$", description: `integer ${list.limitMin ?? 1}..${list.limitMax}, default ${list.limitDefault}` })),
     filter: Type.Optional(Type.String({ maxLength: FILTER_MAX_LENGTH, description: "GreenLake filter expression" })),
     sort: Type.Optional(Type.String({ maxLength: 512, description: "attr [asc|desc], ..." })),
     select: Type.Optional(Type.String({ maxLength: 1024, description: "comma-separated attribute paths" })),

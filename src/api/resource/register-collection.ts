@@ -163,6 +163,6 @@ export function registerCollection(app: FastifyInstance, def: CollectionDefiniti
   }
   for (const [action, op] of Object.entries(def.collectionActions ?? {})) {
     const fn = need(handlers.collectionActions?.[action], `collection action ${action}`);
-    write("POST", `${def.path}/${action}`, op, false, (r) => fn(context(r), r.body));
+    write("POST", `${def.path}/${action}`, op, false, (r) => fn(context(r), r.body, r.query));
   }
 }

@@ -12,7 +12,10 @@ import { sendError } from "../errors.ts";
 interface TokenDeps {
   tokens: TokenService;
   clients: ApiClientService;
+  /** Failures per address and client id. */
   limiter: AttemptLimiter;
+  /** Failures per address, whatever the client id. */
+  sourceLimiter: AttemptLimiter;
   signingKey: SigningKey;
 }
 
@@ -52,13 +55,16 @@ export async function tokenRoutes(app: FastifyInstance, deps: TokenDeps): Promis
     if (!creds || creds.id.length > 256 || creds.secret.length > 1024) {
       return oauthError(request, reply, AppError.unauthenticated("client credentials are missing"), "invalid_client");
     }
+    // Guessing one client's secret locks out that client from that address; a much higher
+    // per-address ceiling stops spraying many client ids without locking out everyone behind
+    // one reverse proxy because of a single bad script.
     const source = `${request.ip}|${creds.id}`;
-    deps.limiter.check(request.ip);
+    deps.sourceLimiter.check(request.ip);
     deps.limiter.check(source);
     const principal = await deps.clients.authenticate(creds.id, creds.secret);
     const workspace = request.params.workspaceId;
     if (!principal || (workspace !== undefined && principal.customerId !== workspace)) {
-      deps.limiter.fail(request.ip);
+      deps.sourceLimiter.fail(request.ip);
       deps.limiter.fail(source);
       return oauthError(request, reply, AppError.unauthenticated("invalid client credentials"), "invalid_client");
     }

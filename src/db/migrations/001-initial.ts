@@ -34,7 +34,8 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .execute();
 
   await documentTable(db, dialect, "protection_policies").addColumn("name", sortableText(dialect)).execute();
-  await db.schema.createIndex("protection_policies_customer_name").on("protection_policies").columns(["customer_id", "name"]).execute();
+  // Policy names are unique per workspace; the index also settles concurrent creates.
+  await db.schema.createIndex("protection_policies_customer_name").unique().on("protection_policies").columns(["customer_id", "name"]).execute();
 
   await documentTable(db, dialect, "async_operations")
     .addColumn("state", sortableText(dialect), (c) => c.notNull())
