@@ -78,5 +78,5 @@ export interface CollectionHandlers {
   replace?(ctx: RequestContext, id: string, body: unknown, ifMatch: number | undefined): Promise<WriteResult>;
   remove?(ctx: RequestContext, id: string, ifMatch: number | undefined, query: Record<string, unknown>): Promise<WriteResult>;
   actions?: Record<string, (ctx: RequestContext, id: string, body: unknown, ifMatch: number | undefined) => Promise<WriteResult>>;
-  collectionActions?: Record<string, (ctx: RequestContext, body: unknown) => Promise<WriteResult>>;
+  collectionActions?: Record<string, (ctx: RequestContext, body: unknown, query: Record<string, unknown>) => Promise<WriteResult>>;
 }
