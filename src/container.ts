@@ -1,4 +1,5 @@
 // The composition root: the one place that builds concrete classes and wires them together.
+import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { createApp } from "./api/app.ts";
@@ -12,13 +13,22 @@ import { AttemptLimiter } from "./auth/attempt-limiter.ts";
 import { type SigningKey, loadOrCreateSigningKey } from "./auth/signing-key.ts";
 import { TokenService } from "./auth/tokens.ts";
 import type { Config } from "./config/config.ts";
+import { type DemoLabSummary, createDemoLab } from "./connectors/lab/demo-lab.ts";
+import { type ConnectorRegistry, createConnectorRegistry } from "./connectors/registry.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import { type CollectionTable, DocumentRepository, type StoredDocument } from "./db/document-repository.ts";
 import { migrate } from "./db/migrate.ts";
+import { inventoryJobs } from "./jobs/inventory-jobs.ts";
 import { JobQueue } from "./jobs/job-queue.ts";
 import { Worker } from "./jobs/worker.ts";
-import { ApiClientService } from "./services/api-clients.ts";
+import { ApiClientService, type NewApiClient } from "./services/api-clients.ts";
 import { AsyncOperationService } from "./services/async-operations.ts";
+import { DataOrchestrators } from "./services/inventory/data-orchestrators.ts";
+import { type DemoInventory, registerDemoInventory } from "./services/inventory/demo-inventory.ts";
+import type { InventoryContext } from "./services/inventory/inventory-context.ts";
+import { InventoryStore } from "./services/inventory/inventory-store.ts";
+import { LabAdmin } from "./services/inventory/lab-admin.ts";
+import { KeyedMutex } from "./services/keyed-mutex.ts";
 import type { CollectionDefinition } from "./api/resource/collection-definition.ts";
 import { VERSION } from "./version.ts";
 
@@ -50,6 +60,8 @@ export interface Services {
   queue: JobQueue;
   worker: Worker;
   repositories: Map<string, DocumentRepository>;
+  connectors: ConnectorRegistry;
+  inventory: InventoryContext;
 }
 
 export async function buildServices(config: Config, logger: Logger): Promise<Services> {
@@ -64,6 +76,21 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
   const operations = new AsyncOperationService(repositories.get("async-operations")!);
   const queue = new JobQueue(database);
   const signingKey = await loadOrCreateSigningKey(config.dataDir);
+  const worker = new Worker(queue, operations, logger.child({ component: "worker" }), { concurrency: config.workerConcurrency });
+  const labRoot = join(config.dataDir, "lab");
+  const connectors = createConnectorRegistry({ labRoot });
+  // Data orchestrators have no endpoints yet: a table and the embedded one's record only.
+  const orchestratorTable = { table: "data_orchestrators", promoted: { name: (d: StoredDocument) => String(d.name), hypervisor_manager_id: () => null } };
+  const inventory: InventoryContext = {
+    store: new InventoryStore(repositories),
+    connectors,
+    admin: new LabAdmin(labRoot),
+    operations,
+    dataOrchestrators: new DataOrchestrators(new DocumentRepository(database, orchestratorTable), VERSION),
+    syncLock: new KeyedMutex(),
+    wake: () => worker.wake(),
+  };
+  for (const handler of inventoryJobs(inventory)) worker.register(handler);
   return {
     config,
     logger,
@@ -73,8 +100,10 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     signingKey,
     operations,
     queue,
-    worker: new Worker(queue, operations, logger.child({ component: "worker" }), { concurrency: config.workerConcurrency }),
+    worker,
     repositories,
+    connectors,
+    inventory,
   };
 }
 
@@ -86,7 +115,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await healthRoutes(app, services.database, VERSION);
   await apiClientRoutes(app, services.clients);
   for (const { definition, handlers } of COLLECTIONS) {
-    registerCollection(app, definition, handlers(services.repositories.get(definition.name)!), services.database.dialect);
+    const deps = { inventory: services.inventory };
+    registerCollection(app, definition, handlers(services.repositories.get(definition.name)!, deps), services.database.dialect);
   }
   return app;
 }
@@ -114,7 +144,40 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     async close() {
       await app.close();
       await services.worker.stop();
+      await services.connectors.close();
       await services.database.close();
     },
   };
+}
+
+export interface FirstStart {
+  /** The admin client created now (its secret is shown once), if any. */
+  created: NewApiClient | undefined;
+  workspaceId: string;
+  dataOrchestratorId: string;
+  demo: DemoInventory<DemoLabSummary> | undefined;
+}
+
+/**
+ * What `obr serve` does once the server listens: make sure the bootstrap admin exists, give its
+ * workspace the embedded data orchestrator's record, and (OBR_DEMO, default on) the demo lab.
+ */
+export async function firstStart(services: Services): Promise<FirstStart> {
+  const { config, clients } = services;
+  const created = await clients.bootstrap(config.dataDir, config.clientId, config.clientSecret);
+  const all = await clients.list();
+  const admin =
+    created ?? all.find((c) => c.clientId === config.clientId) ?? all.find((c) => c.role === "admin" && c.name === "bootstrap admin") ?? all.find((c) => c.role === "admin");
+  if (!admin) throw new Error("no admin API client exists");
+  const orchestrator = await services.inventory.dataOrchestrators.ensureEmbedded(admin.workspaceId);
+  const principal = { id: admin.id, clientId: admin.clientId, customerId: admin.workspaceId, role: admin.role };
+  let demo: DemoInventory<DemoLabSummary> | undefined;
+  try {
+    const labRoot = join(config.dataDir, "lab");
+    if (config.demo) demo = await registerDemoInventory(services.inventory, { labRoot, admin: principal, buildLab: createDemoLab, wait: config.embeddedWorker });
+  } catch (err) {
+    // The demo is a convenience: the server keeps running without it.
+    services.logger.warn({ err }, "could not set up the demo inventory");
+  }
+  return { created, workspaceId: admin.workspaceId, dataOrchestratorId: orchestrator.id, demo };
 }

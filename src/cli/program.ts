@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import { type ConfigOverrides, loadConfig } from "../config/config.ts";
 import { VERSION } from "../version.ts";
 import { clientsCommand } from "./clients-command.ts";
+import { labCommand } from "./lab-command.ts";
 import { serveCommand } from "./serve-command.ts";
 
 export type ConfigFrom = (cmd: Command) => ReturnType<typeof loadConfig>;
@@ -21,5 +22,6 @@ export function buildCli(env: Record<string, string | undefined>): Command {
   };
   program.addCommand(serveCommand(configFrom), { isDefault: true });
   program.addCommand(clientsCommand(configFrom));
+  program.addCommand(labCommand(configFrom));
   return program;
 }

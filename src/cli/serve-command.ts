@@ -1,7 +1,8 @@
 // `obr serve`: the control plane with the embedded worker, on SQLite unless told otherwise.
 import { Command } from "commander";
 import pino from "pino";
-import { startServer } from "../container.ts";
+import { formatDemoLabSummary } from "../connectors/lab/demo-lab.ts";
+import { firstStart, startServer } from "../container.ts";
 import type { ConfigFrom } from "./program.ts";
 
 export function serveCommand(configFrom: ConfigFrom): Command {
@@ -9,7 +10,7 @@ export function serveCommand(configFrom: ConfigFrom): Command {
     const config = configFrom(cmd);
     const logger = pino({ level: config.logLevel });
     const server = await startServer(config, logger);
-    const created = await server.services.clients.bootstrap(config.dataDir, config.clientId, config.clientSecret);
+    const { created, demo, dataOrchestratorId } = await firstStart(server.services);
     const out = process.stdout;
     out.write(`\nobr listening on ${server.url}  (data: ${config.dataDir}, database: ${server.services.database.dialect})\n`);
     out.write(`  API docs: ${server.url}/docs   OpenAPI: ${server.url}/openapi.json\n`);
@@ -18,6 +19,12 @@ export function serveCommand(configFrom: ConfigFrom): Command {
       out.write(`  and saved to ${config.dataDir}/credentials.json, mode 0600):\n`);
       out.write(`    client_id:     ${created.clientId}\n    client_secret: ${created.clientSecret}\n`);
       out.write(`  Get a token:\n    curl -s -u '${created.clientId}:<secret>' -d grant_type=client_credentials ${server.url}/as/token.oauth2\n\n`);
+    }
+    out.write(`  Embedded data orchestrator (dataOrchestratorId for registrations): ${dataOrchestratorId}\n`);
+    if (demo) {
+      out.write(`\n  Demo inventory (OBR_DEMO=0 turns it off):\n${formatDemoLabSummary(demo.summary).replace(/^/gm, "  ")}\n`);
+      out.write(`  registered as hypervisor manager ${demo.managerId}: ${demo.state ?? "queued"} (operation ${demo.operationId})\n`);
+      out.write(`  Try: GET ${server.url}/virtualization/v1beta1/virtual-machines?sort=name\n\n`);
     }
     let stopping = false;
     const stop = async (signal: string) => {

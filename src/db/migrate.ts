@@ -5,6 +5,7 @@ import { type Kysely, sql } from "kysely";
 import type { Database, Dialect } from "./database.ts";
 import * as m001 from "./migrations/001-initial.ts";
 import * as m002 from "./migrations/002-collection-versions.ts";
+import * as m003 from "./migrations/003-inventory.ts";
 
 interface Migration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -13,6 +14,7 @@ interface Migration {
 const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ["001-initial", m001],
   ["002-collection-versions", m002],
+  ["003-inventory", m003],
 ];
 
 export async function migrate({ db, dialect }: Database): Promise<string[]> {

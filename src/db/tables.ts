@@ -31,6 +31,12 @@ export interface AsyncOperationRow extends DocumentRow {
   run_after: number;
 }
 
+/** Inventory tables (migration 003): every document belongs to one hypervisor manager. */
+export interface InventoryRow extends DocumentRow {
+  name: string | null;
+  hypervisor_manager_id: string | null;
+}
+
 export interface ApiClientRow {
   id: string;
   customer_id: string;
@@ -46,4 +52,15 @@ export interface Tables {
   api_clients: ApiClientRow;
   protection_policies: ProtectionPolicyRow;
   async_operations: AsyncOperationRow;
+  hypervisor_managers: InventoryRow;
+  hypervisor_clusters: InventoryRow;
+  hypervisor_hosts: InventoryRow;
+  datastores: InventoryRow;
+  virtual_machines: InventoryRow;
+  hypervisor_networks: InventoryRow;
+  hypervisor_folders: InventoryRow;
+  hypervisor_resource_pools: InventoryRow;
+  hypervisor_tags: InventoryRow;
+  hypervisor_library_images: InventoryRow;
+  data_orchestrators: InventoryRow;
 }

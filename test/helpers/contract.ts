@@ -21,7 +21,9 @@ function validator(): Ajv2020 {
   ajv.addFormat("^[1-9]+$", /^[1-9][0-9]*$/);
   // compat: the contract types some resourceUri fields `format: uri`, yet its own examples (and
   // conventions.md §12) give host-less paths; accept an absolute URI or such a path.
-  ajv.addFormat("uri", /^(?:[a-z][a-z0-9+.-]*:[^\s]*|\/[^\s]*)$/i);
+  const uriOrPath = /^(?:[a-z][a-z0-9+.-]*:[^\s]*|\/[^\s]*)$/i;
+  ajv.addFormat("uri", uriOrPath);
+  ajv.addFormat("Uri", uriOrPath); // virtualization.json spells it so
   // OpenAPI keywords that are not JSON Schema.
   for (const k of ["example", "discriminator", "xml", "externalDocs", "x-nullable"]) ajv.addKeyword(k);
   for (const name of ["backup-recovery", "data-services", "virtualization"] as const) {

@@ -1,0 +1,49 @@
+// POST /virtualization/v1beta1/datastores: checks the target cluster and name synchronously, then
+// an async operation creates the datastore in the hypervisor and stores what discovery reports.
+import type { CollectionHandlers } from "../../api/resource/collection-definition.ts";
+import type { DocumentRepository, StoredDocument } from "../../db/document-repository.ts";
+import { AppError } from "../../domain/app-error.ts";
+import { resourceUriOf, typeOf } from "../../domain/inventory-paths.ts";
+import { parseManagerAddress } from "../../domain/network-address.ts";
+import type { ResourceRef } from "../async-operations.ts";
+import { loadManager, syncFromConnector } from "./hypervisor-manager-discovery.ts";
+import { type DatastoreSpec, type InventoryContext, startOperation } from "./inventory-context.ts";
+
+export const JOB_DATASTORE_CREATE = "datastore.create";
+
+interface CreateBody {
+  name: string;
+  datastoreType: "VMFS" | "VVOL";
+  sizeInBytes: number;
+  targetHypervisorClusterId: string;
+  storageSystemId: string;
+}
+
+type ManagedDoc = StoredDocument & { name: string; hypervisorManagerInfo: { id: string }; state?: string };
+
+export function datastoreHandlers(deps: InventoryContext) {
+  return (repository: DocumentRepository): CollectionHandlers => ({
+    repository,
+    async create(ctx, raw) {
+      const body = raw as CreateBody;
+      const customerId = ctx.principal.customerId;
+      const cluster = await deps.store.get<ManagedDoc>("hypervisor-cluster", customerId, body.targetHypervisorClusterId);
+      if (!cluster || cluster.state === "ERROR") throw AppError.badRequest(`targetHypervisorClusterId: no hypervisor cluster '${body.targetHypervisorClusterId}'`);
+      const managerId = cluster.hypervisorManagerInfo.id;
+      const existing = await deps.store.listForManager<ManagedDoc>("datastore", customerId, managerId);
+      if (existing.some((d) => d.name === body.name && d.state !== "DELETED")) throw AppError.badRequest(`a datastore named '${body.name}' already exists`);
+      // compat: obr has no storage systems or provisioning policies; the lab carves the datastore
+      // out of its own directory, so storageSystemId is accepted and not used.
+      const spec: DatastoreSpec = { name: body.name, type: body.datastoreType, capacityBytes: body.sizeInBytes, clusterId: cluster.id };
+      const resource: ResourceRef = { name: cluster.name, resourceUri: resourceUriOf("hypervisor-cluster", cluster.id, managerId), type: typeOf("hypervisor-cluster") };
+      return startOperation(deps, ctx, { name: `Create datastore ${body.name}`, jobType: JOB_DATASTORE_CREATE, payload: { managerId, spec }, resource });
+    },
+  });
+}
+
+export async function createDatastore(deps: InventoryContext, customerId: string, managerId: string, spec: DatastoreSpec): Promise<ResourceRef[]> {
+  const manager = await loadManager(deps, customerId, managerId);
+  const id = await deps.admin.createDatastore(parseManagerAddress(manager.networkAddress).address, spec);
+  await syncFromConnector(deps, manager, { kinds: ["datastore", "hypervisor-cluster", "hypervisor-host"] });
+  return [{ name: spec.name, resourceUri: resourceUriOf("datastore", id, managerId), type: typeOf("datastore") }];
+}

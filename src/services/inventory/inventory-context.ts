@@ -1,0 +1,68 @@
+// What the inventory services share: the stored inventory, the connectors, async operations and
+// a way to start one (recorded, queued, and the local worker woken for prompt pickup).
+import type { RequestContext, WriteResult } from "../../api/resource/collection-definition.ts";
+import type { ConnectorRegistry } from "../../connectors/registry.ts";
+import type { AsyncOperationService, ResourceRef } from "../async-operations.ts";
+import type { KeyedMutex } from "../keyed-mutex.ts";
+import type { DataOrchestrators } from "./data-orchestrators.ts";
+import type { InventoryStore } from "./inventory-store.ts";
+
+export interface DatastoreSpec {
+  name: string;
+  type: "VMFS" | "VVOL";
+  capacityBytes: number;
+  clusterId: string;
+}
+export interface HardwareChange {
+  numCpus?: number;
+  coresPerSocket?: number;
+  memoryMib?: number;
+}
+export interface Relocation {
+  datastoreId: string;
+  clusterId: string;
+}
+
+/** Administrative changes the connector interface does not offer yet (see lab-admin.ts). */
+export interface HypervisorAdmin {
+  /** Returns the new datastore's id. */
+  createDatastore(address: string, spec: DatastoreSpec): Promise<string>;
+  reconfigureVm(address: string, vmId: string, change: HardwareChange): Promise<void>;
+  relocateVm(address: string, vmId: string, target: Relocation): Promise<void>;
+}
+
+export interface InventoryContext {
+  store: InventoryStore;
+  connectors: ConnectorRegistry;
+  admin: HypervisorAdmin;
+  operations: AsyncOperationService;
+  dataOrchestrators: DataOrchestrators;
+  /**
+   * Serialises discover-and-store per hypervisor manager, so a sync that read the hypervisor
+   * earlier never overwrites what a later one stored (the last sync reflects the newest state).
+   */
+  syncLock: KeyedMutex;
+  /** Tells the local worker that a job was queued. */
+  wake(): void;
+}
+
+export interface StartOperation {
+  name: string;
+  jobType: string;
+  payload: unknown;
+  resource: ResourceRef;
+}
+
+export async function startOperation(deps: InventoryContext, ctx: RequestContext, start: StartOperation): Promise<WriteResult> {
+  const op = await deps.operations.create({
+    customerId: ctx.principal.customerId,
+    userId: ctx.principal.clientId,
+    name: start.name,
+    sourceResourceUri: start.resource.resourceUri,
+    associatedResources: [start.resource],
+    jobType: start.jobType,
+    payload: start.payload,
+  });
+  deps.wake();
+  return { operationId: op.id };
+}

@@ -1,0 +1,67 @@
+// The first start with OBR_DEMO on (what `obr serve` runs once it listens): the admin's workspace
+// gets the demo lab as a real registration (its operation SUCCEEDED), visible through HTTP with
+// the documented shape; a second start changes nothing. The harness's admin client exists before
+// firstStart runs, so it is the admin firstStart picks (no credentials.json is written).
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { type FirstStart, firstStart } from "../../src/container.ts";
+import { OPERATIONS, expectContract, json } from "../helpers/greenlake.ts";
+import { MiB, VIRT, list } from "../helpers/inventory.ts";
+import { type TestServer, startTestServer } from "../helpers/test-server.ts";
+
+let server: TestServer;
+let start: FirstStart;
+let token: string;
+
+beforeAll(async () => {
+  server = await startTestServer({ OBR_DEMO: "1" });
+  start = await firstStart(server.services);
+  token = server.admin.token;
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+test("the demo lab is registered in the bootstrap admin's workspace", async () => {
+  expect(start.workspaceId).toBe(server.admin.workspaceId);
+  expect(start.demo?.state).toBe("SUCCEEDED");
+  const op = await json<{ state: string; associatedResources: { resourceUri: string }[] }>(await server.api(`${OPERATIONS}/${start.demo!.operationId}`, { token }), 200);
+  expect(op.state).toBe("SUCCEEDED");
+  expect(op.associatedResources[0]!.resourceUri).toBe(`${VIRT}/hypervisor-managers/${start.demo!.managerId}`);
+  const managers = await list<{ name: string; state: string; dataOrchestratorInfo: { id: string } }>(server, `${VIRT}/hypervisor-managers`, "HypervisorManagerList", token);
+  expect(managers.items).toHaveLength(1);
+  expect(managers.items[0]).toMatchObject({ name: "demo", state: "OK", dataOrchestratorInfo: { id: start.dataOrchestratorId } });
+  const stranger = await server.client("admin");
+  expect((await list(server, `${VIRT}/virtual-machines`, undefined, stranger.token)).total).toBe(0);
+});
+
+test("1 datacenter, 1 cluster, 2 hosts, 2 datastores, networks and 6 VMs with 1-2 disks of 64-256 MiB", async () => {
+  const m = await json<{ appInfo: { vmware: { datacenters: unknown[] } } }>(await server.api(`${VIRT}/hypervisor-managers/${start.demo!.managerId}`, { token }), 200);
+  expect(m.appInfo.vmware.datacenters).toHaveLength(1);
+  expect((await list(server, `${VIRT}/hypervisor-clusters`, "HypervisorClusterList", token)).total).toBe(1);
+  expect((await list(server, `${VIRT}/hypervisor-hosts`, "HypervisorHostList", token)).total).toBe(2);
+  expect((await list(server, `${VIRT}/datastores`, "DatastoreList", token)).total).toBe(2);
+  expect((await list(server, `${VIRT}/hypervisor-managers/${start.demo!.managerId}/networks`, "HypervisorNetworkList", token)).total).toBeGreaterThanOrEqual(1);
+  const vms = await list<{ name: string; powerState: string; virtualDisks: { capacityInBytes: number }[] }>(server, `${VIRT}/virtual-machines?sort=name&limit=100`, "VirtualMachineList", token);
+  expect(vms.total).toBe(6);
+  for (const vm of vms.items) {
+    expectContract("virtualization", "VirtualMachine", vm);
+    expect(vm.virtualDisks.length).toBeGreaterThanOrEqual(1);
+    expect(vm.virtualDisks.length).toBeLessThanOrEqual(2);
+    for (const d of vm.virtualDisks) {
+      expect(d.capacityInBytes).toBeGreaterThanOrEqual(64 * MiB);
+      expect(d.capacityInBytes).toBeLessThanOrEqual(256 * MiB);
+    }
+  }
+  expect(start.demo!.summary.vms.map((v) => v.name).sort()).toEqual(vms.items.map((v) => v.name));
+  // Sparse with real content: allocated well below provisioned, yet not empty.
+  expect(start.demo!.summary.allocatedBytes).toBeGreaterThan(0);
+  expect(start.demo!.summary.allocatedBytes).toBeLessThan(start.demo!.summary.provisionedBytes);
+});
+
+test("a second start neither rebuilds nor re-registers", async () => {
+  const again = await firstStart(server.services);
+  expect(again.created).toBeUndefined();
+  expect(again.demo).toBeUndefined();
+  expect(again.dataOrchestratorId).toBe(start.dataOrchestratorId);
+  expect((await list(server, `${VIRT}/hypervisor-managers`, undefined, token)).total).toBe(1);
+});
