@@ -76,7 +76,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
   const operations = new AsyncOperationService(repositories.get("async-operations")!);
   const queue = new JobQueue(database);
   const signingKey = await loadOrCreateSigningKey(config.dataDir);
-  const worker = new Worker(queue, operations, logger.child({ component: "worker" }), { concurrency: config.workerConcurrency });
+  const worker = new Worker(queue, operations, logger.child({ component: "worker" }), { concurrency: config.workerConcurrency, leaseMs: config.jobLeaseSeconds * 1000 });
   const labRoot = join(config.dataDir, "lab");
   const connectors = createConnectorRegistry({ labRoot });
   // Data orchestrators have no endpoints yet: a table and the embedded one's record only.

@@ -19,6 +19,8 @@ export interface Config {
   readonly demo: boolean;
   /** How many jobs one worker runs at once. */
   readonly workerConcurrency: number;
+  /** A running job whose worker stops renewing its lease this long is recovered, seconds. */
+  readonly jobLeaseSeconds: number;
   /** Run the job worker inside this process (the default single-process mode). */
   readonly embeddedWorker: boolean;
 }
@@ -69,6 +71,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     logLevel: pick("logLevel", "OBR_LOG_LEVEL") ?? "info",
     demo: parseBool("OBR_DEMO", pick("demo", "OBR_DEMO") ?? "1"),
     workerConcurrency: parseInteger("OBR_WORKER_CONCURRENCY", pick("workerConcurrency", "OBR_WORKER_CONCURRENCY") ?? "4", 1, 64),
+    jobLeaseSeconds: parseInteger("OBR_JOB_LEASE_SECONDS", pick("jobLeaseSeconds", "OBR_JOB_LEASE_SECONDS") ?? "30", 1, 3600),
     embeddedWorker: parseBool("OBR_EMBEDDED_WORKER", pick("embeddedWorker", "OBR_EMBEDDED_WORKER") ?? "1"),
   });
 }

@@ -32,14 +32,25 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
+/** A fresh database for one test server (or several processes sharing one): URL and clean-up. */
+export function testDatabase(dataDir: string): { url: string; drop(): Promise<void> } {
+  if (testDb !== "postgres") return { url: `sqlite:${join(dataDir, "obr.sqlite")}`, drop: async () => {} };
+  const schema = `obr_it_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  return {
+    url: `${PG_URL}${PG_URL.includes("?") ? "&" : "?"}schema=${schema}`,
+    async drop() {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`drop schema if exists "${schema}" cascade`);
+      await c.end();
+    },
+  };
+}
+
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), "obr-it-"));
-  let databaseUrl = `sqlite:${join(dataDir, "obr.sqlite")}`;
-  let schema: string | undefined;
-  if (testDb === "postgres") {
-    schema = `obr_it_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-    databaseUrl = `${PG_URL}${PG_URL.includes("?") ? "&" : "?"}schema=${schema}`;
-  }
+  const database = testDatabase(dataDir);
+  const databaseUrl = database.url;
   const config = loadConfig({ OBR_DATA_DIR: dataDir, OBR_DATABASE_URL: databaseUrl, OBR_LISTEN: "127.0.0.1:0", OBR_DEMO: "0", ...env });
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
@@ -82,12 +93,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     async stop() {
       await server.close();
       await rm(dataDir, { recursive: true, force: true });
-      if (schema) {
-        const c = new pg.Client({ connectionString: PG_URL });
-        await c.connect();
-        await c.query(`drop schema if exists "${schema}" cascade`);
-        await c.end();
-      }
+      await database.drop();
     },
   };
 }
