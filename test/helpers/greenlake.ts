@@ -2,6 +2,7 @@
 // checks, and valid protection-policy request bodies.
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
+import type { ErrorBody } from "../../src/api/errors.ts";
 import { type SpecName, contractAvailable, contractErrors } from "./contract.ts";
 
 export const POLICIES = "/backup-recovery/v1beta1/protection-policies";
@@ -11,13 +12,7 @@ export const API_CLIENTS = "/obr/v1/api-clients";
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const DEBUG_ID_RE = /^[0-9a-f]{32}$/;
 
-export interface ErrorBody {
-  httpStatusCode: number;
-  errorCode: string;
-  message: string;
-  debugId: string;
-  error?: string;
-}
+export type { ErrorBody };
 
 /**
  * Checks a GreenLake error body: the four fields (plus `extra` keys where the endpoint adds
