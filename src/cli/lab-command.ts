@@ -3,6 +3,7 @@
 // (POST /virtualization/v1beta1/hypervisor-managers/{id}/refresh).
 import { join } from "node:path";
 import { Command, Option } from "commander";
+import { formatChurnResult } from "../connectors/lab/churn.ts";
 import { LabConnector } from "../connectors/lab/lab-connector.ts";
 import { labDirFor } from "../connectors/registry.ts";
 import { AppError } from "../domain/app-error.ts";
@@ -46,11 +47,7 @@ export function labCommand(configFrom: ConfigFrom): Command {
         const connector = labFrom(cmd, configFrom);
         const result = await connector.churn(await vmIdOf(connector, opts.vm), { percent: opts.percent, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
         if (opts.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-        for (const d of result.disks) {
-          const mib = (d.bytesWritten / MiB).toFixed(1);
-          process.stdout.write(`disk ${d.diskId}: ${mib} MiB rewritten in ${d.ranges.length} runs of ${(d.capacityBytes / MiB).toFixed(0)} MiB\n`);
-        }
-        process.stdout.write(`seed ${result.seed}\n`);
+        process.stdout.write(`${formatChurnResult(result)}\n`);
       } catch (err) {
         fail(err);
       }
