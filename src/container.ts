@@ -27,7 +27,6 @@ import { DataOrchestrators } from "./services/inventory/data-orchestrators.ts";
 import { type DemoInventory, registerDemoInventory } from "./services/inventory/demo-inventory.ts";
 import type { InventoryContext } from "./services/inventory/inventory-context.ts";
 import { InventoryStore } from "./services/inventory/inventory-store.ts";
-import { LabAdmin } from "./services/inventory/lab-admin.ts";
 import { KeyedMutex } from "./services/keyed-mutex.ts";
 import type { CollectionDefinition } from "./api/resource/collection-definition.ts";
 import { VERSION } from "./version.ts";
@@ -84,7 +83,6 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
   const inventory: InventoryContext = {
     store: new InventoryStore(repositories),
     connectors,
-    admin: new LabAdmin(labRoot),
     operations,
     dataOrchestrators: new DataOrchestrators(new DocumentRepository(database, orchestratorTable), VERSION),
     syncLock: new KeyedMutex(),

@@ -251,6 +251,36 @@ export interface CreateVmSpec {
   powerOn?: boolean;
 }
 
+export interface CreateDatastoreSpec {
+  /** Unique among the manager's datastores (409 if taken); a plain name, no path (400). */
+  name: string;
+  type: DatastoreType;
+  /** Positive whole number of bytes (400 otherwise). */
+  capacityBytes: number;
+  /** Cluster whose hosts all mount the new datastore (400 if unknown). */
+  clusterId: string;
+}
+
+/** CPU and memory of a VM; an omitted field keeps its value. Whole positive numbers (400 otherwise). */
+export interface VmHardwareChange {
+  numCpus?: number;
+  /** Defaults to the current value, capped at the new CPU count; must divide numCpus (400). */
+  coresPerSocket?: number;
+  memoryMib?: number;
+}
+
+/** Where a VM goes; an omitted field keeps that part of its placement (at least one is needed, 400). */
+export interface RelocationTarget {
+  /** Datastore to receive the VM's home directory and all its disks. */
+  datastoreId?: string;
+  /** Host to run on; it must belong to the target cluster. */
+  hostId?: string;
+  /** Target cluster; defaults to the cluster of hostId or resourcePoolId, else the VM's own. */
+  clusterId?: string;
+  /** Resource pool of the target cluster. */
+  resourcePoolId?: string;
+}
+
 export interface SnapshotOptions {
   name?: string;
   description?: string;
@@ -282,6 +312,28 @@ export interface HypervisorConnector {
    * 412 PRECONDITION_FAILED: the caller must fall back to a full read.
    */
   changedRanges(vmId: string, snapshotId: string, diskId: string, sinceChangeId: string | null): Promise<ChangedRange[]>;
+
+  /**
+   * Creates an empty datastore mounted by every host of spec.clusterId and returns it. Unknown
+   * cluster or bad name/capacity is 400; a datastore of that name already existing is 409.
+   */
+  createDatastore(spec: CreateDatastoreSpec): Promise<Datastore>;
+  /**
+   * Changes CPU count, cores per socket and/or memory and returns the VM. The VM must be powered
+   * off (409); unknown VM 404; bad numbers, or CPUs that do not split into whole sockets, 400.
+   */
+  reconfigureVm(vmId: string, change: VmHardwareChange): Promise<VirtualMachine>;
+  /**
+   * Moves a VM and returns it. Unknown VM 404. 400: an empty or unknown target, a host or pool
+   * outside the target cluster, or a datastore (datastoreId, else the VM's current ones) that the
+   * target host, else cluster, does not mount.
+   * Compute, in any power state: a new cluster puts the VM on hostId (default: the cluster's
+   * first host; 409 if it has none) and resourcePoolId (default: the cluster's root pool).
+   * Storage: datastoreId moves the VM's home directory with all its disks there (nothing to do if
+   * all are there already). That needs the VM powered off, without snapshots, and with every disk
+   * inside its home directory (409 otherwise).
+   */
+  relocateVm(vmId: string, target: RelocationTarget): Promise<VirtualMachine>;
 
   /** Writer for restoring into an existing disk; the VM must be powered off (409). */
   openDiskWriter(vmId: string, diskId: string): Promise<DiskWriter>;

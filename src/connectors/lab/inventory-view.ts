@@ -47,7 +47,7 @@ async function usedBytes(dir: string): Promise<number> {
   return total;
 }
 
-async function datastoreView(labDir: string, state: LabState, ds: LabDatastore): Promise<Datastore> {
+export async function datastoreView(labDir: string, state: LabState, ds: LabDatastore): Promise<Datastore> {
   const { dir, ...rest } = ds;
   const used = await usedBytes(join(labDir, dir));
   let uncommitted = 0;

@@ -4,14 +4,18 @@ import { dirname, join } from "node:path";
 import { AppError } from "../../domain/app-error.ts";
 import type {
   ChangedRange,
+  CreateDatastoreSpec,
   CreateVmSpec,
+  Datastore,
   DiskReader,
   DiskWriter,
   HypervisorConnector,
   Inventory,
   PowerOperation,
+  RelocationTarget,
   SnapshotOptions,
   VirtualMachine,
+  VmHardwareChange,
   VmSnapshot,
 } from "../hypervisor-connector.ts";
 import type { ChurnOptions, ChurnResult } from "./churn.ts";
@@ -19,6 +23,7 @@ import { runChurn } from "./churn.ts";
 import { BLOCK_SIZE, readAt } from "./disk-files.ts";
 import { dropDiskSnapshot, openSnapshotReader, snapshotChangedRanges, takeDiskSnapshots } from "./disk-snapshot.ts";
 import { toInventory, toVirtualMachine } from "./inventory-view.ts";
+import { createLabDatastore, reconfigureLabVm, relocateLabVm } from "./lab-admin-ops.ts";
 import { createDisk, flushDisk, writeDisk, zeroDisk } from "./lab-disk.ts";
 import type { LabDisk, LabState, LabVm } from "./lab-state.ts";
 import {
@@ -126,6 +131,18 @@ export class LabConnector implements HypervisorConnector {
       state.vms = state.vms.filter((v) => v.id !== vmId);
       for (const dir of this.vmDirs(vm)) await rm(dir, { recursive: true, force: true });
     });
+  }
+
+  createDatastore(spec: CreateDatastoreSpec): Promise<Datastore> {
+    return createLabDatastore(this.labDir, spec);
+  }
+
+  reconfigureVm(vmId: string, change: VmHardwareChange): Promise<VirtualMachine> {
+    return reconfigureLabVm(this.labDir, vmId, change);
+  }
+
+  relocateVm(vmId: string, target: RelocationTarget): Promise<VirtualMachine> {
+    return relocateLabVm(this.labDir, vmId, target);
   }
 
   createSnapshot(vmId: string, options: SnapshotOptions = {}): Promise<VmSnapshot> {

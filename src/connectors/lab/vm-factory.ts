@@ -12,7 +12,7 @@ const NAME_MAX = 80; // the GreenLake virtual-machine name limit
 /** Filesystem-safe form of a VM name. */
 const safeName = (name: string) => name.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 40) || "vm";
 
-function pick<T extends { id: string }>(items: readonly T[], id: string | undefined, what: string, fallback?: T): T {
+export function pick<T extends { id: string }>(items: readonly T[], id: string | undefined, what: string, fallback?: T): T {
   if (id !== undefined) {
     const found = items.find((i) => i.id === id);
     if (!found) throw AppError.badRequest(`unknown ${what} ${id}`);

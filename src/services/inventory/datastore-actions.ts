@@ -43,7 +43,7 @@ export function datastoreHandlers(deps: InventoryContext) {
 
 export async function createDatastore(deps: InventoryContext, customerId: string, managerId: string, spec: DatastoreSpec): Promise<ResourceRef[]> {
   const manager = await loadManager(deps, customerId, managerId);
-  const id = await deps.admin.createDatastore(parseManagerAddress(manager.networkAddress).address, spec);
+  const datastore = await deps.connectors.resolve(parseManagerAddress(manager.networkAddress).address).createDatastore(spec);
   await syncFromConnector(deps, manager, { kinds: ["datastore", "hypervisor-cluster", "hypervisor-host"] });
-  return [{ name: spec.name, resourceUri: resourceUriOf("datastore", id, managerId), type: typeOf("datastore") }];
+  return [{ name: datastore.name, resourceUri: resourceUriOf("datastore", datastore.id, managerId), type: typeOf("datastore") }];
 }

@@ -1,40 +1,22 @@
 // What the inventory services share: the stored inventory, the connectors, async operations and
 // a way to start one (recorded, queued, and the local worker woken for prompt pickup).
 import type { RequestContext, WriteResult } from "../../api/resource/collection-definition.ts";
+import type { CreateDatastoreSpec, RelocationTarget, VmHardwareChange } from "../../connectors/hypervisor-connector.ts";
 import type { ConnectorRegistry } from "../../connectors/registry.ts";
 import type { AsyncOperationService, ResourceRef } from "../async-operations.ts";
 import type { KeyedMutex } from "../keyed-mutex.ts";
 import type { DataOrchestrators } from "./data-orchestrators.ts";
 import type { InventoryStore } from "./inventory-store.ts";
 
-export interface DatastoreSpec {
-  name: string;
-  type: "VMFS" | "VVOL";
-  capacityBytes: number;
-  clusterId: string;
-}
-export interface HardwareChange {
-  numCpus?: number;
-  coresPerSocket?: number;
-  memoryMib?: number;
-}
-export interface Relocation {
-  datastoreId: string;
-  clusterId: string;
-}
-
-/** Administrative changes the connector interface does not offer yet (see lab-admin.ts). */
-export interface HypervisorAdmin {
-  /** Returns the new datastore's id. */
-  createDatastore(address: string, spec: DatastoreSpec): Promise<string>;
-  reconfigureVm(address: string, vmId: string, change: HardwareChange): Promise<void>;
-  relocateVm(address: string, vmId: string, target: Relocation): Promise<void>;
-}
+/** What POST /datastores creates (the API offers VMFS and VVOL only). */
+export type DatastoreSpec = CreateDatastoreSpec & { type: "VMFS" | "VVOL" };
+export type HardwareChange = VmHardwareChange;
+/** What the migrate action moves VMs to: a datastore and a cluster, both named. */
+export type Relocation = Required<Pick<RelocationTarget, "datastoreId" | "clusterId">>;
 
 export interface InventoryContext {
   store: InventoryStore;
   connectors: ConnectorRegistry;
-  admin: HypervisorAdmin;
   operations: AsyncOperationService;
   dataOrchestrators: DataOrchestrators;
   /**

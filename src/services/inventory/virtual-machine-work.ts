@@ -71,9 +71,9 @@ export async function createVm(deps: InventoryContext, customerId: string, manag
 }
 
 export async function updateVmHardware(deps: InventoryContext, customerId: string, managerId: string, vmId: string, change: HardwareChange): Promise<ResourceRef[]> {
-  const { manager } = await connectorFor(deps, customerId, managerId);
+  const { connector } = await connectorFor(deps, customerId, managerId);
   try {
-    await deps.admin.reconfigureVm(parseManagerAddress(manager.networkAddress).address, vmId, change);
+    await connector.reconfigureVm(vmId, change);
   } finally {
     await refreshVm(deps, customerId, managerId, vmId);
   }
@@ -90,12 +90,11 @@ export async function migrateVms(
   target: Relocation,
   progress: (percent: number, message?: string) => Promise<void>,
 ): Promise<ResourceRef[]> {
-  const { manager } = await connectorFor(deps, customerId, managerId);
-  const address = parseManagerAddress(manager.networkAddress).address;
+  const { connector } = await connectorFor(deps, customerId, managerId);
   const moved: ResourceRef[] = [];
   for (const [i, vmId] of vmIds.entries()) {
     try {
-      await deps.admin.relocateVm(address, vmId, target);
+      await connector.relocateVm(vmId, target);
     } finally {
       await refreshVm(deps, customerId, managerId, vmId);
     }
