@@ -95,7 +95,14 @@ export function generateBase(o: BaseOptions): { size: number; bytes: Record<Kind
       const kinds = (Object.keys(left) as Kind[]).filter((k) => left[k] > 0 && (k !== "dup" || w.sources.length > 0));
       if (kinds.length === 0) break;
       let x = r.next() * kinds.reduce((s, k) => s + left[k], 0);
-      const kind = kinds.find((k) => (x -= left[k]) < 0) ?? (kinds[kinds.length - 1] as Kind);
+      let kind = kinds[kinds.length - 1] as Kind;
+      for (const k of kinds) {
+        if (x < left[k]) {
+          kind = k;
+          break;
+        }
+        x -= left[k];
+      }
       const blocks = Math.min(left[kind], r.logUniform(16, 8192));
       const e: Extent = { kind, pos, len: blocks * BLOCK };
       w.fill(e, n, "base", o.sparse ?? false);
@@ -128,7 +135,12 @@ export function generateNext(o: NextOptions): { ranges: Array<[number, number]>;
     for (let marked = 0; marked < target; ) {
       const start = r.int(0, nBlocks - 1);
       const len = Math.min(r.geometric(runMean), nBlocks - start, 4096);
-      for (let b = start; b < start + len && marked < target; b++) if (!dirty[b]) (dirty[b] = 1), marked++;
+      for (let b = start; b < start + len && marked < target; b++) {
+        if (!dirty[b]) {
+          dirty[b] = 1;
+          marked++;
+        }
+      }
     }
     const w = new Writer(fd, `${seed}/next`);
     const ranges: Array<[number, number]> = [];

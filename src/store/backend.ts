@@ -1,0 +1,38 @@
+// The narrow blob interface the engine talks to. Keys are '/'-separated relative names
+// ("chunks/ab/abcd…", "backups/<id>"). A local directory implements it now; an S3-compatible
+// bucket can implement it later (PutObject, GetObject, HeadObject, ListObjectsV2, DeleteObject,
+// PutObject with If-None-Match for putExclusive) without touching the engine.
+
+export interface BlobInfo {
+  key: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface BlobBackend {
+  /** Stores the blob so that it survives a crash once flush() has returned. Replaces atomically. */
+  put(key: string, data: Uint8Array | readonly Uint8Array[]): Promise<void>;
+  /** Makes every put() since the last flush durable (for a directory: fsync the parent dirs). */
+  flush(): Promise<void>;
+  /** Creates the blob durably only if absent; false when it already exists (lock files). */
+  putExclusive(key: string, data: Uint8Array): Promise<boolean>;
+  /** The whole blob; rejects with code "ENOENT" when absent. */
+  get(key: string): Promise<Buffer>;
+  has(key: string): Promise<boolean>;
+  stat(key: string): Promise<BlobInfo | null>;
+  /** Every blob whose key starts with prefix (prefix ends with "/"). Throws on listing errors. */
+  list(prefix: string): Promise<BlobInfo[]>;
+  /** Like list() but keys only (cheaper where sizes cost extra calls). */
+  listKeys(prefix: string): Promise<string[]>;
+  /**
+   * Optional: reads the blob into target (no allocation); returns the bytes read, at most
+   * target.length + 1 so a caller can tell a longer blob. Rejects with "ENOENT" when absent.
+   */
+  readInto?(key: string, target: Uint8Array): Promise<number>;
+  /** Removes the blob; absent blobs are not an error. */
+  delete(key: string): Promise<void>;
+}
+
+export function isNotFound(err: unknown): boolean {
+  return (err as { code?: string } | null)?.code === "ENOENT";
+}

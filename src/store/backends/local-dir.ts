@@ -1,0 +1,199 @@
+// BlobBackend on a local directory. put() = write to a temporary name, fsync, rename; the
+// renamed entry becomes durable when flush() fsyncs the directories touched since the last flush.
+import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
+import type { BlobBackend, BlobInfo } from "../backend.ts";
+import { isNotFound } from "../backend.ts";
+import { forEachLimit } from "../concurrency.ts";
+import { processAlive } from "../process-alive.ts";
+
+const TMP_MARK = ".tmp-";
+
+export class LocalDirBackend implements BlobBackend {
+  readonly root: string;
+  readonly #dirtyDirs = new Set<string>();
+  readonly #knownDirs = new Set<string>();
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  #path(key: string): string {
+    if (key.includes("..") || key.startsWith("/")) throw new Error(`bad blob key ${key}`);
+    return join(this.root, key);
+  }
+
+  async #ensureDir(dir: string): Promise<void> {
+    if (this.#knownDirs.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.#knownDirs.add(dir);
+    // a new directory's own entry lives in its parent: make that durable too
+    this.#dirtyDirs.add(dirname(dir));
+  }
+
+  async put(key: string, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
+    const path = this.#path(key);
+    const dir = dirname(path);
+    await this.#ensureDir(dir);
+    const tmp = `${path}${TMP_MARK}${process.pid}-${randomBytes(4).toString("hex")}`;
+    const fh = await open(tmp, "w");
+    try {
+      const parts = data instanceof Uint8Array ? [data] : data;
+      await fh.writev(parts as Uint8Array[]);
+      await fh.datasync();
+    } catch (err) {
+      await fh.close();
+      await unlink(tmp).catch(() => {});
+      throw err;
+    }
+    await fh.close();
+    await rename(tmp, path);
+    this.#dirtyDirs.add(dir);
+  }
+
+  async flush(): Promise<void> {
+    const dirs = [...this.#dirtyDirs];
+    this.#dirtyDirs.clear();
+    await Promise.all(dirs.map((d) => fsyncDir(d)));
+  }
+
+  async putExclusive(key: string, data: Uint8Array): Promise<boolean> {
+    const path = this.#path(key);
+    await this.#ensureDir(dirname(path));
+    let fh: Awaited<ReturnType<typeof open>>;
+    try {
+      fh = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY);
+    } catch (err) {
+      if ((err as { code?: string }).code === "EEXIST") return false;
+      throw err;
+    }
+    try {
+      await fh.write(data);
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    await fsyncDir(dirname(path));
+    return true;
+  }
+
+  get(key: string): Promise<Buffer> {
+    return readFile(this.#path(key));
+  }
+
+  async readInto(key: string, target: Uint8Array): Promise<number> {
+    const fh = await open(this.#path(key), "r");
+    try {
+      let n = 0;
+      for (;;) {
+        const { bytesRead } = await fh.read(target, n, target.length - n, n);
+        if (bytesRead === 0) break;
+        n += bytesRead;
+        if (n === target.length) {
+          // probe one more byte: a longer file than expected is corrupt, not truncated
+          const { bytesRead: extra } = await fh.read(Buffer.alloc(1), 0, 1, n);
+          return n + extra;
+        }
+      }
+      return n;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async has(key: string): Promise<boolean> {
+    return (await this.stat(key)) !== null;
+  }
+
+  async stat(key: string): Promise<BlobInfo | null> {
+    try {
+      const s = await stat(this.#path(key));
+      return { key, size: s.size, mtimeMs: s.mtimeMs };
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async list(prefix: string): Promise<BlobInfo[]> {
+    return (await this.#walk(prefix)).filter((b) => !b.key.includes(TMP_MARK));
+  }
+
+  async listKeys(prefix: string): Promise<string[]> {
+    const base = this.#path(prefix);
+    let entries: Awaited<ReturnType<typeof readdirTyped>>;
+    try {
+      entries = await readdirTyped(base);
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+    const out: string[] = [];
+    for (const e of entries) {
+      if (!e.isFile() || e.name.includes(TMP_MARK)) continue;
+      out.push(prefix + relative(base, join(e.parentPath, e.name)).split(sep).join("/"));
+    }
+    return out;
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.#path(key), { force: true });
+    this.#dirtyDirs.add(dirname(this.#path(key)));
+  }
+
+  /**
+   * Removes temporary files of interrupted puts: those whose writer process (pid in the name)
+   * is gone, and any older than both olderThanMs and an hour (a put never takes that long).
+   * A live writer's file is never touched, whatever the grace period. Returns how many.
+   */
+  async sweepIncomplete(prefix: string, olderThanMs: number): Promise<number> {
+    const now = Date.now();
+    const stale = (await this.#walk(prefix)).filter((b) => {
+      const at = b.key.lastIndexOf(TMP_MARK);
+      if (at < 0) return false;
+      const pid = Number(b.key.slice(at + TMP_MARK.length).split("-")[0]);
+      return !processAlive(pid) || now - b.mtimeMs >= Math.max(olderThanMs, 3600_000);
+    });
+    for (const b of stale) await rm(this.#path(b.key), { force: true });
+    return stale.length;
+  }
+
+  async #walk(prefix: string): Promise<BlobInfo[]> {
+    const base = this.#path(prefix);
+    // the raw listing, temporary files included
+    let entries: string[];
+    try {
+      entries = (await readdir(base, { recursive: true })) as string[];
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+    const out: BlobInfo[] = [];
+    await forEachLimit(entries, 32, async (rel) => {
+      let s: Awaited<ReturnType<typeof stat>>;
+      try {
+        s = await stat(join(base, rel));
+      } catch (err) {
+        if (isNotFound(err)) return; // raced with a delete or rename
+        throw err;
+      }
+      if (s.isFile()) out.push({ key: prefix + rel.split(sep).join("/"), size: s.size, mtimeMs: s.mtimeMs });
+    });
+    return out;
+  }
+}
+
+function readdirTyped(dir: string) {
+  return readdir(dir, { recursive: true, withFileTypes: true });
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, "r");
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

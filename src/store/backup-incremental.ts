@@ -1,0 +1,158 @@
+// Changed-range incremental: only windows around the changed bytes are read and re-chunked;
+// everything else reuses the parent's extents. Correct because of the chunker's invariants
+// (chunker.ts): re-chunking restarts at a parent cut at least LOOKAHEAD before the change and
+// stops at the first new cut past the change that the parent also had. The caller registers the
+// parent's ids with the GC session before calling.
+import type { FileHandle } from "node:fs/promises";
+import type { Extent, ProgressFn } from "./backup-full.ts";
+import type { ChunkedImage } from "./backup-full.ts";
+import { BLOCK, LOOKAHEAD, SEGMENT } from "./chunker.ts";
+import type { ChunkSink } from "./chunk-sink.ts";
+import { forEachLimit } from "./concurrency.ts";
+import { openRandomAccess, readAt } from "./image-source.ts";
+import type { Manifest } from "./manifest.ts";
+import { extentOffsets } from "./manifest.ts";
+import type { WorkerPool } from "./worker-pool.ts";
+
+/** Read past a change's end on the first try: the next common cut is usually within a chunk or two. */
+const FIRST_EXTRA = 512 << 10;
+/** Changes closer than this are re-chunked as one range (their chunks overlap anyway). */
+const MERGE_GAP = 1 << 20;
+
+export type ChangedRange = readonly [offset: number, length: number];
+
+/** Sorted, merged [start, end) ranges clipped to size, plus the resized tail when the size changed. */
+export function normalizeRanges(ranges: readonly ChangedRange[], oldSize: number, newSize: number): Array<[number, number]> {
+  const r: Array<[number, number]> = [];
+  for (const [o, l] of ranges) {
+    if (!(Number.isSafeInteger(o) && Number.isSafeInteger(l) && o >= 0 && l >= 0)) throw new RangeError(`bad changed range [${o}, ${l}]`);
+    const e = Math.min(newSize, o + l);
+    if (e > o) r.push([o, e]);
+  }
+  // the old end was a forced cut and the new end is one: re-chunk around both
+  if (newSize !== oldSize && newSize > 0) r.push([Math.max(0, Math.min(oldSize, newSize) - 1), newSize]);
+  r.sort((a, b) => a[0] - b[0]);
+  const out: Array<[number, number]> = [];
+  for (const x of r) {
+    const last = out[out.length - 1];
+    if (last && x[0] <= last[1] + MERGE_GAP) last[1] = Math.max(last[1], x[1]);
+    else out.push([x[0], x[1]]);
+  }
+  return out;
+}
+
+export async function backupChangedRanges(
+  pool: WorkerPool,
+  sink: ChunkSink,
+  path: string,
+  parent: Manifest,
+  ranges: readonly ChangedRange[],
+  onProgress?: ProgressFn,
+): Promise<ChunkedImage> {
+  return forEachSegment(pool, sink, path, parent, onProgress, ({ segStart, segEnd, ctx, size }) => {
+    const dirty = normalizeRanges(ranges, parent.size, size);
+    return chunkSegment(ctx, segStart, dirty.filter(([a, b]) => a < segEnd && b > segStart));
+  });
+}
+
+export type SegmentPlanner = (seg: { segStart: number; segEnd: number; size: number; ctx: SegCtx }) => Promise<{ extents: Extent[]; bytesRead: number }>;
+
+/** Runs planner on every 16 MiB segment of the image at path (a few at a time) and joins the extents. */
+export async function forEachSegment(
+  pool: WorkerPool,
+  sink: ChunkSink,
+  path: string,
+  parent: Manifest,
+  onProgress: ProgressFn | undefined,
+  planner: SegmentPlanner,
+): Promise<ChunkedImage> {
+  const { fh, size } = await openRandomAccess(path);
+  try {
+    const pOffs = extentOffsets(parent);
+    const pIndex = new Map<number, number>(pOffs.map((o, i) => [o, i]));
+    const nSeg = Math.ceil(size / SEGMENT);
+    const perSeg: Extent[][] = new Array(nSeg);
+    let bytesRead = 0;
+    let done = 0;
+    const segs = Array.from({ length: nSeg }, (_, s) => s);
+    await forEachLimit(segs, 4, async (s) => {
+      const segStart = s * SEGMENT;
+      const segEnd = Math.min(size, segStart + SEGMENT);
+      const ctx: SegCtx = { fh, pool, sink, parent, pOffs, pIndex, segEnd };
+      const r = await planner({ segStart, segEnd, size, ctx });
+      perSeg[s] = r.extents;
+      bytesRead += r.bytesRead;
+      done += segEnd - segStart;
+      onProgress?.(done, size);
+    });
+    return { extents: perSeg.flat(), size, bytesRead };
+  } finally {
+    await fh.close();
+  }
+}
+
+export interface SegCtx {
+  fh: FileHandle;
+  pool: WorkerPool;
+  sink: ChunkSink;
+  parent: Manifest;
+  pOffs: number[];
+  pIndex: Map<number, number>;
+  segEnd: number;
+}
+
+/** Re-chunks the dirty ranges of one segment and reuses the parent's extents elsewhere. */
+export async function chunkSegment(ctx: SegCtx, segStart: number, dirty: Array<[number, number]>): Promise<{ extents: Extent[]; bytesRead: number }> {
+  const { parent, pOffs, pIndex, segEnd } = ctx;
+  const out: Extent[] = [];
+  let bytesRead = 0;
+  let pos = segStart; // a cut of both the parent and the new image
+  let pi = pIndex.get(segStart) ?? -1; // parent extent starting at pos, -1 when parent has none
+  const reuse = (until: number) => {
+    // copy parent extents that end at or before `until`
+    while (pi >= 0 && pi < parent.lens.length && (pOffs[pi + 1] as number) <= until) {
+      out.push([pOffs[pi] as number, parent.lens[pi] as number, parent.ids[pi] as string]);
+      pos = pOffs[pi + 1] as number;
+      pi++;
+    }
+  };
+  for (const [x, y] of dirty) {
+    if (y <= pos) continue;
+    reuse(Math.min(segEnd, x - LOOKAHEAD));
+    // re-chunk from pos until a new cut >= y coincides with a parent cut (or the segment ends)
+    let synced = false;
+    let extra = FIRST_EXTRA;
+    while (!synced && pos < segEnd) {
+      const readFrom = pos - (pos % BLOCK);
+      const readTo = Math.min(segEnd, readFrom + ctx.pool.slotSize, Math.max(y, pos) + extra);
+      extra *= 2; // no common cut yet: read further next time
+      const final = readTo === segEnd;
+      const slot = await ctx.pool.acquireSlot();
+      try {
+        const n = await readAt(ctx.fh, new Uint8Array(slot, 0, readTo - readFrom), readTo - readFrom, readFrom);
+        if (n !== readTo - readFrom) throw new Error(`image shrank while reading at ${readFrom}`);
+        bytesRead += n;
+        const { cuts } = await ctx.pool.chunk({ slot, length: n, base: readFrom, from: pos, final });
+        let used = 0;
+        for (const c of cuts) {
+          used++;
+          pos = c[0] + c[1];
+          if (pos >= y && pos < segEnd && pIndex.has(pos) && pos <= parent.size) {
+            synced = true;
+            pi = pIndex.get(pos) as number;
+            break;
+          }
+        }
+        const mine = cuts.slice(0, used);
+        await ctx.sink.store(slot, readFrom, mine);
+        out.push(...mine);
+      } finally {
+        ctx.pool.releaseSlot(slot);
+      }
+    }
+    if (!synced) pi = -1;
+  }
+  reuse(segEnd);
+  if (pos !== segEnd) throw new Error(`internal: segment ${segStart} chunked to ${pos}, expected ${segEnd}`);
+  return { extents: out, bytesRead };
+}

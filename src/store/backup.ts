@@ -1,0 +1,136 @@
+// One backup, start to finish: GC session, chunking (full read or changed ranges), then the
+// commit sequence that makes "backup exists" true only after everything it names is durable.
+import type { BlobBackend } from "./backend.ts";
+import type { ChunkedImage, ProgressFn } from "./backup-full.ts";
+import { backupFull } from "./backup-full.ts";
+import type { ChangedRange } from "./backup-incremental.ts";
+import { backupAgainstParent } from "./backup-diff.ts";
+import { backupChangedRanges } from "./backup-incremental.ts";
+import type { ChunkingParams } from "./chunker.ts";
+import { ChunkSink, chunkKey, listChunkIds } from "./chunk-sink.ts";
+import { forEachLimit } from "./concurrency.ts";
+import type { StoreKeys } from "./crypto.ts";
+import { AppError } from "../domain/app-error.ts";
+import { ConcurrentGcError } from "./errors.ts";
+import type { ImageSource } from "./image-source.ts";
+import type { BackupStats, Manifest } from "./manifest.ts";
+import { newBackupId, readManifest, writeManifest } from "./manifest.ts";
+import { BackupSession, gcSnapshot, waitForNoGc } from "./session.ts";
+import type { WorkerPool } from "./worker-pool.ts";
+
+export interface BackupOptions {
+  /** Parent backup id: enables changed-range incrementals (and is recorded in the manifest). */
+  parent?: string;
+  /** Changed byte ranges [offset, length] since the parent (changed-block tracking); needs a path source. */
+  changedRanges?: readonly ChangedRange[];
+  onProgress?: ProgressFn;
+  /** Free-form label stored in the manifest (e.g. the protected asset's name). */
+  label?: string;
+  /** Expected size of a stream source, for progress reporting only. */
+  sizeHint?: number;
+}
+
+export interface StoreContext {
+  backend: BlobBackend;
+  keys: StoreKeys | null;
+  chunking: ChunkingParams;
+  pool: () => WorkerPool;
+}
+
+export async function runBackup(ctx: StoreContext, source: ImageSource, opts: BackupOptions): Promise<Manifest> {
+  const { backend, keys } = ctx;
+  const pool = ctx.pool();
+  const createdAt = new Date();
+  const gcBefore = await gcSnapshot(backend);
+  const session = await BackupSession.start(backend);
+  try {
+    const parent = opts.parent ? await readManifest(backend, opts.parent, keys) : null;
+    const known = await listChunkIds(backend);
+    parent?.ids.forEach((id, i) => {
+      if (id && known.has(id)) known.set(id, parent.stored[i] as number);
+    });
+    const sink = new ChunkSink(backend, pool, session, known);
+    let img: ChunkedImage;
+    const sameChunking = parent !== null && JSON.stringify(parent.chunking) === JSON.stringify(ctx.chunking);
+    if (opts.changedRanges && parent && sameChunking) {
+      if (typeof source !== "string") throw AppError.badRequest("changed-range backups need a file or block device path as source");
+      session.add(parent.ids);
+      await session.flush();
+      img = await backupChangedRanges(pool, sink, source, parent, opts.changedRanges, opts.onProgress);
+    } else if (parent && typeof source === "string" && sameChunking) {
+      session.add(parent.ids);
+      await session.flush();
+      img = await backupAgainstParent(pool, sink, source, parent, opts.onProgress);
+    } else {
+      img = await backupFull(pool, sink, source, opts.onProgress, opts.sizeHint);
+    }
+    await sink.resolveSizes(img.extents.map((e) => e[2]));
+    const m = buildManifest(img, sink, parent?.backupId ?? null, createdAt, ctx.chunking, opts.label ?? null);
+    // commit: chunk entries durable -> session visible -> no GC can still remove what we use
+    await backend.flush();
+    await session.flush();
+    await waitForNoGc(backend);
+    const gcAfter = await gcSnapshot(backend);
+    if (gcBefore.locked || gcAfter.epoch !== gcBefore.epoch) await checkStillPresent(backend, m.ids);
+    await writeManifest(backend, m, keys);
+    return m;
+  } finally {
+    await session.end();
+  }
+}
+
+async function checkStillPresent(backend: BlobBackend, ids: readonly string[]): Promise<void> {
+  let missing = 0;
+  await forEachLimit([...new Set(ids)].filter(Boolean), 32, async (id) => {
+    if (!(await backend.has(chunkKey(id)))) missing++;
+  });
+  if (missing > 0) throw new ConcurrentGcError(missing);
+}
+
+function buildManifest(img: ChunkedImage, sink: ChunkSink, parent: string | null, createdAt: Date, chunking: ChunkingParams, label: string | null): Manifest {
+  const lens: number[] = [];
+  const ids: string[] = [];
+  const stored: number[] = [];
+  const unique = new Map<string, number>();
+  let zeroBytes = 0;
+  let chunkCount = 0;
+  let expect = 0;
+  for (const [off, len, id] of img.extents) {
+    if (off !== expect) throw new Error(`internal: extent at ${off}, expected ${expect}`);
+    expect += len;
+    lens.push(len);
+    ids.push(id);
+    const s = id ? (sink.known.get(id) ?? 0) : 0;
+    stored.push(s);
+    if (!id) zeroBytes += len;
+    else {
+      chunkCount++;
+      unique.set(id, len);
+    }
+  }
+  if (expect !== img.size) throw new Error(`internal: extents cover ${expect} of ${img.size} bytes`);
+  let uniqueChunkBytes = 0;
+  let storedBytes = 0;
+  for (const [id, len] of unique) {
+    uniqueChunkBytes += len;
+    storedBytes += sink.known.get(id) ?? 0;
+  }
+  const stats: BackupStats = {
+    logicalBytes: img.size,
+    zeroBytes,
+    chunkCount,
+    uniqueChunks: unique.size,
+    uniqueChunkBytes,
+    storedBytes,
+    newChunks: sink.newChunks,
+    newStoredBytes: sink.newStoredBytes,
+    bytesRead: img.bytesRead,
+    dedupRatio: ratio(img.size - zeroBytes, uniqueChunkBytes),
+    compressionRatio: ratio(uniqueChunkBytes, storedBytes),
+  };
+  return { version: 1, backupId: newBackupId(createdAt), createdAt: createdAt.toISOString(), parent, size: img.size, chunking, label, lens, ids, stored, stats };
+}
+
+export function ratio(a: number, b: number): number {
+  return b > 0 ? a / b : 1;
+}

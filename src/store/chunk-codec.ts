@@ -1,0 +1,121 @@
+// The chunk frame: every stored blob (chunk or manifest) is
+//   magic "OBC1" | flags u8 (1 = zstd, 2 = AES-256-GCM) | 3 reserved | plainLen u32le | id (32)
+//   [| iv (12) | tag (16) when encrypted] | payload
+// The id is SHA-256 of the plaintext (HMAC-SHA-256 with the store's id key when encrypted).
+// Decoding always re-derives the id from the decoded plaintext and compares: a blob either
+// yields exactly the bytes it was named for or throws ChunkCorruptError.
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from "node:crypto";
+import { constants, zstdCompressSync, zstdDecompressSync } from "node:zlib";
+import type { StoreKeys } from "./crypto.ts";
+import { ChunkCorruptError } from "./errors.ts";
+
+const MAGIC = 0x3143424f; // "OBC1" little-endian
+const F_ZSTD = 1;
+const F_ENC = 2;
+const BASE_HEADER = 44;
+const ENC_EXTRA = 28;
+const SAMPLE = 8192;
+
+export function chunkId(plain: Uint8Array, keys: StoreKeys | null): string {
+  const h = keys ? createHmac("sha256", keys.idKey) : createHash("sha256");
+  return h.update(plain).digest("hex");
+}
+
+// zlib's sync API grows its output in chunkSize pieces (16 KiB by default): size it to the
+// chunk so one native call does the work (2-3x faster on 256 KiB chunks)
+function zstd(data: Uint8Array, level: number): Buffer {
+  return zstdCompressSync(data, { chunkSize: Math.max(64 << 10, data.length + 1024), params: { [constants.ZSTD_c_compressionLevel]: level } });
+}
+
+/** Cheap test: compress two small samples; already-compressed/encrypted data is stored raw. */
+function looksCompressible(plain: Uint8Array, level: number): boolean {
+  if (plain.length <= 2 * SAMPLE) return true;
+  const head = zstd(plain.subarray(0, SAMPLE), level).length;
+  const tail = zstd(plain.subarray(plain.length - SAMPLE), level).length;
+  return Math.min(head, tail) < SAMPLE * 0.9;
+}
+
+/**
+ * The frame as header + payload. The payload is `plain` itself when stored raw in a plaintext
+ * store (no copy: the caller writes both parts with one writev).
+ */
+export function encodeChunkParts(plain: Uint8Array, id: string, keys: StoreKeys | null, level: number): { header: Uint8Array; payload: Uint8Array } {
+  let payload: Uint8Array = plain;
+  let flags = 0;
+  if (looksCompressible(plain, level)) {
+    const z = zstd(plain, level);
+    if (z.length < plain.length) {
+      payload = z;
+      flags |= F_ZSTD;
+    }
+  }
+  if (keys) flags |= F_ENC;
+  const header = new Uint8Array(BASE_HEADER + (keys ? ENC_EXTRA : 0));
+  const dv = new DataView(header.buffer);
+  dv.setUint32(0, MAGIC, true);
+  header[4] = flags;
+  dv.setUint32(8, plain.length, true);
+  header.set(Buffer.from(id, "hex"), 12);
+  if (!keys) return { header, payload };
+  const iv = randomBytes(12);
+  header.set(iv, BASE_HEADER);
+  const c = createCipheriv("aes-256-gcm", keys.encKey, iv);
+  c.setAAD(header.subarray(0, BASE_HEADER));
+  const ct = c.update(payload);
+  c.final();
+  header.set(c.getAuthTag(), BASE_HEADER + 12);
+  return { header, payload: ct };
+}
+
+/** Frames plain as one contiguous blob; id must be chunkId(plain, keys). */
+export function encodeChunk(plain: Uint8Array, id: string, keys: StoreKeys | null, level: number): Uint8Array {
+  const { header, payload } = encodeChunkParts(plain, id, keys, level);
+  const out = new Uint8Array(header.length + payload.length);
+  out.set(header);
+  out.set(payload, header.length);
+  return out;
+}
+
+/** The id a frame claims (manifests are self-named: decode with this, which re-verifies it). */
+export function frameId(blob: Uint8Array): string {
+  if (blob.length < BASE_HEADER) return "";
+  return Buffer.from(blob.buffer, blob.byteOffset + 12, 32).toString("hex");
+}
+
+/** Decodes and verifies; throws ChunkCorruptError rather than return anything but the named bytes. */
+export function decodeChunk(blob: Uint8Array, expectedId: string, keys: StoreKeys | null): Buffer {
+  const fail = (why: string): never => {
+    throw new ChunkCorruptError(expectedId, why);
+  };
+  if (blob.length < BASE_HEADER) fail("truncated header");
+  const dv = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  if (dv.getUint32(0, true) !== MAGIC) fail("bad magic");
+  const flags = blob[4] ?? 0;
+  const plainLen = dv.getUint32(8, true);
+  if (Buffer.from(blob.buffer, blob.byteOffset + 12, 32).toString("hex") !== expectedId) fail("id in header differs");
+  const encrypted = (flags & F_ENC) !== 0;
+  if (encrypted !== (keys !== null)) fail(encrypted ? "encrypted blob in a plaintext store" : "plaintext blob in an encrypted store");
+  let payload: Uint8Array = blob.subarray(BASE_HEADER + (encrypted ? ENC_EXTRA : 0));
+  if (keys) {
+    if (blob.length < BASE_HEADER + ENC_EXTRA) fail("truncated header");
+    const d = createDecipheriv("aes-256-gcm", keys.encKey, blob.subarray(BASE_HEADER, BASE_HEADER + 12));
+    d.setAAD(blob.subarray(0, BASE_HEADER));
+    d.setAuthTag(blob.subarray(BASE_HEADER + 12, BASE_HEADER + 28));
+    try {
+      const dec = d.update(payload);
+      d.final(); // GCM: no further output, only the tag check
+      payload = dec;
+    } catch {
+      fail("authentication failed");
+    }
+  }
+  let plain: Buffer;
+  try {
+    plain = flags & F_ZSTD ? zstdDecompressSync(payload, { maxOutputLength: Math.max(1, plainLen), chunkSize: Math.max(64 << 10, plainLen + 1) }) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  } catch {
+    return fail("decompression failed");
+  }
+  if (plain.length !== plainLen) fail(`length ${plain.length} != ${plainLen}`);
+  if (chunkId(plain, keys) !== expectedId) fail("content hash mismatch");
+  return plain;
+}

@@ -1,0 +1,44 @@
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ProtectionStore } from "./protection-store.ts";
+import { makeImage, makeNext, sha, tempDir } from "./test-support/fixtures.ts";
+
+describe("copy between stores", () => {
+  const t = tempDir();
+  afterAll(() => t.cleanup());
+
+  it("copies only missing chunks and the copy restores byte-exact (plain and encrypted targets)", async () => {
+    const day0 = join(t.dir, "d0.img");
+    const day1 = join(t.dir, "d1.img");
+    makeImage(day0, 6 << 20, "copy");
+    makeNext(day0, day1, 0.05, 64);
+    const src = await ProtectionStore.create(join(t.dir, "src"));
+    const plain = await ProtectionStore.create(join(t.dir, "plain"));
+    const enc = await ProtectionStore.create(join(t.dir, "enc"), { passphrase: "pw", scryptN: 2 ** 12 });
+    try {
+      const b0 = await src.backup(day0);
+      const b1 = await src.backup(day1, { parent: b0.backupId });
+      const r0 = await src.copyBackup(b0.backupId, plain);
+      expect(r0.chunksCopied).toBe(b0.stats.uniqueChunks);
+      const r1 = await src.copyBackup(b1.backupId, plain);
+      expect(r1.chunksCopied).toBe(b1.stats.newChunks);
+      expect(r1.chunksSkipped).toBe(b1.stats.uniqueChunks - b1.stats.newChunks);
+      const again = await src.copyBackup(b1.backupId, plain);
+      expect(again.chunksCopied).toBe(0);
+      for (const [b, img] of [[b0, day0], [b1, day1]] as const) {
+        const out = join(t.dir, `plain-${b.backupId}`);
+        await plain.restore(b.backupId, out);
+        expect(sha(out)).toBe(sha(img));
+      }
+      await src.copyBackup(b0.backupId, enc);
+      const e1 = await src.copyBackup(b1.backupId, enc);
+      expect(e1.chunksCopied).toBe(b1.stats.newChunks);
+      const out = join(t.dir, "enc-out");
+      await enc.restore(b1.backupId, out);
+      expect(sha(out)).toBe(sha(day1));
+      expect((await enc.verify({ full: true })).ok).toBe(true);
+    } finally {
+      await Promise.all([src.close(), plain.close(), enc.close()]);
+    }
+  });
+});

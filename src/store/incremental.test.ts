@@ -1,0 +1,103 @@
+import { copyFileSync, openSync, readFileSync, closeSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { extentOffsets } from "./manifest.ts";
+import { ProtectionStore } from "./protection-store.ts";
+import { makeImage, makeNext, sha, tempDir } from "./test-support/fixtures.ts";
+
+describe("dedup and incremental backups", () => {
+  const t = tempDir();
+  let store: ProtectionStore;
+  const base = join(t.dir, "day0.img");
+  beforeAll(async () => {
+    store = await ProtectionStore.create(join(t.dir, "store"));
+    makeImage(base, 12 << 20, "inc");
+  });
+  afterAll(async () => {
+    await store.close();
+    t.cleanup();
+  });
+
+  it("a second identical backup adds no chunk", async () => {
+    const a = await store.backup(base);
+    const before = (await store.stats()).chunkCount;
+    const b = await store.backup(base);
+    expect(b.stats.newChunks).toBe(0);
+    expect(b.stats.newStoredBytes).toBe(0);
+    expect((await store.stats()).chunkCount).toBe(before);
+    expect(a.stats.newChunks).toBeGreaterThan(0);
+  });
+
+  it("a one-byte change adds only the chunk(s) containing it", async () => {
+    const parent = await store.backup(base);
+    const changed = join(t.dir, "onebyte.img");
+    copyFileSync(base, changed);
+    const whole = readFileSync(base);
+    // a byte inside data (not a zero extent)
+    let at = 5_000_001;
+    while (whole[at] === 0) at++;
+    const fd = openSync(changed, "r+");
+    writeSync(fd, Buffer.from([(whole[at] as number) ^ 0xff]), 0, 1, at);
+    closeSync(fd);
+    const b = await store.backup(changed, { parent: parent.backupId });
+    expect((await store.manifest(b.backupId)).ids).toEqual((await store.manifest((await store.backup(changed)).backupId)).ids);
+    expect(b.stats.newChunks).toBeGreaterThanOrEqual(1);
+    expect(b.stats.newChunks).toBeLessThanOrEqual(2); // the byte may also move the following cut
+    const m = await store.manifest(b.backupId);
+    const offs = extentOffsets(m);
+    const pm = await store.manifest(parent.backupId);
+    const parentIds = new Set(pm.ids);
+    m.ids.forEach((id, i) => {
+      if (id && !parentIds.has(id)) expect((offs[i + 1] as number) > at - (1 << 20) && (offs[i] as number) <= at + (1 << 20)).toBe(true);
+    });
+    // with the changed range only that region is read
+    const viaRanges = await store.backup(changed, { parent: parent.backupId, changedRanges: [[at, 1]] });
+    expect((await store.manifest(viaRanges.backupId)).ids).toEqual(m.ids);
+    expect(viaRanges.stats.bytesRead).toBeLessThan(6 << 20);
+    const out = join(t.dir, "onebyte.out");
+    await store.restore(viaRanges.backupId, out);
+    expect(sha(out)).toBe(sha(changed));
+  });
+
+  for (const [label, runMean] of [["clustered", 256], ["scattered", 1]] as const) {
+    it(`incremental with ${label} churn: with and without changed ranges give the same, exact backup`, async () => {
+      const parent = await store.backup(base);
+      const next = join(t.dir, `${label}.img`);
+      const ranges = makeNext(base, next, 0.03, runMean);
+      const withRanges = await store.backup(next, { parent: parent.backupId, changedRanges: ranges });
+      const full = await store.backup(next, { parent: parent.backupId });
+      const fresh = await store.backup(next); // no parent: content-defines every chunk again
+      const mr = await store.manifest(withRanges.backupId);
+      const mf = await store.manifest(full.backupId);
+      const m0 = await store.manifest(fresh.backupId);
+      expect(mr.lens).toEqual(m0.lens);
+      expect(mr.ids).toEqual(m0.ids);
+      expect(mf.lens).toEqual(m0.lens);
+      expect(mf.ids).toEqual(m0.ids);
+      expect(full.stats.newChunks).toBe(0);
+      if (runMean > 1) expect(withRanges.stats.bytesRead).toBeLessThan(next.length > 0 ? (12 << 20) * 0.8 : 0);
+      expect(withRanges.stats.newStoredBytes).toBeLessThan(withRanges.size * 0.6);
+      for (const b of [withRanges, full]) {
+        const out = join(t.dir, `${label}-${b.backupId}.out`);
+        await store.restore(b.backupId, out);
+        expect(sha(out)).toBe(sha(next));
+      }
+    });
+  }
+
+  it("changed ranges that cover nothing reuse the parent entirely; a shrunk image is handled", async () => {
+    const parent = await store.backup(base);
+    const same = await store.backup(base, { parent: parent.backupId, changedRanges: [] });
+    expect(same.stats.bytesRead).toBe(0);
+    expect((await store.manifest(same.backupId)).ids).toEqual((await store.manifest(parent.backupId)).ids);
+    const shrunk = join(t.dir, "shrunk.img");
+    const whole = readFileSync(base);
+    const fd = openSync(shrunk, "w");
+    writeSync(fd, whole, 0, 7_000_123, 0);
+    closeSync(fd);
+    const b = await store.backup(shrunk, { parent: parent.backupId, changedRanges: [] });
+    const out = join(t.dir, "shrunk.out");
+    await store.restore(b.backupId, out);
+    expect(sha(out)).toBe(sha(shrunk));
+  });
+});

@@ -1,0 +1,222 @@
+// The public engine: one ProtectionStore per store directory (or other BlobBackend).
+import { open } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import type { BlobBackend } from "./backend.ts";
+import { isNotFound } from "./backend.ts";
+import type { BackupOptions, StoreContext } from "./backup.ts";
+import { runBackup } from "./backup.ts";
+import type { ProgressFn } from "./backup-full.ts";
+import { LocalDirBackend } from "./backends/local-dir.ts";
+import type { ChunkingParams } from "./chunker.ts";
+import { DEFAULT_CHUNKING, SEGMENT } from "./chunker.ts";
+import type { CopyReport } from "./copy.ts";
+import { copyBackupTo } from "./copy.ts";
+import type { KeySource, StoreKeys } from "./crypto.ts";
+import { createEncryption, openEncryption } from "./crypto.ts";
+import { AppError } from "../domain/app-error.ts";
+import { BackupNotFoundError } from "./errors.ts";
+import type { GcOptions, GcReport } from "./gc.ts";
+import { runGc } from "./gc.ts";
+import type { ImageSource } from "./image-source.ts";
+import type { Manifest } from "./manifest.ts";
+import { BACKUP_PREFIX, listBackupIds, readManifest, validBackupId } from "./manifest.ts";
+import { restoreRange } from "./restore.ts";
+import type { StoreStats } from "./stats.ts";
+import { computeStats } from "./stats.ts";
+import type { StoreConfig } from "./store-config.ts";
+import { readConfig, writeNewConfig } from "./store-config.ts";
+import type { VerifyReport } from "./verify.ts";
+import { runVerify } from "./verify.ts";
+import { WorkerPool } from "./worker-pool.ts";
+
+export interface OpenOptions extends KeySource {
+  /** Worker threads for hashing/compression (default: one per core). */
+  threads?: number;
+}
+
+export interface CreateOptions extends OpenOptions {
+  /** Encrypt the store (needs passphrase or keyFile). Default: encrypted iff a key is given. */
+  encrypt?: boolean;
+  chunking?: ChunkingParams;
+  zstdLevel?: number;
+  /** scrypt cost (default 2^15); tests lower it. */
+  scryptN?: number;
+}
+
+export interface RestoreOptions {
+  /** Restore only [offset, offset + length) of the image, written at the target's start. */
+  range?: { offset: number; length: number };
+  onProgress?: ProgressFn;
+  /** fsync the target before returning (default false, like restic and borg). */
+  sync?: boolean;
+}
+
+export type BackupSummary = Pick<Manifest, "backupId" | "createdAt" | "parent" | "size" | "label" | "stats">;
+
+export class ProtectionStore {
+  readonly backend: BlobBackend;
+  readonly config: StoreConfig;
+  readonly #keys: StoreKeys | null;
+  readonly #threads: number | undefined;
+  #pool: WorkerPool | null = null;
+
+  private constructor(backend: BlobBackend, config: StoreConfig, keys: StoreKeys | null, threads: number | undefined) {
+    this.backend = backend;
+    this.config = config;
+    this.#keys = keys;
+    this.#threads = threads;
+  }
+
+  static create(dir: string, opts: CreateOptions = {}): Promise<ProtectionStore> {
+    return ProtectionStore.createOn(new LocalDirBackend(dir), opts);
+  }
+
+  static open(dir: string, opts: OpenOptions = {}): Promise<ProtectionStore> {
+    return ProtectionStore.openOn(new LocalDirBackend(dir), opts);
+  }
+
+  static async createOn(backend: BlobBackend, opts: CreateOptions = {}): Promise<ProtectionStore> {
+    const encrypt = opts.encrypt ?? (opts.passphrase !== undefined || opts.keyFile !== undefined);
+    if (encrypt && opts.passphrase === undefined && opts.keyFile === undefined) throw AppError.badRequest("an encrypted store needs a passphrase or key file");
+    const enc = encrypt ? createEncryption(opts, opts.scryptN) : null;
+    const config: StoreConfig = {
+      format: "obr-protection-store",
+      version: 1,
+      createdAt: new Date().toISOString(),
+      chunking: opts.chunking ?? DEFAULT_CHUNKING,
+      zstdLevel: opts.zstdLevel ?? 1,
+      encryption: enc?.config ?? null,
+    };
+    await writeNewConfig(backend, config);
+    return new ProtectionStore(backend, config, enc?.keys ?? null, opts.threads);
+  }
+
+  static async openOn(backend: BlobBackend, opts: OpenOptions = {}): Promise<ProtectionStore> {
+    const config = await readConfig(backend);
+    const keys = config.encryption ? openEncryption(config.encryption, opts) : null;
+    return new ProtectionStore(backend, config, keys, opts.threads);
+  }
+
+  get encrypted(): boolean {
+    return this.#keys !== null;
+  }
+
+  #getPool = (): WorkerPool => {
+    this.#pool ??= new WorkerPool(
+      { encKey: this.#keys?.encKey ?? null, idKey: this.#keys?.idKey ?? null, chunking: this.config.chunking, zstdLevel: this.config.zstdLevel },
+      { slotSize: SEGMENT, ...(this.#threads ? { threads: this.#threads } : {}) },
+    );
+    return this.#pool;
+  };
+
+  #ctx(): StoreContext {
+    return { backend: this.backend, keys: this.#keys, chunking: this.config.chunking, pool: this.#getPool };
+  }
+
+  /** Backs up an image; resolves once the backup is durable and restorable. */
+  async backup(source: ImageSource, opts: BackupOptions = {}): Promise<BackupSummary> {
+    return summary(await runBackup(this.#ctx(), source, opts));
+  }
+
+  async listBackups(): Promise<BackupSummary[]> {
+    const out: BackupSummary[] = [];
+    for (const id of await listBackupIds(this.backend)) out.push(summary(await this.manifest(id)));
+    return out;
+  }
+
+  manifest(backupId: string): Promise<Manifest> {
+    return readManifest(this.backend, backupId, this.#keys);
+  }
+
+  /** Writes the image (or a range of it) to a file or block device, byte-exact. */
+  async restore(backupId: string, target: string, opts: RestoreOptions = {}): Promise<void> {
+    const m = await this.manifest(backupId);
+    const { offset, length } = clampRange(m, opts.range);
+    let fh: FileHandle;
+    let blockDevice = false;
+    try {
+      fh = await open(target, "r+");
+      blockDevice = (await fh.stat()).isBlockDevice();
+      if (!blockDevice) await fh.truncate(0);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      fh = await open(target, "w");
+    }
+    try {
+      if (!blockDevice) await fh.truncate(length); // zero extents stay holes
+      const write = (bufs: Uint8Array[], pos: number) => writevAll(fh, bufs, pos);
+      await restoreRange(this.backend, this.#getPool(), m, offset, length, write, { writeZeros: blockDevice, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      if (opts.sync) await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Returns image bytes [offset, offset + length) (clipped to the image size). */
+  async readRange(backupId: string, offset: number, length: number): Promise<Buffer> {
+    const m = await this.manifest(backupId);
+    const r = clampRange(m, { offset, length });
+    const out = Buffer.alloc(r.length);
+    const copyIn = async (bufs: Uint8Array[], pos: number) => {
+      for (const b of bufs) {
+        out.set(b, pos);
+        pos += b.length;
+      }
+    };
+    await restoreRange(this.backend, this.#getPool(), m, r.offset, r.length, copyIn, { writeZeros: false });
+    return out;
+  }
+
+  /** Copies a backup into another store, transferring only chunks it lacks. */
+  async copyBackup(backupId: string, to: ProtectionStore): Promise<CopyReport> {
+    const m = await this.manifest(backupId);
+    return copyBackupTo({ backend: this.backend, keys: this.#keys, zstdLevel: this.config.zstdLevel }, m, { backend: to.backend, keys: to.#keys, zstdLevel: to.config.zstdLevel });
+  }
+
+  /** Removes the backup's manifest; its chunks are reclaimed by a later gc(). */
+  async deleteBackup(backupId: string): Promise<void> {
+    if (!validBackupId(backupId) || !(await this.backend.has(BACKUP_PREFIX + backupId))) throw new BackupNotFoundError(backupId);
+    await this.backend.delete(BACKUP_PREFIX + backupId);
+    await this.backend.flush();
+  }
+
+  verify(opts: { full?: boolean } = {}): Promise<VerifyReport> {
+    return runVerify(this.backend, this.#keys, this.#getPool, opts.full ?? false);
+  }
+
+  gc(opts: GcOptions = {}): Promise<GcReport> {
+    return runGc(this.backend, this.#keys, opts);
+  }
+
+  stats(): Promise<StoreStats> {
+    return computeStats(this.backend, this.#keys);
+  }
+
+  /** Stops the worker threads; the store object must not be used afterwards. */
+  async close(): Promise<void> {
+    await this.#pool?.close();
+    this.#pool = null;
+  }
+}
+
+/** writev that finishes short writes. */
+async function writevAll(fh: FileHandle, bufs: Uint8Array[], pos: number): Promise<void> {
+  let rest = bufs;
+  while (rest.length > 0) {
+    let n = (await fh.writev(rest, pos)).bytesWritten;
+    pos += n;
+    while (rest.length > 0 && n >= (rest[0] as Uint8Array).length) n -= (rest.shift() as Uint8Array).length;
+    if (n > 0) rest = [(rest[0] as Uint8Array).subarray(n), ...rest.slice(1)];
+  }
+}
+
+function summary(m: Manifest): BackupSummary {
+  return { backupId: m.backupId, createdAt: m.createdAt, parent: m.parent, size: m.size, label: m.label, stats: m.stats };
+}
+
+function clampRange(m: Manifest, r: { offset: number; length: number } | undefined): { offset: number; length: number } {
+  if (!r) return { offset: 0, length: m.size };
+  if (!(Number.isSafeInteger(r.offset) && Number.isSafeInteger(r.length) && r.offset >= 0 && r.length >= 0)) throw AppError.badRequest("bad range");
+  const offset = Math.min(r.offset, m.size);
+  return { offset, length: Math.min(r.length, m.size - offset) };
+}

@@ -1,0 +1,151 @@
+// Restore: extents overlapping the requested range are read in batches into a pooled shared
+// slot (no fresh memory per blob), decoded and re-hashed there by a worker (raw chunks decode
+// in place; decompressed ones come back as transferred buffers) and written with one
+// positional writev per contiguous run. Zero extents are skipped (the target was truncated
+// to size, so they read back as zeros and stay sparse) unless the target cannot be sparse
+// (block devices), where zeros are written.
+import type { BlobBackend } from "./backend.ts";
+import { isNotFound } from "./backend.ts";
+import type { ProgressFn } from "./backup-full.ts";
+import { chunkKey } from "./chunk-sink.ts";
+import { forEachLimit } from "./concurrency.ts";
+import { ChunkCorruptError, ChunkMissingError } from "./errors.ts";
+import type { Manifest } from "./manifest.ts";
+import { extentOffsets } from "./manifest.ts";
+import type { WorkerPool } from "./worker-pool.ts";
+
+/** Writes buffers contiguously at `pos` (relative to the range start). */
+export type WriteFn = (data: Uint8Array[], pos: number) => Promise<void>;
+
+interface Piece {
+  id: string;
+  extOff: number; // absolute offset of the extent
+  len: number;
+  stored: number; // blob size from the manifest (<= 0: unknown)
+}
+
+/** Plaintext bytes per batch: bounds memory (batches in flight x this) and amortises messaging. */
+const BATCH_BYTES = 8 << 20;
+const BATCHES_IN_FLIGHT = 4;
+const ZEROS = new Uint8Array(1 << 20);
+
+export async function restoreRange(
+  backend: BlobBackend,
+  pool: WorkerPool,
+  m: Manifest,
+  start: number,
+  length: number,
+  write: WriteFn,
+  opts: { writeZeros: boolean; onProgress?: ProgressFn },
+): Promise<void> {
+  const end = start + length;
+  const offs = extentOffsets(m);
+  const batches: Piece[][] = [];
+  let cur: Piece[] = [];
+  let curBytes = 0;
+  let curStored = 0;
+  const zeroRuns: Array<[number, number]> = [];
+  for (let i = 0; i < m.lens.length; i++) {
+    const o = offs[i] as number;
+    const len = m.lens[i] as number;
+    if (o + len <= start) continue;
+    if (o >= end) break;
+    const id = m.ids[i] as string;
+    if (!id) {
+      zeroRuns.push([Math.max(o, start), Math.min(o + len, end)]);
+      continue;
+    }
+    const stored = m.stored[i] ?? 0;
+    if ((curBytes + len > BATCH_BYTES || curStored + Math.max(0, stored) > pool.slotSize) && cur.length > 0) {
+      batches.push(cur);
+      cur = [];
+      curBytes = 0;
+      curStored = 0;
+    }
+    cur.push({ id, extOff: o, len, stored });
+    curBytes += len;
+    curStored += Math.max(0, stored);
+  }
+  if (cur.length > 0) batches.push(cur);
+
+  let done = 0;
+  const progress = (n: number) => {
+    done += n;
+    opts.onProgress?.(done, length);
+  };
+  for (const [a, b] of zeroRuns) {
+    if (opts.writeZeros) for (let p = a; p < b; p += ZEROS.length) await write([ZEROS.subarray(0, Math.min(ZEROS.length, b - p))], p - start);
+    progress(b - a);
+  }
+
+  await forEachLimit(batches, BATCHES_IN_FLIGHT, async (batch) => {
+    const slot = await pool.acquireSlot();
+    try {
+      const items = await fetchIntoSlot(backend, slot, batch);
+      const { errors, plains } = await pool.decode({ slot, items, verifyOnly: false });
+      errors.forEach((e, i) => {
+        if (e !== null) throw new ChunkCorruptError(batch[i]?.id ?? "?", e.replace(/^chunk \S+ is corrupt: /, ""));
+      });
+      // contiguous runs, clipped to [start, end), one writev each
+      let i = 0;
+      while (i < batch.length) {
+        const runStart = Math.max((batch[i] as Piece).extOff, start);
+        const bufs: Uint8Array[] = [];
+        let bytes = 0;
+        let j = i;
+        do {
+          const p = batch[j] as Piece;
+          const r = plains[j];
+          const plain = typeof r === "number" ? Buffer.from(slot, r, p.len) : (r as Uint8Array);
+          const a = Math.max(p.extOff, start) - p.extOff;
+          const b = Math.min(p.extOff + p.len, end) - p.extOff;
+          bufs.push(a === 0 && b === p.len ? plain : plain.subarray(a, b));
+          bytes += b - a;
+          j++;
+        } while (j < batch.length && (batch[j] as Piece).extOff === (batch[j - 1] as Piece).extOff + (batch[j - 1] as Piece).len);
+        await write(bufs, runStart - start);
+        progress(bytes);
+        i = j;
+      }
+    } finally {
+      pool.releaseSlot(slot);
+    }
+  });
+}
+
+type DecodeItem = { blob: Uint8Array | null; off: number; len: number; id: string };
+
+/** Reads each blob into its place in the slot (or fetches it whole when its size is unknown). */
+async function fetchIntoSlot(backend: BlobBackend, slot: SharedArrayBuffer, batch: Piece[]): Promise<DecodeItem[]> {
+  let off = 0;
+  const items: DecodeItem[] = batch.map((p) => {
+    const it = { blob: null, off, len: Math.max(0, p.stored), id: p.id };
+    off += it.len;
+    return it;
+  });
+  await forEachLimit(
+    items.map((it, i) => [it, batch[i] as Piece] as const),
+    8,
+    async ([it, p]) => {
+      try {
+        if (it.len === 0) {
+          it.blob = await backend.get(chunkKey(p.id));
+          return;
+        }
+        const target = Buffer.from(slot, it.off, it.len);
+        let n: number;
+        if (backend.readInto) n = await backend.readInto(chunkKey(p.id), target);
+        else {
+          const b = await backend.get(chunkKey(p.id));
+          n = b.length;
+          if (n === it.len) b.copy(target);
+        }
+        if (n !== it.len) throw new ChunkCorruptError(p.id, `stored size ${n} differs from the manifest's ${it.len}`);
+      } catch (err) {
+        if (isNotFound(err)) throw new ChunkMissingError(p.id);
+        throw err;
+      }
+    },
+  );
+  return items;
+}

@@ -1,0 +1,111 @@
+// A fixed pool of chunk workers (one per core by default) plus a pool of reusable shared
+// buffers ("slots") that carry image data to them.
+import { availableParallelism } from "node:os";
+import { isMarkedAsUntransferable, Worker } from "node:worker_threads";
+import { Semaphore } from "./concurrency.ts";
+import type { ChunkResult, ChunkTask, DecodeResult, DecodeTask, DiffResult, DiffTask, EncodeResult, EncodeTask, WorkerInit, WorkerTask } from "./worker-protocol.ts";
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+export class WorkerPool {
+  readonly #workers: Worker[] = [];
+  readonly #idle: Worker[] = [];
+  readonly #queue: Array<{ task: WorkerTask; transfer: ArrayBuffer[]; p: Pending }> = [];
+  readonly #pending = new Map<number, Pending>();
+  readonly #slots: SharedArrayBuffer[] = [];
+  readonly #slotSem: Semaphore;
+  readonly slotSize: number;
+  #seq = 0;
+  #failed: Error | null = null;
+
+  constructor(init: WorkerInit, opts: { threads?: number; slots?: number; slotSize: number }) {
+    const threads = opts.threads ?? Math.max(1, availableParallelism());
+    this.slotSize = opts.slotSize;
+    const slots = opts.slots ?? threads * 3;
+    this.#slotSem = new Semaphore(slots);
+    for (let i = 0; i < slots; i++) this.#slots.push(new SharedArrayBuffer(opts.slotSize));
+    for (let i = 0; i < threads; i++) {
+      const w = new Worker(new URL("./chunk-worker.ts", import.meta.url), { workerData: init });
+      w.on("message", (m: { seq: number; result?: unknown; error?: string }) => this.#onMessage(w, m));
+      w.on("error", (err) => this.#fail(err));
+      w.unref();
+      this.#workers.push(w);
+      this.#idle.push(w);
+    }
+  }
+
+  /** A free slot; hold it until the data in it is no longer needed, then releaseSlot(). */
+  async acquireSlot(): Promise<SharedArrayBuffer> {
+    await this.#slotSem.acquire();
+    const s = this.#slots.pop();
+    if (!s) throw new Error("slot pool underflow");
+    return s;
+  }
+
+  releaseSlot(slot: SharedArrayBuffer): void {
+    this.#slots.push(slot);
+    this.#slotSem.release();
+  }
+
+  chunk(t: Omit<ChunkTask, "op">): Promise<ChunkResult> {
+    return this.#run({ op: "chunk", ...t }, []) as Promise<ChunkResult>;
+  }
+  diff(t: Omit<DiffTask, "op">): Promise<DiffResult> {
+    return this.#run({ op: "diff", ...t }, []) as Promise<DiffResult>;
+  }
+  encode(t: Omit<EncodeTask, "op">): Promise<EncodeResult> {
+    return this.#run({ op: "encode", ...t }, []) as Promise<EncodeResult>;
+  }
+  /** Blobs given as buffers are transferred (copying any that share an ArrayBuffer, e.g. pooled Buffers). */
+  decode(t: Omit<DecodeTask, "op">): Promise<DecodeResult> {
+    const own = (b: Uint8Array) => b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !isMarkedAsUntransferable(b.buffer);
+    const items = t.items.map((i) => (i.blob === null || own(i.blob) ? i : { ...i, blob: Uint8Array.from(i.blob) }));
+    const transfer = items.flatMap((i) => (i.blob ? [i.blob.buffer as ArrayBuffer] : []));
+    return this.#run({ op: "decode", slot: t.slot, verifyOnly: t.verifyOnly, items }, transfer) as Promise<DecodeResult>;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#workers.map((w) => w.terminate()));
+  }
+
+  #run(task: WorkerTask, transfer: ArrayBuffer[]): Promise<unknown> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ task, transfer, p: { resolve, reject } });
+      this.#dispatch();
+    });
+  }
+
+  #dispatch(): void {
+    while (this.#idle.length > 0 && this.#queue.length > 0) {
+      const w = this.#idle.pop() as Worker;
+      const job = this.#queue.shift()!;
+      const seq = ++this.#seq;
+      this.#pending.set(seq, job.p);
+      w.ref(); // keep the process alive while work is outstanding
+      w.postMessage({ seq, task: job.task }, job.transfer);
+    }
+  }
+
+  #onMessage(w: Worker, m: { seq: number; result?: unknown; error?: string }): void {
+    const p = this.#pending.get(m.seq);
+    this.#pending.delete(m.seq);
+    this.#idle.push(w);
+    w.unref();
+    if (p) {
+      if (m.error !== undefined) p.reject(new Error(`chunk worker: ${m.error}`));
+      else p.resolve(m.result);
+    }
+    this.#dispatch();
+  }
+
+  #fail(err: Error): void {
+    this.#failed = err;
+    for (const p of this.#pending.values()) p.reject(err);
+    this.#pending.clear();
+    for (const j of this.#queue.splice(0)) j.p.reject(err);
+  }
+}

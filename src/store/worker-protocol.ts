@@ -1,0 +1,73 @@
+// Messages between the engine and chunk workers. Bulk data travels in SharedArrayBuffer slots
+// (allocated once, reused: touching fresh pages is expensive on VMs) or as transferred blobs.
+import type { ChunkingParams } from "./chunker.ts";
+
+export interface WorkerInit {
+  encKey: Uint8Array | null;
+  idKey: Uint8Array | null;
+  chunking: ChunkingParams;
+  zstdLevel: number;
+}
+
+/** Chunk and hash image bytes held in slot[0, length) = image [base, base + length). */
+export interface ChunkTask {
+  op: "chunk";
+  slot: SharedArrayBuffer;
+  length: number;
+  base: number;
+  from: number;
+  final: boolean;
+}
+export interface ChunkResult {
+  /** [offset, length, id] per cut; id "" for a zero extent. */
+  cuts: Array<[number, number, string]>;
+  next: number;
+}
+
+/** Compress/encrypt the given pieces of the slot in place. */
+export interface EncodeTask {
+  op: "encode";
+  slot: SharedArrayBuffer;
+  base: number;
+  pieces: Array<[number, number, string]>;
+}
+export interface EncodeResult {
+  /**
+   * per piece: the frame header and the payload length; the payload is written over the
+   * piece's own plaintext in the slot (never longer), so nothing is allocated or transferred
+   */
+  frames: Array<{ header: Uint8Array; payloadLen: number }>;
+}
+
+/**
+ * Decode and verify blobs, given either as transferred buffers or as ranges of a shared slot;
+ * return the plaintexts unless only verifying.
+ */
+export interface DecodeTask {
+  op: "decode";
+  slot: SharedArrayBuffer | null;
+  items: Array<{ blob: Uint8Array | null; off: number; len: number; id: string }>;
+  verifyOnly: boolean;
+}
+export interface DecodeResult {
+  /** one entry per item: null when good, else the reason it failed. */
+  errors: Array<string | null>;
+  /**
+   * one entry per item when not verifyOnly: a transferred buffer, a number = the plaintext's
+   * offset inside the slot (raw chunks decode in place), or null for failed items
+   */
+  plains: Array<Uint8Array | number | null>;
+}
+
+/** Which of the parent's extents ([offset, length, id], "" = zero) differ from the slot bytes. */
+export interface DiffTask {
+  op: "diff";
+  slot: SharedArrayBuffer;
+  base: number;
+  extents: Array<[number, number, string]>;
+}
+export interface DiffResult {
+  changed: Array<[number, number]>;
+}
+
+export type WorkerTask = ChunkTask | EncodeTask | DecodeTask | DiffTask;
