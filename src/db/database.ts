@@ -23,6 +23,34 @@ const pgTypes = {
   },
 };
 
+const STATEMENT_CACHE_MAX = 500;
+
+/**
+ * Kysely prepares every query anew; better-sqlite3 statements can be reused, and preparing costs
+ * more than running a point lookup. Queries are compiled from a bounded set of shapes (values are
+ * parameters), so a small cache keyed by SQL text holds them all.
+ */
+function cachingStatements(handle: SqliteDatabase.Database): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return new Proxy(handle, {
+    get(target, prop, receiver) {
+      if (prop !== "prepare") {
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      }
+      return (source: string) => {
+        let stmt = cache.get(source);
+        if (!stmt) {
+          if (cache.size >= STATEMENT_CACHE_MAX) cache.delete(cache.keys().next().value!);
+          stmt = target.prepare(source);
+          cache.set(source, stmt);
+        }
+        return stmt;
+      };
+    },
+  });
+}
+
 function openSqlite(path: string): Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const handle = new SqliteDatabase(path);
@@ -31,7 +59,7 @@ function openSqlite(path: string): Database {
   handle.pragma("synchronous = FULL");
   handle.pragma("busy_timeout = 10000");
   handle.pragma("foreign_keys = ON");
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: handle }) });
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: cachingStatements(handle) }) });
   return { db, dialect: "sqlite", close: () => db.destroy() };
 }
 
