@@ -7,7 +7,6 @@ import addFormats from "ajv-formats";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import { AppError } from "../domain/app-error.ts";
-import { registerAuthHook } from "./auth-hook.ts";
 import { sendError, toAppError } from "./errors.ts";
 import { ErrorResponseSchema } from "./error-schema.ts";
 import { RouteIndex } from "./route-index.ts";
@@ -103,5 +102,3 @@ export async function createApp(options: AppOptions): Promise<{ app: FastifyInst
   app.get("/openapi.json", { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   return { app, routes };
 }
-
-export { registerAuthHook };

@@ -1,5 +1,5 @@
 // Bearer authentication and role checks for every route not marked public.
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import type { Principal, Role, TokenService } from "../auth/tokens.ts";
 import { AppError } from "../domain/app-error.ts";
 import type { ApiClientService } from "../services/api-clients.ts";
@@ -17,10 +17,6 @@ declare module "fastify" {
 }
 
 const RANK: Record<Role, number> = { "read-only": 0, operator: 1, admin: 2 };
-
-export function principalOf(request: FastifyRequest): Principal {
-  return request.principal;
-}
 
 export function registerAuthHook(app: FastifyInstance, tokens: TokenService, clients: ApiClientService): void {
   app.decorateRequest("principal", null as unknown as Principal);

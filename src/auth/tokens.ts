@@ -69,9 +69,4 @@ export class TokenService {
       throw AppError.unauthenticated("the access token is invalid or expired");
     }
   }
-
-  /** Forget cached tokens of a client (after it is deleted). */
-  forgetClient(id: string): void {
-    for (const [token, entry] of this.#cache) if (entry.principal.id === id) this.#cache.delete(token);
-  }
 }

@@ -58,10 +58,9 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
   };
   const listen = parseListen(pick("listenHost", "OBR_LISTEN") ?? DEFAULT_LISTEN);
   const dataDir = resolve(pick("dataDir", "OBR_DATA_DIR") ?? "./obr-data");
-  const port = flags.listenPort !== undefined ? parseInteger("port", String(flags.listenPort), 0, 65535) : listen.port;
   return Object.freeze({
     listenHost: listen.host,
-    listenPort: port,
+    listenPort: listen.port,
     dataDir,
     databaseUrl: pick("databaseUrl", "OBR_DATABASE_URL") ?? `sqlite:${resolve(dataDir, "obr.sqlite")}`,
     clientId: pick("clientId", "OBR_CLIENT_ID"),

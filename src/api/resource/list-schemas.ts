@@ -1,10 +1,9 @@
 // Query-string and response schemas shared by every list endpoint (validation and OpenAPI).
 import { type TSchema, Type } from "typebox";
+import { FILTER_MAX_LENGTH } from "../query/index.ts";
 import type { EnvelopeKind, ListOptions } from "./collection-definition.ts";
 
 // Bounds on every request: no unbounded filter, sort or select text reaches the parser.
-export const FILTER_MAX_LENGTH = 2000;
-
 export function listQuerySchema(list: ListOptions): TSchema {
   return Type.Object({
     // Decimal digits only, checked before any coercion ("0x10" and "1e1" are not page sizes);
