@@ -1,7 +1,7 @@
 // One repository for every document collection: rows are (id, customer_id, generation, timestamps,
 // doc JSON, promoted columns). Every query is scoped to one customer_id: there is no method that
 // can read or write across tenants.
-import { type Expression, type Kysely, type RawBuilder, type SqlBool, type Transaction, sql } from "kysely";
+import { type CompiledQuery, type Expression, type Kysely, type RawBuilder, type SqlBool, type Transaction, sql } from "kysely";
 import { AppError } from "../domain/app-error.ts";
 import type { Database } from "./database.ts";
 
@@ -89,6 +89,10 @@ export class DocumentRepository {
     return row?.id as string | undefined;
   }
 
+  #notFound(id: string): AppError {
+    return AppError.notFound(`${this.#table.table.replaceAll("_", " ")} '${id}' not found`);
+  }
+
   #scopeColumn(scope: Scope): string {
     if (!(scope.column in this.#table.promoted)) throw new Error(`${this.#table.table}.${scope.column} is not a promoted column`);
     return scope.column;
@@ -115,7 +119,7 @@ export class DocumentRepository {
    * every write, in any process) is unchanged. The version is read before counting, so a write
    * racing the count only makes the cached entry stale-on-arrival, never wrong.
    */
-  async #count(customerId: string, query: { compile(): { sql: string; parameters: readonly unknown[] }; executeTakeFirstOrThrow(): Promise<{ n: unknown }> }): Promise<number> {
+  async #count(customerId: string, query: { compile(): CompiledQuery<{ n: unknown }> }): Promise<number> {
     const row = await this.#db
       .selectFrom("collection_versions")
       .select("version")
@@ -127,7 +131,7 @@ export class DocumentRepository {
     const key = `${customerId}\u0000${compiled.sql}\u0000${JSON.stringify(compiled.parameters)}`;
     const hit = this.#counts.get(key);
     if (hit && hit.version === version) return hit.total;
-    const total = Number((await query.executeTakeFirstOrThrow()).n);
+    const total = Number((await this.#db.executeQuery(compiled)).rows[0]?.n ?? 0);
     if (this.#counts.size >= COUNT_CACHE_MAX) this.#counts.delete(this.#counts.keys().next().value!);
     this.#counts.set(key, { version, total });
     return total;
@@ -177,7 +181,7 @@ export class DocumentRepository {
   ): Promise<T> {
     const work = async (trx: AnyDb) => {
       const current = await this.get<T>(customerId, id, trx, true);
-      if (!current) throw AppError.notFound(`${this.#table.table.replaceAll("_", " ")} '${id}' not found`);
+      if (!current) throw this.#notFound(id);
       checkGeneration(current.generation, expectedGeneration);
       const next = await transform(structuredClone(current));
       next.generation = current.generation + 1;
@@ -202,7 +206,7 @@ export class DocumentRepository {
   async delete(customerId: string, id: string, expectedGeneration: number | undefined, guard?: (doc: StoredDocument) => void): Promise<void> {
     await this.transaction(async (trx) => {
       const current = await this.get(customerId, id, trx, true);
-      if (!current) throw AppError.notFound(`${this.#table.table.replaceAll("_", " ")} '${id}' not found`);
+      if (!current) throw this.#notFound(id);
       checkGeneration(current.generation, expectedGeneration);
       guard?.(current);
       await trx.deleteFrom(this.#table.table).where("customer_id", "=", customerId).where("id", "=", id).execute();
