@@ -5,9 +5,9 @@
 // Decoding always re-derives the id from the decoded plaintext and compares: a blob either
 // yields exactly the bytes it was named for or throws ChunkCorruptError.
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from "node:crypto";
-import { constants, zstdCompressSync, zstdDecompressSync } from "node:zlib";
 import type { StoreKeys } from "./crypto.ts";
 import { ChunkCorruptError } from "./errors.ts";
+import { compress, decompressInto } from "./zstd.ts";
 
 const MAGIC = 0x3143424f; // "OBC1" little-endian
 const F_ZSTD = 1;
@@ -21,29 +21,24 @@ export function chunkId(plain: Uint8Array, keys: StoreKeys | null): string {
   return h.update(plain).digest("hex");
 }
 
-// zlib's sync API grows its output in chunkSize pieces (16 KiB by default): size it to the
-// chunk so one native call does the work (2-3x faster on 256 KiB chunks)
-function zstd(data: Uint8Array, level: number): Buffer {
-  return zstdCompressSync(data, { chunkSize: Math.max(64 << 10, data.length + 1024), params: { [constants.ZSTD_c_compressionLevel]: level } });
-}
-
 /** Cheap test: compress two small samples; already-compressed/encrypted data is stored raw. */
 function looksCompressible(plain: Uint8Array, level: number): boolean {
   if (plain.length <= 2 * SAMPLE) return true;
-  const head = zstd(plain.subarray(0, SAMPLE), level).length;
-  const tail = zstd(plain.subarray(plain.length - SAMPLE), level).length;
+  const head = compress(plain.subarray(0, SAMPLE), level).length;
+  const tail = compress(plain.subarray(plain.length - SAMPLE), level).length;
   return Math.min(head, tail) < SAMPLE * 0.9;
 }
 
 /**
  * The frame as header + payload. The payload is `plain` itself when stored raw in a plaintext
- * store (no copy: the caller writes both parts with one writev).
+ * store (no copy: the caller writes both parts with one writev); a compressed payload is a view
+ * into this thread's zstd scratch, valid until the next encode on the thread.
  */
 export function encodeChunkParts(plain: Uint8Array, id: string, keys: StoreKeys | null, level: number): { header: Uint8Array; payload: Uint8Array } {
   let payload: Uint8Array = plain;
   let flags = 0;
   if (looksCompressible(plain, level)) {
-    const z = zstd(plain, level);
+    const z = compress(plain, level);
     if (z.length < plain.length) {
       payload = z;
       flags |= F_ZSTD;
@@ -76,14 +71,23 @@ export function encodeChunk(plain: Uint8Array, id: string, keys: StoreKeys | nul
   return out;
 }
 
+/** The plaintext length a frame claims (0 when it is too short to say). */
+export function framePlainLength(blob: Uint8Array): number {
+  return blob.length < BASE_HEADER ? 0 : new DataView(blob.buffer, blob.byteOffset, blob.byteLength).getUint32(8, true);
+}
+
 /** The id a frame claims (manifests are self-named: decode with this, which re-verifies it). */
 export function frameId(blob: Uint8Array): string {
   if (blob.length < BASE_HEADER) return "";
   return Buffer.from(blob.buffer, blob.byteOffset + 12, 32).toString("hex");
 }
 
-/** Decodes and verifies; throws ChunkCorruptError rather than return anything but the named bytes. */
-export function decodeChunk(blob: Uint8Array, expectedId: string, keys: StoreKeys | null): Buffer {
+/**
+ * Decodes and verifies; throws ChunkCorruptError rather than return anything but the named
+ * bytes. With `into`, the plaintext is written to its start (it must hold the plaintext) and a
+ * view of it is returned, so restores decode straight into their pooled buffers.
+ */
+export function decodeChunk(blob: Uint8Array, expectedId: string, keys: StoreKeys | null, into?: Uint8Array): Buffer {
   const fail = (why: string): never => {
     throw new ChunkCorruptError(expectedId, why);
   };
@@ -95,6 +99,7 @@ export function decodeChunk(blob: Uint8Array, expectedId: string, keys: StoreKey
   if (Buffer.from(blob.buffer, blob.byteOffset + 12, 32).toString("hex") !== expectedId) fail("id in header differs");
   const encrypted = (flags & F_ENC) !== 0;
   if (encrypted !== (keys !== null)) fail(encrypted ? "encrypted blob in a plaintext store" : "plaintext blob in an encrypted store");
+  if (into && into.length < plainLen) fail(`plaintext length ${plainLen} exceeds the ${into.length} bytes expected`);
   let payload: Uint8Array = blob.subarray(BASE_HEADER + (encrypted ? ENC_EXTRA : 0));
   if (keys) {
     if (blob.length < BASE_HEADER + ENC_EXTRA) fail("truncated header");
@@ -109,13 +114,24 @@ export function decodeChunk(blob: Uint8Array, expectedId: string, keys: StoreKey
       fail("authentication failed");
     }
   }
+  const target = into ? Buffer.from(into.buffer, into.byteOffset, plainLen) : null;
   let plain: Buffer;
-  try {
-    plain = flags & F_ZSTD ? zstdDecompressSync(payload, { maxOutputLength: Math.max(1, plainLen), chunkSize: Math.max(64 << 10, plainLen + 1) }) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-  } catch {
-    return fail("decompression failed");
+  if (flags & F_ZSTD) {
+    const dst = target ?? Buffer.allocUnsafe(plainLen);
+    let n = -1;
+    try {
+      n = decompressInto(payload, dst);
+    } catch {
+      fail("decompression failed");
+    }
+    if (n !== plainLen) fail(`length ${n} != ${plainLen}`);
+    plain = dst;
+  } else {
+    if (payload.length !== plainLen) fail(`length ${payload.length} != ${plainLen}`);
+    plain = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    if (target && !(target.buffer === plain.buffer && target.byteOffset === plain.byteOffset)) target.set(plain);
+    plain = target ?? plain;
   }
-  if (plain.length !== plainLen) fail(`length ${plain.length} != ${plainLen}`);
   if (chunkId(plain, keys) !== expectedId) fail("content hash mismatch");
   return plain;
 }

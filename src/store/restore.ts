@@ -1,7 +1,7 @@
-// Restore: extents overlapping the requested range are read in batches into a pooled shared
-// slot (no fresh memory per blob), decoded and re-hashed there by a worker (raw chunks decode
-// in place; decompressed ones come back as transferred buffers) and written with one
-// positional writev per contiguous run. Zero extents are skipped (the target was truncated
+// Restore: extents overlapping the requested range are read in batches into the upper half of
+// a pooled shared slot (no fresh memory per blob); a worker decodes and re-hashes each into its
+// place in the lower half, where the batch's plaintext lies in image order, so each contiguous
+// run is written with one positional write. Zero extents are skipped (the target was truncated
 // to size, so they read back as zeros and stay sparse) unless the target cannot be sparse
 // (block devices), where zeros are written.
 import type { BlobBackend } from "./backend.ts";
@@ -24,8 +24,7 @@ interface Piece {
   stored: number; // blob size from the manifest (<= 0: unknown)
 }
 
-/** Plaintext bytes per batch: bounds memory (batches in flight x this) and amortises messaging. */
-const BATCH_BYTES = 8 << 20;
+/** Batches in flight bound memory (each holds one slot: plaintext below half, blobs above). */
 const BATCHES_IN_FLIGHT = 4;
 const ZEROS = new Uint8Array(1 << 20);
 
@@ -56,7 +55,8 @@ export async function restoreRange(
       continue;
     }
     const stored = m.stored[i] ?? 0;
-    if ((curBytes + len > BATCH_BYTES || curStored + Math.max(0, stored) > pool.slotSize) && cur.length > 0) {
+    const half = pool.slotSize / 2;
+    if ((curBytes + len > half || curStored + Math.max(0, stored) > half) && cur.length > 0) {
       batches.push(cur);
       cur = [];
       curBytes = 0;
@@ -81,30 +81,22 @@ export async function restoreRange(
   await forEachLimit(batches, BATCHES_IN_FLIGHT, async (batch) => {
     const slot = await pool.acquireSlot();
     try {
-      const items = await fetchIntoSlot(backend, slot, batch);
-      const { errors, plains } = await pool.decode({ slot, items, verifyOnly: false });
+      const items = await fetchIntoSlot(backend, slot, pool.slotSize / 2, batch);
+      const { errors } = await pool.decode({ slot, items, verifyOnly: false });
       errors.forEach((e, i) => {
         if (e !== null) throw new ChunkCorruptError(batch[i]?.id ?? "?", e.replace(/^chunk \S+ is corrupt: /, ""));
       });
-      // contiguous runs, clipped to [start, end), one writev each
+      // contiguous runs, clipped to [start, end), one write each
       let i = 0;
       while (i < batch.length) {
-        const runStart = Math.max((batch[i] as Piece).extOff, start);
-        const bufs: Uint8Array[] = [];
-        let bytes = 0;
-        let j = i;
-        do {
-          const p = batch[j] as Piece;
-          const r = plains[j];
-          const plain = typeof r === "number" ? Buffer.from(slot, r, p.len) : (r as Uint8Array);
-          const a = Math.max(p.extOff, start) - p.extOff;
-          const b = Math.min(p.extOff + p.len, end) - p.extOff;
-          bufs.push(a === 0 && b === p.len ? plain : plain.subarray(a, b));
-          bytes += b - a;
-          j++;
-        } while (j < batch.length && (batch[j] as Piece).extOff === (batch[j - 1] as Piece).extOff + (batch[j - 1] as Piece).len);
-        await write(bufs, runStart - start);
-        progress(bytes);
+        let j = i + 1;
+        while (j < batch.length && (batch[j] as Piece).extOff === (batch[j - 1] as Piece).extOff + (batch[j - 1] as Piece).len) j++;
+        const first = batch[i] as Piece;
+        const last = batch[j - 1] as Piece;
+        const a = Math.max(first.extOff, start);
+        const b = Math.min(last.extOff + last.len, end);
+        await write([Buffer.from(slot, (items[i] as DecodeItem).out + a - first.extOff, b - a)], a - start);
+        progress(b - a);
         i = j;
       }
     } finally {
@@ -113,14 +105,19 @@ export async function restoreRange(
   });
 }
 
-type DecodeItem = { blob: Uint8Array | null; off: number; len: number; id: string };
+type DecodeItem = { blob: Uint8Array | null; off: number; len: number; id: string; out: number; plainLen: number };
 
-/** Reads each blob into its place in the slot (or fetches it whole when its size is unknown). */
-async function fetchIntoSlot(backend: BlobBackend, slot: SharedArrayBuffer, batch: Piece[]): Promise<DecodeItem[]> {
-  let off = 0;
+/**
+ * Reads each blob into its place in the slot from blobBase on (or fetches it whole when its
+ * size is unknown) and assigns each plaintext its place below blobBase, in order.
+ */
+async function fetchIntoSlot(backend: BlobBackend, slot: SharedArrayBuffer, blobBase: number, batch: Piece[]): Promise<DecodeItem[]> {
+  let off = blobBase;
+  let out = 0;
   const items: DecodeItem[] = batch.map((p) => {
-    const it = { blob: null, off, len: Math.max(0, p.stored), id: p.id };
+    const it = { blob: null, off, len: Math.max(0, p.stored), id: p.id, out, plainLen: p.len };
     off += it.len;
+    out += p.len;
     return it;
   });
   await forEachLimit(

@@ -50,10 +50,10 @@ export async function runVerify(backend: BlobBackend, keys: StoreKeys | null, po
     const batches: string[][] = [];
     for (let i = 0; i < ids.length; i += BATCH) batches.push(ids.slice(i, i + BATCH));
     await forEachLimit(batches, 4, async (batch) => {
-      const items: Array<{ blob: Uint8Array; off: number; len: number; id: string }> = [];
+      const items: Array<{ blob: Uint8Array; off: number; len: number; id: string; out: number; plainLen: number }> = [];
       for (const id of batch) {
         try {
-          items.push({ blob: await backend.get(chunkKey(id)), off: 0, len: 0, id });
+          items.push({ blob: await backend.get(chunkKey(id)), off: 0, len: 0, id, out: 0, plainLen: 0 });
         } catch (err) {
           const problem = isNotFound(err) ? "missing" : "corrupt";
           damaged.push({ chunkId: id, problem, reason: (err as Error).message, backups: refs.get(id) ?? [] });

@@ -40,23 +40,18 @@ export interface EncodeResult {
 }
 
 /**
- * Decode and verify blobs, given either as transferred buffers or as ranges of a shared slot;
- * return the plaintexts unless only verifying.
+ * Decode and verify blobs, given either as transferred buffers or as ranges [off, off + len)
+ * of a shared slot. Unless only verifying, each plaintext is written to the slot at `out`.
  */
 export interface DecodeTask {
   op: "decode";
   slot: SharedArrayBuffer | null;
-  items: Array<{ blob: Uint8Array | null; off: number; len: number; id: string }>;
+  items: Array<{ blob: Uint8Array | null; off: number; len: number; id: string; out: number; plainLen: number }>;
   verifyOnly: boolean;
 }
 export interface DecodeResult {
   /** one entry per item: null when good, else the reason it failed. */
   errors: Array<string | null>;
-  /**
-   * one entry per item when not verifyOnly: a transferred buffer, a number = the plaintext's
-   * offset inside the slot (raw chunks decode in place), or null for failed items
-   */
-  plains: Array<Uint8Array | number | null>;
 }
 
 /** Which of the parent's extents ([offset, length, id], "" = zero) differ from the slot bytes. */
