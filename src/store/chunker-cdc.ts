@@ -17,10 +17,15 @@ function makeGear(): Uint32Array {
 }
 
 const GEAR = makeGear();
+/** GEAR shifted left by one: lets the scan take two bytes per step (FastCDC's "rolling two bytes"). */
+const GEAR_LS = GEAR.map((g) => (g << 1) >>> 0);
 
 /**
  * First cut in buf[start, limit): the position after the first byte at or past start+minSize
  * whose hash matches, or limit when none does. Chunk size averages about 2^avgBits.
+ * Two bytes per step: after an even byte the hash is kept shifted one bit left, so it is tested
+ * with the mask shifted too; the cuts are exactly those of the one-byte recurrence
+ * h = (h << 1) + GEAR[b], at about twice the speed.
  */
 export function cdcCut(buf: Uint8Array, start: number, limit: number, minSize: number, avgBits: number): number {
   const maskStrict = (2 ** (avgBits + 2) - 1) >>> 0;
@@ -28,15 +33,40 @@ export function cdcCut(buf: Uint8Array, start: number, limit: number, minSize: n
   let i = start + minSize;
   if (i >= limit) return limit;
   const mid = Math.min(limit, start + 2 ** avgBits);
+  const h = scan(buf, i, mid, maskStrict, 0);
+  if (h.cut >= 0) return h.cut;
+  i = mid;
+  const l = scan(buf, i, limit, maskLoose, h.hash);
+  return l.cut >= 0 ? l.cut : limit;
+}
+
+const result = { cut: -1, hash: 0 };
+
+/** Gear scan of buf[i, end) from hash h; result.cut = position after the matching byte, or -1. */
+function scan(buf: Uint8Array, i: number, end: number, mask: number, h: number): typeof result {
   const gear = GEAR;
-  let h = 0;
-  for (; i < mid; i++) {
-    h = ((h << 1) + (gear[buf[i] as number] as number)) | 0;
-    if ((h & maskStrict) === 0) return i + 1;
+  const gearLs = GEAR_LS;
+  const maskLs = (mask << 1) | 0;
+  for (; i + 1 < end; i += 2) {
+    h = ((h << 2) + (gearLs[buf[i] as number] as number)) | 0;
+    if ((h & maskLs) === 0) {
+      result.cut = i + 1;
+      return result;
+    }
+    h = (h + (gear[buf[i + 1] as number] as number)) | 0;
+    if ((h & mask) === 0) {
+      result.cut = i + 2;
+      return result;
+    }
   }
-  for (; i < limit; i++) {
+  if (i < end) {
     h = ((h << 1) + (gear[buf[i] as number] as number)) | 0;
-    if ((h & maskLoose) === 0) return i + 1;
+    if ((h & mask) === 0) {
+      result.cut = i + 1;
+      return result;
+    }
   }
-  return limit;
+  result.cut = -1;
+  result.hash = h;
+  return result;
 }
