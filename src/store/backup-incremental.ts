@@ -6,7 +6,7 @@
 import type { FileHandle } from "node:fs/promises";
 import type { Extent, ProgressFn } from "./backup-full.ts";
 import type { ChunkedImage } from "./backup-full.ts";
-import { BLOCK, LOOKAHEAD, SEGMENT } from "./chunker.ts";
+import { BLOCK, LOOKAHEAD, SEGMENT, ZERO_RUN_BLOCKS } from "./chunker.ts";
 import type { ChunkSink } from "./chunk-sink.ts";
 import { forEachLimit } from "./concurrency.ts";
 import { openRandomAccess, readAt } from "./image-source.ts";
@@ -101,6 +101,36 @@ export interface SegCtx {
   segEnd: number;
 }
 
+/** Index of the parent extent holding byte pos (pOffs ascending, pOffs[0] = 0). */
+function extentAt(pOffs: readonly number[], pos: number): number {
+  let lo = 0;
+  let hi = pOffs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if ((pOffs[mid] as number) <= pos) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * When a new cut pos falls inside a zero extent of the parent whose remaining bytes and the
+ * block after it are unchanged, the new image's chunking is known without reading: the zero
+ * run from pos ends exactly where the parent's did (a parent zero extent ends at a non-zero
+ * block or at the segment end), so the next cut is that parent cut. Returns it, or 0.
+ * Without this, a change followed by a long zero region was re-read up to the segment end.
+ */
+function unchangedZeroRun(ctx: SegCtx, pos: number, dirty: ReadonlyArray<readonly [number, number]>): number {
+  const { parent, pOffs, segEnd } = ctx;
+  if (pos % BLOCK !== 0 || pos >= parent.size) return 0;
+  const k = extentAt(pOffs, pos);
+  const end = pOffs[k + 1] as number;
+  if (parent.ids[k] !== "" || end > segEnd || end - pos < ZERO_RUN_BLOCKS * BLOCK) return 0;
+  const checkTo = Math.min(segEnd, end + BLOCK);
+  for (const [a, b] of dirty) if (a < checkTo && b > pos) return 0;
+  return end;
+}
+
 /** Re-chunks the dirty ranges of one segment and reuses the parent's extents elsewhere. */
 export async function chunkSegment(ctx: SegCtx, segStart: number, dirty: Array<[number, number]>): Promise<{ extents: Extent[]; bytesRead: number }> {
   const { parent, pOffs, pIndex, segEnd } = ctx;
@@ -123,6 +153,14 @@ export async function chunkSegment(ctx: SegCtx, segStart: number, dirty: Array<[
     let synced = false;
     let extra = FIRST_EXTRA;
     while (!synced && pos < segEnd) {
+      const zeroEnd = unchangedZeroRun(ctx, pos, dirty);
+      if (zeroEnd > 0) {
+        out.push([pos, zeroEnd - pos, ""]);
+        pos = zeroEnd;
+        pi = pIndex.get(pos) ?? -1;
+        synced = true;
+        break;
+      }
       const readFrom = pos - (pos % BLOCK);
       const readTo = Math.min(segEnd, readFrom + ctx.pool.slotSize, Math.max(y, pos) + extra);
       extra *= 2; // no common cut yet: read further next time

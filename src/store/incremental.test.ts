@@ -1,4 +1,5 @@
-import { copyFileSync, openSync, readFileSync, closeSync, writeSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, openSync, readFileSync, closeSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { extentOffsets } from "./manifest.ts";
@@ -84,6 +85,36 @@ describe("dedup and incremental backups", () => {
       }
     });
   }
+
+  it("a change next to a long zero region is re-chunked exactly without reading the zero region", async () => {
+    const MiB = 1 << 20;
+    // data [0, 4 MiB), zeros [4, 12 MiB), data [12, 16 MiB): the zero extent ends at a data block
+    const img = Buffer.alloc(16 * MiB);
+    for (let o = 0; o < img.length; o += 32) createHash("sha256").update(`z${o}`).digest().copy(img, o);
+    img.fill(0, 4 * MiB, 12 * MiB);
+    const path = join(t.dir, "zeros.img");
+    writeFileSync(path, img);
+    const parent = await store.backup(path);
+    const variants: Array<[string, number, number, number]> = [
+      // [label, offset, length, fill byte]: bytes [offset, offset + length) set to fill
+      ["data just before the zero region", 4 * MiB - 300_000, 300_000, 7],
+      ["the data block that ends the zero region", 12 * MiB, 4096, 9],
+      ["zeros extending the run forwards", 12 * MiB, 8192, 0],
+      ["zeros extending the run backwards", 4 * MiB - 40_960, 40_960, 0],
+      ["data inside the zero region", 8 * MiB + 4096, 4096, 5],
+    ];
+    for (const [label, off, len, fill] of variants) {
+      const changed = Buffer.from(img);
+      changed.fill(fill, off, off + len);
+      const cpath = join(t.dir, "zeros-changed.img");
+      writeFileSync(cpath, changed);
+      const viaRanges = await store.backup(cpath, { parent: parent.backupId, changedRanges: [[off, len]] });
+      const fresh = await store.backup(cpath);
+      const [mr, m0] = [await store.manifest(viaRanges.backupId), await store.manifest(fresh.backupId)];
+      expect({ label, lens: mr.lens, ids: mr.ids }).toEqual({ label, lens: m0.lens, ids: m0.ids });
+      if (label === "data just before the zero region") expect(viaRanges.stats.bytesRead).toBeLessThan(3 * MiB);
+    }
+  });
 
   it("changed ranges that cover nothing reuse the parent entirely; a shrunk image is handled", async () => {
     const parent = await store.backup(base);
