@@ -1,13 +1,18 @@
 // Worker thread: chunking + hashing, encoding (zstd, AES-GCM) and verified decoding. Pure CPU;
 // all I/O stays on the main thread behind the BlobBackend.
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import { chunkRegion, isAllZero } from "./chunker.ts";
 import { chunkId, decodeChunk, encodeChunkParts, framePlainLength } from "./chunk-codec.ts";
 import type { StoreKeys } from "./crypto.ts";
-import type { ChunkResult, DecodeResult, DiffResult, EncodeResult, WorkerInit, WorkerTask } from "./worker-protocol.ts";
+import type { ChunkResult, DecodeResult, DiffResult, EncodeResult, StoreProfile, WorkerMessage, WorkerTask } from "./worker-protocol.ts";
 
-const init = workerData as WorkerInit;
-const keys: StoreKeys | null = init.encKey && init.idKey ? { encKey: Buffer.from(init.encKey), idKey: Buffer.from(init.idKey) } : null;
+let lastKeys: StoreKeys | null = null;
+/** The profile's keys as Buffers, reused while consecutive tasks come from the same store. */
+function keysOf(p: StoreProfile): StoreKeys | null {
+  if (!p.encKey || !p.idKey) return null;
+  if (!lastKeys?.encKey.equals(p.encKey) || !lastKeys.idKey.equals(p.idKey)) lastKeys = { encKey: Buffer.from(p.encKey), idKey: Buffer.from(p.idKey) };
+  return lastKeys;
+}
 
 let verifyBuf = Buffer.alloc(0);
 /** Reused plaintext memory for verify-only decodes (fresh pages are expensive, see zstd.ts). */
@@ -16,12 +21,13 @@ function verifyScratch(n: number): Buffer {
   return verifyBuf;
 }
 
-function run(task: WorkerTask): ChunkResult | DiffResult | EncodeResult | DecodeResult {
+function run(task: WorkerTask, profile: StoreProfile): ChunkResult | DiffResult | EncodeResult | DecodeResult {
+  const keys = keysOf(profile);
   if (task.op === "chunk") {
     // Buffer views over shared memory: node:crypto and zlib take a slow path for plain
     // SharedArrayBuffer-backed Uint8Arrays
     const buf = Buffer.from(task.slot, 0, task.length);
-    const { cuts, next } = chunkRegion(buf, task.base, task.from, task.final, init.chunking);
+    const { cuts, next } = chunkRegion(buf, task.base, task.from, task.final, profile.chunking);
     const out: ChunkResult = {
       cuts: cuts.map((c) => [c.off, c.len, c.zero ? "" : chunkId(buf.subarray(c.off - task.base, c.off - task.base + c.len), keys)]),
       next,
@@ -39,7 +45,7 @@ function run(task: WorkerTask): ChunkResult | DiffResult | EncodeResult | Decode
   if (task.op === "encode") {
     const frames = task.pieces.map(([off, len, id]) => {
       const plain = Buffer.from(task.slot, off - task.base, len);
-      const { header, payload } = encodeChunkParts(plain, id, keys, init.zstdLevel);
+      const { header, payload } = encodeChunkParts(plain, id, keys, profile.zstdLevel);
       if (payload !== plain) plain.set(payload); // payload.length <= len; the plaintext is no longer needed
       return { header, payloadLen: payload.length };
     });
@@ -59,9 +65,9 @@ function run(task: WorkerTask): ChunkResult | DiffResult | EncodeResult | Decode
   return { errors };
 }
 
-parentPort?.on("message", (msg: { seq: number; task: WorkerTask }) => {
+parentPort?.on("message", (msg: WorkerMessage) => {
   try {
-    parentPort?.postMessage({ seq: msg.seq, result: run(msg.task) });
+    parentPort?.postMessage({ seq: msg.seq, result: run(msg.task, msg.profile) });
   } catch (err) {
     parentPort?.postMessage({ seq: msg.seq, error: (err as Error).stack ?? String(err) });
   }

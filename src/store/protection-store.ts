@@ -8,7 +8,7 @@ import { runBackup } from "./backup.ts";
 import type { ProgressFn } from "./backup-full.ts";
 import { LocalDirBackend } from "./backends/local-dir.ts";
 import type { ChunkingParams } from "./chunker.ts";
-import { DEFAULT_CHUNKING, SEGMENT } from "./chunker.ts";
+import { DEFAULT_CHUNKING } from "./chunker.ts";
 import type { CopyReport } from "./copy.ts";
 import { copyBackupTo } from "./copy.ts";
 import type { KeySource, StoreKeys } from "./crypto.ts";
@@ -27,7 +27,7 @@ import type { StoreConfig } from "./store-config.ts";
 import { readConfig, writeNewConfig } from "./store-config.ts";
 import type { VerifyReport } from "./verify.ts";
 import { runVerify } from "./verify.ts";
-import { WorkerPool } from "./worker-pool.ts";
+import { sharedThreadPool, ThreadPool, WorkerPool } from "./worker-pool.ts";
 
 export interface OpenOptions extends KeySource {
   /** Worker threads for hashing/compression (default: one per core). */
@@ -57,14 +57,18 @@ export class ProtectionStore {
   readonly backend: BlobBackend;
   readonly config: StoreConfig;
   readonly #keys: StoreKeys | null;
-  readonly #threads: number | undefined;
-  #pool: WorkerPool | null = null;
+  /** A pool of the store's own when `threads` was given (closed with the store), else the shared one. */
+  readonly #ownThreads: ThreadPool | null;
+  readonly #pool: WorkerPool;
 
   private constructor(backend: BlobBackend, config: StoreConfig, keys: StoreKeys | null, threads: number | undefined) {
     this.backend = backend;
     this.config = config;
     this.#keys = keys;
-    this.#threads = threads;
+    // started now: the threads boot while the caller's first operation lists and reads metadata
+    this.#ownThreads = threads ? new ThreadPool({ threads }) : null;
+    const profile = { encKey: keys?.encKey ?? null, idKey: keys?.idKey ?? null, chunking: config.chunking, zstdLevel: config.zstdLevel };
+    this.#pool = new WorkerPool(this.#ownThreads ?? sharedThreadPool(), profile);
   }
 
   static create(dir: string, opts: CreateOptions = {}): Promise<ProtectionStore> {
@@ -101,13 +105,7 @@ export class ProtectionStore {
     return this.#keys !== null;
   }
 
-  #getPool = (): WorkerPool => {
-    this.#pool ??= new WorkerPool(
-      { encKey: this.#keys?.encKey ?? null, idKey: this.#keys?.idKey ?? null, chunking: this.config.chunking, zstdLevel: this.config.zstdLevel },
-      { slotSize: SEGMENT, ...(this.#threads ? { threads: this.#threads } : {}) },
-    );
-    return this.#pool;
-  };
+  #getPool = (): WorkerPool => this.#pool;
 
   #ctx(): StoreContext {
     return { backend: this.backend, keys: this.#keys, chunking: this.config.chunking, pool: this.#getPool };
@@ -192,10 +190,12 @@ export class ProtectionStore {
     return computeStats(this.backend, this.#keys);
   }
 
-  /** Stops the worker threads; the store object must not be used afterwards. */
+  /**
+   * Releases the store; the object must not be used afterwards. The shared worker threads stay
+   * (idle, they do not keep the process alive); a store's own (`threads` option) stop.
+   */
   async close(): Promise<void> {
-    await this.#pool?.close();
-    this.#pool = null;
+    await this.#ownThreads?.close();
   }
 }
 

@@ -2,7 +2,8 @@
 // (allocated once, reused: touching fresh pages is expensive on VMs) or as transferred blobs.
 import type { ChunkingParams } from "./chunker.ts";
 
-export interface WorkerInit {
+/** What a worker needs to know about the store a task belongs to (threads serve every store). */
+export interface StoreProfile {
   encKey: Uint8Array | null;
   idKey: Uint8Array | null;
   chunking: ChunkingParams;
@@ -66,3 +67,5 @@ export interface DiffResult {
 }
 
 export type WorkerTask = ChunkTask | EncodeTask | DecodeTask | DiffTask;
+
+export type WorkerMessage = { seq: number; profile: StoreProfile; task: WorkerTask };

@@ -10,6 +10,9 @@ import { forEachLimit } from "../concurrency.ts";
 import { processAlive } from "../process-alive.ts";
 
 const TMP_MARK = ".tmp-";
+/** Per-process part of temporary names; a counter makes each unique (no random bytes per put). */
+const TMP_PREFIX = `${TMP_MARK}${process.pid}-${randomBytes(4).toString("hex")}-`;
+let tmpSeq = 0;
 
 export class LocalDirBackend implements BlobBackend {
   readonly root: string;
@@ -37,7 +40,7 @@ export class LocalDirBackend implements BlobBackend {
     const path = this.#path(key);
     const dir = dirname(path);
     await this.#ensureDir(dir);
-    const tmp = `${path}${TMP_MARK}${process.pid}-${randomBytes(4).toString("hex")}`;
+    const tmp = `${path}${TMP_PREFIX}${++tmpSeq}`;
     const fh = await open(tmp, "w");
     try {
       const parts = data instanceof Uint8Array ? [data] : data;
