@@ -69,8 +69,10 @@ export class BackupSession {
     const ids = this.#unflushed;
     this.#unflushed = [];
     this.#lastFlush = Date.now();
+    // visible is enough, durable is not needed: a session only matters to a GC that runs while
+    // its owner lives (after a crash the owner is dead and the session ignored). Not flushing
+    // the backend here spares a backup ~2 000 directory fsyncs per 2 GiB.
     await this.#backend.put(`${SESSION_PREFIX}${this.id}/${String(++this.#seq).padStart(6, "0")}`, Buffer.from(ids.join("\n")));
-    await this.#backend.flush();
   }
 
   async end(): Promise<void> {
