@@ -16,6 +16,9 @@ export interface Measured {
 export function measure(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Measured {
   const dir = mkdtempSync(join(tmpdir(), "obr-measure-"));
   const out = join(dir, "time.txt");
+  // start every measured command with no dirty pages: earlier steps (a repository copied back,
+  // a previous tool's writes) must not be written back on this command's time
+  spawnSync("sync");
   const t0 = process.hrtime.bigint();
   const r = spawnSync("/usr/bin/time", ["-f", "%M %U %S", "-o", out, cmd, ...args], {
     env: { ...process.env, ...opts.env },

@@ -15,7 +15,9 @@ if (op === "create") {
   // OBR_BENCH_CHUNKING=fixed:<bytes> measures the fixed-grid alternative to content-defined chunks
   const fixed = /^fixed:(\d+)$/.exec(process.env.OBR_BENCH_CHUNKING ?? "");
   const chunking = fixed ? { chunking: { kind: "fixed" as const, size: Number(fixed[1]) } } : {};
-  await (await ProtectionStore.create(storeDir, { ...keys, ...chunking })).close();
+  // OBR_BENCH_ZSTD_LEVEL measures other compression levels (the store default is 1)
+  const level = process.env.OBR_BENCH_ZSTD_LEVEL ? { zstdLevel: Number(process.env.OBR_BENCH_ZSTD_LEVEL) } : {};
+  await (await ProtectionStore.create(storeDir, { ...keys, ...chunking, ...level })).close();
 } else {
   const store = await ProtectionStore.open(storeDir, keys);
   try {
