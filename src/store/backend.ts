@@ -25,10 +25,10 @@ export interface BlobBackend {
   /** Like list() but keys only (cheaper where sizes cost extra calls). */
   listKeys(prefix: string): Promise<string[]>;
   /**
-   * Optional: reads the blob into target (no allocation); returns the bytes read, at most
-   * target.length + 1 so a caller can tell a longer blob. Rejects with "ENOENT" when absent.
+   * Reads blob bytes [offset, offset + target.length) into target (no allocation); returns the
+   * bytes read (fewer when the blob ends first). Rejects with "ENOENT" when absent.
    */
-  readInto?(key: string, target: Uint8Array): Promise<number>;
+  readAt(key: string, offset: number, target: Uint8Array): Promise<number>;
   /** Removes the blob; absent blobs are not an error. */
   delete(key: string): Promise<void>;
 }

@@ -7,13 +7,14 @@ import type { ChangedRange } from "./backup-incremental.ts";
 import { backupAgainstParent } from "./backup-diff.ts";
 import { backupChangedRanges } from "./backup-incremental.ts";
 import type { ChunkingParams } from "./chunker.ts";
-import { ChunkSink, chunkKey, listChunkIds } from "./chunk-sink.ts";
-import { forEachLimit } from "./concurrency.ts";
+import { ChunkSink } from "./chunk-sink.ts";
 import type { StoreKeys } from "./crypto.ts";
 import { AppError } from "../domain/app-error.ts";
 import { ConcurrentGcError } from "./errors.ts";
 import type { ImageSource } from "./image-source.ts";
 import type { BackupStats, Manifest } from "./manifest.ts";
+import { listPacks, loadChunkIndex } from "./pack-index.ts";
+import { PackWriter } from "./pack-writer.ts";
 import { newBackupId, readManifest, writeManifest } from "./manifest.ts";
 import { BackupSession, gcSnapshot, waitForNoGc } from "./session.ts";
 import type { WorkerPool } from "./worker-pool.ts";
@@ -45,11 +46,8 @@ export async function runBackup(ctx: StoreContext, source: ImageSource, opts: Ba
   const session = await BackupSession.start(backend);
   try {
     const parent = opts.parent ? await readManifest(backend, opts.parent, keys) : null;
-    const known = await listChunkIds(backend);
-    parent?.ids.forEach((id, i) => {
-      if (id && known.has(id)) known.set(id, parent.stored[i] as number);
-    });
-    const sink = new ChunkSink(backend, pool, session, known);
+    const writer = new PackWriter(backend, keys);
+    const sink = new ChunkSink(writer, pool, session, (await loadChunkIndex(backend, keys)).sizes());
     let img: ChunkedImage;
     const sameChunking = parent !== null && JSON.stringify(parent.chunking) === JSON.stringify(ctx.chunking);
     if (opts.changedRanges && parent && sameChunking) {
@@ -64,14 +62,14 @@ export async function runBackup(ctx: StoreContext, source: ImageSource, opts: Ba
     } else {
       img = await backupFull(pool, sink, source, opts.onProgress, opts.sizeHint);
     }
-    await sink.resolveSizes(img.extents.map((e) => e[2]));
     const m = buildManifest(img, sink, parent?.backupId ?? null, createdAt, ctx.chunking, opts.label ?? null);
-    // commit: chunk entries durable -> session visible -> no GC can still remove what we use
+    // commit: packs and indexes durable -> session visible -> no GC can still remove what we use
+    await writer.finish();
     await backend.flush();
     await session.flush();
     await waitForNoGc(backend);
     const gcAfter = await gcSnapshot(backend);
-    if (gcBefore.locked || gcAfter.epoch !== gcBefore.epoch) await checkStillPresent(backend, m.ids);
+    if (gcBefore.locked || gcAfter.epoch !== gcBefore.epoch) await checkStillPresent(backend, keys, m.ids);
     await writeManifest(backend, m, keys);
     return m;
   } finally {
@@ -79,11 +77,14 @@ export async function runBackup(ctx: StoreContext, source: ImageSource, opts: Ba
   }
 }
 
-async function checkStillPresent(backend: BlobBackend, ids: readonly string[]): Promise<void> {
+/** After a GC ran during the backup: every chunk it references must still be indexed, in a present pack. */
+export async function checkStillPresent(backend: BlobBackend, keys: StoreKeys | null, ids: readonly string[]): Promise<void> {
+  const [index, packs] = await Promise.all([loadChunkIndex(backend, keys), listPacks(backend)]);
   let missing = 0;
-  await forEachLimit([...new Set(ids)].filter(Boolean), 32, async (id) => {
-    if (!(await backend.has(chunkKey(id)))) missing++;
-  });
+  for (const id of new Set(ids)) {
+    const loc = id ? index.chunks.get(id) : undefined;
+    if (id && !(loc && packs.has(loc.pack))) missing++;
+  }
   if (missing > 0) throw new ConcurrentGcError(missing);
 }
 

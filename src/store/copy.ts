@@ -2,13 +2,15 @@
 // name chunks the same way (both plaintext, or the same id key) a chunk the target already has
 // is not even read; otherwise every chunk is read, verified and renamed for the target.
 import type { BlobBackend } from "./backend.ts";
-import { chunkKey, listChunks } from "./chunk-sink.ts";
+import { checkStillPresent } from "./backup.ts";
 import { chunkId, decodeChunk, encodeChunk } from "./chunk-codec.ts";
 import { forEachLimit } from "./concurrency.ts";
 import type { StoreKeys } from "./crypto.ts";
-import { ConcurrentGcError } from "./errors.ts";
+import { ChunkCorruptError, ChunkMissingError } from "./errors.ts";
 import type { Manifest } from "./manifest.ts";
 import { writeManifest } from "./manifest.ts";
+import { loadChunkIndex, packKey } from "./pack-index.ts";
+import { PackWriter } from "./pack-writer.ts";
 import { BackupSession, waitForNoGc } from "./session.ts";
 
 export interface CopyEnd {
@@ -28,7 +30,9 @@ export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd): Pro
   const sameNames = (from.keys?.idKey.toString("hex") ?? "") === (to.keys?.idKey.toString("hex") ?? "");
   const session = await BackupSession.start(to.backend);
   try {
-    const have = await listChunks(to.backend);
+    const [source, target] = await Promise.all([loadChunkIndex(from.backend, from.keys), loadChunkIndex(to.backend, to.keys)]);
+    const have = target.sizes();
+    const writer = new PackWriter(to.backend, to.keys);
     const rename = new Map<string, string>();
     const report: CopyReport = { backupId: m.backupId, chunksCopied: 0, bytesCopied: 0, chunksSkipped: 0 };
     const ids = [...new Set(m.ids)].filter(Boolean);
@@ -38,29 +42,30 @@ export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd): Pro
         report.chunksSkipped++;
         return;
       }
-      const plain = decodeChunk(await from.backend.get(chunkKey(id)), id, from.keys);
+      const loc = source.chunks.get(id);
+      if (!loc) throw new ChunkMissingError(id);
+      const blob = Buffer.allocUnsafe(loc.len);
+      if ((await from.backend.readAt(packKey(loc.pack), loc.off, blob)) !== loc.len) throw new ChunkCorruptError(id, `pack ${loc.pack} ends early`);
+      const plain = decodeChunk(blob, id, from.keys);
       const newId = sameNames ? id : chunkId(plain, to.keys);
       rename.set(id, newId);
       if (have.has(newId)) {
         report.chunksSkipped++;
         return;
       }
-      const blob = encodeChunk(plain, newId, to.keys, to.zstdLevel);
-      await to.backend.put(chunkKey(newId), blob);
-      have.set(newId, blob.length);
+      have.set(newId, 0); // claimed: a second source chunk with the same new id is skipped
+      const frame = encodeChunk(plain, newId, to.keys, to.zstdLevel);
+      have.set(newId, await writer.add(newId, [frame], plain.length));
       report.chunksCopied++;
-      report.bytesCopied += blob.length;
+      report.bytesCopied += frame.length;
     });
     const newIds = m.ids.map((id) => (id ? (rename.get(id) as string) : ""));
     session.add(newIds);
+    await writer.finish();
     await to.backend.flush();
     await session.flush();
     await waitForNoGc(to.backend);
-    let missing = 0;
-    await forEachLimit([...new Set(newIds)].filter(Boolean), 32, async (id) => {
-      if (!(await to.backend.has(chunkKey(id)))) missing++;
-    });
-    if (missing > 0) throw new ConcurrentGcError(missing);
+    await checkStillPresent(to.backend, to.keys, newIds);
     const stored = newIds.map((id) => (id ? (have.get(id) ?? 0) : 0));
     await writeManifest(to.backend, { ...m, ids: newIds, stored }, to.keys);
     return report;

@@ -38,6 +38,38 @@ describe("deletion and garbage collection", () => {
     }
   });
 
+  it("repacks a pack that is mostly garbage and keeps one with little", async () => {
+    const s = await ProtectionStore.create(join(t.dir, "s4"));
+    try {
+      const a = join(t.dir, "p-a.img");
+      const half = join(t.dir, "p-half.img");
+      const most = join(t.dir, "p-most.img");
+      const whole = randomBytes(6 << 20);
+      writeFileSync(a, whole);
+      // the second image shares the first 3 MiB, the third the first 5.5 MiB
+      writeFileSync(half, Buffer.concat([whole.subarray(0, 3 << 20), randomBytes(3 << 20)]));
+      writeFileSync(most, Buffer.concat([whole.subarray(0, 5.5 * (1 << 20)), randomBytes(1 << 19)]));
+      const ba = await s.backup(a);
+      const bHalf = await s.backup(half);
+      const bMost = await s.backup(most);
+      await s.deleteBackup(ba.backupId);
+      await s.deleteBackup(bMost.backupId);
+      // a's pack: ~half of it still used by `half` -> repacked; most's pack: all garbage -> deleted
+      const gc = await s.gc({ graceMs: 0 });
+      expect(gc).toMatchObject({ aborted: null, repackedPacks: 1, deletedPacks: 1 });
+      expect(gc.deletedChunks).toBeGreaterThan(0);
+      expect((await s.stats()).chunkCount).toBe(bHalf.stats.uniqueChunks);
+      expect((await s.verify({ full: true })).ok).toBe(true);
+      const out = join(t.dir, "p-half.out");
+      await s.restore(bHalf.backupId, out);
+      expect(sha(out)).toBe(sha(half));
+      // nothing left to collect: a second GC changes nothing
+      expect(await s.gc({ graceMs: 0 })).toMatchObject({ deletedChunks: 0, repackedPacks: 0, deletedPacks: 0, keptInPartialPacks: 0 });
+    } finally {
+      await s.close();
+    }
+  });
+
   it("only one GC runs at a time; a lock left by a dead process is broken", async () => {
     const dir = join(t.dir, "s2");
     const s = await ProtectionStore.create(dir);

@@ -1,28 +1,37 @@
-// Mark-and-sweep garbage collection. Marks = ids in every manifest plus ids registered by live
-// backup sessions (read first; see session.ts). Sweeps only chunks older than the grace period.
-// Any doubt (a manifest that cannot be read, a referenced chunk that is missing, a listing
-// error) aborts before the first deletion.
+// Mark-and-sweep garbage collection over packs. Marks = ids in every manifest plus ids registered
+// by live backup sessions (read first; see session.ts). Only packs older than the grace period
+// are touched: one holding no live chunk is deleted (index first, so nothing names a pack that
+// is going), one that is mostly garbage is repacked (live frames copied to a new pack, durable
+// with its index, before the old index and pack go). Any doubt (a manifest or index that cannot
+// be read, a referenced chunk that is missing, a listing error) aborts before the first deletion.
 import type { BlobBackend } from "./backend.ts";
-import { CHUNK_PREFIX, chunkKey, idFromChunkKey } from "./chunk-sink.ts";
-import { forEachLimit } from "./concurrency.ts";
 import type { StoreKeys } from "./crypto.ts";
 import { GcLockedError } from "./errors.ts";
 import { listBackupIds, readManifest } from "./manifest.ts";
+import type { ChunkIndex, PackEntry } from "./pack-index.ts";
+import { INDEX_PREFIX, indexKey, listPacks, loadChunkIndex, PACK_PREFIX, packKey } from "./pack-index.ts";
+import { PackWriter } from "./pack-writer.ts";
 import { acquireGcLock, bumpGcEpoch, readSessions, releaseGcLock } from "./session.ts";
 
 export const DEFAULT_GC_GRACE_MS = 24 * 3600 * 1000;
+/** A pack whose garbage is at least this share of its bytes is rewritten without it. */
+const REPACK_SHARE = 0.25;
 
 export interface GcOptions {
-  /** Unreferenced chunks younger than this survive (default 24 h). */
+  /** Unreferenced chunks in packs younger than this survive (default 24 h). */
   graceMs?: number;
 }
 
 export interface GcReport {
   deletedChunks: number;
   deletedBytes: number;
-  /** unreferenced chunks kept because they are younger than the grace period */
+  /** unreferenced chunks kept because their pack is younger than the grace period */
   keptRecent: number;
+  /** unreferenced chunks kept in packs with too little garbage to be worth rewriting */
+  keptInPartialPacks: number;
   liveChunks: number;
+  deletedPacks: number;
+  repackedPacks: number;
   /** temporary files of interrupted writes removed */
   removedTemp: number;
   /** set when GC stopped without deleting anything */
@@ -34,12 +43,13 @@ type WithSweep = BlobBackend & { sweepIncomplete?: (prefix: string, olderThanMs:
 export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: GcOptions = {}): Promise<GcReport> {
   const graceMs = opts.graceMs ?? DEFAULT_GC_GRACE_MS;
   if (!(await acquireGcLock(backend))) throw new GcLockedError();
-  const report: GcReport = { deletedChunks: 0, deletedBytes: 0, keptRecent: 0, liveChunks: 0, removedTemp: 0, aborted: null };
+  const report: GcReport = { deletedChunks: 0, deletedBytes: 0, keptRecent: 0, keptInPartialPacks: 0, liveChunks: 0, deletedPacks: 0, repackedPacks: 0, removedTemp: 0, aborted: null };
   try {
     let marked: Set<string>;
     let fromManifests: Set<string>;
     let deadSessionKeys: string[];
-    let chunks: Awaited<ReturnType<BlobBackend["list"]>>;
+    let index: ChunkIndex;
+    let packs: Awaited<ReturnType<typeof listPacks>>;
     try {
       const sessions = await readSessions(backend);
       deadSessionKeys = sessions.deadKeys;
@@ -48,36 +58,57 @@ export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: Gc
         for (const c of (await readManifest(backend, id, keys)).ids) if (c) fromManifests.add(c);
       }
       marked = new Set([...fromManifests, ...sessions.live]);
-      chunks = await backend.list(CHUNK_PREFIX);
+      [index, packs] = await Promise.all([loadChunkIndex(backend, keys), listPacks(backend)]);
     } catch (err) {
       report.aborted = `could not establish the live set: ${(err as Error).message}`;
       return report;
     }
-    const present = new Set(chunks.map((c) => idFromChunkKey(c.key)));
-    const missing = [...fromManifests].filter((id) => !present.has(id));
+    const missing = [...fromManifests].filter((id) => {
+      const loc = index.chunks.get(id);
+      return !(loc && packs.has(loc.pack));
+    });
     if (missing.length > 0) {
-      report.aborted = `${missing.length} referenced chunk(s) missing (first ${chunkKey(missing[0] as string)}); run verify`;
+      report.aborted = `${missing.length} referenced chunk(s) missing (first ${missing[0]}); run verify`;
       return report;
     }
     report.liveChunks = fromManifests.size;
     const now = Date.now();
-    const doomed = chunks.filter((c) => {
-      const id = idFromChunkKey(c.key);
-      if (id === null || marked.has(id)) return false;
-      if (now - c.mtimeMs < graceMs) {
-        report.keptRecent++;
-        return false;
+    const old = (pack: string) => now - (packs.get(pack)?.mtimeMs ?? 0) >= graceMs;
+    // a chunk's live copy is the one the index resolves to; other copies (an interrupted repack) are garbage
+    const isLive = (pack: string, e: PackEntry) => marked.has(e.id) && index.chunks.get(e.id)?.pack === pack;
+    for (const [pack, entries] of index.packs) {
+      const dead = entries.filter((e) => !isLive(pack, e));
+      if (dead.length === 0) continue;
+      if (!old(pack)) {
+        report.keptRecent += dead.length;
+        continue;
       }
-      return true;
-    });
-    await forEachLimit(doomed, 16, async (c) => {
-      await backend.delete(c.key);
-      report.deletedChunks++;
-      report.deletedBytes += c.size;
-    });
+      const deadBytes = dead.reduce((t, e) => t + e.len, 0);
+      const packBytes = entries.reduce((t, e) => t + e.len, 0);
+      if (dead.length === entries.length) {
+        await backend.delete(indexKey(pack));
+        await backend.flush();
+        await backend.delete(packKey(pack));
+        report.deletedPacks++;
+      } else if (deadBytes >= REPACK_SHARE * packBytes) {
+        await repack(backend, keys, pack, entries.filter((e) => isLive(pack, e)));
+        report.repackedPacks++;
+      } else {
+        report.keptInPartialPacks += dead.length;
+        continue;
+      }
+      report.deletedChunks += dead.length;
+      report.deletedBytes += deadBytes;
+    }
+    // packs without an index: backups interrupted before indexing them (never named by a manifest)
+    for (const [pack, info] of packs) {
+      if (!index.packs.has(pack) && now - info.mtimeMs >= graceMs) {
+        await backend.delete(packKey(pack));
+        report.deletedPacks++;
+      }
+    }
     if (backend.sweepIncomplete) {
-      report.removedTemp += await backend.sweepIncomplete(CHUNK_PREFIX, graceMs);
-      report.removedTemp += await backend.sweepIncomplete("backups/", graceMs);
+      for (const prefix of [PACK_PREFIX, INDEX_PREFIX, "backups/"]) report.removedTemp += await backend.sweepIncomplete(prefix, graceMs);
     }
     for (const k of deadSessionKeys) await backend.delete(k);
     await backend.flush();
@@ -86,4 +117,18 @@ export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: Gc
   } finally {
     await releaseGcLock(backend);
   }
+}
+
+/** Copies the live frames of a pack into a new one (durable with its index), then drops the old. */
+async function repack(backend: BlobBackend, keys: StoreKeys | null, pack: string, live: readonly PackEntry[]): Promise<void> {
+  const blob = await backend.get(packKey(pack));
+  const short = live.find((e) => e.off + e.len > blob.length);
+  if (short) throw new Error(`pack ${pack} is shorter than its index says (chunk ${short.id}); run verify`);
+  const writer = new PackWriter(backend, keys);
+  for (const e of live) await writer.add(e.id, [blob.subarray(e.off, e.off + e.len)], e.plainLen);
+  await writer.finish();
+  await backend.flush();
+  await backend.delete(indexKey(pack));
+  await backend.flush();
+  await backend.delete(packKey(pack));
 }

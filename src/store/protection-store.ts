@@ -27,6 +27,7 @@ import type { StoreConfig } from "./store-config.ts";
 import { readConfig, writeNewConfig } from "./store-config.ts";
 import type { VerifyReport } from "./verify.ts";
 import { runVerify } from "./verify.ts";
+import { loadChunkIndex } from "./pack-index.ts";
 import { sharedThreadPool, ThreadPool, WorkerPool } from "./worker-pool.ts";
 
 export interface OpenOptions extends KeySource {
@@ -143,7 +144,7 @@ export class ProtectionStore {
     try {
       if (!blockDevice) await fh.truncate(length); // zero extents stay holes
       const write = (bufs: Uint8Array[], pos: number) => writevAll(fh, bufs, pos);
-      await restoreRange(this.backend, this.#getPool(), m, offset, length, write, { writeZeros: blockDevice, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      await restoreRange(this.backend, await loadChunkIndex(this.backend, this.#keys), this.#getPool(), m, offset, length, write, { writeZeros: blockDevice, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
       if (opts.sync) await fh.sync();
     } finally {
       await fh.close();
@@ -161,7 +162,7 @@ export class ProtectionStore {
         pos += b.length;
       }
     };
-    await restoreRange(this.backend, this.#getPool(), m, r.offset, r.length, copyIn, { writeZeros: false });
+    await restoreRange(this.backend, await loadChunkIndex(this.backend, this.#keys), this.#getPool(), m, r.offset, r.length, copyIn, { writeZeros: false });
     return out;
   }
 

@@ -1,17 +1,19 @@
 // Restore: extents overlapping the requested range are read in batches into the upper half of
-// a pooled shared slot (no fresh memory per blob); a worker decodes and re-hashes each into its
-// place in the lower half, where the batch's plaintext lies in image order, so each contiguous
-// run is written with one positional write. Zero extents are skipped (the target was truncated
+// a pooled shared slot (no fresh memory per blob; chunks adjacent in a pack, as a backup wrote
+// them, come in one read); a worker decodes and re-hashes each into its place in the lower
+// half, where the batch's plaintext lies in image order, so each contiguous run is written with
+// one positional write. Zero extents are skipped (the target was truncated
 // to size, so they read back as zeros and stay sparse) unless the target cannot be sparse
 // (block devices), where zeros are written.
 import type { BlobBackend } from "./backend.ts";
 import { isNotFound } from "./backend.ts";
 import type { ProgressFn } from "./backup-full.ts";
-import { chunkKey } from "./chunk-sink.ts";
 import { forEachLimit } from "./concurrency.ts";
 import { ChunkCorruptError, ChunkMissingError } from "./errors.ts";
 import type { Manifest } from "./manifest.ts";
 import { extentOffsets } from "./manifest.ts";
+import type { ChunkIndex, ChunkLocation } from "./pack-index.ts";
+import { packKey } from "./pack-index.ts";
 import type { WorkerPool } from "./worker-pool.ts";
 
 /** Writes buffers contiguously at `pos` (relative to the range start). */
@@ -21,7 +23,7 @@ interface Piece {
   id: string;
   extOff: number; // absolute offset of the extent
   len: number;
-  stored: number; // blob size from the manifest (<= 0: unknown)
+  loc: ChunkLocation;
 }
 
 /** Batches in flight bound memory (each holds one slot: plaintext below half, blobs above). */
@@ -30,6 +32,7 @@ const ZEROS = new Uint8Array(1 << 20);
 
 export async function restoreRange(
   backend: BlobBackend,
+  index: ChunkIndex,
   pool: WorkerPool,
   m: Manifest,
   start: number,
@@ -54,17 +57,18 @@ export async function restoreRange(
       zeroRuns.push([Math.max(o, start), Math.min(o + len, end)]);
       continue;
     }
-    const stored = m.stored[i] ?? 0;
+    const loc = index.chunks.get(id);
+    if (!loc) throw new ChunkMissingError(id);
     const half = pool.slotSize / 2;
-    if ((curBytes + len > half || curStored + Math.max(0, stored) > half) && cur.length > 0) {
+    if ((curBytes + len > half || curStored + loc.len > half) && cur.length > 0) {
       batches.push(cur);
       cur = [];
       curBytes = 0;
       curStored = 0;
     }
-    cur.push({ id, extOff: o, len, stored });
+    cur.push({ id, extOff: o, len, loc });
     curBytes += len;
-    curStored += Math.max(0, stored);
+    curStored += loc.len;
   }
   if (cur.length > 0) batches.push(cur);
 
@@ -105,44 +109,40 @@ export async function restoreRange(
   });
 }
 
-type DecodeItem = { blob: Uint8Array | null; off: number; len: number; id: string; out: number; plainLen: number };
+type DecodeItem = { blob: null; off: number; len: number; id: string; out: number; plainLen: number };
 
 /**
- * Reads each blob into its place in the slot from blobBase on (or fetches it whole when its
- * size is unknown) and assigns each plaintext its place below blobBase, in order.
+ * Reads each blob into its place in the slot from blobBase on, one read per run of chunks that
+ * lie back to back in a pack, and assigns each plaintext its place below blobBase, in order.
  */
 async function fetchIntoSlot(backend: BlobBackend, slot: SharedArrayBuffer, blobBase: number, batch: Piece[]): Promise<DecodeItem[]> {
   let off = blobBase;
   let out = 0;
   const items: DecodeItem[] = batch.map((p) => {
-    const it = { blob: null, off, len: Math.max(0, p.stored), id: p.id, out, plainLen: p.len };
+    const it = { blob: null, off, len: p.loc.len, id: p.id, out, plainLen: p.len };
     off += it.len;
     out += p.len;
     return it;
   });
-  await forEachLimit(
-    items.map((it, i) => [it, batch[i] as Piece] as const),
-    8,
-    async ([it, p]) => {
-      try {
-        if (it.len === 0) {
-          it.blob = await backend.get(chunkKey(p.id));
-          return;
-        }
-        const target = Buffer.from(slot, it.off, it.len);
-        let n: number;
-        if (backend.readInto) n = await backend.readInto(chunkKey(p.id), target);
-        else {
-          const b = await backend.get(chunkKey(p.id));
-          n = b.length;
-          if (n === it.len) b.copy(target);
-        }
-        if (n !== it.len) throw new ChunkCorruptError(p.id, `stored size ${n} differs from the manifest's ${it.len}`);
-      } catch (err) {
-        if (isNotFound(err)) throw new ChunkMissingError(p.id);
-        throw err;
-      }
-    },
-  );
+  const runs: Array<[number, number]> = []; // [first, last] piece indexes
+  batch.forEach((p, i) => {
+    const run = runs[runs.length - 1];
+    const prev = batch[i - 1]?.loc;
+    if (run && prev && prev.pack === p.loc.pack && prev.off + prev.len === p.loc.off) run[1] = i;
+    else runs.push([i, i]);
+  });
+  await forEachLimit(runs, 8, async ([a, b]) => {
+    const first = batch[a] as Piece;
+    const from = (items[a] as DecodeItem).off;
+    const to = (items[b] as DecodeItem).off + (items[b] as DecodeItem).len;
+    let n: number;
+    try {
+      n = await backend.readAt(packKey(first.loc.pack), first.loc.off, Buffer.from(slot, from, to - from));
+    } catch (err) {
+      if (isNotFound(err)) throw new ChunkMissingError(first.id);
+      throw err;
+    }
+    if (n !== to - from) throw new ChunkCorruptError(first.id, `pack ${first.loc.pack} ends ${to - from - n} bytes early`);
+  });
   return items;
 }

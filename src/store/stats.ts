@@ -1,17 +1,17 @@
-// Store-wide statistics from the manifests and one chunk listing.
+// Store-wide statistics from the manifests and the pack indexes.
 import type { BlobBackend } from "./backend.ts";
 import { ratio } from "./backup.ts";
-import { listChunks } from "./chunk-sink.ts";
 import type { StoreKeys } from "./crypto.ts";
 import type { BackupStats } from "./manifest.ts";
 import { listBackupIds, readManifest } from "./manifest.ts";
+import { loadChunkIndex } from "./pack-index.ts";
 
 export interface StoreStats {
   backups: number;
   /** sum of the backups' image sizes */
   logicalBytes: number;
   zeroBytes: number;
-  /** bytes of all chunk blobs in the store (including unreferenced ones awaiting GC) */
+  /** bytes of all chunk frames in the store's packs (including unreferenced ones awaiting GC) */
   storedBytes: number;
   chunkCount: number;
   /** plaintext bytes of the distinct referenced chunks */
@@ -24,7 +24,7 @@ export interface StoreStats {
 }
 
 export async function computeStats(backend: BlobBackend, keys: StoreKeys | null): Promise<StoreStats> {
-  const chunks = await listChunks(backend);
+  const chunks = (await loadChunkIndex(backend, keys)).sizes();
   const unique = new Map<string, number>();
   const perBackup: StoreStats["perBackup"] = [];
   let logicalBytes = 0;

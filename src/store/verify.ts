@@ -3,10 +3,11 @@
 // reported with every backup that references it.
 import type { BlobBackend } from "./backend.ts";
 import { isNotFound } from "./backend.ts";
-import { chunkKey, listChunks } from "./chunk-sink.ts";
 import { forEachLimit } from "./concurrency.ts";
 import type { StoreKeys } from "./crypto.ts";
 import { listBackupIds, readManifest } from "./manifest.ts";
+import type { ChunkLocation } from "./pack-index.ts";
+import { listPacks, loadChunkIndex, packKey } from "./pack-index.ts";
 import type { WorkerPool } from "./worker-pool.ts";
 
 export interface DamagedChunk {
@@ -23,9 +24,9 @@ export interface VerifyReport {
   chunksChecked: number;
   damaged: DamagedChunk[];
   unreadableBackups: Array<{ backupId: string; reason: string }>;
+  /** pack indexes that could not be read (their chunks are then reported missing) */
+  unreadableIndexes: string[];
 }
-
-const BATCH = 32;
 
 export async function runVerify(backend: BlobBackend, keys: StoreKeys | null, pool: () => WorkerPool, full: boolean): Promise<VerifyReport> {
   const refs = new Map<string, string[]>(); // chunk id -> backups
@@ -40,39 +41,66 @@ export async function runVerify(backend: BlobBackend, keys: StoreKeys | null, po
     }
   }
   const damaged: DamagedChunk[] = [];
-  const present = await listChunks(backend);
-  const ids = [...refs.keys()].filter((id) => {
-    if (present.has(id)) return true;
-    damaged.push({ chunkId: id, problem: "missing", reason: "not in store", backups: refs.get(id) ?? [] });
-    return false;
-  });
+  const unreadableIndexes: string[] = [];
+  const [index, packs] = await Promise.all([loadChunkIndex(backend, keys, (_pack, reason) => unreadableIndexes.push(reason)), listPacks(backend)]);
+  const byPack = new Map<string, Array<{ id: string; loc: ChunkLocation }>>();
+  for (const id of refs.keys()) {
+    const loc = index.chunks.get(id);
+    if (!loc || !packs.has(loc.pack)) {
+      damaged.push({ chunkId: id, problem: "missing", reason: loc ? `pack ${loc.pack} missing` : "not in store", backups: refs.get(id) ?? [] });
+      continue;
+    }
+    byPack.set(loc.pack, [...(byPack.get(loc.pack) ?? []), { id, loc }]);
+  }
   if (full) {
-    const batches: string[][] = [];
-    for (let i = 0; i < ids.length; i += BATCH) batches.push(ids.slice(i, i + BATCH));
-    await forEachLimit(batches, 4, async (batch) => {
-      const items: Array<{ blob: Uint8Array; off: number; len: number; id: string; out: number; plainLen: number }> = [];
-      for (const id of batch) {
+    const p = pool();
+    await forEachLimit([...byPack], 2, async ([pack, chunks]) => {
+      for (const window of readWindows(chunks, p.slotSize)) {
+        const slot = await p.acquireSlot();
         try {
-          items.push({ blob: await backend.get(chunkKey(id)), off: 0, len: 0, id, out: 0, plainLen: 0 });
+          const from = (window[0] as (typeof window)[number]).loc.off;
+          const last = window[window.length - 1] as (typeof window)[number];
+          const want = last.loc.off + last.loc.len - from;
+          const got = await backend.readAt(packKey(pack), from, Buffer.from(slot, 0, want));
+          const items = window.map(({ id, loc }) => ({ blob: null, off: loc.off - from, len: Math.max(0, Math.min(loc.len, got - (loc.off - from))), id, out: 0, plainLen: 0 }));
+          const { errors } = await p.decode({ slot, items, verifyOnly: true });
+          errors.forEach((e, i) => {
+            const id = items[i]?.id as string;
+            if (e !== null) damaged.push({ chunkId: id, problem: "corrupt", reason: e, backups: refs.get(id) ?? [] });
+          });
         } catch (err) {
-          const problem = isNotFound(err) ? "missing" : "corrupt";
-          damaged.push({ chunkId: id, problem, reason: (err as Error).message, backups: refs.get(id) ?? [] });
+          for (const { id } of window) damaged.push({ chunkId: id, problem: isNotFound(err) ? "missing" : "corrupt", reason: (err as Error).message, backups: refs.get(id) ?? [] });
+        } finally {
+          p.releaseSlot(slot);
         }
       }
-      const { errors } = await pool().decode({ slot: null, items, verifyOnly: true });
-      errors.forEach((e, i) => {
-        const id = items[i]?.id as string;
-        if (e !== null) damaged.push({ chunkId: id, problem: "corrupt", reason: e, backups: refs.get(id) ?? [] });
-      });
     });
   }
   damaged.sort((a, b) => a.chunkId.localeCompare(b.chunkId));
   return {
-    ok: damaged.length === 0 && unreadableBackups.length === 0,
+    ok: damaged.length === 0 && unreadableBackups.length === 0 && unreadableIndexes.length === 0,
     full,
     backupsChecked: backupIds.length,
     chunksChecked: refs.size,
     damaged,
     unreadableBackups,
+    unreadableIndexes,
   };
+}
+
+/** The pack's referenced chunks in offset order, cut into spans that each fit one slot. */
+function readWindows<T extends { loc: ChunkLocation }>(chunks: T[], max: number): T[][] {
+  const sorted = [...chunks].sort((a, b) => a.loc.off - b.loc.off);
+  const out: T[][] = [];
+  let cur: T[] = [];
+  for (const c of sorted) {
+    const start = cur[0]?.loc.off ?? c.loc.off;
+    if (cur.length > 0 && c.loc.off + c.loc.len - start > max) {
+      out.push(cur);
+      cur = [];
+    }
+    cur.push(c);
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
 }

@@ -86,19 +86,14 @@ export class LocalDirBackend implements BlobBackend {
     return readFile(this.#path(key));
   }
 
-  async readInto(key: string, target: Uint8Array): Promise<number> {
+  async readAt(key: string, offset: number, target: Uint8Array): Promise<number> {
     const fh = await open(this.#path(key), "r");
     try {
       let n = 0;
-      for (;;) {
-        const { bytesRead } = await fh.read(target, n, target.length - n, n);
+      while (n < target.length) {
+        const { bytesRead } = await fh.read(target, n, target.length - n, offset + n);
         if (bytesRead === 0) break;
         n += bytesRead;
-        if (n === target.length) {
-          // probe one more byte: a longer file than expected is corrupt, not truncated
-          const { bytesRead: extra } = await fh.read(Buffer.alloc(1), 0, 1, n);
-          return n + extra;
-        }
       }
       return n;
     } finally {

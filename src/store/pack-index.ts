@@ -1,0 +1,133 @@
+// Chunks live in pack files (packs/<pp>/<packId>): a run of chunk frames followed by a trailer
+// that repeats the pack's index. Each pack has an index blob (index/<packId>) naming, for every
+// chunk in it, where its frame lies. A pack becomes part of the store when its index exists:
+// the pack is made durable first, so an index never names bytes a crash could lose, and a pack
+// without an index (an interrupted backup) is garbage for GC.
+//
+// Why packs: one file per chunk cost a create, a rename and an fdatasync per ~256 KiB chunk.
+// Measured here, writing 808 MB as 3 850 such files took 3.7 s and 2.5 s of system CPU; as 50
+// packs, 0.8 s and 0.3 s. Object stores (the cloud tier) charge per request the same way.
+import { randomBytes } from "node:crypto";
+import type { BlobBackend } from "./backend.ts";
+import { chunkId, decodeChunk, encodeChunk, frameId } from "./chunk-codec.ts";
+import { forEachLimit } from "./concurrency.ts";
+import type { StoreKeys } from "./crypto.ts";
+
+export const PACK_PREFIX = "packs/";
+export const INDEX_PREFIX = "index/";
+/** A pack is sealed once it holds this much; it stays below a worker slot (16 MiB) so verify reads it whole. */
+export const PACK_TARGET = 8 << 20;
+const ENTRY = 44; // id (32) | offset u32 | length u32 | plaintext length u32
+const TRAILER_MAGIC = 0x4950424f; // "OBPI"
+
+export interface PackEntry {
+  id: string;
+  off: number;
+  len: number;
+  plainLen: number;
+}
+
+export interface ChunkLocation {
+  pack: string;
+  off: number;
+  len: number;
+}
+
+export function newPackId(): string {
+  return randomBytes(16).toString("hex");
+}
+
+export function packKey(packId: string): string {
+  return `${PACK_PREFIX}${packId.slice(0, 2)}/${packId}`;
+}
+
+export function indexKey(packId: string): string {
+  return `${INDEX_PREFIX}${packId}`;
+}
+
+function packIdFromKey(key: string): string | null {
+  const id = key.slice(key.lastIndexOf("/") + 1);
+  return /^[0-9a-f]{32}$/.test(id) ? id : null;
+}
+
+/** The index blob of a pack: its entries as a self-named frame (encrypted in encrypted stores). */
+export function encodeIndex(entries: readonly PackEntry[], keys: StoreKeys | null): Uint8Array {
+  const raw = Buffer.alloc(entries.length * ENTRY);
+  entries.forEach((e, i) => {
+    const o = i * ENTRY;
+    raw.write(e.id, o, 32, "hex");
+    raw.writeUInt32LE(e.off, o + 32);
+    raw.writeUInt32LE(e.len, o + 36);
+    raw.writeUInt32LE(e.plainLen, o + 40);
+  });
+  return encodeChunk(raw, chunkId(raw, keys), keys, 1);
+}
+
+export function decodeIndex(blob: Uint8Array, keys: StoreKeys | null): PackEntry[] {
+  const raw = decodeChunk(blob, frameId(blob), keys);
+  if (raw.length % ENTRY !== 0) throw new Error(`index of ${raw.length} bytes is not a whole number of entries`);
+  const out: PackEntry[] = [];
+  for (let o = 0; o < raw.length; o += ENTRY) {
+    out.push({ id: raw.toString("hex", o, o + 32), off: raw.readUInt32LE(o + 32), len: raw.readUInt32LE(o + 36), plainLen: raw.readUInt32LE(o + 40) });
+  }
+  return out;
+}
+
+/** Trailer appended to a pack after its frames: the index frame, its length, a magic number. */
+export function packTrailer(indexFrame: Uint8Array): Uint8Array {
+  const t = Buffer.alloc(indexFrame.length + 8);
+  t.set(indexFrame);
+  t.writeUInt32LE(indexFrame.length, indexFrame.length);
+  t.writeUInt32LE(TRAILER_MAGIC, indexFrame.length + 4);
+  return t;
+}
+
+/** Every indexed chunk of the store, and the entries of every pack. */
+export class ChunkIndex {
+  readonly chunks = new Map<string, ChunkLocation>();
+  readonly packs = new Map<string, PackEntry[]>();
+
+  add(pack: string, entries: readonly PackEntry[]): void {
+    this.packs.set(pack, [...entries]);
+    // a chunk in two packs (a repack interrupted after its new pack) is fine: either copy serves
+    for (const e of entries) if (!this.chunks.has(e.id)) this.chunks.set(e.id, { pack, off: e.off, len: e.len });
+  }
+
+  /** id -> stored size, the form backups use to skip chunks the store has. */
+  sizes(): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const [id, loc] of this.chunks) m.set(id, loc.len);
+    return m;
+  }
+}
+
+/**
+ * Reads every index blob. An unreadable one throws (callers that delete must not guess) unless
+ * onUnreadable is given, which then hears of it and the rest still load (verify).
+ */
+export async function loadChunkIndex(backend: BlobBackend, keys: StoreKeys | null, onUnreadable?: (pack: string, reason: string) => void): Promise<ChunkIndex> {
+  const index = new ChunkIndex();
+  const keysList = await backend.listKeys(INDEX_PREFIX);
+  await forEachLimit(keysList, 16, async (k) => {
+    const pack = packIdFromKey(k);
+    if (!pack) return;
+    try {
+      index.add(pack, decodeIndex(await backend.get(k), keys));
+    } catch (err) {
+      const reason = `index ${k} unreadable: ${(err as Error).message}`;
+      if (!onUnreadable) throw new Error(reason);
+      onUnreadable(pack, reason);
+    }
+  });
+  return index;
+}
+
+/** Ids of the packs present (with sizes and times), for verify and GC. */
+export async function listPacks(backend: BlobBackend): Promise<Map<string, { size: number; mtimeMs: number }>> {
+  const out = new Map<string, { size: number; mtimeMs: number }>();
+  for (const b of await backend.list(PACK_PREFIX)) {
+    const id = packIdFromKey(b.key);
+    if (id) out.set(id, { size: b.size, mtimeMs: b.mtimeMs });
+  }
+  return out;
+}
