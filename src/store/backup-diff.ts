@@ -6,13 +6,10 @@
 // changed-range path (chunkSegment), which re-reads only small windows (page-cache hot).
 import type { ChunkedImage, Extent, ProgressFn } from "./backup-full.ts";
 import type { ChunkSink } from "./chunk-sink.ts";
-import { chunkSegment, forEachSegment, normalizeRanges } from "./backup-incremental.ts";
+import { chunkSegment, chunkWholeSegment, forEachSegment, mostlyDirty, normalizeRanges } from "./backup-incremental.ts";
 import { readAt } from "./image-source.ts";
 import type { Manifest } from "./manifest.ts";
 import type { WorkerPool } from "./worker-pool.ts";
-
-/** Above this share of changed bytes a segment is simply re-chunked whole. */
-const REWRITE_SHARE = 0.25;
 
 export function backupAgainstParent(pool: WorkerPool, sink: ChunkSink, path: string, parent: Manifest, onProgress?: ProgressFn): Promise<ChunkedImage> {
   return forEachSegment(pool, sink, path, parent, onProgress, async ({ segStart, segEnd, size, ctx }) => {
@@ -35,12 +32,7 @@ export function backupAgainstParent(pool: WorkerPool, sink: ChunkSink, path: str
         parent.size,
         size,
       ).filter(([a, b]) => a < segEnd && b > segStart);
-      const dirtyBytes = dirty.reduce((t, [a, b]) => t + Math.min(b, segEnd) - Math.max(a, segStart), 0);
-      if (dirtyBytes >= REWRITE_SHARE * len) {
-        const { cuts } = await pool.chunk({ slot, length: len, base: segStart, from: segStart, final: true });
-        await sink.store(slot, segStart, cuts);
-        return { extents: cuts, bytesRead: len };
-      }
+      if (mostlyDirty(dirty, segStart, segEnd)) return { extents: await chunkWholeSegment(ctx, slot, segStart, len), bytesRead: len };
       pool.releaseSlot(slot);
       held = false;
       const r = await chunkSegment(ctx, segStart, dirty);

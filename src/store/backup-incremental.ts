@@ -49,10 +49,51 @@ export async function backupChangedRanges(
   ranges: readonly ChangedRange[],
   onProgress?: ProgressFn,
 ): Promise<ChunkedImage> {
-  return forEachSegment(pool, sink, path, parent, onProgress, ({ segStart, segEnd, ctx, size }) => {
-    const dirty = normalizeRanges(ranges, parent.size, size);
-    return chunkSegment(ctx, segStart, dirty.filter(([a, b]) => a < segEnd && b > segStart));
+  let all: Array<[number, number]> | null = null; // normalised once: CBT lists can be long
+  return forEachSegment(pool, sink, path, parent, onProgress, async ({ segStart, segEnd, ctx, size }) => {
+    all ??= normalizeRanges(ranges, parent.size, size);
+    const dirty = rangesWithin(all, segStart, segEnd);
+    if (!mostlyDirty(dirty, segStart, segEnd)) return chunkSegment(ctx, segStart, dirty);
+    // scattered churn: one read and one pass over the segment beats re-chunking window by window
+    const slot = await pool.acquireSlot();
+    try {
+      const n = await readAt(ctx.fh, Buffer.from(slot, 0, segEnd - segStart), segEnd - segStart, segStart);
+      if (n !== segEnd - segStart) throw new Error(`image shrank while reading at ${segStart}`);
+      return { extents: await chunkWholeSegment(ctx, slot, segStart, n), bytesRead: n };
+    } finally {
+      pool.releaseSlot(slot);
+    }
   });
+}
+
+/** Above this share of changed bytes a segment is re-chunked whole rather than window by window. */
+const REWRITE_SHARE = 0.25;
+
+/** Whether the dirty ranges (within the segment) cover at least REWRITE_SHARE of it. */
+export function mostlyDirty(dirty: ReadonlyArray<readonly [number, number]>, segStart: number, segEnd: number): boolean {
+  const bytes = dirty.reduce((t, [a, b]) => t + Math.min(b, segEnd) - Math.max(a, segStart), 0);
+  return bytes >= REWRITE_SHARE * (segEnd - segStart);
+}
+
+/** The sorted, disjoint ranges that overlap [start, end) (binary search for the first). */
+function rangesWithin(sorted: ReadonlyArray<[number, number]>, start: number, end: number): Array<[number, number]> {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as [number, number])[1] <= start) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: Array<[number, number]> = [];
+  for (let i = lo; i < sorted.length && (sorted[i] as [number, number])[0] < end; i++) out.push(sorted[i] as [number, number]);
+  return out;
+}
+
+/** Chunks and stores a whole segment whose bytes are in slot[0, length). */
+export async function chunkWholeSegment(ctx: SegCtx, slot: SharedArrayBuffer, segStart: number, length: number): Promise<Extent[]> {
+  const { cuts } = await ctx.pool.chunk({ slot, length, base: segStart, from: segStart, final: true });
+  await ctx.sink.store(slot, segStart, cuts);
+  return cuts;
 }
 
 export type SegmentPlanner = (seg: { segStart: number; segEnd: number; size: number; ctx: SegCtx }) => Promise<{ extents: Extent[]; bytesRead: number }>;

@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LocalDirBackend } from "./backends/local-dir.ts";
 import { BackupNotFoundError, ConcurrentGcError, GcLockedError } from "./errors.ts";
 import { ProtectionStore } from "./protection-store.ts";
+import { listPacks, packKey } from "./pack-index.ts";
 import { GC_LOCK } from "./session.ts";
 import { makeImage, makeNext, sha, tempDir } from "./test-support/fixtures.ts";
 
@@ -65,6 +66,29 @@ describe("deletion and garbage collection", () => {
       expect(sha(out)).toBe(sha(half));
       // nothing left to collect: a second GC changes nothing
       expect(await s.gc({ graceMs: 0 })).toMatchObject({ deletedChunks: 0, repackedPacks: 0, deletedPacks: 0, keptInPartialPacks: 0 });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("an index whose pack is gone is not trusted: the next backup writes those chunks again", async () => {
+    const dir = join(t.dir, "s5");
+    const s = await ProtectionStore.create(dir);
+    try {
+      const img = join(t.dir, "dangling.img");
+      makeImage(img, 3 << 20, "dangling");
+      const first = await s.backup(img);
+      // what a GC with grace 0 can leave: it removed a pack its backup had not indexed yet
+      for (const p of await listPacks(new LocalDirBackend(dir))) rmSync(join(dir, packKey(p[0])));
+      const second = await s.backup(img);
+      expect(second.stats.newChunks).toBe(first.stats.newChunks);
+      const out = join(t.dir, "dangling.out");
+      await s.restore(second.backupId, out);
+      expect(sha(out)).toBe(sha(img));
+      await s.deleteBackup(first.backupId);
+      expect((await s.gc({ graceMs: 0 })).aborted).toBeNull();
+      expect(readdirSync(join(dir, "index"))).toHaveLength(readdirSync(join(dir, "packs"), { recursive: true }).filter((f) => String(f).includes("/")).length);
+      expect((await s.verify({ full: true })).ok).toBe(true);
     } finally {
       await s.close();
     }

@@ -58,7 +58,8 @@ export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: Gc
         for (const c of (await readManifest(backend, id, keys)).ids) if (c) fromManifests.add(c);
       }
       marked = new Set([...fromManifests, ...sessions.live]);
-      [index, packs] = await Promise.all([loadChunkIndex(backend, keys), listPacks(backend)]);
+      index = await loadChunkIndex(backend, keys);
+      packs = await listPacks(backend); // after the indexes: see loadChunkIndex
     } catch (err) {
       report.aborted = `could not establish the live set: ${(err as Error).message}`;
       return report;
@@ -107,6 +108,8 @@ export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: Gc
         report.deletedPacks++;
       }
     }
+    // indexes that outlived their pack (a GC removed a pack before its backup indexed it) name nothing
+    for (const pack of index.dangling.keys()) await backend.delete(indexKey(pack));
     if (backend.sweepIncomplete) {
       for (const prefix of [PACK_PREFIX, INDEX_PREFIX, "backups/"]) report.removedTemp += await backend.sweepIncomplete(prefix, graceMs);
     }

@@ -82,15 +82,32 @@ export function packTrailer(indexFrame: Uint8Array): Uint8Array {
   return t;
 }
 
-/** Every indexed chunk of the store, and the entries of every pack. */
+/**
+ * Every chunk of the store with the pack that serves it, and the entries of every present pack.
+ * Only indexes whose pack exists count: an index can outlive its pack when a GC (grace 0)
+ * removed a pack a backup had written but not yet indexed, and trusting it would let a backup
+ * dedup against bytes that are gone. A chunk in several packs (two backups wrote it at once, or
+ * a repack was interrupted) resolves to the smallest pack id, so every process picks the same
+ * copy and GC only ever removes the others.
+ */
 export class ChunkIndex {
   readonly chunks = new Map<string, ChunkLocation>();
   readonly packs = new Map<string, PackEntry[]>();
+  /** indexes whose pack file is gone, with their entries */
+  readonly dangling = new Map<string, PackEntry[]>();
 
-  add(pack: string, entries: readonly PackEntry[]): void {
-    this.packs.set(pack, [...entries]);
-    // a chunk in two packs (a repack interrupted after its new pack) is fine: either copy serves
-    for (const e of entries) if (!this.chunks.has(e.id)) this.chunks.set(e.id, { pack, off: e.off, len: e.len });
+  constructor(indexes: ReadonlyMap<string, PackEntry[]>, present: ReadonlySet<string>) {
+    for (const [pack, entries] of indexes) {
+      if (!present.has(pack)) {
+        this.dangling.set(pack, entries);
+        continue;
+      }
+      this.packs.set(pack, entries);
+      for (const e of entries) {
+        const had = this.chunks.get(e.id);
+        if (!had || pack < had.pack) this.chunks.set(e.id, { pack, off: e.off, len: e.len });
+      }
+    }
   }
 
   /** id -> stored size, the form backups use to skip chunks the store has. */
@@ -102,24 +119,30 @@ export class ChunkIndex {
 }
 
 /**
- * Reads every index blob. An unreadable one throws (callers that delete must not guess) unless
- * onUnreadable is given, which then hears of it and the rest still load (verify).
+ * Reads every index blob, then lists the packs (in that order: a pack is written before its
+ * index, so every index read names a pack that existed by then). An unreadable index throws
+ * (callers that delete must not guess) unless onUnreadable is given, which then hears of it
+ * and the rest still load (verify).
  */
 export async function loadChunkIndex(backend: BlobBackend, keys: StoreKeys | null, onUnreadable?: (pack: string, reason: string) => void): Promise<ChunkIndex> {
-  const index = new ChunkIndex();
-  const keysList = await backend.listKeys(INDEX_PREFIX);
-  await forEachLimit(keysList, 16, async (k) => {
+  const indexes = new Map<string, PackEntry[]>();
+  await forEachLimit(await backend.listKeys(INDEX_PREFIX), 16, async (k) => {
     const pack = packIdFromKey(k);
     if (!pack) return;
     try {
-      index.add(pack, decodeIndex(await backend.get(k), keys));
+      indexes.set(pack, decodeIndex(await backend.get(k), keys));
     } catch (err) {
       const reason = `index ${k} unreadable: ${(err as Error).message}`;
       if (!onUnreadable) throw new Error(reason);
       onUnreadable(pack, reason);
     }
   });
-  return index;
+  const present = new Set<string>();
+  for (const k of await backend.listKeys(PACK_PREFIX)) {
+    const id = packIdFromKey(k);
+    if (id) present.add(id);
+  }
+  return new ChunkIndex(indexes, present);
 }
 
 /** Ids of the packs present (with sizes and times), for verify and GC. */

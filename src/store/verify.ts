@@ -7,7 +7,7 @@ import { forEachLimit } from "./concurrency.ts";
 import type { StoreKeys } from "./crypto.ts";
 import { listBackupIds, readManifest } from "./manifest.ts";
 import type { ChunkLocation } from "./pack-index.ts";
-import { listPacks, loadChunkIndex, packKey } from "./pack-index.ts";
+import { loadChunkIndex, packKey } from "./pack-index.ts";
 import type { WorkerPool } from "./worker-pool.ts";
 
 export interface DamagedChunk {
@@ -42,12 +42,15 @@ export async function runVerify(backend: BlobBackend, keys: StoreKeys | null, po
   }
   const damaged: DamagedChunk[] = [];
   const unreadableIndexes: string[] = [];
-  const [index, packs] = await Promise.all([loadChunkIndex(backend, keys, (_pack, reason) => unreadableIndexes.push(reason)), listPacks(backend)]);
+  const index = await loadChunkIndex(backend, keys, (_pack, reason) => unreadableIndexes.push(reason));
+  const lostIn = new Map<string, string>(); // chunk id -> the missing pack its index names
+  for (const [pack, entries] of index.dangling) for (const e of entries) lostIn.set(e.id, pack);
   const byPack = new Map<string, Array<{ id: string; loc: ChunkLocation }>>();
   for (const id of refs.keys()) {
     const loc = index.chunks.get(id);
-    if (!loc || !packs.has(loc.pack)) {
-      damaged.push({ chunkId: id, problem: "missing", reason: loc ? `pack ${loc.pack} missing` : "not in store", backups: refs.get(id) ?? [] });
+    if (!loc) {
+      const pack = lostIn.get(id);
+      damaged.push({ chunkId: id, problem: "missing", reason: pack ? `pack ${pack} missing` : "not in store", backups: refs.get(id) ?? [] });
       continue;
     }
     byPack.set(loc.pack, [...(byPack.get(loc.pack) ?? []), { id, loc }]);
