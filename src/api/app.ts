@@ -72,8 +72,9 @@ export async function createApp(options: AppOptions): Promise<{ app: FastifyInst
     }
     return sendError(request, reply, AppError.notFound(`no route ${request.method} ${path}`));
   });
-  // One line per request; the request's child logger already carries its debugId.
-  app.addHook("onResponse", async (request, reply) => {
+  // One line per request; the request's child logger already carries its debugId. A callback
+  // hook: an async one costs a promise per request.
+  app.addHook("onResponse", (request, reply, done) => {
     request.log.info(
       {
         method: request.method,
@@ -83,6 +84,7 @@ export async function createApp(options: AppOptions): Promise<{ app: FastifyInst
       },
       "request",
     );
+    done();
   });
 
   await app.register(swagger, {

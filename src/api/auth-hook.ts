@@ -1,5 +1,5 @@
 // Bearer authentication and role checks for every route not marked public.
-import type { FastifyInstance } from "fastify";
+import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from "fastify";
 import type { Principal, Role, TokenService } from "../auth/tokens.ts";
 import { AppError } from "../domain/app-error.ts";
 import type { ApiClientService } from "../services/api-clients.ts";
@@ -18,21 +18,43 @@ declare module "fastify" {
 
 const RANK: Record<Role, number> = { "read-only": 0, operator: 1, admin: 2 };
 
+function bearerToken(header: string | undefined): string {
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  if (!match) throw AppError.unauthenticated("missing bearer token: send Authorization: Bearer <access_token>");
+  return match[1]!;
+}
+
 export function registerAuthHook(app: FastifyInstance, tokens: TokenService, clients: ApiClientService): void {
   app.decorateRequest("principal", null as unknown as Principal);
-  app.addHook("onRequest", async (request) => {
-    const config = request.routeOptions.config;
-    // Unknown routes fall through to the 404/405 handler without a token check.
-    if (config.public || request.routeOptions.url === undefined) return;
-    const header = request.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match) throw AppError.unauthenticated("missing bearer token: send Authorization: Bearer <access_token>");
-    const principal = await tokens.verify(match[1]!);
+
+  const authenticate = async (token: string): Promise<Principal> => {
+    const principal = await tokens.verify(token);
     if (!(await clients.exists(principal.id))) throw AppError.unauthenticated("the API client of this token no longer exists");
+    return principal;
+  };
+  const authorize = (request: FastifyRequest, principal: Principal, config: FastifyContextConfig, url: string): void => {
     const needed = config.minRole ?? (request.method === "GET" ? "read-only" : "operator");
     if (RANK[principal.role] < RANK[needed]) {
-      throw AppError.forbidden(`role '${principal.role}' may not ${request.method} ${request.routeOptions.url}; '${needed}' is needed`);
+      throw AppError.forbidden(`role '${principal.role}' may not ${request.method} ${url}; '${needed}' is needed`);
     }
     request.principal = principal;
+  };
+
+  // A callback hook, not an async one: the common case (a token verified before, of a client
+  // seen in the last seconds) then runs without a promise. Throwing here fails the request as a
+  // rejection would.
+  app.addHook("onRequest", (request, _reply, done) => {
+    const { config, url } = request.routeOptions;
+    // Unknown routes fall through to the 404/405 handler without a token check.
+    if (config.public || url === undefined) return done();
+    const token = bearerToken(request.headers.authorization);
+    const known = tokens.cached(token);
+    if (known && clients.recentlySeen(known.id)) {
+      authorize(request, known, config, url);
+      return done();
+    }
+    authenticate(token)
+      .then((principal) => authorize(request, principal, config, url))
+      .then(() => done(), done);
   });
 }

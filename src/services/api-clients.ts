@@ -85,10 +85,15 @@ export class ApiClientService {
     return { id: row.id, clientId: row.client_id, customerId: row.customer_id, role: row.role as Role };
   }
 
-  async exists(id: string): Promise<boolean> {
-    const now = Date.now();
+  /** True when the client was found to exist within the last few seconds: no database read. */
+  recentlySeen(id: string): boolean {
     const until = this.#alive.get(id);
-    if (until !== undefined && until > now) return true;
+    return until !== undefined && until > Date.now();
+  }
+
+  async exists(id: string): Promise<boolean> {
+    if (this.recentlySeen(id)) return true;
+    const now = Date.now();
     const row = await this.#database.db.selectFrom("api_clients").select("id").where("id", "=", id).executeTakeFirst();
     if (!row) return false;
     if (this.#alive.size > 10_000) this.#alive.clear();
