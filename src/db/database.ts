@@ -2,9 +2,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { type CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { AppError } from "../domain/app-error.ts";
+import { LruCache } from "./lru-cache.ts";
 import type { Tables } from "./tables.ts";
 
 export type Dialect = "sqlite" | "postgres";
@@ -12,6 +13,8 @@ export type Dialect = "sqlite" | "postgres";
 export interface Database {
   readonly db: Kysely<Tables>;
   readonly dialect: Dialect;
+  /** Rows of a compiled read-only query, run outside any transaction. */
+  select<R>(query: CompiledQuery<R>): Promise<R[]>;
   close(): Promise<void>;
 }
 
@@ -31,22 +34,20 @@ const STATEMENT_CACHE_MAX = 500;
  * parameters), so a small cache keyed by SQL text holds them all.
  */
 function cachingStatements(handle: SqliteDatabase.Database): SqliteDatabase.Database {
-  const cache = new Map<string, SqliteDatabase.Statement>();
+  const cache = new LruCache<string, SqliteDatabase.Statement>(STATEMENT_CACHE_MAX);
+  const prepare = (source: string): SqliteDatabase.Statement => {
+    let stmt = cache.get(source);
+    if (!stmt) {
+      stmt = handle.prepare(source);
+      cache.set(source, stmt);
+    }
+    return stmt;
+  };
   return new Proxy(handle, {
     get(target, prop, receiver) {
-      if (prop !== "prepare") {
-        const value = Reflect.get(target, prop, receiver);
-        return typeof value === "function" ? value.bind(target) : value;
-      }
-      return (source: string) => {
-        let stmt = cache.get(source);
-        if (!stmt) {
-          if (cache.size >= STATEMENT_CACHE_MAX) cache.delete(cache.keys().next().value!);
-          stmt = target.prepare(source);
-          cache.set(source, stmt);
-        }
-        return stmt;
-      };
+      if (prop === "prepare") return prepare;
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
     },
   });
 }
@@ -59,8 +60,15 @@ function openSqlite(path: string): Database {
   handle.pragma("synchronous = FULL");
   handle.pragma("busy_timeout = 10000");
   handle.pragma("foreign_keys = ON");
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: cachingStatements(handle) }) });
-  return { db, dialect: "sqlite", close: () => db.destroy() };
+  const statements = cachingStatements(handle);
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: statements }) });
+  // Kysely queues every query for the one connection, a promise handoff per query that costs more
+  // than a point lookup. The queue only matters for reads while a transaction is open (they must
+  // wait for its commit); otherwise a read runs at once: better-sqlite3 is synchronous, so no
+  // other statement can interleave with it.
+  const select = async <R>(query: CompiledQuery<R>): Promise<R[]> =>
+    handle.inTransaction ? (await db.executeQuery(query)).rows : (statements.prepare(query.sql).all(query.parameters as unknown[]) as R[]);
+  return { db, dialect: "sqlite", select, close: () => db.destroy() };
 }
 
 async function openPostgres(url: string): Promise<Database> {
@@ -86,7 +94,8 @@ async function openPostgres(url: string): Promise<Database> {
   });
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   await sql`select 1`.execute(db);
-  return { db, dialect: "postgres", close: () => db.destroy() };
+  const select = async <R>(query: CompiledQuery<R>): Promise<R[]> => (await db.executeQuery(query)).rows;
+  return { db, dialect: "postgres", select, close: () => db.destroy() };
 }
 
 export async function openDatabase(url: string): Promise<Database> {

@@ -4,6 +4,8 @@
 import { type CompiledQuery, type Expression, type Kysely, type RawBuilder, type SqlBool, type Transaction, sql } from "kysely";
 import { AppError } from "../domain/app-error.ts";
 import type { Database } from "./database.ts";
+import { LruCache } from "./lru-cache.ts";
+import { compileTemplate, type QueryTemplate } from "./query-template.ts";
 
 /** The fields every stored document has (CommonResourceProperties). */
 export interface StoredDocument {
@@ -36,21 +38,48 @@ export interface Scope {
 
 export interface ListPage {
   /** Raw JSON text of each document, in order. */
-  docs: string[];
+  docs: readonly string[];
   total: number;
 }
 
 const COUNT_CACHE_MAX = 1000;
+const PAGE_CACHE_MAX = 256;
+/** Characters of document text the page cache of one collection may hold (a 1000-item page fits). */
+const PAGE_CACHE_CHARS = 2_000_000;
 
 // biome-ignore lint/suspicious/noExplicitAny: tables are chosen at run time from the definition
 type AnyDb = Kysely<any>;
+
+type GetTemplate = QueryTemplate<{ doc: string }, "customer" | "id" | "scope">;
+type ListSlot = "customer" | "scope" | "limit" | "offset";
+
+/** A list plan's compiled page query (and count query, once needed) for one scope column. */
+interface ListTemplates {
+  where: ListPlan["where"];
+  scopeColumn: string | undefined;
+  page: QueryTemplate<{ doc: string }, ListSlot>;
+  count?: QueryTemplate<{ n: number }, ListSlot>;
+}
 
 export class DocumentRepository {
   readonly #db: AnyDb;
   readonly #database: Database;
   readonly #table: CollectionTable;
   readonly #docColumn: RawBuilder<string>;
-  readonly #counts = new Map<string, { version: number; total: number }>();
+  readonly #counts = new LruCache<string, { version: number; total: number }>(COUNT_CACHE_MAX);
+  /** Full list pages by query, see list(). */
+  readonly #pages = new LruCache<string, { version?: number; page?: ListPage }>(PAGE_CACHE_MAX, {
+    maxWeight: PAGE_CACHE_CHARS,
+    weigh: (entry) => entry.page?.docs.reduce((n, doc) => n + doc.length, 0) ?? 0,
+  });
+  /** Get-by-id queries by scope column and lock mode: a handful per table. */
+  readonly #gets = new Map<string, GetTemplate>();
+  /**
+   * List queries by the plan's orderBy array: plans from the API's list-query cache keep that
+   * array (and their where) from request to request, so each distinct query compiles once.
+   */
+  readonly #lists = new WeakMap<ListPlan["orderBy"], ListTemplates>();
+  readonly #version: QueryTemplate<{ version: number }, "customer">;
 
   constructor(database: Database, table: CollectionTable) {
     this.#database = database;
@@ -59,6 +88,9 @@ export class DocumentRepository {
     // PostgreSQL returns jsonb parsed; reading it as text keeps one representation and lets lists
     // be emitted without a parse/serialise round trip per row.
     this.#docColumn = database.dialect === "postgres" ? sql<string>`doc::text` : sql<string>`doc`;
+    this.#version = compileTemplate(["customer"], (s) =>
+      this.#db.selectFrom("collection_versions").select("version").where("table_name", "=", table.table).where("customer_id", "=", s.customer),
+    );
   }
 
   get table(): string {
@@ -66,13 +98,31 @@ export class DocumentRepository {
   }
 
   async getRaw(customerId: string, id: string, db: AnyDb = this.#db, scope?: Scope, forUpdate = false): Promise<string | undefined> {
-    let q = db.selectFrom(this.#table.table).select(this.#docColumn.as("doc")).where("customer_id", "=", customerId).where("id", "=", id);
-    if (scope) q = q.where(this.#scopeColumn(scope), "=", scope.value);
     // PostgreSQL: lock the row for a read-modify-write so concurrent writers queue instead of
     // failing; SQLite transactions already run one at a time.
-    if (forUpdate && this.#database.dialect === "postgres") q = q.forUpdate();
-    const row = await q.executeTakeFirst();
-    return row?.doc as string | undefined;
+    const query = this.#getTemplate(scope, forUpdate && this.#database.dialect === "postgres");
+    const rows = await this.#select(db, query.bind({ customer: customerId, id, scope: scope?.value }));
+    return rows[0]?.doc;
+  }
+
+  #getTemplate(scope: Scope | undefined, lock: boolean): GetTemplate {
+    const scopeColumn = scope ? this.#scopeColumn(scope) : undefined;
+    const key = `${scopeColumn ?? ""}${lock ? " for update" : ""}`;
+    let template = this.#gets.get(key);
+    if (!template) {
+      template = compileTemplate(scopeColumn ? ["customer", "id", "scope"] : ["customer", "id"], (s) => {
+        let q = this.#db.selectFrom(this.#table.table).select(this.#docColumn.as("doc")).where("customer_id", "=", s.customer).where("id", "=", s.id);
+        if (scopeColumn) q = q.where(scopeColumn, "=", s.scope);
+        return lock ? q.forUpdate() : q;
+      });
+      this.#gets.set(key, template);
+    }
+    return template;
+  }
+
+  /** Reads through the caller's transaction when given one, else outside any transaction. */
+  #select<R>(db: AnyDb, query: CompiledQuery<R>): Promise<R[]> {
+    return db === this.#db ? this.#database.select(query) : db.executeQuery(query).then((r) => r.rows);
   }
 
   async get<T extends StoredDocument>(customerId: string, id: string, db: AnyDb = this.#db, forUpdate = false): Promise<T | undefined> {
@@ -98,43 +148,77 @@ export class DocumentRepository {
     return scope.column;
   }
 
+  /**
+   * One page and the total. A full page (one that needs a count) is kept and served again while
+   * the tenant's collection version is unchanged, like the total: clients poll the same page.
+   * Only a version read before the page query may vouch for it, so the first full page of a query
+   * is only noted, and the next request reads the version first.
+   */
   async list(customerId: string, plan: ListPlan, scope?: Scope): Promise<ListPage> {
-    const base = () => {
-      let q = this.#db.selectFrom(this.#table.table).where("customer_id", "=", customerId);
-      if (scope) q = q.where(this.#scopeColumn(scope), "=", scope.value);
-      if (plan.where) q = q.where(plan.where);
-      return q;
-    };
-    let page = base().select(this.#docColumn.as("doc"));
-    for (const order of plan.orderBy) page = page.orderBy(order as Expression<unknown>);
-    const rows = await page.limit(plan.limit).offset(plan.offset).execute();
-    const docs = rows.map((r) => r.doc as string);
+    const templates = this.#listTemplates(plan, scope);
+    const values = { customer: customerId, scope: scope?.value, limit: plan.limit, offset: plan.offset };
+    const query = templates.page.bind(values);
+    const key = queryKey(query);
+    const seen = this.#pages.get(key);
+    const version = seen ? await this.#readVersion(customerId) : undefined;
+    if (seen?.page && seen.version === version) return seen.page;
+    const docs = (await this.#database.select(query)).map((r) => r.doc);
     // Skip the count when the page itself proves the total.
-    if (docs.length < plan.limit && (docs.length > 0 || plan.offset === 0)) return { docs, total: plan.offset + docs.length };
-    return { docs, total: await this.#count(customerId, base().select(sql<number>`count(*)`.as("n"))) };
+    if (docs.length < plan.limit && (docs.length > 0 || plan.offset === 0)) {
+      if (seen) this.#pages.delete(key);
+      return { docs, total: plan.offset + docs.length };
+    }
+    templates.count ??= compileTemplate(this.#scopeSlots(scope), (s) => this.#listBase(plan, scope, s).select(sql<number>`count(*)`.as("n")));
+    const page: ListPage = Object.freeze({ docs: Object.freeze(docs), total: await this.#count(customerId, templates.count.bind(values), version) });
+    this.#pages.set(key, version === undefined ? {} : { version, page });
+    return page;
+  }
+
+  #listTemplates(plan: ListPlan, scope: Scope | undefined): ListTemplates {
+    const scopeColumn = scope ? this.#scopeColumn(scope) : undefined;
+    const cached = this.#lists.get(plan.orderBy);
+    if (cached && cached.where === plan.where && cached.scopeColumn === scopeColumn) return cached;
+    const page = compileTemplate([...this.#scopeSlots(scope), "limit", "offset"], (s) => {
+      let q = this.#listBase(plan, scope, s).select(this.#docColumn.as("doc"));
+      for (const order of plan.orderBy) q = q.orderBy(order as Expression<unknown>);
+      return q.limit(s.limit).offset(s.offset);
+    });
+    const templates: ListTemplates = { where: plan.where, scopeColumn, page };
+    this.#lists.set(plan.orderBy, templates);
+    return templates;
+  }
+
+  #scopeSlots(scope: Scope | undefined): ListSlot[] {
+    return scope ? ["customer", "scope"] : ["customer"];
+  }
+
+  #listBase(plan: ListPlan, scope: Scope | undefined, s: { customer: never; scope: never }) {
+    let q = this.#db.selectFrom(this.#table.table).where("customer_id", "=", s.customer);
+    if (scope) q = q.where(this.#scopeColumn(scope), "=", s.scope);
+    if (plan.where) q = q.where(plan.where);
+    return q;
   }
 
   /**
    * count(*) of a filter, reused while the tenant's collection version (bumped by triggers on
-   * every write, in any process) is unchanged. The version is read before counting, so a write
-   * racing the count only makes the cached entry stale-on-arrival, never wrong.
+   * every write, in any process) is unchanged. The version is read before counting (by the
+   * caller, or here), so a write racing the count only makes the cached entry stale-on-arrival,
+   * never wrong.
    */
-  async #count(customerId: string, query: { compile(): CompiledQuery<{ n: unknown }> }): Promise<number> {
-    const row = await this.#db
-      .selectFrom("collection_versions")
-      .select("version")
-      .where("table_name", "=", this.#table.table)
-      .where("customer_id", "=", customerId)
-      .executeTakeFirst();
-    const version = Number(row?.version ?? 0);
-    const compiled = query.compile();
-    const key = `${customerId}\u0000${compiled.sql}\u0000${JSON.stringify(compiled.parameters)}`;
+  async #count(customerId: string, query: CompiledQuery<{ n: number }>, versionBefore?: number): Promise<number> {
+    const version = versionBefore ?? (await this.#readVersion(customerId));
+    const key = queryKey(query);
     const hit = this.#counts.get(key);
     if (hit && hit.version === version) return hit.total;
-    const total = Number((await this.#db.executeQuery(compiled)).rows[0]?.n ?? 0);
-    if (this.#counts.size >= COUNT_CACHE_MAX) this.#counts.delete(this.#counts.keys().next().value!);
+    const [counted] = await this.#database.select(query);
+    const total = Number(counted?.n ?? 0);
     this.#counts.set(key, { version, total });
     return total;
+  }
+
+  async #readVersion(customerId: string): Promise<number> {
+    const [row] = await this.#database.select(this.#version.bind({ customer: customerId }));
+    return Number(row?.version ?? 0);
   }
 
   #values(doc: StoredDocument): Record<string, unknown> {
@@ -216,6 +300,11 @@ export class DocumentRepository {
   transaction<R>(work: (trx: Transaction<unknown> & AnyDb) => Promise<R>): Promise<R> {
     return this.#db.transaction().execute((trx) => work(trx as Transaction<unknown> & AnyDb));
   }
+}
+
+/** Identifies a compiled query with its values (the tenant among them). */
+function queryKey(query: CompiledQuery): string {
+  return `${query.sql}\u0000${JSON.stringify(query.parameters)}`;
 }
 
 function checkGeneration(actual: number, expected: number | undefined): void {

@@ -8,7 +8,7 @@ export { attributesFromSchema } from "./schema-attributes.ts";
 export { checkFilter } from "./filter-check.ts";
 export { compileFilter } from "./filter-compile.ts";
 export { parseFilter, FILTER_MAX_COMPARISONS, FILTER_MAX_DEPTH, FILTER_MAX_LENGTH } from "./filter-parser.ts";
-export { type ListQuery, parseListQuery } from "./list-query.ts";
+export { type ListQuery, ListQueryCache, parseListQuery } from "./list-query.ts";
 export { parseLimit, parseOffset } from "./paging.ts";
 export { type Projection, parseSelect, SELECT_MAX_PATHS } from "./select.ts";
 export { compileSort, parseSort, SORT_MAX_KEYS, type SortKey } from "./sort.ts";

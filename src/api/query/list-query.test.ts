@@ -1,7 +1,7 @@
 // sort, select and offset/limit through parseListQuery, executed on SQLite and PostgreSQL.
 import { afterAll, describe, expect, it } from "vitest";
 import { AppError } from "../../domain/app-error.ts";
-import { parseListQuery } from "./list-query.ts";
+import { ListQueryCache, parseListQuery } from "./list-query.ts";
 import { ids, makeSpec, openAll, queryDocs, queryIds } from "./test-support.ts";
 
 const dbs = await openAll();
@@ -134,5 +134,44 @@ describe("list query parameter errors", () => {
     expect(parseListQuery({ offset: "1000", sort: "name desc" }, spec, "postgres").offset).toBe(1000);
     expect(() => parseListQuery({ offset: "1001" }, spec, "sqlite")).toThrow(/'offset' must not exceed 1000/);
     expect(() => parseListQuery({ sort: "state" }, spec, "sqlite")).toThrow(/'state' is not sortable/);
+  });
+});
+
+describe("list query cache", () => {
+  const firstError = (parse: () => unknown): string => {
+    try {
+      parse();
+    } catch (e) {
+      return (e as AppError).message;
+    }
+    return "no error";
+  };
+
+  it("reuses the compiled filter, sort and select of a repeated query, with each request's paging", () => {
+    const cache = new ListQueryCache(makeSpec(), "sqlite");
+    const raw = { filter: "state eq OK", sort: "name desc", select: "id,name" };
+    const a = cache.parse({ ...raw, offset: "0", limit: "5" });
+    const b = cache.parse({ ...raw, offset: "5", limit: "3" });
+    expect(b.orderBy).toBe(a.orderBy);
+    expect(b.where).toBe(a.where);
+    expect(b.project).toBe(a.project);
+    expect([a.offset, a.limit, b.offset, b.limit]).toEqual([0, 5, 5, 3]);
+    expect(cache.parse({ ...raw, sort: "name" }).orderBy).not.toBe(a.orderBy);
+  });
+
+  it("reports the same first error whether or not the query was cached", () => {
+    const cache = new ListQueryCache(makeSpec(), "sqlite");
+    const valid = { filter: "state eq OK", sort: "name" };
+    cache.parse(valid);
+    const cases: Record<string, unknown>[] = [
+      { ...valid, offset: "x" },
+      { ...valid, limit: "0" },
+      { ...valid, filter: "bogus eq 1", offset: "x" },
+      { ...valid, sort: "bogus", limit: "x" },
+      { ...valid, select: "bogus" },
+    ];
+    for (const raw of cases) {
+      expect(firstError(() => cache.parse(raw))).toBe(firstError(() => parseListQuery(raw, makeSpec(), "sqlite")));
+    }
   });
 });

@@ -3,8 +3,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type TSchema, Type } from "typebox";
 import type { Dialect } from "../../db/database.ts";
+import type { ListPage } from "../../db/document-repository.ts";
 import { AppError } from "../../domain/app-error.ts";
-import { type CollectionQuerySpec, attributesFromSchema, parseListQuery } from "../query/index.ts";
+import { type CollectionQuerySpec, ListQueryCache, attributesFromSchema } from "../query/index.ts";
 import type { CollectionDefinition, CollectionHandlers, OperationOptions, RequestContext, WriteResult } from "./collection-definition.ts";
 import { parseIfMatch } from "./if-match.ts";
 import { listEnvelope } from "./list-envelope.ts";
@@ -13,6 +14,9 @@ import { listQuerySchema, listResponseSchema } from "./list-schemas.ts";
 import { ASYNC_OPERATIONS_PATH } from "../../domain/paths.ts";
 
 type Req = FastifyRequest<{ Params: Record<string, string> & { id: string }; Querystring: Record<string, unknown> }>;
+
+// Said in full: Fastify appends the charset to a JSON string body but not to a Buffer body.
+const JSON_TYPE = "application/json; charset=utf-8";
 
 const context = (request: FastifyRequest): RequestContext => ({ principal: request.principal, debugId: String(request.id) });
 const ErrorSchema = Type.Ref("ErrorResponse");
@@ -54,7 +58,7 @@ function querySpec(def: CollectionDefinition): CollectionQuerySpec {
 }
 
 export function registerCollection(app: FastifyInstance, def: CollectionDefinition, handlers: CollectionHandlers, dialect: Dialect): void {
-  const spec = querySpec(def);
+  const plans = new ListQueryCache(querySpec(def), dialect);
   const itemPath = `${def.path}/:id`;
   const idSchema = (what: string) => Type.String({ minLength: 1, maxLength: 256, description: what });
   const parentParams = def.parent ? { [def.parent.param]: idSchema(`the parent's id`) } : {};
@@ -66,6 +70,9 @@ export function registerCollection(app: FastifyInstance, def: CollectionDefiniti
 
   if (def.list) {
     const list = def.list;
+    // The repository serves an unchanged full page again as the same object: its body is built
+    // and encoded once, not on every request.
+    const bodies = new WeakMap<ListPage, Buffer>();
     app.get(
       def.path,
       {
@@ -79,12 +86,20 @@ export function registerCollection(app: FastifyInstance, def: CollectionDefiniti
         },
       },
       async (request: Req, reply) => {
-        const plan = parseListQuery(request.query, spec, dialect);
+        const plan = plans.parse(request.query);
         const page = await handlers.repository.list(request.principal.customerId, plan, scopeOf(request));
+        const paging = { offset: plan.offset, limit: plan.limit, total: page.total };
         const project = plan.project;
-        const items = project ? page.docs.map((d) => JSON.stringify(project(JSON.parse(d)))) : page.docs;
-        const body = listEnvelope(list.envelope, items, { offset: plan.offset, limit: plan.limit, total: page.total });
-        return reply.type("application/json").send(body);
+        if (project) {
+          const items = page.docs.map((d) => JSON.stringify(project(JSON.parse(d))));
+          return reply.type(JSON_TYPE).send(listEnvelope(list.envelope, items, paging));
+        }
+        let body = bodies.get(page);
+        if (body === undefined) {
+          body = Buffer.from(listEnvelope(list.envelope, page.docs, paging));
+          bodies.set(page, body);
+        }
+        return reply.type(JSON_TYPE).send(body);
       },
     );
   }
@@ -105,9 +120,9 @@ export function registerCollection(app: FastifyInstance, def: CollectionDefiniti
       async (request: Req, reply) => {
         const raw = await handlers.repository.getRaw(request.principal.customerId, request.params.id, undefined, scopeOf(request));
         if (raw === undefined) throw notFound(request.params.id);
-        const plan = request.query.select === undefined ? undefined : parseListQuery({ select: request.query.select }, spec, dialect);
+        const plan = request.query.select === undefined ? undefined : plans.parse({ select: request.query.select });
         const body = plan?.project ? JSON.stringify(plan.project(JSON.parse(raw))) : raw;
-        return reply.type("application/json").send(body);
+        return reply.type(JSON_TYPE).send(body);
       },
     );
   }
