@@ -52,10 +52,10 @@ function run(task: WorkerTask, profile: StoreProfile): ChunkResult | DiffResult 
     const out: EncodeResult = { frames };
     return out;
   }
-  const errors = task.items.map(({ blob, off, len, id, out, plainLen }) => {
+  const errors = task.items.map(({ off, len, id, out, plainLen }) => {
     try {
-      const src = blob ?? Buffer.from(task.slot as SharedArrayBuffer, off, len);
-      const into = task.verifyOnly ? verifyScratch(framePlainLength(src)) : Buffer.from(task.slot as SharedArrayBuffer, out, plainLen);
+      const src = Buffer.from(task.slot, off, len);
+      const into = task.verifyOnly ? verifyScratch(framePlainLength(src)) : Buffer.from(task.slot, out, plainLen);
       const plain = decodeChunk(src, id, keys, into);
       return task.verifyOnly || plain.length === plainLen ? null : `length ${plain.length} differs from the manifest's ${plainLen}`;
     } catch (err) {

@@ -15,6 +15,7 @@ import { extentOffsets } from "./manifest.ts";
 import type { ChunkIndex, ChunkLocation } from "./pack-index.ts";
 import { packKey } from "./pack-index.ts";
 import type { WorkerPool } from "./worker-pool.ts";
+import type { DecodeItem } from "./worker-protocol.ts";
 
 /** Writes buffers contiguously at `pos` (relative to the range start). */
 export type WriteFn = (data: Uint8Array[], pos: number) => Promise<void>;
@@ -109,8 +110,6 @@ export async function restoreRange(
   });
 }
 
-type DecodeItem = { blob: null; off: number; len: number; id: string; out: number; plainLen: number };
-
 /**
  * Reads each blob into its place in the slot from blobBase on, one read per run of chunks that
  * lie back to back in a pack, and assigns each plaintext its place below blobBase, in order.
@@ -119,7 +118,7 @@ async function fetchIntoSlot(backend: BlobBackend, slot: SharedArrayBuffer, blob
   let off = blobBase;
   let out = 0;
   const items: DecodeItem[] = batch.map((p) => {
-    const it = { blob: null, off, len: p.loc.len, id: p.id, out, plainLen: p.len };
+    const it = { off, len: p.loc.len, id: p.id, out, plainLen: p.len };
     off += it.len;
     out += p.len;
     return it;

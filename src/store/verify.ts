@@ -65,7 +65,7 @@ export async function runVerify(backend: BlobBackend, keys: StoreKeys | null, po
           const last = window[window.length - 1] as (typeof window)[number];
           const want = last.loc.off + last.loc.len - from;
           const got = await backend.readAt(packKey(pack), from, Buffer.from(slot, 0, want));
-          const items = window.map(({ id, loc }) => ({ blob: null, off: loc.off - from, len: Math.max(0, Math.min(loc.len, got - (loc.off - from))), id, out: 0, plainLen: 0 }));
+          const items = window.map(({ id, loc }) => ({ off: loc.off - from, len: Math.max(0, Math.min(loc.len, got - (loc.off - from))), id, out: 0, plainLen: 0 }));
           const { errors } = await p.decode({ slot, items, verifyOnly: true });
           errors.forEach((e, i) => {
             const id = items[i]?.id as string;

@@ -3,7 +3,7 @@
 // bounded per process, not per open store, and a service pays the threads' start-up (~0.25 s)
 // once instead of per backup. Idle workers are unref'd, so they never keep a process alive.
 import { availableParallelism } from "node:os";
-import { isMarkedAsUntransferable, Worker } from "node:worker_threads";
+import { Worker } from "node:worker_threads";
 import { SEGMENT } from "./chunker.ts";
 import { Semaphore } from "./concurrency.ts";
 import type { ChunkResult, ChunkTask, DecodeResult, DecodeTask, DiffResult, DiffTask, EncodeResult, EncodeTask, StoreProfile, WorkerMessage, WorkerTask } from "./worker-protocol.ts";
@@ -16,7 +16,7 @@ interface Pending {
 export class ThreadPool {
   readonly #workers: Worker[] = [];
   readonly #idle: Worker[] = [];
-  readonly #queue: Array<{ msg: Omit<WorkerMessage, "seq">; transfer: ArrayBuffer[]; p: Pending }> = [];
+  readonly #queue: Array<{ msg: Omit<WorkerMessage, "seq">; p: Pending }> = [];
   readonly #pending = new Map<number, Pending>();
   readonly #slots: SharedArrayBuffer[] = [];
   readonly #slotSem: Semaphore;
@@ -53,10 +53,10 @@ export class ThreadPool {
     this.#slotSem.release();
   }
 
-  run(profile: StoreProfile, task: WorkerTask, transfer: ArrayBuffer[]): Promise<unknown> {
+  run(profile: StoreProfile, task: WorkerTask): Promise<unknown> {
     if (this.#failed) return Promise.reject(this.#failed);
     return new Promise((resolve, reject) => {
-      this.#queue.push({ msg: { profile, task }, transfer, p: { resolve, reject } });
+      this.#queue.push({ msg: { profile, task }, p: { resolve, reject } });
       this.#dispatch();
     });
   }
@@ -72,7 +72,7 @@ export class ThreadPool {
       const seq = ++this.#seq;
       this.#pending.set(seq, job.p);
       w.ref(); // keep the process alive while work is outstanding
-      w.postMessage({ seq, ...job.msg } satisfies WorkerMessage, job.transfer);
+      w.postMessage({ seq, ...job.msg } satisfies WorkerMessage);
     }
   }
 
@@ -123,19 +123,15 @@ export class WorkerPool {
     this.#threads.releaseSlot(slot);
   }
   chunk(t: Omit<ChunkTask, "op">): Promise<ChunkResult> {
-    return this.#threads.run(this.#profile, { op: "chunk", ...t }, []) as Promise<ChunkResult>;
+    return this.#threads.run(this.#profile, { op: "chunk", ...t }) as Promise<ChunkResult>;
   }
   diff(t: Omit<DiffTask, "op">): Promise<DiffResult> {
-    return this.#threads.run(this.#profile, { op: "diff", ...t }, []) as Promise<DiffResult>;
+    return this.#threads.run(this.#profile, { op: "diff", ...t }) as Promise<DiffResult>;
   }
   encode(t: Omit<EncodeTask, "op">): Promise<EncodeResult> {
-    return this.#threads.run(this.#profile, { op: "encode", ...t }, []) as Promise<EncodeResult>;
+    return this.#threads.run(this.#profile, { op: "encode", ...t }) as Promise<EncodeResult>;
   }
-  /** Blobs given as buffers are transferred (copying any that share an ArrayBuffer, e.g. pooled Buffers). */
   decode(t: Omit<DecodeTask, "op">): Promise<DecodeResult> {
-    const own = (b: Uint8Array) => b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !isMarkedAsUntransferable(b.buffer);
-    const items = t.items.map((i) => (i.blob === null || own(i.blob) ? i : { ...i, blob: Uint8Array.from(i.blob) }));
-    const transfer = items.flatMap((i) => (i.blob ? [i.blob.buffer as ArrayBuffer] : []));
-    return this.#threads.run(this.#profile, { op: "decode", slot: t.slot, verifyOnly: t.verifyOnly, items }, transfer) as Promise<DecodeResult>;
+    return this.#threads.run(this.#profile, { op: "decode", ...t }) as Promise<DecodeResult>;
   }
 }

@@ -1,5 +1,5 @@
 // Messages between the engine and chunk workers. Bulk data travels in SharedArrayBuffer slots
-// (allocated once, reused: touching fresh pages is expensive on VMs) or as transferred blobs.
+// (allocated once, reused: touching fresh pages is expensive on VMs).
 import type { ChunkingParams } from "./chunker.ts";
 
 /** What a worker needs to know about the store a task belongs to (threads serve every store). */
@@ -41,13 +41,21 @@ export interface EncodeResult {
 }
 
 /**
- * Decode and verify blobs, given either as transferred buffers or as ranges [off, off + len)
- * of a shared slot. Unless only verifying, each plaintext is written to the slot at `out`.
+ * Decode and verify frames held in slot ranges [off, off + len). Unless only verifying, each
+ * plaintext is written to the slot at `out`.
  */
+export interface DecodeItem {
+  off: number;
+  len: number;
+  id: string;
+  out: number;
+  plainLen: number;
+}
+
 export interface DecodeTask {
   op: "decode";
-  slot: SharedArrayBuffer | null;
-  items: Array<{ blob: Uint8Array | null; off: number; len: number; id: string; out: number; plainLen: number }>;
+  slot: SharedArrayBuffer;
+  items: DecodeItem[];
   verifyOnly: boolean;
 }
 export interface DecodeResult {
