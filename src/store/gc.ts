@@ -7,7 +7,7 @@
 import type { BlobBackend } from "./backend.ts";
 import type { StoreKeys } from "./crypto.ts";
 import { GcLockedError } from "./errors.ts";
-import { listBackupIds, readManifest } from "./manifest.ts";
+import { BACKUP_PREFIX, listBackupIds, readManifest } from "./manifest.ts";
 import type { ChunkIndex, PackEntry } from "./pack-index.ts";
 import { INDEX_PREFIX, indexKey, listPacks, loadChunkIndex, PACK_PREFIX, packKey } from "./pack-index.ts";
 import { PackWriter } from "./pack-writer.ts";
@@ -111,7 +111,7 @@ export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: Gc
     // indexes that outlived their pack (a GC removed a pack before its backup indexed it) name nothing
     for (const pack of index.dangling.keys()) await backend.delete(indexKey(pack));
     if (backend.sweepIncomplete) {
-      for (const prefix of [PACK_PREFIX, INDEX_PREFIX, "backups/"]) report.removedTemp += await backend.sweepIncomplete(prefix, graceMs);
+      for (const prefix of [PACK_PREFIX, INDEX_PREFIX, BACKUP_PREFIX]) report.removedTemp += await backend.sweepIncomplete(prefix, graceMs);
     }
     for (const k of deadSessionKeys) await backend.delete(k);
     await backend.flush();

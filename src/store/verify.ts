@@ -53,7 +53,9 @@ export async function runVerify(backend: BlobBackend, keys: StoreKeys | null, po
       damaged.push({ chunkId: id, problem: "missing", reason: pack ? `pack ${pack} missing` : "not in store", backups: refs.get(id) ?? [] });
       continue;
     }
-    byPack.set(loc.pack, [...(byPack.get(loc.pack) ?? []), { id, loc }]);
+    const inPack = byPack.get(loc.pack);
+    if (inPack) inPack.push({ id, loc });
+    else byPack.set(loc.pack, [{ id, loc }]);
   }
   if (full) {
     const p = pool();
