@@ -14,7 +14,7 @@ export interface BlobBackend {
   put(key: string, data: Uint8Array | readonly Uint8Array[]): Promise<void>;
   /** Makes every put() since the last flush durable (for a directory: fsync the parent dirs). */
   flush(): Promise<void>;
-  /** Creates the blob durably only if absent; false when it already exists (lock files). */
+  /** Creates the blob durably and atomically (whole or not at all) only if absent; false when it already exists (lock files). */
   putExclusive(key: string, data: Uint8Array): Promise<boolean>;
   /** The whole blob; rejects with code "ENOENT" when absent. */
   get(key: string): Promise<Buffer>;

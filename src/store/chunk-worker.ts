@@ -29,7 +29,7 @@ function run(task: WorkerTask, profile: StoreProfile): ChunkResult | DiffResult 
     const buf = Buffer.from(task.slot, 0, task.length);
     const { cuts, next } = chunkRegion(buf, task.base, task.from, task.final, profile.chunking);
     const out: ChunkResult = {
-      cuts: cuts.map((c) => [c.off, c.len, c.zero ? "" : chunkId(buf.subarray(c.off - task.base, c.off - task.base + c.len), keys)]),
+      cuts: cuts.map((c) => [c.off, c.len, c.zero ? "" : chunkId(buf.subarray(c.off - task.base, c.off - task.base + c.len), keys, profile.idHash)]),
       next,
     };
     return out;
@@ -38,14 +38,14 @@ function run(task: WorkerTask, profile: StoreProfile): ChunkResult | DiffResult 
     const changed: DiffResult["changed"] = [];
     for (const [off, len, id] of task.extents) {
       const view = Buffer.from(task.slot, off - task.base, len);
-      if (id === "" ? !isAllZero(view) : chunkId(view, keys) !== id) changed.push([off, len]);
+      if (id === "" ? !isAllZero(view) : chunkId(view, keys, profile.idHash) !== id) changed.push([off, len]);
     }
     return { changed };
   }
   if (task.op === "encode") {
     const frames = task.pieces.map(([off, len, id]) => {
       const plain = Buffer.from(task.slot, off - task.base, len);
-      const { header, payload } = encodeChunkParts(plain, id, keys, profile.zstdLevel);
+      const { header, payload } = encodeChunkParts(plain, id, keys, profile.zstdLevel, profile.idHash);
       if (payload !== plain) plain.set(payload); // payload.length <= len; the plaintext is no longer needed
       return { header, payloadLen: payload.length };
     });

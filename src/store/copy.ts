@@ -1,8 +1,9 @@
 // Copy one backup to another store, writing only chunks the target lacks. When both stores
-// name chunks the same way (both plaintext, or the same id key) a chunk the target already has
+// name chunks the same way (same id hash, and both plaintext or the same id key) a chunk the target already has
 // is not even read; otherwise every chunk is read, verified and renamed for the target.
 import type { BlobBackend } from "./backend.ts";
 import { checkStillPresent } from "./backup.ts";
+import type { IdHash } from "./chunk-codec.ts";
 import { chunkId, decodeChunk, encodeChunk } from "./chunk-codec.ts";
 import { forEachLimit } from "./concurrency.ts";
 import type { StoreKeys } from "./crypto.ts";
@@ -17,6 +18,7 @@ export interface CopyEnd {
   backend: BlobBackend;
   keys: StoreKeys | null;
   zstdLevel: number;
+  idHash: IdHash;
 }
 
 export interface CopyReport {
@@ -27,7 +29,7 @@ export interface CopyReport {
 }
 
 export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd): Promise<CopyReport> {
-  const sameNames = (from.keys?.idKey.toString("hex") ?? "") === (to.keys?.idKey.toString("hex") ?? "");
+  const sameNames = from.idHash === to.idHash && (from.keys?.idKey.toString("hex") ?? "") === (to.keys?.idKey.toString("hex") ?? "");
   const session = await BackupSession.start(to.backend);
   try {
     const [source, target] = await Promise.all([loadChunkIndex(from.backend, from.keys), loadChunkIndex(to.backend, to.keys)]);
@@ -47,14 +49,14 @@ export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd): Pro
       const blob = Buffer.allocUnsafe(loc.len);
       if ((await from.backend.readAt(packKey(loc.pack), loc.off, blob)) !== loc.len) throw new ChunkCorruptError(id, `pack ${loc.pack} ends early`);
       const plain = decodeChunk(blob, id, from.keys);
-      const newId = sameNames ? id : chunkId(plain, to.keys);
+      const newId = sameNames ? id : chunkId(plain, to.keys, to.idHash);
       rename.set(id, newId);
       if (have.has(newId)) {
         report.chunksSkipped++;
         return;
       }
       have.set(newId, 0); // claimed: a second source chunk with the same new id is skipped
-      const frame = encodeChunk(plain, newId, to.keys, to.zstdLevel);
+      const frame = encodeChunk(plain, newId, to.keys, to.zstdLevel, to.idHash);
       have.set(newId, await writer.add(newId, [frame], plain.length));
       report.chunksCopied++;
       report.bytesCopied += frame.length;

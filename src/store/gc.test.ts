@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { readdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LocalDirBackend } from "./backends/local-dir.ts";
 import { BackupNotFoundError, ConcurrentGcError, GcLockedError } from "./errors.ts";
@@ -104,6 +104,27 @@ describe("deletion and garbage collection", () => {
     await backend.putExclusive(GC_LOCK, Buffer.from(JSON.stringify({ host: (await import("node:os")).hostname(), pid: 2 ** 22 + 12345, startedAt: 0 })));
     expect((await s.gc({ graceMs: 0 })).aborted).toBeNull();
     await s.close();
+  });
+
+  it("an unreadable GC lock (an older obr killed while writing it) blocks only while it is young", async () => {
+    const dir = join(t.dir, "s-empty-lock");
+    const img = join(t.dir, "empty-lock.img");
+    makeImage(img, 1 << 20, "empty-lock");
+    const s = await ProtectionStore.create(dir);
+    try {
+      const lock = join(dir, GC_LOCK);
+      mkdirSync(dirname(lock), { recursive: true });
+      writeFileSync(lock, "");
+      await expect(s.gc({ graceMs: 0 })).rejects.toBeInstanceOf(GcLockedError);
+      const old = new Date(Date.now() - 120_000);
+      utimesSync(lock, old, old);
+      expect((await s.backup(img)).stats.logicalBytes).toBe(1 << 20);
+      expect((await s.gc({ graceMs: 0 })).aborted).toBeNull();
+      // and a lock is never left half-written now: putExclusive publishes it whole
+      expect(readdirSync(dirname(lock)).filter((n) => n.includes(".tmp-"))).toEqual([]);
+    } finally {
+      await s.close();
+    }
   });
 
   it("a backup racing delete + GC (grace 0) never loses a chunk it references", async () => {

@@ -53,7 +53,7 @@ export function validBackupId(id: string): boolean {
 
 export async function writeManifest(backend: BlobBackend, m: Manifest, keys: StoreKeys | null): Promise<void> {
   const plain = Buffer.from(JSON.stringify(m));
-  await backend.put(BACKUP_PREFIX + m.backupId, encodeChunk(plain, chunkId(plain, keys), keys, 3));
+  await backend.put(BACKUP_PREFIX + m.backupId, encodeChunk(plain, chunkId(plain, keys, "sha256"), keys, 3, "sha256"));
   await backend.flush();
 }
 

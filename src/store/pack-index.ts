@@ -60,7 +60,7 @@ export function encodeIndex(entries: readonly PackEntry[], keys: StoreKeys | nul
     raw.writeUInt32LE(e.len, o + 36);
     raw.writeUInt32LE(e.plainLen, o + 40);
   });
-  return encodeChunk(raw, chunkId(raw, keys), keys, 1);
+  return encodeChunk(raw, chunkId(raw, keys, "sha256"), keys, 1, "sha256");
 }
 
 export function decodeIndex(blob: Uint8Array, keys: StoreKeys | null): PackEntry[] {

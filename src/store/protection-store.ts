@@ -7,9 +7,10 @@ import type { BackupOptions, StoreContext } from "./backup.ts";
 import { runBackup } from "./backup.ts";
 import type { ProgressFn } from "./backup-full.ts";
 import { LocalDirBackend } from "./backends/local-dir.ts";
+import type { IdHash } from "./chunk-codec.ts";
 import type { ChunkingParams } from "./chunker.ts";
 import { DEFAULT_CHUNKING } from "./chunker.ts";
-import type { CopyReport } from "./copy.ts";
+import type { CopyEnd, CopyReport } from "./copy.ts";
 import { copyBackupTo } from "./copy.ts";
 import type { KeySource, StoreKeys } from "./crypto.ts";
 import { createEncryption, openEncryption } from "./crypto.ts";
@@ -40,6 +41,8 @@ export interface CreateOptions extends OpenOptions {
   encrypt?: boolean;
   chunking?: ChunkingParams;
   zstdLevel?: number;
+  /** Chunk id hash (default BLAKE3; "sha256" for compatibility with older obr). */
+  idHash?: IdHash;
   /** scrypt cost (default 2^15); tests lower it. */
   scryptN?: number;
 }
@@ -68,7 +71,7 @@ export class ProtectionStore {
     this.#keys = keys;
     // started now: the threads boot while the caller's first operation lists and reads metadata
     this.#ownThreads = threads ? new ThreadPool({ threads }) : null;
-    const profile = { encKey: keys?.encKey ?? null, idKey: keys?.idKey ?? null, chunking: config.chunking, zstdLevel: config.zstdLevel };
+    const profile = { encKey: keys?.encKey ?? null, idKey: keys?.idKey ?? null, chunking: config.chunking, zstdLevel: config.zstdLevel, idHash: config.idHash ?? "sha256" };
     this.#pool = new WorkerPool(this.#ownThreads ?? sharedThreadPool(), profile);
   }
 
@@ -90,6 +93,7 @@ export class ProtectionStore {
       createdAt: new Date().toISOString(),
       chunking: opts.chunking ?? DEFAULT_CHUNKING,
       zstdLevel: opts.zstdLevel ?? 1,
+      idHash: opts.idHash ?? "blake3",
       encryption: enc?.config ?? null,
     };
     await writeNewConfig(backend, config);
@@ -107,6 +111,10 @@ export class ProtectionStore {
   }
 
   #getPool = (): WorkerPool => this.#pool;
+
+  #copyEnd(): CopyEnd {
+    return { backend: this.backend, keys: this.#keys, zstdLevel: this.config.zstdLevel, idHash: this.config.idHash ?? "sha256" };
+  }
 
   #ctx(): StoreContext {
     return { backend: this.backend, keys: this.#keys, chunking: this.config.chunking, pool: this.#getPool };
@@ -169,7 +177,7 @@ export class ProtectionStore {
   /** Copies a backup into another store, transferring only chunks it lacks. */
   async copyBackup(backupId: string, to: ProtectionStore): Promise<CopyReport> {
     const m = await this.manifest(backupId);
-    return copyBackupTo({ backend: this.backend, keys: this.#keys, zstdLevel: this.config.zstdLevel }, m, { backend: to.backend, keys: to.#keys, zstdLevel: to.config.zstdLevel });
+    return copyBackupTo(this.#copyEnd(), m, to.#copyEnd());
   }
 
   /** Removes the backup's manifest; its chunks are reclaimed by a later gc(). */

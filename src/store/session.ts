@@ -21,6 +21,7 @@ export const SESSION_PREFIX = "sessions/";
 export const GC_LOCK = "locks/gc";
 /** Rewritten by every GC after its deletions: a backup that sees it change re-checks its chunks. */
 export const GC_EPOCH = "locks/gc-epoch";
+const UNREADABLE_LOCK_MS = 60_000;
 
 interface Owner {
   host: string;
@@ -137,8 +138,11 @@ async function readLock(backend: BlobBackend): Promise<Owner | null> {
     return JSON.parse((await backend.get(GC_LOCK)).toString()) as Owner;
   } catch (err) {
     if (isNotFound(err)) return null;
-    if (err instanceof SyntaxError) return { host: "", pid: 0, startedAt: 0 }; // being written: treat as live
-    throw err;
+    if (!(err instanceof SyntaxError)) throw err;
+    // putExclusive writes locks whole; an unreadable one was left by an older obr killed while
+    // writing it: live while young, then ignored so it cannot block backups forever
+    const info = await backend.stat(GC_LOCK).catch(() => null);
+    return info && Date.now() - info.mtimeMs < UNREADABLE_LOCK_MS ? { host: "", pid: 0, startedAt: 0 } : null;
   }
 }
 

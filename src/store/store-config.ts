@@ -2,6 +2,7 @@
 // the (wrapped) encryption key. Plain JSON: it must be readable before any key is known.
 import type { BlobBackend } from "./backend.ts";
 import { isNotFound } from "./backend.ts";
+import type { IdHash } from "./chunk-codec.ts";
 import type { ChunkingParams } from "./chunker.ts";
 import type { EncryptionConfig } from "./crypto.ts";
 import { AppError } from "../domain/app-error.ts";
@@ -14,6 +15,8 @@ export interface StoreConfig {
   createdAt: string;
   chunking: ChunkingParams;
   zstdLevel: number;
+  /** Chunk id hash; absent in stores created before BLAKE3 became the default (= "sha256"). */
+  idHash?: IdHash;
   encryption: EncryptionConfig | null;
 }
 

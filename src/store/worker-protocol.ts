@@ -1,5 +1,6 @@
 // Messages between the engine and chunk workers. Bulk data travels in SharedArrayBuffer slots
 // (allocated once, reused: touching fresh pages is expensive on VMs).
+import type { IdHash } from "./chunk-codec.ts";
 import type { ChunkingParams } from "./chunker.ts";
 
 /** What a worker needs to know about the store a task belongs to (threads serve every store). */
@@ -8,6 +9,7 @@ export interface StoreProfile {
   idKey: Uint8Array | null;
   chunking: ChunkingParams;
   zstdLevel: number;
+  idHash: IdHash;
 }
 
 /** Chunk and hash image bytes held in slot[0, length) = image [base, base + length). */

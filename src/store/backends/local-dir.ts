@@ -1,8 +1,7 @@
 // BlobBackend on a local directory. put() = write to a temporary name, fsync, rename; the
 // renamed entry becomes durable when flush() fsyncs the directories touched since the last flush.
 import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { BlobBackend, BlobInfo } from "../backend.ts";
 import { isNotFound } from "../backend.ts";
@@ -38,8 +37,14 @@ export class LocalDirBackend implements BlobBackend {
 
   async put(key: string, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
     const path = this.#path(key);
-    const dir = dirname(path);
-    await this.#ensureDir(dir);
+    const tmp = await this.#writeTemp(path, data);
+    await rename(tmp, path);
+    this.#dirtyDirs.add(dirname(path));
+  }
+
+  /** Writes data, fsynced, to a new temporary name beside path; returns that name. */
+  async #writeTemp(path: string, data: Uint8Array | readonly Uint8Array[]): Promise<string> {
+    await this.#ensureDir(dirname(path));
     const tmp = `${path}${TMP_PREFIX}${++tmpSeq}`;
     const fh = await open(tmp, "w");
     try {
@@ -52,8 +57,7 @@ export class LocalDirBackend implements BlobBackend {
       throw err;
     }
     await fh.close();
-    await rename(tmp, path);
-    this.#dirtyDirs.add(dir);
+    return tmp;
   }
 
   async flush(): Promise<void> {
@@ -64,19 +68,16 @@ export class LocalDirBackend implements BlobBackend {
 
   async putExclusive(key: string, data: Uint8Array): Promise<boolean> {
     const path = this.#path(key);
-    await this.#ensureDir(dirname(path));
-    let fh: Awaited<ReturnType<typeof open>>;
+    // link() of a complete temporary file: the key appears whole or not at all, so a process
+    // killed mid-way never leaves an empty lock that every later caller would take as held
+    const tmp = await this.#writeTemp(path, data);
     try {
-      fh = await open(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY);
+      await link(tmp, path);
     } catch (err) {
       if ((err as { code?: string }).code === "EEXIST") return false;
       throw err;
-    }
-    try {
-      await fh.write(data);
-      await fh.datasync();
     } finally {
-      await fh.close();
+      await unlink(tmp);
     }
     await fsyncDir(dirname(path));
     return true;
