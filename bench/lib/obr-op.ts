@@ -6,7 +6,11 @@
 //   node bench/lib/obr-op.ts restore <store> <backupId> <target>
 //   node bench/lib/obr-op.ts create <store> [passphrase]
 import { readFileSync } from "node:fs";
-import { ProtectionStore } from "../../src/store/index.ts";
+import { enableCompileCache } from "node:module";
+
+// as src/main.ts does: repeated starts reuse compiled code (borg's .pyc files do the same)
+enableCompileCache();
+const { ProtectionStore } = await import("../../src/store/index.ts");
 
 const [op, storeDir, a, b, c] = process.argv.slice(2) as [string, string, string?, string?, string?];
 const passphrase = process.env.OBR_BENCH_PASSPHRASE;

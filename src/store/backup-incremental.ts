@@ -155,21 +155,40 @@ function extentAt(pOffs: readonly number[], pos: number): number {
 }
 
 /**
- * When a new cut pos falls inside a zero extent of the parent whose remaining bytes and the
- * block after it are unchanged, the new image's chunking is known without reading: the zero
- * run from pos ends exactly where the parent's did (a parent zero extent ends at a non-zero
- * block or at the segment end), so the next cut is that parent cut. Returns it, or 0.
+ * When a new cut pos falls inside a zero extent of the parent and the bytes from pos on are
+ * unchanged, the new image is known to be zero there without reading it. Returns the end of
+ * that known zero run, or 0 when there is none worth skipping:
+ * - synced: the rest of the parent's zero extent and the block after it are unchanged, so the
+ *   zero run from pos ends exactly where the parent's did (a parent zero extent ends at a
+ *   non-zero block or at the segment end) and the next cut is that parent cut;
+ * - not synced: a later change falls inside the zero extent; the run is zero at least up to
+ *   that change's first block. Re-chunking resumes ZERO_RUN_BLOCKS before it, so the chunker
+ *   still sees a run long enough to be a zero extent if the change starts with zeros (the two
+ *   zero extents are joined afterwards).
  * Without this, a change followed by a long zero region was re-read up to the segment end.
  */
-function unchangedZeroRun(ctx: SegCtx, pos: number, dirty: ReadonlyArray<readonly [number, number]>): number {
+function unchangedZeroRun(ctx: SegCtx, pos: number, dirty: ReadonlyArray<readonly [number, number]>): { end: number; synced: boolean } | null {
   const { parent, pOffs, segEnd } = ctx;
-  if (pos % BLOCK !== 0 || pos >= parent.size) return 0;
+  if (pos % BLOCK !== 0 || pos >= parent.size) return null;
   const k = extentAt(pOffs, pos);
   const end = pOffs[k + 1] as number;
-  if (parent.ids[k] !== "" || end > segEnd || end - pos < ZERO_RUN_BLOCKS * BLOCK) return 0;
+  if (parent.ids[k] !== "" || end > segEnd) return null;
   const checkTo = Math.min(segEnd, end + BLOCK);
-  for (const [a, b] of dirty) if (a < checkTo && b > pos) return 0;
-  return end;
+  const next = dirty.find(([a, b]) => a < checkTo && b > pos);
+  const zeroTo = next ? Math.floor(next[0] / BLOCK) * BLOCK - ZERO_RUN_BLOCKS * BLOCK : end;
+  if (zeroTo - pos < ZERO_RUN_BLOCKS * BLOCK) return null;
+  return { end: zeroTo, synced: !next };
+}
+
+/** Joins adjacent zero extents (a zero run split where a skipped stretch met a re-chunked one). */
+function joinZeroExtents(extents: Extent[]): Extent[] {
+  const out: Extent[] = [];
+  for (const e of extents) {
+    const last = out[out.length - 1];
+    if (last && last[2] === "" && e[2] === "" && last[0] + last[1] === e[0]) last[1] += e[1];
+    else out.push(e);
+  }
+  return out;
 }
 
 /** Re-chunks the dirty ranges of one segment and reuses the parent's extents elsewhere. */
@@ -194,13 +213,13 @@ export async function chunkSegment(ctx: SegCtx, segStart: number, dirty: Array<[
     let synced = false;
     let extra = FIRST_EXTRA;
     while (!synced && pos < segEnd) {
-      const zeroEnd = unchangedZeroRun(ctx, pos, dirty);
-      if (zeroEnd > 0) {
-        out.push([pos, zeroEnd - pos, ""]);
-        pos = zeroEnd;
-        pi = pIndex.get(pos) ?? -1;
-        synced = true;
-        break;
+      const zero = unchangedZeroRun(ctx, pos, dirty);
+      if (zero) {
+        out.push([pos, zero.end - pos, ""]);
+        pos = zero.end;
+        synced = zero.synced;
+        if (synced) pi = pIndex.get(pos) ?? -1;
+        continue;
       }
       const readFrom = pos - (pos % BLOCK);
       const readTo = Math.min(segEnd, readFrom + ctx.pool.slotSize, Math.max(y, pos) + extra);
@@ -233,5 +252,5 @@ export async function chunkSegment(ctx: SegCtx, segStart: number, dirty: Array<[
   }
   reuse(segEnd);
   if (pos !== segEnd) throw new Error(`internal: segment ${segStart} chunked to ${pos}, expected ${segEnd}`);
-  return { extents: out, bytesRead };
+  return { extents: joinZeroExtents(out), bytesRead };
 }

@@ -2,7 +2,8 @@
 // data to them. One ThreadPool serves every store of the process: threads and slot memory are
 // bounded per process, not per open store, and a service pays the threads' start-up (~0.25 s)
 // once instead of per backup. Idle workers are unref'd, so they never keep a process alive.
-import { availableParallelism } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { SEGMENT } from "./chunker.ts";
 import { Semaphore } from "./concurrency.ts";
@@ -31,7 +32,7 @@ export class ThreadPool {
     this.#slotSem = new Semaphore(slots);
     for (let i = 0; i < slots; i++) this.#slots.push(new SharedArrayBuffer(this.slotSize));
     for (let i = 0; i < threads; i++) {
-      const w = new Worker(new URL("./chunk-worker.ts", import.meta.url));
+      const w = new Worker(new URL("./chunk-worker.ts", import.meta.url), { env: workerEnv() });
       w.on("message", (m: { seq: number; result?: unknown; error?: string }) => this.#onMessage(w, m));
       w.on("error", (err) => this.#fail(err));
       w.unref();
@@ -94,6 +95,15 @@ export class ThreadPool {
     this.#pending.clear();
     for (const j of this.#queue.splice(0)) j.p.reject(err);
   }
+}
+
+/**
+ * Workers use Node's compile cache: without it each one loads the TypeScript stripper and
+ * strips its modules again, and answers its first task ~0.4 s after creation instead of
+ * ~0.16 s (measured here), which short operations (a changed-range incremental) feel.
+ */
+function workerEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), "node-compile-cache") };
 }
 
 let shared: ThreadPool | null = null;
