@@ -1,7 +1,9 @@
 // Worker thread: chunking + hashing, encoding (zstd, AES-GCM) and verified decoding. Pure CPU;
 // all I/O stays on the main thread behind the BlobBackend.
+import { readSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { chunkRegion, isAllZero } from "./chunker.ts";
+import type { IdHash } from "./chunk-codec.ts";
 import { chunkId, decodeChunk, encodeChunkParts, framePlainLength } from "./chunk-codec.ts";
 import type { StoreKeys } from "./crypto.ts";
 import type { ChunkResult, DecodeResult, DiffResult, EncodeResult, StoreProfile, WorkerMessage, WorkerTask } from "./worker-protocol.ts";
@@ -21,6 +23,31 @@ function verifyScratch(n: number): Buffer {
   return verifyBuf;
 }
 
+let readBuf = Buffer.alloc(0);
+/** Reused memory for the diff's reads: small enough to stay in cache while it is hashed. */
+function readScratch(n: number): Buffer {
+  if (readBuf.length < n) readBuf = Buffer.alloc(Math.max(n, 1 << 20));
+  return readBuf;
+}
+const ZERO_PIECE = 1 << 20;
+
+/** Whether image bytes [off, off + len) of fd still hash to id (are still all zero for ""). */
+function extentUnchanged(fd: number, off: number, len: number, id: string, keys: StoreKeys | null, hash: IdHash): boolean {
+  const read = (at: number, n: number): Buffer => {
+    const buf = readScratch(n).subarray(0, n);
+    let got = 0;
+    while (got < n) {
+      const r = readSync(fd, buf, got, n - got, at + got);
+      if (r === 0) throw new Error(`image shrank while reading at ${at + got}`);
+      got += r;
+    }
+    return buf;
+  };
+  if (id !== "") return chunkId(read(off, len), keys, hash) === id;
+  for (let p = off; p < off + len; p += ZERO_PIECE) if (!isAllZero(read(p, Math.min(ZERO_PIECE, off + len - p)))) return false;
+  return true;
+}
+
 function run(task: WorkerTask, profile: StoreProfile): ChunkResult | DiffResult | EncodeResult | DecodeResult {
   const keys = keysOf(profile);
   if (task.op === "chunk") {
@@ -35,11 +62,7 @@ function run(task: WorkerTask, profile: StoreProfile): ChunkResult | DiffResult 
     return out;
   }
   if (task.op === "diff") {
-    const changed: DiffResult["changed"] = [];
-    for (const [off, len, id] of task.extents) {
-      const view = Buffer.from(task.slot, off - task.base, len);
-      if (id === "" ? !isAllZero(view) : chunkId(view, keys, profile.idHash) !== id) changed.push([off, len]);
-    }
+    const changed: DiffResult["changed"] = task.extents.filter(([off, len, id]) => !extentUnchanged(task.fd, off, len, id, keys, profile.idHash)).map(([off, len]) => [off, len]);
     return { changed };
   }
   if (task.op === "encode") {

@@ -1,12 +1,24 @@
 // Small async helpers shared by the engine (bounded parallelism, a counting semaphore).
 
-/** Runs fn over items with at most `limit` calls in flight; rejects on the first failure. */
+/**
+ * Runs fn over items with at most `limit` calls in flight. On a failure no further item starts,
+ * and it rejects with the first error once the calls in flight have settled, so a caller's
+ * cleanup (closing the file those calls read) never runs under them.
+ */
 export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failure: { err: unknown } | null = null;
   const worker = async () => {
-    while (next < items.length) await fn(items[next++] as T);
+    while (!failure && next < items.length) {
+      try {
+        await fn(items[next++] as T);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure) throw (failure as { err: unknown }).err;
 }
 
 /** Counting semaphore: bounds how many pipeline stages hold a resource at once. */
