@@ -36,7 +36,7 @@ function runObr(tool: string, env: Record<string, string>): void {
   rmSync(store, { recursive: true, force: true });
   measure(node, [obrOp, "create", store], { env });
   const backup = (image: string, parent?: string, ranges?: string) => {
-    const m = measure(node, [obrOp, "backup", store, image, ...(parent ? [parent] : []), ...(ranges ? [ranges] : [])], { env });
+    const m = measure(node, [obrOp, "backup", store, image, ...(parent ? [parent] : []), ...(ranges ? [ranges] : [])], { env, warm: [image, store] });
     return { m, backupId: (JSON.parse(m.stdout) as { backupId: string }).backupId };
   };
   const full = backup(imgs.day0);
@@ -54,7 +54,7 @@ function runObr(tool: string, env: Record<string, string>): void {
   incr("incr scattered +ranges", imgs.scattered, imgs.scatteredRanges);
   incr("incr scattered", imgs.scattered);
   const target = join(root, "restore.img");
-  const r = measure(node, [obrOp, "restore", store, full.backupId, target], { env });
+  const r = measure(node, [obrOp, "restore", store, full.backupId, target], { env, warm: [store] });
   record("restore", tool, r, size, 0);
   rmSync(target, { force: true });
 }

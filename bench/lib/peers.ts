@@ -42,14 +42,14 @@ export const restic: Peer = {
     measure("restic", ["-r", repo, "init"], { env: resticEnv });
   },
   backup(repo, file, tag) {
-    const m = measure("restic", ["-r", repo, "backup", "--json", "--tag", tag, file], { env: resticEnv });
+    const m = measure("restic", ["-r", repo, "backup", "--json", "--tag", tag, file], { env: resticEnv, warm: [file, repo] });
     const summary = m.stdout.split("\n").filter((l) => l.includes('"summary"'))[0] ?? "{}";
     return { ...m, snapshot: (JSON.parse(summary) as { snapshot_id?: string }).snapshot_id ?? "latest" };
   },
   restore(repo, snapshot, targetDir) {
     rmSync(targetDir, { recursive: true, force: true });
     mkdirSync(targetDir, { recursive: true });
-    return measure("restic", ["-r", repo, "restore", snapshot, "--target", targetDir], { env: resticEnv });
+    return measure("restic", ["-r", repo, "restore", snapshot, "--target", targetDir], { env: resticEnv, warm: [repo] });
   },
 };
 
@@ -64,13 +64,13 @@ export function borg(compression: "lz4" | "zstd"): Peer {
       measure("borg", ["init", "--encryption=none", repo], { env: borgEnv });
     },
     backup(repo, file, tag) {
-      const m = measure("borg", ["create", "--compression", compression, `${repo}::${tag}`, file], { env: borgEnv });
+      const m = measure("borg", ["create", "--compression", compression, `${repo}::${tag}`, file], { env: borgEnv, warm: [file, repo] });
       return { ...m, snapshot: tag };
     },
     restore(repo, snapshot, targetDir) {
       rmSync(targetDir, { recursive: true, force: true });
       mkdirSync(targetDir, { recursive: true });
-      return measure("borg", ["extract", "--sparse", `${repo}::${snapshot}`], { env: borgEnv, cwd: targetDir });
+      return measure("borg", ["extract", "--sparse", `${repo}::${snapshot}`], { env: borgEnv, cwd: targetDir, warm: [repo] });
     },
   };
 }
