@@ -16,6 +16,10 @@ import type { WorkerPool } from "./worker-pool.ts";
 
 /** Read past a change's end on the first try: the next common cut is usually within a chunk or two. */
 const FIRST_EXTRA = 512 << 10;
+/** What a window reads beyond its change, on average: the lookahead, half a chunk, FIRST_EXTRA. */
+const WINDOW_EXTRA = LOOKAHEAD + (128 << 10) + FIRST_EXTRA;
+/** Above this share of the segment, windows would read about as much as one whole read. */
+const REWRITE_SHARE = 0.75;
 /** Changes closer than this are re-chunked as one range (their chunks overlap anyway). */
 const MERGE_GAP = 1 << 20;
 
@@ -66,12 +70,15 @@ export async function backupChangedRanges(
   });
 }
 
-/** Above this share of changed bytes a segment is re-chunked whole rather than window by window. */
-const REWRITE_SHARE = 0.25;
-
-/** Whether the dirty ranges (within the segment) cover at least REWRITE_SHARE of it. */
+/**
+ * Whether re-chunking the dirty ranges (within the segment) window by window would read about
+ * as much as the whole segment: each window also reads back to a parent cut before the change
+ * and on past it until the chunking meets the parent's again (about WINDOW_EXTRA in all).
+ * Then one read and one pass over the segment is cheaper (scattered churn); clustered churn of
+ * a few MiB in a segment stays with windows.
+ */
 export function mostlyDirty(dirty: ReadonlyArray<readonly [number, number]>, segStart: number, segEnd: number): boolean {
-  const bytes = dirty.reduce((t, [a, b]) => t + Math.min(b, segEnd) - Math.max(a, segStart), 0);
+  const bytes = dirty.reduce((t, [a, b]) => t + Math.min(b, segEnd) - Math.max(a, segStart) + WINDOW_EXTRA, 0);
   return bytes >= REWRITE_SHARE * (segEnd - segStart);
 }
 
