@@ -149,6 +149,13 @@ export interface SegCtx {
   segEnd: number;
 }
 
+/** The parent's cuts in [from, to]: where re-chunking may meet the parent's chunking again. */
+function parentCutsIn(ctx: SegCtx, from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let k = extentAt(ctx.pOffs, from); k < ctx.pOffs.length && (ctx.pOffs[k] as number) <= to; k++) if ((ctx.pOffs[k] as number) >= from) out.push(ctx.pOffs[k] as number);
+  return out;
+}
+
 /** Index of the parent extent holding byte pos (pOffs ascending, pOffs[0] = 0). */
 function extentAt(pOffs: readonly number[], pos: number): number {
   let lo = 0;
@@ -237,7 +244,8 @@ export async function chunkSegment(ctx: SegCtx, segStart: number, dirty: Array<[
         const n = await readAt(ctx.fh, new Uint8Array(slot, 0, readTo - readFrom), readTo - readFrom, readFrom);
         if (n !== readTo - readFrom) throw new Error(`image shrank while reading at ${readFrom}`);
         bytesRead += n;
-        const { cuts } = await ctx.pool.chunk({ slot, length: n, base: readFrom, from: pos, final });
+        const syncAt = parentCutsIn(ctx, Math.max(y, pos + 1), Math.min(readTo, segEnd - 1, parent.size));
+        const { cuts } = await ctx.pool.chunk({ slot, length: n, base: readFrom, from: pos, final, syncAt });
         let used = 0;
         for (const c of cuts) {
           used++;

@@ -54,7 +54,8 @@ function run(task: WorkerTask, profile: StoreProfile): ChunkResult | DiffResult 
     // Buffer views over shared memory: node:crypto and zlib take a slow path for plain
     // SharedArrayBuffer-backed Uint8Arrays
     const buf = Buffer.from(task.slot, 0, task.length);
-    const { cuts, next } = chunkRegion(buf, task.base, task.from, task.final, profile.chunking);
+    const sync = task.syncAt?.length ? new Set(task.syncAt) : null;
+    const { cuts, next } = chunkRegion(buf, task.base, task.from, task.final, profile.chunking, sync ? (end) => sync.has(end) : undefined);
     const out: ChunkResult = {
       cuts: cuts.map((c) => [c.off, c.len, c.zero ? "" : chunkId(buf.subarray(c.off - task.base, c.off - task.base + c.len), keys, profile.idHash)]),
       next,

@@ -64,9 +64,9 @@ function zeroRuns(buf: Uint8Array): Uint32Array {
 /**
  * Chunks buf (image bytes [base, base + buf.length), base 4 KiB-aligned) starting at the cut
  * `from`. When `final` is false the buffer end is not a cut, so only cuts whose lookahead fits
- * are returned; `next` is where to resume.
+ * are returned; `next` is where to resume. `stopAfter` ends the scan early after a cut it accepts.
  */
-export function chunkRegion(buf: Uint8Array, base: number, from: number, final: boolean, p: ChunkingParams): { cuts: Cut[]; next: number } {
+export function chunkRegion(buf: Uint8Array, base: number, from: number, final: boolean, p: ChunkingParams, stopAfter?: (cutEnd: number) => boolean): { cuts: Cut[]; next: number } {
   if (base % BLOCK !== 0) throw new Error("chunkRegion: base must be block-aligned");
   const run = zeroRuns(buf);
   const end = base + buf.length;
@@ -92,6 +92,7 @@ export function chunkRegion(buf: Uint8Array, base: number, from: number, final: 
     if (!final && c + LOOKAHEAD > end) break;
     cuts.push({ off: q, len: c - q, zero });
     q = c;
+    if (stopAfter?.(c)) break;
   }
   return { cuts, next: q };
 }

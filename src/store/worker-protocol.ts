@@ -20,6 +20,8 @@ export interface ChunkTask {
   base: number;
   from: number;
   final: boolean;
+  /** Stop after the first cut that ends at one of these offsets (ascending): the caller resyncs there. */
+  syncAt?: number[];
 }
 export interface ChunkResult {
   /** [offset, length, id] per cut; id "" for a zero extent. */
