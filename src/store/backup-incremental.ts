@@ -171,7 +171,7 @@ function extentAt(pOffs: readonly number[], pos: number): number {
 /**
  * When a new cut pos falls inside a zero extent of the parent and the bytes from pos on are
  * unchanged, the new image is known to be zero there without reading it. Returns the end of
- * that known zero run, or 0 when there is none worth skipping:
+ * that known zero run, or null when there is none worth skipping:
  * - synced: the rest of the parent's zero extent and the block after it are unchanged, so the
  *   zero run from pos ends exactly where the parent's did (a parent zero extent ends at a
  *   non-zero block or at the segment end) and the next cut is that parent cut;

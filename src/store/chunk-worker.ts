@@ -1,5 +1,6 @@
-// Worker thread: chunking + hashing, encoding (zstd, AES-GCM) and verified decoding. Pure CPU;
-// all I/O stays on the main thread behind the BlobBackend.
+// Worker thread: chunking + hashing, encoding (zstd, AES-GCM) and verified decoding. Apart from
+// the diff's reads of the source image, pure CPU: store I/O stays on the main thread behind the
+// BlobBackend.
 import { readSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { chunkRegion, isAllZero } from "./chunker.ts";
@@ -16,25 +17,22 @@ function keysOf(p: StoreProfile): StoreKeys | null {
   return lastKeys;
 }
 
-let verifyBuf = Buffer.alloc(0);
-/** Reused plaintext memory for verify-only decodes (fresh pages are expensive, see zstd.ts). */
-function verifyScratch(n: number): Buffer {
-  if (verifyBuf.length < n) verifyBuf = Buffer.alloc(Math.max(n, 1 << 20));
-  return verifyBuf;
-}
-
-let readBuf = Buffer.alloc(0);
-/** Reused memory for the diff's reads: small enough to stay in cache while it is hashed. */
-function readScratch(n: number): Buffer {
-  if (readBuf.length < n) readBuf = Buffer.alloc(Math.max(n, 1 << 20));
-  return readBuf;
+let scratchBuf = Buffer.alloc(0);
+/**
+ * This thread's reused memory (fresh pages are expensive, see zstd.ts) for verify-only decodes
+ * and the diff's reads, which stay small enough to be in cache while they are hashed. One task
+ * runs at a time, so they never need it together.
+ */
+function scratch(n: number): Buffer {
+  if (scratchBuf.length < n) scratchBuf = Buffer.alloc(Math.max(n, 1 << 20));
+  return scratchBuf;
 }
 const ZERO_PIECE = 1 << 20;
 
 /** Whether image bytes [off, off + len) of fd still hash to id (are still all zero for ""). */
 function extentUnchanged(fd: number, off: number, len: number, id: string, keys: StoreKeys | null, hash: IdHash): boolean {
   const read = (at: number, n: number): Buffer => {
-    const buf = readScratch(n).subarray(0, n);
+    const buf = scratch(n).subarray(0, n);
     let got = 0;
     while (got < n) {
       const r = readSync(fd, buf, got, n - got, at + got);
@@ -79,7 +77,7 @@ function run(task: WorkerTask, profile: StoreProfile): ChunkResult | DiffResult 
   const errors = task.items.map(({ off, len, id, out, plainLen }) => {
     try {
       const src = Buffer.from(task.slot, off, len);
-      const into = task.verifyOnly ? verifyScratch(framePlainLength(src)) : Buffer.from(task.slot, out, plainLen);
+      const into = task.verifyOnly ? scratch(framePlainLength(src)) : Buffer.from(task.slot, out, plainLen);
       const plain = decodeChunk(src, id, keys, into);
       return task.verifyOnly || plain.length === plainLen ? null : `length ${plain.length} differs from the manifest's ${plainLen}`;
     } catch (err) {

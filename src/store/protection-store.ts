@@ -71,7 +71,7 @@ export class ProtectionStore {
     this.#keys = keys;
     // started now: the threads boot while the caller's first operation lists and reads metadata
     this.#ownThreads = threads ? new ThreadPool({ threads }) : null;
-    const profile = { encKey: keys?.encKey ?? null, idKey: keys?.idKey ?? null, chunking: config.chunking, zstdLevel: config.zstdLevel, idHash: config.idHash ?? "sha256" };
+    const profile = { encKey: keys?.encKey ?? null, idKey: keys?.idKey ?? null, chunking: config.chunking, zstdLevel: config.zstdLevel, idHash: this.idHash };
     this.#pool = new WorkerPool(this.#ownThreads ?? sharedThreadPool(), profile);
   }
 
@@ -106,6 +106,11 @@ export class ProtectionStore {
     return new ProtectionStore(backend, config, keys, opts.threads);
   }
 
+  /** How this store names chunks (stores from before BLAKE3 say nothing: SHA-256). */
+  get idHash(): IdHash {
+    return this.config.idHash ?? "sha256";
+  }
+
   get encrypted(): boolean {
     return this.#keys !== null;
   }
@@ -113,7 +118,7 @@ export class ProtectionStore {
   #getPool = (): WorkerPool => this.#pool;
 
   #copyEnd(): CopyEnd {
-    return { backend: this.backend, keys: this.#keys, zstdLevel: this.config.zstdLevel, idHash: this.config.idHash ?? "sha256" };
+    return { backend: this.backend, keys: this.#keys, zstdLevel: this.config.zstdLevel, idHash: this.idHash };
   }
 
   #ctx(): StoreContext {
