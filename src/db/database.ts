@@ -7,6 +7,7 @@ import pg from "pg";
 import { AppError } from "../domain/app-error.ts";
 import { LruCache } from "./lru-cache.ts";
 import type { Tables } from "./tables.ts";
+import { WalIndex } from "./wal-index.ts";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -15,6 +16,17 @@ export interface Database {
   readonly dialect: Dialect;
   /** Rows of a compiled read-only query, run outside any transaction. */
   select<R>(query: CompiledQuery<R>): Promise<R[]>;
+  /**
+   * The same rows at once where the driver is synchronous and no transaction is open (SQLite),
+   * else undefined: a caller that can answer in the same tick skips its promise chain.
+   */
+  selectNow<R>(query: CompiledQuery<R>): R[] | undefined;
+  /**
+   * A number that changes whenever a commit lands, from any connection of any process, read
+   * without a transaction: what selectNow() reads is unchanged while it holds. Undefined where
+   * there is no such cheap signal (PostgreSQL, SQLite in memory) or a transaction is open here.
+   */
+  commitEpoch(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -33,7 +45,7 @@ const STATEMENT_CACHE_MAX = 500;
  * more than running a point lookup. Queries are compiled from a bounded set of shapes (values are
  * parameters), so a small cache keyed by SQL text holds them all.
  */
-function cachingStatements(handle: SqliteDatabase.Database): SqliteDatabase.Database {
+function cachingStatements(handle: SqliteDatabase.Database): { prepare: (source: string) => SqliteDatabase.Statement; database: SqliteDatabase.Database } {
   const cache = new LruCache<string, SqliteDatabase.Statement>(STATEMENT_CACHE_MAX);
   const prepare = (source: string): SqliteDatabase.Statement => {
     let stmt = cache.get(source);
@@ -43,32 +55,48 @@ function cachingStatements(handle: SqliteDatabase.Database): SqliteDatabase.Data
     }
     return stmt;
   };
-  return new Proxy(handle, {
+  const database = new Proxy(handle, {
     get(target, prop, receiver) {
       if (prop === "prepare") return prepare;
       const value = Reflect.get(target, prop, receiver);
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+  return { prepare, database };
+}
+
+/** The wal-index SQLite keeps beside the file it opened (symbolic links resolved, as database_list names it). */
+function openWalIndex(handle: SqliteDatabase.Database): WalIndex | undefined {
+  // A first read makes SQLite open the WAL and build the wal-index.
+  handle.pragma("schema_version");
+  const main = (handle.pragma("database_list") as { name: string; file: string }[]).find((d) => d.name === "main");
+  return main?.file ? WalIndex.open(main.file) : undefined;
 }
 
 function openSqlite(path: string): Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const handle = new SqliteDatabase(path);
   // WAL for concurrent readers; FULL so an acknowledged commit survives power loss.
-  handle.pragma("journal_mode = WAL");
+  const wal = handle.pragma("journal_mode = WAL", { simple: true }) === "wal";
   handle.pragma("synchronous = FULL");
   handle.pragma("busy_timeout = 10000");
   handle.pragma("foreign_keys = ON");
   const statements = cachingStatements(handle);
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: statements }) });
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: statements.database }) });
   // Kysely queues every query for the one connection, a promise handoff per query that costs more
   // than a point lookup. The queue only matters for reads while a transaction is open (they must
   // wait for its commit); otherwise a read runs at once: better-sqlite3 is synchronous, so no
   // other statement can interleave with it.
-  const select = async <R>(query: CompiledQuery<R>): Promise<R[]> =>
-    handle.inTransaction ? (await db.executeQuery(query)).rows : (statements.prepare(query.sql).all(query.parameters as unknown[]) as R[]);
-  return { db, dialect: "sqlite", select, close: () => db.destroy() };
+  const selectNow = <R>(query: CompiledQuery<R>): R[] | undefined =>
+    handle.inTransaction ? undefined : (statements.prepare(query.sql).all(query.parameters as unknown[]) as R[]);
+  const select = async <R>(query: CompiledQuery<R>): Promise<R[]> => selectNow(query) ?? (await db.executeQuery(query)).rows;
+  const walIndex = wal ? openWalIndex(handle) : undefined;
+  const commitEpoch = () => (handle.inTransaction ? undefined : walIndex?.epoch());
+  const close = async () => {
+    await db.destroy();
+    walIndex?.close();
+  };
+  return { db, dialect: "sqlite", select, selectNow, commitEpoch, close };
 }
 
 async function openPostgres(url: string): Promise<Database> {
@@ -95,7 +123,7 @@ async function openPostgres(url: string): Promise<Database> {
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   await sql`select 1`.execute(db);
   const select = async <R>(query: CompiledQuery<R>): Promise<R[]> => (await db.executeQuery(query)).rows;
-  return { db, dialect: "postgres", select, close: () => db.destroy() };
+  return { db, dialect: "postgres", select, selectNow: () => undefined, commitEpoch: () => undefined, close: () => db.destroy() };
 }
 
 export async function openDatabase(url: string): Promise<Database> {

@@ -47,6 +47,10 @@ const PAGE_CACHE_MAX = 256;
 /** Characters of document text the page cache of one collection may hold (a 1000-item page fits). */
 const PAGE_CACHE_CHARS = 2_000_000;
 
+const DOC_CACHE_MAX = 4096;
+/** Characters of document text the get cache of one collection may hold. */
+const DOC_CACHE_CHARS = 2_000_000;
+
 // biome-ignore lint/suspicious/noExplicitAny: tables are chosen at run time from the definition
 type AnyDb = Kysely<any>;
 
@@ -72,6 +76,8 @@ export class DocumentRepository {
     maxWeight: PAGE_CACHE_CHARS,
     weigh: (entry) => entry.page?.docs.reduce((n, doc) => n + doc.length, 0) ?? 0,
   });
+  /** Documents by tenant and id, see getRawNow(). */
+  readonly #docs = new LruCache<string, { epoch: number; doc: string }>(DOC_CACHE_MAX, { maxWeight: DOC_CACHE_CHARS, weigh: (entry) => entry.doc.length });
   /** Get-by-id queries by scope column and lock mode: a handful per table. */
   readonly #gets = new Map<string, GetTemplate>();
   /**
@@ -100,9 +106,35 @@ export class DocumentRepository {
   async getRaw(customerId: string, id: string, db: AnyDb = this.#db, scope?: Scope, forUpdate = false): Promise<string | undefined> {
     // PostgreSQL: lock the row for a read-modify-write so concurrent writers queue instead of
     // failing; SQLite transactions already run one at a time.
-    const query = this.#getTemplate(scope, forUpdate && this.#database.dialect === "postgres");
-    const rows = await this.#select(db, query.bind({ customer: customerId, id, scope: scope?.value }));
+    const rows = await this.#select(db, this.#getQuery(customerId, id, scope, forUpdate && this.#database.dialect === "postgres"));
     return rows[0]?.doc;
+  }
+
+  /**
+   * getRaw() outside any transaction, answered in the same tick where the database can (SQLite
+   * with no transaction open): the document text, null when there is none, undefined when only
+   * getRaw() can tell. A document read is kept and served again while nothing at all has been
+   * committed since (the commit epoch, read before the row, so a racing commit only makes the
+   * entry stale on arrival): clients poll the same operation, and checking the epoch costs a
+   * fraction of the read. The key holds the tenant, so an entry never answers another tenant.
+   */
+  getRawNow(customerId: string, id: string, scope?: Scope): string | null | undefined {
+    const epoch = this.#database.commitEpoch();
+    const key = epoch === undefined ? undefined : docKey(customerId, id, scope);
+    const hit = key === undefined ? undefined : this.#docs.get(key);
+    if (hit !== undefined && hit.epoch === epoch) return hit.doc;
+    const rows = this.#database.selectNow(this.#getQuery(customerId, id, scope, false));
+    if (rows === undefined) return undefined;
+    const doc = rows[0]?.doc;
+    if (key !== undefined) {
+      if (doc === undefined) this.#docs.delete(key);
+      else this.#docs.set(key, { epoch: epoch!, doc });
+    }
+    return doc ?? null;
+  }
+
+  #getQuery(customerId: string, id: string, scope: Scope | undefined, lock: boolean): CompiledQuery<{ doc: string }> {
+    return this.#getTemplate(scope, lock).bind({ customer: customerId, id, scope: scope?.value });
   }
 
   #getTemplate(scope: Scope | undefined, lock: boolean): GetTemplate {
@@ -300,6 +332,15 @@ export class DocumentRepository {
   transaction<R>(work: (trx: Transaction<unknown> & AnyDb) => Promise<R>): Promise<R> {
     return this.#db.transaction().execute((trx) => work(trx as Transaction<unknown> & AnyDb));
   }
+}
+
+/**
+ * Identifies one document of one tenant (and of one parent, for sub-collections). The id comes
+ * from the URL and may hold any character: its length keeps it apart from what follows.
+ */
+function docKey(customerId: string, id: string, scope: Scope | undefined): string {
+  const key = `${customerId}\u0000${id.length}\u0000${id}`;
+  return scope ? `${key}\u0000${scope.column}\u0000${scope.value}` : key;
 }
 
 /** Identifies a compiled query with its values (the tenant among them). */

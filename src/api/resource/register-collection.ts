@@ -104,6 +104,12 @@ export function registerCollection(app: FastifyInstance, def: CollectionDefiniti
     );
   }
 
+  const sendItem = (request: Req, reply: FastifyReply, raw: string | undefined): undefined => {
+    if (raw === undefined) throw notFound(request.params.id);
+    const plan = request.query.select === undefined ? undefined : plans.parse({ select: request.query.select });
+    reply.type(JSON_TYPE).send(plan?.project ? JSON.stringify(plan.project(JSON.parse(raw))) : raw);
+  };
+
   if (def.get) {
     app.get(
       itemPath,
@@ -117,12 +123,14 @@ export function registerCollection(app: FastifyInstance, def: CollectionDefiniti
           response: responses(def, { status: 200 }, undefined),
         },
       },
-      async (request: Req, reply) => {
-        const raw = await handlers.repository.getRaw(request.principal.customerId, request.params.id, undefined, scopeOf(request));
-        if (raw === undefined) throw notFound(request.params.id);
-        const plan = request.query.select === undefined ? undefined : plans.parse({ select: request.query.select });
-        const body = plan?.project ? JSON.stringify(plan.project(JSON.parse(raw))) : raw;
-        return reply.type(JSON_TYPE).send(body);
+      // Not async: on SQLite the row is read in the same tick and the reply sent without a promise.
+      (request: Req, reply: FastifyReply): Promise<void> | undefined => {
+        const { repository } = handlers;
+        const { customerId } = request.principal;
+        const scope = scopeOf(request);
+        const now = repository.getRawNow(customerId, request.params.id, scope);
+        if (now !== undefined) return sendItem(request, reply, now ?? undefined);
+        return repository.getRaw(customerId, request.params.id, undefined, scope).then((raw) => sendItem(request, reply, raw));
       },
     );
   }
