@@ -1,6 +1,8 @@
 // npm run bench:api — HTTP throughput of obr beside a bare Fastify route and a naive hand-written
 // route, in the same run on the same machine. Not part of npm test.
-//   BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50), BENCH_OPERATIONS (default 100000)
+//   BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 50), BENCH_OPERATIONS (default 100000),
+//   BENCH_ROUNDS (default 1): rounds take turns over the routes, so a noisy spell of the VM lands
+//   on all of them; figures are then medians over rounds, ratios the median of each round's ratio.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,6 +13,7 @@ import { seedOperations } from "./lib/seed-operations.ts";
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const operations = Number(process.env.BENCH_OPERATIONS ?? 100_000);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
 const root = join(import.meta.dirname, "..");
 
 function startProcess(args: string[], env: Record<string, string>, readyText: string): Promise<ChildProcess> {
@@ -31,13 +34,19 @@ interface Result {
   p50: number;
   p99: number;
   errors: number;
+  /** Of the bare route's req/s in the same round. */
+  ratio: number;
 }
 
-async function measure(name: string, url: string, headers: Record<string, string> = {}): Promise<Result> {
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+async function measure(url: string, headers: Record<string, string>) {
   await autocannon({ url, connections, duration: 2, headers }); // warm-up: JIT, caches, pools
-  const r = await autocannon({ url, connections, duration: seconds, headers });
-  const errors = r.errors + r.non2xx;
-  return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors };
+  return autocannon({ url, connections, duration: seconds, headers });
 }
 
 const dir = await mkdtemp(join(tmpdir(), "obr-bench-api-"));
@@ -66,21 +75,34 @@ try {
   const check = (await (await fetch(listUrl, { headers: auth })).json()) as { count: number; total: number };
   process.stdout.write(`  list page: count ${check.count}, total ${check.total}\n\n`);
 
-  const results = [
-    await measure("bare Fastify route", "http://127.0.0.1:7580/bare"),
-    await measure("obr GET async-operation by id (auth)", `http://127.0.0.1:7581/data-services/v1beta1/async-operations/${id}`, auth),
-    await measure("obr filtered+sorted 100-item page + total", listUrl, auth),
-    await measure("naive Fastify+better-sqlite3 page + count", `http://127.0.0.1:7580/naive?since=${encodeURIComponent(since)}`),
+  const routes: [name: string, url: string, headers: Record<string, string>][] = [
+    ["bare Fastify route", "http://127.0.0.1:7580/bare", {}],
+    ["obr GET async-operation by id (auth)", `http://127.0.0.1:7581/data-services/v1beta1/async-operations/${id}`, auth],
+    ["obr filtered+sorted 100-item page + total", listUrl, auth],
+    ["naive Fastify+better-sqlite3 page + count", `http://127.0.0.1:7580/naive?since=${encodeURIComponent(since)}`, {}],
   ];
-  const bare = results[0]!.rps;
-  process.stdout.write(`${connections} connections, ${seconds} s each, ${operations} async operations (SQLite)\n\n`);
+  const runs = routes.map(() => [] as autocannon.Result[]);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, [, url, headers]] of routes.entries()) runs[i]!.push(await measure(url, headers));
+  }
+  const bareRuns = runs[0]!;
+  const results: Result[] = routes.map(([name], i) => ({
+    name,
+    rps: median(runs[i]!.map((r) => r.requests.average)),
+    p50: median(runs[i]!.map((r) => r.latency.p50)),
+    p99: median(runs[i]!.map((r) => r.latency.p99)),
+    errors: runs[i]!.reduce((n, r) => n + r.errors + r.non2xx, 0),
+    ratio: median(runs[i]!.map((r, round) => r.requests.average / bareRuns[round]!.requests.average)),
+  }));
+  const each = rounds > 1 ? ` x ${rounds} rounds (medians)` : "";
+  process.stdout.write(`${connections} connections, ${seconds} s each${each}, ${operations} async operations (SQLite)\n\n`);
   process.stdout.write(`${"endpoint".padEnd(44)}${"req/s".padStart(10)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}${"vs bare".padStart(10)}${"errors".padStart(8)}\n`);
+  const percent = (ratio: number) => `${(ratio * 100).toFixed(1)} %`;
   for (const r of results) {
-    const ratio = `${((r.rps / bare) * 100).toFixed(1)} %`;
-    process.stdout.write(`${r.name.padEnd(44)}${r.rps.toFixed(0).padStart(10)}${String(r.p50).padStart(9)}${String(r.p99).padStart(9)}${ratio.padStart(10)}${String(r.errors).padStart(8)}\n`);
+    process.stdout.write(`${r.name.padEnd(44)}${r.rps.toFixed(0).padStart(10)}${String(r.p50).padStart(9)}${String(r.p99).padStart(9)}${percent(r.ratio).padStart(10)}${String(r.errors).padStart(8)}\n`);
   }
   const [, byId, page, naive] = results;
-  process.stdout.write(`\ntargets: GET by id >= 50 % of bare: ${((byId!.rps / bare) * 100).toFixed(1)} %; page >= 10 % of bare: ${((page!.rps / bare) * 100).toFixed(1)} %`);
+  process.stdout.write(`\ntargets: GET by id >= 50 % of bare: ${percent(byId!.ratio)}; page >= 10 % of bare: ${percent(page!.ratio)}`);
   process.stdout.write(`; page vs naive: ${(page!.rps / naive!.rps).toFixed(2)}x\n`);
 } finally {
   for (const c of children) c.kill("SIGTERM");

@@ -1,5 +1,4 @@
 // Builds the Fastify application: validation, error bodies, logging, OpenAPI, auth and routes.
-import { randomUUID } from "node:crypto";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { Ajv } from "ajv";
@@ -9,6 +8,8 @@ import type { Logger } from "pino";
 import { AppError } from "../domain/app-error.ts";
 import { sendError, toAppError } from "./errors.ts";
 import { ErrorResponseSchema } from "./error-schema.ts";
+import { newRequestId } from "./request-id.ts";
+import { type FastifyPinoLogger, lazyChildLogger } from "./request-logger.ts";
 import { RouteIndex } from "./route-index.ts";
 
 export interface AppOptions {
@@ -30,7 +31,8 @@ export async function createApp(options: AppOptions): Promise<{ app: FastifyInst
     loggerInstance: options.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "debugId" }),
     bodyLimit: options.bodyLimitBytes,
-    genReqId: () => randomUUID().replaceAll("-", ""),
+    genReqId: newRequestId,
+    childLoggerFactory: lazyChildLogger,
     routerOptions: { maxParamLength: 256, ignoreTrailingSlash: true },
   });
   // Only JSON bodies (and forms on the token endpoints): anything else is 415, not a 400 later.
@@ -73,8 +75,11 @@ export async function createApp(options: AppOptions): Promise<{ app: FastifyInst
     return sendError(request, reply, AppError.notFound(`no route ${request.method} ${path}`));
   });
   // One line per request; the request's child logger already carries its debugId. A callback
-  // hook: an async one costs a promise per request.
+  // hook: an async one costs a promise per request. The level is checked first so that nothing
+  // is built for a line that would not be written.
+  const log = app.log as FastifyPinoLogger;
   app.addHook("onResponse", (request, reply, done) => {
+    if (!log.isLevelEnabled("info")) return done();
     request.log.info(
       {
         method: request.method,

@@ -16,6 +16,7 @@ declare module "fastify" {
   }
 }
 
+const BEARER = "Bearer ";
 const RANK: Record<Role, number> = { "read-only": 0, operator: 1, admin: 2 };
 
 function bearerToken(header: string | undefined): string {
@@ -47,13 +48,15 @@ export function registerAuthHook(app: FastifyInstance, tokens: TokenService, cli
     const { config, url } = request.routeOptions;
     // Unknown routes fall through to the 404/405 handler without a token check.
     if (config.public || url === undefined) return done();
-    const token = bearerToken(request.headers.authorization);
-    const known = tokens.cached(token);
+    const header = request.headers.authorization;
+    // "Bearer <token>" as clients send it skips the regular expression: a cached token has no
+    // whitespace (it matched \S+ once), so bearerToken() would return this very token.
+    const known = header?.startsWith(BEARER) ? tokens.cached(header.slice(BEARER.length)) : undefined;
     if (known && clients.recentlySeen(known.id)) {
       authorize(request, known, config, url);
       return done();
     }
-    authenticate(token)
+    authenticate(bearerToken(header))
       .then((principal) => authorize(request, principal, config, url))
       .then(() => done(), done);
   });
