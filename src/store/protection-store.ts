@@ -21,6 +21,7 @@ import { runGc } from "./gc.ts";
 import type { ImageSource } from "./image-source.ts";
 import type { Manifest } from "./manifest.ts";
 import { BACKUP_PREFIX, listBackupIds, readManifest, validBackupId } from "./manifest.ts";
+import { DropBehind } from "./page-cache.ts";
 import { restoreRange } from "./restore.ts";
 import type { StoreStats } from "./stats.ts";
 import { computeStats } from "./stats.ts";
@@ -156,9 +157,18 @@ export class ProtectionStore {
     }
     try {
       if (!blockDevice) await fh.truncate(length); // zero extents stay holes
-      const write = (bufs: Uint8Array[], pos: number) => writevAll(fh, bufs, pos);
-      await restoreRange(this.backend, await loadChunkIndex(this.backend, this.#keys), this.#getPool(), m, offset, length, write, { writeZeros: blockDevice, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
-      if (opts.sync) await fh.sync();
+      const behind = new DropBehind(fh.fd);
+      const write = async (bufs: Uint8Array[], pos: number) => {
+        const bytes = bufs.reduce((n, b) => n + b.length, 0); // writevAll consumes bufs
+        await writevAll(fh, bufs, pos);
+        behind.wrote(bytes);
+      };
+      try {
+        await restoreRange(this.backend, await loadChunkIndex(this.backend, this.#keys), this.#getPool(), m, offset, length, write, { writeZeros: blockDevice, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+        if (opts.sync) await fh.sync();
+      } finally {
+        await behind.settle();
+      }
     } finally {
       await fh.close();
     }

@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import type { BlobBackend, BlobInfo } from "../backend.ts";
 import { isNotFound } from "../backend.ts";
 import { forEachLimit } from "../concurrency.ts";
+import { BULK_BYTES, dropCache } from "../page-cache.ts";
 import { processAlive } from "../process-alive.ts";
 
 const TMP_MARK = ".tmp-";
@@ -51,6 +52,8 @@ export class LocalDirBackend implements BlobBackend {
       const parts = data instanceof Uint8Array ? [data] : data;
       await fh.writev(parts as Uint8Array[]);
       await fh.datasync();
+      // on disk now: a pack need not stay cached (see page-cache.ts); metadata stays
+      if (parts.reduce((n, p) => n + p.length, 0) >= BULK_BYTES) await dropCache(fh.fd);
     } catch (err) {
       await fh.close();
       await unlink(tmp).catch(() => {});
