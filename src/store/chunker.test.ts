@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { ChunkingParams } from "./chunker.ts";
-import { BLOCK, chunkRegion, DEFAULT_CHUNKING, LOOKAHEAD } from "./chunker.ts";
+import { BLOCK, chunkRegion, DEFAULT_CHUNKING, LOOKAHEAD, ZERO_RUN_BLOCKS, zeroRuns } from "./chunker.ts";
 
 function image(): Buffer {
   // data, a long zero run, a short zero run (stays data), data
@@ -33,6 +33,35 @@ describe("canonical chunking", () => {
       }
     });
   }
+
+  it("zero runs: every run of at least ZERO_RUN_BLOCKS all-zero blocks is found with its exact length, nothing shorter counts", () => {
+    // blocks zero or not in runs of every length around the threshold, at every alignment,
+    // some blocks non-zero only in their last byte, and a partial block at the end
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const blocks: boolean[] = [];
+    while (blocks.length < 3000) {
+      const zero = blocks.length % 2 === 0;
+      const len = zero ? [1, 14, 15, 16, 17, 31, 32, 33, 47, 200][rand(10)] as number : 1 + rand(20);
+      for (let i = 0; i < len; i++) blocks.push(zero);
+    }
+    const buf = Buffer.alloc(blocks.length * BLOCK - 100);
+    blocks.forEach((zero, b) => {
+      if (!zero && b * BLOCK < buf.length) buf[Math.min(buf.length - 1, b * BLOCK + (b % 3 === 0 ? BLOCK - 1 : rand(BLOCK)))] = 1 + rand(255);
+    });
+    const run = zeroRuns(buf);
+    const n = Math.ceil(buf.length / BLOCK);
+    let exact = 0;
+    for (let b = n - 1; b >= 0; b--) {
+      const s = b * BLOCK;
+      exact = buf.subarray(s, Math.min(buf.length, s + BLOCK)).every((x) => x === 0) ? exact + 1 : 0;
+      if (exact >= ZERO_RUN_BLOCKS) expect(run[b], `block ${b}`).toBe(exact);
+      else expect(run[b], `block ${b}`).toBeLessThan(ZERO_RUN_BLOCKS);
+    }
+  });
 
   it("a non-final window returns only cuts whose lookahead it holds", () => {
     const all = chunkRegion(buf, 0, 0, true, DEFAULT_CHUNKING).cuts;
