@@ -93,9 +93,11 @@ export function frameId(blob: Uint8Array): string {
 /**
  * Decodes and verifies; throws ChunkCorruptError rather than return anything but the named
  * bytes. With `into`, the plaintext is written to its start (it must hold the plaintext) and a
- * view of it is returned, so restores decode straight into their pooled buffers.
+ * view of it is returned, so restores decode straight into their pooled buffers; with
+ * `rawInPlace` too, a frame stored raw (and not encrypted) is returned where it lies in the blob
+ * instead of being copied (a third of a typical image is incompressible).
  */
-export function decodeChunk(blob: Uint8Array, expectedId: string, keys: StoreKeys | null, into?: Uint8Array): Buffer {
+export function decodeChunk(blob: Uint8Array, expectedId: string, keys: StoreKeys | null, into?: Uint8Array, rawInPlace = false): Buffer {
   const fail = (why: string): never => {
     throw new ChunkCorruptError(expectedId, why);
   };
@@ -137,8 +139,11 @@ export function decodeChunk(blob: Uint8Array, expectedId: string, keys: StoreKey
   } else {
     if (payload.length !== plainLen) fail(`length ${payload.length} != ${plainLen}`);
     plain = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-    if (target && !(target.buffer === plain.buffer && target.byteOffset === plain.byteOffset)) target.set(plain);
-    plain = target ?? plain;
+    // a decrypted payload is fresh memory of its own: always copied where asked
+    if (target && !(rawInPlace && !keys)) {
+      if (!(target.buffer === plain.buffer && target.byteOffset === plain.byteOffset)) target.set(plain);
+      plain = target;
+    }
   }
   if (chunkId(plain, keys, flags & F_BLAKE3 ? "blake3" : "sha256") !== expectedId) fail("content hash mismatch");
   return plain;

@@ -74,17 +74,20 @@ function run(task: WorkerTask, profile: StoreProfile): ChunkResult | DiffResult 
     const out: EncodeResult = { frames };
     return out;
   }
+  const at: number[] = [];
   const errors = task.items.map(({ off, len, id, out, plainLen }) => {
+    at.push(out);
     try {
       const src = Buffer.from(task.slot, off, len);
       const into = task.verifyOnly ? scratch(framePlainLength(src)) : Buffer.from(task.slot, out, plainLen);
-      const plain = decodeChunk(src, id, keys, into);
+      const plain = decodeChunk(src, id, keys, into, !task.verifyOnly);
+      at[at.length - 1] = plain.byteOffset; // views of the slot count from its start
       return task.verifyOnly || plain.length === plainLen ? null : `length ${plain.length} differs from the manifest's ${plainLen}`;
     } catch (err) {
       return (err as Error).message;
     }
   });
-  return { errors };
+  return { errors, at };
 }
 
 parentPort?.on("message", (msg: WorkerMessage) => {

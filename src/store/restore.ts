@@ -87,21 +87,31 @@ export async function restoreRange(
     const slot = await pool.acquireSlot();
     try {
       const items = await fetchIntoSlot(backend, slot, pool.slotSize / 2, batch);
-      const { errors } = await pool.decode({ slot, items, verifyOnly: false });
+      const { errors, at } = await pool.decode({ slot, items, verifyOnly: false });
       errors.forEach((e, i) => {
         if (e !== null) throw new ChunkCorruptError(batch[i]?.id ?? "?", e.replace(/^chunk \S+ is corrupt: /, ""));
       });
-      // contiguous runs, clipped to [start, end), one write each
+      // contiguous runs of the image, clipped to [start, end), one write each: the decoded
+      // plaintexts lie in order below half the slot, raw ones where they were read
       let i = 0;
       while (i < batch.length) {
         let j = i + 1;
         while (j < batch.length && (batch[j] as Piece).extOff === (batch[j - 1] as Piece).extOff + (batch[j - 1] as Piece).len) j++;
-        const first = batch[i] as Piece;
-        const last = batch[j - 1] as Piece;
-        const a = Math.max(first.extOff, start);
-        const b = Math.min(last.extOff + last.len, end);
-        await write([Buffer.from(slot, (items[i] as DecodeItem).out + a - first.extOff, b - a)], a - start);
-        progress(b - a);
+        const parts: Buffer[] = [];
+        for (let k = i; k < j; k++) {
+          const p = batch[k] as Piece;
+          const a = Math.max(p.extOff, start);
+          const b = Math.min(p.extOff + p.len, end);
+          const from = (at[k] as number) + a - p.extOff;
+          const last = parts[parts.length - 1];
+          // pieces that ended up adjacent in the slot stay one buffer
+          if (last && last.byteOffset + last.length === from) parts[parts.length - 1] = Buffer.from(slot, last.byteOffset, last.length + b - a);
+          else parts.push(Buffer.from(slot, from, b - a));
+        }
+        const a = Math.max((batch[i] as Piece).extOff, start);
+        const bytes = parts.reduce((n, x) => n + x.length, 0);
+        await write(parts, a - start);
+        progress(bytes);
         i = j;
       }
     } finally {

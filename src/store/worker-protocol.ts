@@ -65,6 +65,8 @@ export interface DecodeTask {
 export interface DecodeResult {
   /** one entry per item: null when good, else the reason it failed. */
   errors: Array<string | null>;
+  /** one entry per item: where its plaintext lies in the slot (`out`, or the raw payload's place) */
+  at: number[];
 }
 
 /**
