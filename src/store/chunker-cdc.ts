@@ -2,10 +2,10 @@
 // mask before the average size, a looser one after), skipping the first minSize bytes of each
 // chunk. The gear table comes from a fixed seed: it is part of the on-disk format, since
 // changing it changes every cut and therefore every chunk id.
-// native/cdc.c is the same search in C (built by npm install when a C compiler is there, called
-// through koffi): 3.8 GB/s against 2.0 GB/s here on the bench image. This JS version is the
-// fallback and the reference the tests hold the C one to.
-import { createRequire } from "node:module";
+// native/obr-native.c has the same search in C (built by npm install where a C compiler is
+// there): 3.8 GB/s against 2.0 GB/s here on the bench image. This JS version is the fallback and
+// the reference the tests hold the C one to.
+import { native } from "./native.ts";
 
 function makeGear(): Uint32Array {
   const t = new Uint32Array(256);
@@ -77,19 +77,8 @@ function scan(buf: Uint8Array, i: number, end: number, mask: number, h: number):
 
 type CutFn = typeof cdcCutJs;
 
-/** The C search from native/build, or null (not built, not loadable, or OBR_JS_CHUNKER=1). */
-function loadNative(): CutFn | null {
-  if (process.env.OBR_JS_CHUNKER === "1") return null;
-  try {
-    const koffi = createRequire(import.meta.url)("koffi") as { load(path: string): { func(decl: string): CutFn } };
-    const lib = koffi.load(new URL("../../native/build/libobr-cdc.so", import.meta.url).pathname);
-    return lib.func("int64_t obr_cdc_cut(const uint8_t *buf, int64_t start, int64_t limit, int64_t min_size, int32_t avg_bits)");
-  } catch {
-    return null;
-  }
-}
-
-export const cdcCutNative: CutFn | null = loadNative();
+/** The C search, or null (addon not built, or OBR_JS_CHUNKER=1). */
+export const cdcCutNative: CutFn | null = native && process.env.OBR_JS_CHUNKER !== "1" ? native.cdcCut : null;
 
 /**
  * First cut in buf[start, limit): the position after the first byte at or past start+minSize

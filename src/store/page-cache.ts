@@ -6,30 +6,11 @@
 // 1.4 GB into fresh page-cache pages cost 3.3-4.3 s of system CPU here, and 0.4 s when the
 // written pages were dropped every 32 MiB, so that the next writes reuse the same memory.
 // borg does the same for its segment files (sync_file_range + POSIX_FADV_DONTNEED).
-// posix_fadvise has no Node.js binding; koffi (a maintained FFI with prebuilt binaries) calls
-// libc's. Where neither is available (not Linux, no prebuilt binary) nothing is dropped, which
-// only costs speed.
-import { createRequire } from "node:module";
+// posix_fadvise has no Node.js binding: it comes from obr's native addon (native.ts). Without
+// the addon, or with OBR_KEEP_PAGE_CACHE=1, nothing is dropped, which only costs speed.
+import { native } from "./native.ts";
 
-type Fadvise = ((fd: number, offset: number, length: number, advice: number) => number) & {
-  async: (fd: number, offset: number, length: number, advice: number, cb: (err: unknown, res: number) => void) => void;
-};
-
-const POSIX_FADV_DONTNEED = 4;
-let fadvise: Fadvise | null | undefined;
-
-function binding(): Fadvise | null {
-  if (fadvise !== undefined) return fadvise;
-  fadvise = null;
-  if (process.platform !== "linux" || process.env.OBR_KEEP_PAGE_CACHE === "1") return null;
-  try {
-    const koffi = createRequire(import.meta.url)("koffi") as { load(path: string): { func(decl: string): Fadvise } };
-    fadvise = koffi.load("libc.so.6").func("int posix_fadvise(int fd, int64_t offset, int64_t len, int advice)");
-  } catch {
-    fadvise = null;
-  }
-  return fadvise;
-}
+const drop = process.platform === "linux" && process.env.OBR_KEEP_PAGE_CACHE !== "1" ? native?.dropCache : undefined;
 
 /**
  * Drops fd's cached pages in [offset, offset + length) (length 0: to the end of the file). The
@@ -38,9 +19,7 @@ function binding(): Fadvise | null {
  * never rejects.
  */
 export function dropCache(fd: number, offset = 0, length = 0): Promise<void> {
-  const f = binding();
-  if (!f) return Promise.resolve();
-  return new Promise((resolve) => f.async(fd, offset, length, POSIX_FADV_DONTNEED, () => resolve()));
+  return drop ? drop(fd, offset, length).catch(() => {}) : Promise.resolve();
 }
 
 /** Blobs at least this big are bulk data (packs); smaller ones (manifests, indexes) stay cached. */

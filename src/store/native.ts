@@ -1,0 +1,21 @@
+// obr's optional native addon (native/obr-native.c), built by `npm install` where a C compiler
+// exists. Everything it offers has a fallback: the JavaScript chunker (same cuts, half the
+// speed) and no page-cache dropping. Loaded once per thread (workers load it too).
+import { createRequire } from "node:module";
+
+export interface NativeAddon {
+  /** The content-defined cut search; see cdcCutJs in chunker-cdc.ts. */
+  cdcCut(buf: Uint8Array, start: number, limit: number, minSize: number, avgBits: number): number;
+  /** posix_fadvise(fd, offset, length, POSIX_FADV_DONTNEED) on the libuv pool. */
+  dropCache(fd: number, offset: number, length: number): Promise<void>;
+}
+
+function load(): NativeAddon | null {
+  try {
+    return createRequire(import.meta.url)("../../native/build/obr-native.node") as NativeAddon;
+  } catch {
+    return null;
+  }
+}
+
+export const native: NativeAddon | null = load();
