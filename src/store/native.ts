@@ -8,6 +8,8 @@ export interface NativeAddon {
   cdcCut(buf: Uint8Array, start: number, limit: number, minSize: number, avgBits: number): number;
   /** posix_fadvise(fd, offset, length, POSIX_FADV_DONTNEED) on the libuv pool. */
   dropCache(fd: number, offset: number, length: number): Promise<void>;
+  /** madvise(MADV_HUGEPAGE) on the 2 MiB-aligned part of view's memory; call before first use. */
+  adviseHugePages(view: Uint8Array): boolean;
 }
 
 function load(): NativeAddon | null {

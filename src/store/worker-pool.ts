@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { SEGMENT } from "./chunker.ts";
 import { Semaphore } from "./concurrency.ts";
+import { native } from "./native.ts";
 import type { ChunkResult, ChunkTask, DecodeResult, DecodeTask, DiffResult, DiffTask, EncodeResult, EncodeTask, StoreProfile, WorkerMessage, WorkerTask } from "./worker-protocol.ts";
 
 interface Pending {
@@ -30,7 +31,12 @@ export class ThreadPool {
     this.slotSize = opts.slotSize ?? SEGMENT;
     const slots = opts.slots ?? threads * 3;
     this.#slotSem = new Semaphore(slots);
-    for (let i = 0; i < slots; i++) this.#slots.push(new SharedArrayBuffer(this.slotSize));
+    for (let i = 0; i < slots; i++) {
+      const slot = new SharedArrayBuffer(this.slotSize);
+      // huge pages halve what the first touch of this memory costs on VMs (see native.ts)
+      native?.adviseHugePages(new Uint8Array(slot));
+      this.#slots.push(slot);
+    }
     for (let i = 0; i < threads; i++) {
       const w = new Worker(new URL("./chunk-worker.ts", import.meta.url), { env: workerEnv() });
       w.on("message", (m: { seq: number; result?: unknown; error?: string }) => this.#onMessage(w, m));
