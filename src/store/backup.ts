@@ -13,6 +13,7 @@ import { AppError } from "../domain/app-error.ts";
 import { ConcurrentGcError } from "./errors.ts";
 import type { ImageSource } from "./image-source.ts";
 import type { BackupStats, Manifest } from "./manifest.ts";
+import type { IndexCache } from "./pack-index.ts";
 import { loadChunkIndex } from "./pack-index.ts";
 import { PackWriter } from "./pack-writer.ts";
 import { newBackupId, readManifest, writeManifest } from "./manifest.ts";
@@ -36,6 +37,8 @@ export interface StoreContext {
   keys: StoreKeys | null;
   chunking: ChunkingParams;
   pool: () => WorkerPool;
+  /** the open store's decoded index blobs, kept between operations */
+  indexCache?: IndexCache;
 }
 
 export async function runBackup(ctx: StoreContext, source: ImageSource, opts: BackupOptions): Promise<Manifest> {
@@ -47,7 +50,7 @@ export async function runBackup(ctx: StoreContext, source: ImageSource, opts: Ba
   try {
     const parent = opts.parent ? await readManifest(backend, opts.parent, keys) : null;
     const writer = new PackWriter(backend, keys);
-    const sink = new ChunkSink(writer, pool, session, (await loadChunkIndex(backend, keys)).sizes());
+    const sink = new ChunkSink(writer, pool, session, (await loadChunkIndex(backend, keys, undefined, ctx.indexCache)).sizes());
     let img: ChunkedImage;
     const sameChunking = parent !== null && JSON.stringify(parent.chunking) === JSON.stringify(ctx.chunking);
     if (opts.changedRanges && parent && sameChunking) {
@@ -69,7 +72,7 @@ export async function runBackup(ctx: StoreContext, source: ImageSource, opts: Ba
     await session.flush();
     await waitForNoGc(backend);
     const gcAfter = await gcSnapshot(backend);
-    if (gcBefore.locked || gcAfter.epoch !== gcBefore.epoch) await checkStillPresent(backend, keys, m.ids);
+    if (gcBefore.locked || gcAfter.epoch !== gcBefore.epoch) await checkStillPresent(backend, keys, m.ids, ctx.indexCache);
     await writeManifest(backend, m, keys);
     return m;
   } finally {
@@ -78,8 +81,8 @@ export async function runBackup(ctx: StoreContext, source: ImageSource, opts: Ba
 }
 
 /** After a GC ran during the backup: every chunk it references must still be in a present pack. */
-export async function checkStillPresent(backend: BlobBackend, keys: StoreKeys | null, ids: readonly string[]): Promise<void> {
-  const index = await loadChunkIndex(backend, keys);
+export async function checkStillPresent(backend: BlobBackend, keys: StoreKeys | null, ids: readonly string[], cache?: IndexCache): Promise<void> {
+  const index = await loadChunkIndex(backend, keys, undefined, cache);
   let missing = 0;
   for (const id of new Set(ids)) if (id && !index.chunks.has(id)) missing++;
   if (missing > 0) throw new ConcurrentGcError(missing);

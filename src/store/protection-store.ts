@@ -29,7 +29,7 @@ import type { StoreConfig } from "./store-config.ts";
 import { readConfig, writeNewConfig } from "./store-config.ts";
 import type { VerifyReport } from "./verify.ts";
 import { runVerify } from "./verify.ts";
-import { loadChunkIndex } from "./pack-index.ts";
+import { IndexCache, loadChunkIndex } from "./pack-index.ts";
 import { sharedThreadPool, ThreadPool, WorkerPool } from "./worker-pool.ts";
 
 export interface OpenOptions extends KeySource {
@@ -65,6 +65,7 @@ export class ProtectionStore {
   /** A pool of the store's own when `threads` was given (closed with the store), else the shared one. */
   readonly #ownThreads: ThreadPool | null;
   readonly #pool: WorkerPool;
+  readonly #indexCache = new IndexCache();
 
   private constructor(backend: BlobBackend, config: StoreConfig, keys: StoreKeys | null, threads: number | undefined) {
     this.backend = backend;
@@ -123,7 +124,7 @@ export class ProtectionStore {
   }
 
   #ctx(): StoreContext {
-    return { backend: this.backend, keys: this.#keys, chunking: this.config.chunking, pool: this.#getPool };
+    return { backend: this.backend, keys: this.#keys, chunking: this.config.chunking, pool: this.#getPool, indexCache: this.#indexCache };
   }
 
   /** Backs up an image; resolves once the backup is durable and restorable. */
@@ -164,7 +165,7 @@ export class ProtectionStore {
         behind.wrote(bytes);
       };
       try {
-        await restoreRange(this.backend, await loadChunkIndex(this.backend, this.#keys), this.#getPool(), m, offset, length, write, { writeZeros: blockDevice, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+        await restoreRange(this.backend, await loadChunkIndex(this.backend, this.#keys, undefined, this.#indexCache), this.#getPool(), m, offset, length, write, { writeZeros: blockDevice, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
         if (opts.sync) await fh.sync();
       } finally {
         await behind.settle();
@@ -185,7 +186,7 @@ export class ProtectionStore {
         pos += b.length;
       }
     };
-    await restoreRange(this.backend, await loadChunkIndex(this.backend, this.#keys), this.#getPool(), m, r.offset, r.length, copyIn, { writeZeros: false });
+    await restoreRange(this.backend, await loadChunkIndex(this.backend, this.#keys, undefined, this.#indexCache), this.#getPool(), m, r.offset, r.length, copyIn, { writeZeros: false });
     return out;
   }
 
@@ -211,7 +212,7 @@ export class ProtectionStore {
   }
 
   stats(): Promise<StoreStats> {
-    return computeStats(this.backend, this.#keys);
+    return computeStats(this.backend, this.#keys, this.#indexCache);
   }
 
   /**

@@ -4,6 +4,7 @@ import { ratio } from "./backup.ts";
 import type { StoreKeys } from "./crypto.ts";
 import type { BackupStats } from "./manifest.ts";
 import { listBackupIds, readManifest } from "./manifest.ts";
+import type { IndexCache } from "./pack-index.ts";
 import { loadChunkIndex } from "./pack-index.ts";
 
 export interface StoreStats {
@@ -23,8 +24,8 @@ export interface StoreStats {
   perBackup: Array<{ backupId: string; createdAt: string; parent: string | null; label: string | null; stats: BackupStats }>;
 }
 
-export async function computeStats(backend: BlobBackend, keys: StoreKeys | null): Promise<StoreStats> {
-  const chunks = (await loadChunkIndex(backend, keys)).sizes();
+export async function computeStats(backend: BlobBackend, keys: StoreKeys | null, cache?: IndexCache): Promise<StoreStats> {
+  const chunks = (await loadChunkIndex(backend, keys, undefined, cache)).sizes();
   const unique = new Map<string, number>();
   const perBackup: StoreStats["perBackup"] = [];
   let logicalBytes = 0;
