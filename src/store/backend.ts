@@ -1,7 +1,8 @@
 // The narrow blob interface the engine talks to. Keys are '/'-separated relative names
 // ("chunks/ab/abcd…", "backups/<id>"). A local directory implements it now; an S3-compatible
-// bucket can implement it later (PutObject, GetObject, HeadObject, ListObjectsV2, DeleteObject,
-// PutObject with If-None-Match for putExclusive) without touching the engine.
+// bucket can implement it later (PutObject or a multipart upload, GetObject, HeadObject,
+// ListObjectsV2, DeleteObject, PutObject with If-None-Match for putExclusive) without touching
+// the engine.
 
 export interface BlobInfo {
   key: string;
@@ -9,9 +10,25 @@ export interface BlobInfo {
   mtimeMs: number;
 }
 
+/** A blob written in pieces (a pack filled as its chunks arrive); see BlobBackend.create. */
+export interface BlobWriter {
+  /** Writes parts back to back from offset; writes to disjoint ranges may run at once. */
+  write(parts: readonly Uint8Array[], offset: number): Promise<void>;
+  /** Makes the blob visible under its key, as durable as put() once flush() has returned. */
+  commit(): Promise<void>;
+  /** Discards what was written; the key stays as it was. */
+  abort(): Promise<void>;
+}
+
 export interface BlobBackend {
   /** Stores the blob so that it survives a crash once flush() has returned. Replaces atomically. */
   put(key: string, data: Uint8Array | readonly Uint8Array[]): Promise<void>;
+  /**
+   * Starts a blob that is written in pieces and appears whole at commit() (a directory: a
+   * temporary file renamed; an object store: a multipart upload, or pieces kept until one PUT).
+   * The caller's buffers are free again once each write() resolves.
+   */
+  create(key: string): Promise<BlobWriter>;
   /** Makes every put() since the last flush durable (for a directory: fsync the parent dirs). */
   flush(): Promise<void>;
   /** Creates the blob durably and atomically (whole or not at all) only if absent; false when it already exists (lock files). */

@@ -23,6 +23,7 @@ import type { Manifest } from "./manifest.ts";
 import { BACKUP_PREFIX, listBackupIds, readManifest, validBackupId } from "./manifest.ts";
 import { DropBehind } from "./page-cache.ts";
 import { restoreRange } from "./restore.ts";
+import { writevAll } from "./write-all.ts";
 import type { StoreStats } from "./stats.ts";
 import { computeStats } from "./stats.ts";
 import type { StoreConfig } from "./store-config.ts";
@@ -160,7 +161,7 @@ export class ProtectionStore {
       if (!blockDevice) await fh.truncate(length); // zero extents stay holes
       const behind = new DropBehind(fh.fd);
       const write = async (bufs: Uint8Array[], pos: number) => {
-        const bytes = bufs.reduce((n, b) => n + b.length, 0); // writevAll consumes bufs
+        const bytes = bufs.reduce((n, b) => n + b.length, 0);
         await writevAll(fh, bufs, pos);
         behind.wrote(bytes);
       };
@@ -221,17 +222,6 @@ export class ProtectionStore {
    */
   async close(): Promise<void> {
     await this.#ownThreads?.close();
-  }
-}
-
-/** writev that finishes short writes. */
-async function writevAll(fh: FileHandle, bufs: Uint8Array[], pos: number): Promise<void> {
-  let rest = bufs;
-  while (rest.length > 0) {
-    let n = (await fh.writev(rest, pos)).bytesWritten;
-    pos += n;
-    while (rest.length > 0 && n >= (rest[0] as Uint8Array).length) n -= (rest.shift() as Uint8Array).length;
-    if (n > 0) rest = [(rest[0] as Uint8Array).subarray(n), ...rest.slice(1)];
   }
 }
 

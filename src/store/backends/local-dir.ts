@@ -3,11 +3,13 @@
 import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { BlobBackend, BlobInfo } from "../backend.ts";
+import type { FileHandle } from "node:fs/promises";
+import type { BlobBackend, BlobInfo, BlobWriter } from "../backend.ts";
 import { isNotFound } from "../backend.ts";
 import { forEachLimit } from "../concurrency.ts";
 import { BULK_BYTES, dropCache } from "../page-cache.ts";
 import { processAlive } from "../process-alive.ts";
+import { writevAll } from "../write-all.ts";
 
 const TMP_MARK = ".tmp-";
 /** Per-process part of temporary names; a counter makes each unique (no random bytes per put). */
@@ -37,30 +39,52 @@ export class LocalDirBackend implements BlobBackend {
   }
 
   async put(key: string, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
-    const path = this.#path(key);
-    const tmp = await this.#writeTemp(path, data);
-    await rename(tmp, path);
-    this.#dirtyDirs.add(dirname(path));
+    const w = await this.create(key);
+    try {
+      await w.write(data instanceof Uint8Array ? [data] : data, 0);
+    } catch (err) {
+      await w.abort();
+      throw err;
+    }
+    await w.commit();
   }
 
-  /** Writes data, fsynced, to a new temporary name beside path; returns that name. */
-  async #writeTemp(path: string, data: Uint8Array | readonly Uint8Array[]): Promise<string> {
+  /** A temporary file beside the key's path, renamed into place by commit() once fsynced. */
+  async create(key: string): Promise<BlobWriter> {
+    const path = this.#path(key);
+    const { tmp, fh } = await this.#openTemp(path);
+    let size = 0;
+    return {
+      write: async (parts, offset) => {
+        await writevAll(fh, parts, offset);
+        size = Math.max(size, offset + parts.reduce((n, p) => n + p.length, 0));
+      },
+      commit: async () => {
+        await this.#closeTemp(tmp, fh, size);
+        await rename(tmp, path);
+        this.#dirtyDirs.add(dirname(path));
+      },
+      abort: () => discard(tmp, fh),
+    };
+  }
+
+  async #openTemp(path: string): Promise<{ tmp: string; fh: FileHandle }> {
     await this.#ensureDir(dirname(path));
     const tmp = `${path}${TMP_PREFIX}${++tmpSeq}`;
-    const fh = await open(tmp, "w");
+    return { tmp, fh: await open(tmp, "w") };
+  }
+
+  /** fdatasync and close (removing the file if that fails); bulk data then leaves the page cache. */
+  async #closeTemp(tmp: string, fh: FileHandle, size: number): Promise<void> {
     try {
-      const parts = data instanceof Uint8Array ? [data] : data;
-      await fh.writev(parts as Uint8Array[]);
       await fh.datasync();
       // on disk now: a pack need not stay cached (see page-cache.ts); metadata stays
-      if (parts.reduce((n, p) => n + p.length, 0) >= BULK_BYTES) await dropCache(fh.fd);
+      if (size >= BULK_BYTES) await dropCache(fh.fd);
     } catch (err) {
-      await fh.close();
-      await unlink(tmp).catch(() => {});
+      await discard(tmp, fh);
       throw err;
     }
     await fh.close();
-    return tmp;
   }
 
   async flush(): Promise<void> {
@@ -73,7 +97,14 @@ export class LocalDirBackend implements BlobBackend {
     const path = this.#path(key);
     // link() of a complete temporary file: the key appears whole or not at all, so a process
     // killed mid-way never leaves an empty lock that every later caller would take as held
-    const tmp = await this.#writeTemp(path, data);
+    const { tmp, fh } = await this.#openTemp(path);
+    try {
+      await writevAll(fh, [data], 0);
+    } catch (err) {
+      await discard(tmp, fh);
+      throw err;
+    }
+    await this.#closeTemp(tmp, fh, data.length);
     try {
       await link(tmp, path);
     } catch (err) {
@@ -197,6 +228,12 @@ async function walkFiles(dir: string, keyPrefix: string): Promise<string[]> {
   }
   for (const sub of await Promise.all(subdirs)) files.push(...sub);
   return files;
+}
+
+/** Closes and removes an unfinished temporary file (best effort: the first error is what counts). */
+async function discard(tmp: string, fh: FileHandle): Promise<void> {
+  await fh.close().catch(() => {});
+  await unlink(tmp).catch(() => {});
 }
 
 async function fsyncDir(dir: string): Promise<void> {
