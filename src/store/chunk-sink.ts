@@ -44,21 +44,25 @@ export class ChunkSink {
       for (const c of mine) this.#writing.set(c[2], job);
       waits.push(job);
     }
-    await Promise.all(waits);
+    // settled, not raced: a failure elsewhere must not free the slot while our writes still read it
+    for (const r of await Promise.allSettled(waits)) if (r.status === "rejected") throw r.reason;
     await this.#session.maybeFlush();
   }
 
   async #write(slot: SharedArrayBuffer, base: number, pieces: Array<[number, number, string]>): Promise<void> {
     const { frames } = await this.#pool.encode({ slot, base, pieces });
-    for (const [i, [off, len, id]] of pieces.entries()) {
-      const f = frames[i] as EncodeResult["frames"][number];
-      // the payload sits where the plaintext was, in the shared slot the caller holds until
-      // add() has copied it into the pack
-      const stored = await this.#writer.add(id, [f.header, Buffer.from(slot, off - base, f.payloadLen)], len);
-      this.known.set(id, stored);
-      this.#writing.delete(id);
-      this.newChunks++;
-      this.newStoredBytes += stored;
-    }
+    // all frames written at once; settled before returning, since the caller then hands the
+    // slot (where the payloads sit) to other work
+    const results = await Promise.allSettled(
+      pieces.map(async ([off, len, id], i) => {
+        const f = frames[i] as EncodeResult["frames"][number];
+        const stored = await this.#writer.add(id, [f.header, Buffer.from(slot, off - base, f.payloadLen)], len);
+        this.known.set(id, stored);
+        this.#writing.delete(id);
+        this.newChunks++;
+        this.newStoredBytes += stored;
+      }),
+    );
+    for (const r of results) if (r.status === "rejected") throw r.reason;
   }
 }
