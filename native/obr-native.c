@@ -40,17 +40,22 @@ static int64_t scan(const uint8_t *buf, int64_t i, int64_t end, uint32_t mask, u
   return -1;
 }
 
+/* Whether v is a Uint8Array (a Buffer, or a view of shared memory); its bytes then in *data. */
+static int uint8_view(napi_env env, napi_value v, void **data, size_t *length) {
+  napi_typedarray_type type;
+  return napi_get_typedarray_info(env, v, &type, length, data, NULL, NULL) == napi_ok && type == napi_uint8_array;
+}
+
 /* cdcCut(buf, start, limit, minSize, avgBits): see cdcCutJs in chunker-cdc.ts. */
 static napi_value cdc_cut(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  napi_typedarray_type type;
   size_t length;
   void *data;
   int64_t start, limit, min_size;
   int32_t avg_bits;
-  if (argc < 5 || napi_get_typedarray_info(env, argv[0], &type, &length, &data, NULL, NULL) != napi_ok || type != napi_uint8_array ||
+  if (argc < 5 || !uint8_view(env, argv[0], &data, &length) ||
       napi_get_value_int64(env, argv[1], &start) != napi_ok || napi_get_value_int64(env, argv[2], &limit) != napi_ok ||
       napi_get_value_int64(env, argv[3], &min_size) != napi_ok || napi_get_value_int32(env, argv[4], &avg_bits) != napi_ok ||
       start < 0 || limit < start || (uint64_t)limit > length || min_size < 0 || avg_bits < 2 || avg_bits > 29) {
@@ -128,10 +133,9 @@ static napi_value advise_huge_pages(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  napi_typedarray_type type;
   size_t length;
   void *data;
-  if (argc < 1 || napi_get_typedarray_info(env, argv[0], &type, &length, &data, NULL, NULL) != napi_ok || type != napi_uint8_array) {
+  if (argc < 1 || !uint8_view(env, argv[0], &data, &length)) {
     napi_throw_type_error(env, NULL, "adviseHugePages(view: Uint8Array)");
     return NULL;
   }
