@@ -39,14 +39,8 @@ export class LocalDirBackend implements BlobBackend {
   }
 
   async put(key: string, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
-    const w = await this.create(key);
-    try {
-      await w.write(data instanceof Uint8Array ? [data] : data, 0);
-    } catch (err) {
-      await w.abort();
-      throw err;
-    }
-    await w.commit();
+    const path = this.#path(key);
+    await this.#publish(await this.#stage(path, data instanceof Uint8Array ? [data] : data), path);
   }
 
   /** A temporary file beside the key's path, renamed into place by commit() once fsynced. */
@@ -61,11 +55,29 @@ export class LocalDirBackend implements BlobBackend {
       },
       commit: async () => {
         await this.#closeTemp(tmp, fh, size);
-        await rename(tmp, path);
-        this.#dirtyDirs.add(dirname(path));
+        await this.#publish(tmp, path);
       },
       abort: () => discard(tmp, fh),
     };
+  }
+
+  /** Writes parts, fsynced, to a new temporary name beside path; returns that name. */
+  async #stage(path: string, parts: readonly Uint8Array[]): Promise<string> {
+    const { tmp, fh } = await this.#openTemp(path);
+    try {
+      await writevAll(fh, parts, 0);
+    } catch (err) {
+      await discard(tmp, fh);
+      throw err;
+    }
+    await this.#closeTemp(tmp, fh, parts.reduce((n, p) => n + p.length, 0));
+    return tmp;
+  }
+
+  /** Renames a staged file into place; the entry is durable after the next flush(). */
+  async #publish(tmp: string, path: string): Promise<void> {
+    await rename(tmp, path);
+    this.#dirtyDirs.add(dirname(path));
   }
 
   async #openTemp(path: string): Promise<{ tmp: string; fh: FileHandle }> {
@@ -97,14 +109,7 @@ export class LocalDirBackend implements BlobBackend {
     const path = this.#path(key);
     // link() of a complete temporary file: the key appears whole or not at all, so a process
     // killed mid-way never leaves an empty lock that every later caller would take as held
-    const { tmp, fh } = await this.#openTemp(path);
-    try {
-      await writevAll(fh, [data], 0);
-    } catch (err) {
-      await discard(tmp, fh);
-      throw err;
-    }
-    await this.#closeTemp(tmp, fh, data.length);
+    const tmp = await this.#stage(path, [data]);
     try {
       await link(tmp, path);
     } catch (err) {
