@@ -13,13 +13,17 @@ describe("copy between stores", () => {
     makeImage(day0, 6 << 20, "copy");
     makeNext(day0, day1, 0.05, 64);
     const src = await ProtectionStore.create(join(t.dir, "src"));
-    const plain = await ProtectionStore.create(join(t.dir, "plain"));
+    // another compression level: frames copied unchanged keep the source's
+    const plain = await ProtectionStore.create(join(t.dir, "plain"), { zstdLevel: 6 });
     const enc = await ProtectionStore.create(join(t.dir, "enc"), { passphrase: "pw", scryptN: 2 ** 12 });
     try {
       const b0 = await src.backup(day0);
       const b1 = await src.backup(day1, { parent: b0.backupId });
       const r0 = await src.copyBackup(b0.backupId, plain);
       expect(r0.chunksCopied).toBe(b0.stats.uniqueChunks);
+      // plaintext to plaintext: verified frames go over unchanged, not compressed again
+      expect(r0.bytesCopied).toBe(b0.stats.storedBytes);
+      expect((await plain.stats()).storedBytes).toBe((await src.stats()).storedBytes - b1.stats.newStoredBytes);
       const r1 = await src.copyBackup(b1.backupId, plain);
       expect(r1.chunksCopied).toBe(b1.stats.newChunks);
       expect(r1.chunksSkipped).toBe(b1.stats.uniqueChunks - b1.stats.newChunks);

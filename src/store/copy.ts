@@ -1,6 +1,7 @@
 // Copy one backup to another store, writing only chunks the target lacks. When both stores
 // name chunks the same way (same id hash, and both plaintext or the same id key) a chunk the target already has
-// is not even read; otherwise every chunk is read, verified and renamed for the target.
+// is not even read; otherwise every chunk is read, verified and renamed for the target. Between
+// two plaintext stores a verified frame is copied as it is (no second compression).
 import type { BlobBackend } from "./backend.ts";
 import { checkStillPresent } from "./backup.ts";
 import type { IdHash } from "./chunk-codec.ts";
@@ -30,6 +31,9 @@ export interface CopyReport {
 
 export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd): Promise<CopyReport> {
   const sameNames = from.idHash === to.idHash && (from.keys?.idKey.toString("hex") ?? "") === (to.keys?.idKey.toString("hex") ?? "");
+  // same names and no encryption on either side: a verified frame is valid in the target as it
+  // is, so it is written unchanged instead of being compressed again
+  const sameFrames = sameNames && !from.keys && !to.keys;
   const session = await BackupSession.start(to.backend);
   try {
     const [source, target] = await Promise.all([loadChunkIndex(from.backend, from.keys), loadChunkIndex(to.backend, to.keys)]);
@@ -56,7 +60,7 @@ export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd): Pro
         return;
       }
       have.set(newId, 0); // claimed: a second source chunk with the same new id is skipped
-      const frame = encodeChunk(plain, newId, to.keys, to.zstdLevel, to.idHash);
+      const frame = sameFrames ? blob : encodeChunk(plain, newId, to.keys, to.zstdLevel, to.idHash);
       have.set(newId, await writer.add(newId, [frame], plain.length));
       report.chunksCopied++;
       report.bytesCopied += frame.length;
