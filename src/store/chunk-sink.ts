@@ -1,6 +1,7 @@
 // Stores the chunks a backup produces: skips ids the store already has, writes each new id once
 // even when several segments produce it at the same time, and registers every referenced id
 // with the backup's GC session. New chunks go into packs (pack-writer.ts).
+import { allSettledOrThrow } from "./concurrency.ts";
 import type { PackWriter } from "./pack-writer.ts";
 import type { BackupSession } from "./session.ts";
 import type { EncodeResult } from "./worker-protocol.ts";
@@ -45,7 +46,7 @@ export class ChunkSink {
       waits.push(job);
     }
     // settled, not raced: a failure elsewhere must not free the slot while our writes still read it
-    for (const r of await Promise.allSettled(waits)) if (r.status === "rejected") throw r.reason;
+    await allSettledOrThrow(waits);
     await this.#session.maybeFlush();
   }
 
@@ -53,7 +54,7 @@ export class ChunkSink {
     const { frames } = await this.#pool.encode({ slot, base, pieces });
     // all frames written at once; settled before returning, since the caller then hands the
     // slot (where the payloads sit) to other work
-    const results = await Promise.allSettled(
+    await allSettledOrThrow(
       pieces.map(async ([off, len, id], i) => {
         const f = frames[i] as EncodeResult["frames"][number];
         const stored = await this.#writer.add(id, [f.header, Buffer.from(slot, off - base, f.payloadLen)], len);
@@ -63,6 +64,5 @@ export class ChunkSink {
         this.newStoredBytes += stored;
       }),
     );
-    for (const r of results) if (r.status === "rejected") throw r.reason;
   }
 }

@@ -21,6 +21,16 @@ export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (i
   if (failure) throw (failure as { err: unknown }).err;
 }
 
+/**
+ * Like Promise.all, but rejects (with the first failure) only once every promise has settled:
+ * for work that still reads a buffer the caller frees or reuses when this returns.
+ */
+export async function allSettledOrThrow<T>(promises: ReadonlyArray<Promise<T>>): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  for (const r of results) if (r.status === "rejected") throw r.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
 /** Counting semaphore: bounds how many pipeline stages hold a resource at once. */
 export class Semaphore {
   #free: number;

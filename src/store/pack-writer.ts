@@ -4,6 +4,7 @@
 // thread CPU per 800 MB of new data) and no pack buffers to keep. At PACK_TARGET the pack is
 // sealed: its trailer written, the file committed (fsynced, renamed), then its index put.
 import type { BlobBackend, BlobWriter } from "./backend.ts";
+import { allSettledOrThrow } from "./concurrency.ts";
 import type { StoreKeys } from "./crypto.ts";
 import type { PackEntry } from "./pack-index.ts";
 import { encodeIndex, indexKey, newPackId, PACK_TARGET, packKey, packTrailer } from "./pack-index.ts";
@@ -73,7 +74,7 @@ export class PackWriter {
       try {
         w = await p.writer;
         // every frame written (settled, so no write is still running if the pack is dropped)
-        for (const r of await Promise.allSettled(p.writes)) if (r.status === "rejected") throw r.reason;
+        await allSettledOrThrow(p.writes);
         const index = encodeIndex(p.entries, this.#keys);
         await w.write([packTrailer(index)], p.size);
         // the pack first: its index may only appear once the bytes it names are durable
