@@ -46,29 +46,37 @@ export async function runBackup(ctx: StoreContext, source: ImageSource, opts: Ba
   const pool = ctx.pool();
   const createdAt = new Date();
   const gcBefore = await gcSnapshot(backend);
+  // read after the snapshot, so a GC that removes a chunk it lists changes the epoch we compare
+  // at the commit; chunking starts while it loads (the sink waits for it only to pick new chunks)
+  const index = loadChunkIndex(backend, keys, undefined, ctx.indexCache).then((i) => i.chunks);
+  index.catch(() => {}); // a failed load is reported when the sink needs it
+  const parentRead = opts.parent ? readManifest(backend, opts.parent, keys) : Promise.resolve(null);
+  parentRead.catch(() => {}); // awaited below once the session exists
   const session = await BackupSession.start(backend);
+  // the parent's ids are registered while chunking starts: the commit's GC check covers them
+  let registered: Promise<void> = Promise.resolve();
   try {
-    const parent = opts.parent ? await readManifest(backend, opts.parent, keys) : null;
+    const parent = await parentRead;
     const writer = new PackWriter(backend, keys);
-    const sink = new ChunkSink(writer, pool, session, (await loadChunkIndex(backend, keys, undefined, ctx.indexCache)).sizes());
-    let img: ChunkedImage;
+    const sink = new ChunkSink(writer, pool, session, index);
     const sameChunking = parent !== null && JSON.stringify(parent.chunking) === JSON.stringify(ctx.chunking);
-    if (opts.changedRanges && parent && sameChunking) {
-      if (typeof source !== "string") throw AppError.badRequest("changed-range backups need a file or block device path as source");
+    const ranges = opts.changedRanges && sameChunking ? opts.changedRanges : null;
+    if (ranges && typeof source !== "string") throw AppError.badRequest("changed-range backups need a file or block device path as source");
+    const reuseParent = parent !== null && sameChunking && typeof source === "string";
+    if (reuseParent) {
       session.add(parent.ids);
-      await session.flush();
-      img = await backupChangedRanges(pool, sink, source, parent, opts.changedRanges, opts.onProgress);
-    } else if (parent && typeof source === "string" && sameChunking) {
-      session.add(parent.ids);
-      await session.flush();
-      img = await backupAgainstParent(pool, sink, source, parent, opts.onProgress);
-    } else {
-      img = await backupFull(pool, sink, source, opts.onProgress, opts.sizeHint);
+      registered = session.flush();
+      registered.catch(() => {}); // awaited before the commit
     }
-    const m = buildManifest(img, sink, parent?.backupId ?? null, createdAt, ctx.chunking, opts.label ?? null);
+    let img: ChunkedImage;
+    if (reuseParent && ranges) img = await backupChangedRanges(pool, sink, source, parent, ranges, opts.onProgress);
+    else if (reuseParent) img = await backupAgainstParent(pool, sink, source, parent, opts.onProgress);
+    else img = await backupFull(pool, sink, source, opts.onProgress, opts.sizeHint);
+    const m = buildManifest(img, sink, await sink.storedSizes(), parent?.backupId ?? null, createdAt, ctx.chunking, opts.label ?? null);
     // commit: packs and indexes durable -> session visible -> no GC can still remove what we use
     await writer.finish();
     await backend.flush();
+    await registered;
     await session.flush();
     await waitForNoGc(backend);
     const gcAfter = await gcSnapshot(backend);
@@ -76,6 +84,7 @@ export async function runBackup(ctx: StoreContext, source: ImageSource, opts: Ba
     await writeManifest(backend, m, keys);
     return m;
   } finally {
+    await registered.catch(() => {}); // a part written after end() would outlive the session
     await session.end();
   }
 }
@@ -88,7 +97,7 @@ export async function checkStillPresent(backend: BlobBackend, keys: StoreKeys | 
   if (missing > 0) throw new ConcurrentGcError(missing);
 }
 
-function buildManifest(img: ChunkedImage, sink: ChunkSink, parent: string | null, createdAt: Date, chunking: ChunkingParams, label: string | null): Manifest {
+function buildManifest(img: ChunkedImage, sink: ChunkSink, storedSize: (id: string) => number | undefined, parent: string | null, createdAt: Date, chunking: ChunkingParams, label: string | null): Manifest {
   const lens: number[] = [];
   const ids: string[] = [];
   const stored: number[] = [];
@@ -101,7 +110,7 @@ function buildManifest(img: ChunkedImage, sink: ChunkSink, parent: string | null
     expect += len;
     lens.push(len);
     ids.push(id);
-    const s = id ? (sink.known.get(id) ?? 0) : 0;
+    const s = id ? (storedSize(id) ?? 0) : 0;
     stored.push(s);
     if (!id) zeroBytes += len;
     else {
@@ -114,7 +123,7 @@ function buildManifest(img: ChunkedImage, sink: ChunkSink, parent: string | null
   let storedBytes = 0;
   for (const [id, len] of unique) {
     uniqueChunkBytes += len;
-    storedBytes += sink.known.get(id) ?? 0;
+    storedBytes += storedSize(id) ?? 0;
   }
   const stats: BackupStats = {
     logicalBytes: img.size,

@@ -12,6 +12,27 @@ describe("pack writer", () => {
 
   it("indexes every frame added concurrently, each readable where its index says", async () => {
     const backend = new LocalDirBackend(join(t.dir, "s"));
+    // count the writes into each pack: one in flight per file, the frames that arrive meanwhile together
+    let writes = 0;
+    let overlapping = 0;
+    const create = backend.create.bind(backend);
+    backend.create = async (key) => {
+      const w = await create(key);
+      let busy = false;
+      return {
+        ...w,
+        write: async (parts, offset) => {
+          writes++;
+          if (busy) overlapping++;
+          busy = true;
+          try {
+            await w.write(parts, offset);
+          } finally {
+            busy = false;
+          }
+        },
+      };
+    };
     const writer = new PackWriter(backend, null);
     // ~3.5 packs' worth, sizes up to the largest frame (1 MiB + header)
     const frames = Array.from({ length: 140 }, (_, i) => randomBytes(i % 7 === 0 ? (1 << 20) + 72 : 1000 + ((i * 7919) % (300 << 10))));
@@ -20,6 +41,8 @@ describe("pack writer", () => {
     const lens = await Promise.all(frames.map((f, i) => writer.add(ids[i] as string, [f], 123)));
     expect(lens).toEqual(frames.map((f) => f.length));
     await writer.finish();
+    expect(overlapping).toBe(0);
+    expect(writes).toBeLessThan(frames.length / 2);
     await backend.flush();
     const index = await loadChunkIndex(backend, null);
     const packs = await listPacks(backend);
