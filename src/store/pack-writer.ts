@@ -3,6 +3,9 @@
 // into the page cache, so no user-space copy into a pack buffer (that copy was ~0.3 s of main
 // thread CPU per 800 MB of new data) and no pack buffers to keep. At PACK_TARGET the pack is
 // sealed: its trailer written, the file committed (fsynced, renamed), then its index put.
+// One write per pack is in flight at a time; frames arriving meanwhile go out together in the
+// next one (they are contiguous). Separate writes to one file from several I/O threads spun on
+// the file's lock in the kernel and cost a system call per frame.
 import type { BlobBackend, BlobWriter } from "./backend.ts";
 import { allSettledOrThrow } from "./concurrency.ts";
 import type { StoreKeys } from "./crypto.ts";
@@ -18,6 +21,9 @@ interface OpenPack {
   size: number;
   entries: PackEntry[];
   writes: Array<Promise<void>>;
+  writing: boolean;
+  /** frames waiting for the write in flight, from offset `from` on */
+  next: { parts: Uint8Array[]; from: number; done: PromiseWithResolvers<void> } | null;
 }
 
 export class PackWriter {
@@ -45,7 +51,7 @@ export class PackWriter {
     const off = cur.size;
     cur.entries.push({ id, off, len, plainLen });
     cur.size += len;
-    const write = cur.writer.then((w) => w.write(parts, off));
+    const write = this.#write(cur, parts, off);
     cur.writes.push(write);
     if (cur.size >= PACK_TARGET) this.#seal();
     await write; // the caller's memory is free again once its bytes are in the file
@@ -59,9 +65,33 @@ export class PackWriter {
     if (this.#failed) throw this.#failed;
   }
 
+  /** Writes parts at off now, or with the frames queued behind the write in flight. */
+  #write(p: OpenPack, parts: readonly Uint8Array[], off: number): Promise<void> {
+    if (p.next) {
+      p.next.parts.push(...parts);
+      return p.next.done.promise;
+    }
+    if (p.writing) {
+      p.next = { parts: [...parts], from: off, done: Promise.withResolvers<void>() };
+      return p.next.done.promise;
+    }
+    p.writing = true;
+    const w = p.writer.then((bw) => bw.write(parts, off));
+    w.finally(() => this.#writeNext(p)).catch(() => {}); // failures reach the callers through w
+    return w;
+  }
+
+  #writeNext(p: OpenPack): void {
+    p.writing = false;
+    const b = p.next;
+    if (!b) return;
+    p.next = null;
+    b.done.resolve(this.#write(p, b.parts, b.from));
+  }
+
   #open(): void {
     const id = newPackId();
-    this.#cur = { id, writer: this.#backend.create(packKey(id)), size: 0, entries: [], writes: [] };
+    this.#cur = { id, writer: this.#backend.create(packKey(id)), size: 0, entries: [], writes: [], writing: false, next: null };
     this.#cur.writer.catch(() => {}); // a failed create is reported by the writes and the seal
   }
 
