@@ -20,9 +20,17 @@ export interface BlobWriter {
   abort(): Promise<void>;
 }
 
+export interface PutOptions {
+  /**
+   * Visible is enough: the blob need not survive a crash of the machine (coordination files
+   * that only matter while their writer lives). A directory skips the fsync.
+   */
+  volatile?: boolean;
+}
+
 export interface BlobBackend {
   /** Stores the blob so that it survives a crash once flush() has returned. Replaces atomically. */
-  put(key: string, data: Uint8Array | readonly Uint8Array[]): Promise<void>;
+  put(key: string, data: Uint8Array | readonly Uint8Array[], opts?: PutOptions): Promise<void>;
   /**
    * Starts a blob that is written in pieces and appears whole at commit() (a directory: a
    * temporary file renamed; an object store: a multipart upload, or pieces kept until one PUT).

@@ -127,6 +127,30 @@ describe("deletion and garbage collection", () => {
     }
   });
 
+  it("a session a machine crash left without a readable owner protects its chunks only while it is young", async () => {
+    const dir = join(t.dir, "s-orphan");
+    const img = join(t.dir, "orphan.img");
+    makeImage(img, 2 << 20, "orphan");
+    const s = await ProtectionStore.create(dir);
+    try {
+      const b = await s.backup(img);
+      const ids = (await s.manifest(b.backupId)).ids.filter((id) => id !== "");
+      await s.deleteBackup(b.backupId);
+      // what a crash can leave: the owner written but never made durable (empty), a part intact
+      const session = join(dir, "sessions", "1-orphan");
+      mkdirSync(session, { recursive: true });
+      writeFileSync(join(session, "owner"), "");
+      writeFileSync(join(session, "000001"), ids.join("\n"));
+      expect(await s.gc({ graceMs: 0 })).toMatchObject({ aborted: null, deletedChunks: 0 });
+      const old = new Date(Date.now() - 2 * 3600_000);
+      for (const f of ["owner", "000001"]) utimesSync(join(session, f), old, old);
+      expect(await s.gc({ graceMs: 0 })).toMatchObject({ aborted: null, deletedChunks: new Set(ids).size });
+      expect(readdirSync(session)).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("a backup racing delete + GC (grace 0) never loses a chunk it references", async () => {
     const s = await ProtectionStore.create(join(t.dir, "s3"));
     try {

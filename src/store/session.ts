@@ -10,6 +10,9 @@
 //   durable, and GC reads manifests after sessions, so no window is left.
 // - One GC at a time: locks/gc created with O_EXCL; a lock left by a dead process on this host
 //   is broken.
+// - Session files are written visible, not durable: they only matter while their owner lives.
+//   A session whose owner file is missing or unreadable (a crash of the machine can leave it
+//   empty) counts as live only while it is young: a live owner writes it before any part.
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -22,6 +25,9 @@ export const GC_LOCK = "locks/gc";
 /** Rewritten by every GC after its deletions: a backup that sees it change re-checks its chunks. */
 export const GC_EPOCH = "locks/gc-epoch";
 const UNREADABLE_LOCK_MS = 60_000;
+/** An owner-less session untouched this long is the leftover of a crash, not one starting up. */
+export const ORPHANED_SESSION_MS = 3600_000;
+const VOLATILE = { volatile: true };
 
 interface Owner {
   host: string;
@@ -52,7 +58,7 @@ export class BackupSession {
 
   static async start(backend: BlobBackend): Promise<BackupSession> {
     const s = new BackupSession(backend, `${Date.now()}-${randomBytes(4).toString("hex")}`);
-    await backend.put(`${SESSION_PREFIX}${s.id}/owner`, Buffer.from(JSON.stringify(owner())));
+    await backend.put(`${SESSION_PREFIX}${s.id}/owner`, Buffer.from(JSON.stringify(owner())), VOLATILE);
     return s;
   }
 
@@ -71,9 +77,8 @@ export class BackupSession {
     this.#unflushed = [];
     this.#lastFlush = Date.now();
     // visible is enough, durable is not needed: a session only matters to a GC that runs while
-    // its owner lives (after a crash the owner is dead and the session ignored). Not flushing
-    // the backend here spares a backup ~2 000 directory fsyncs per 2 GiB.
-    await this.#backend.put(`${SESSION_PREFIX}${this.id}/${String(++this.#seq).padStart(6, "0")}`, Buffer.from(ids.join("\n")));
+    // its owner lives (after a crash the owner is dead and the session ignored)
+    await this.#backend.put(`${SESSION_PREFIX}${this.id}/${String(++this.#seq).padStart(6, "0")}`, Buffer.from(ids.join("\n")), VOLATILE);
   }
 
   async end(): Promise<void> {
@@ -86,9 +91,11 @@ export class BackupSession {
 export async function readSessions(backend: BlobBackend): Promise<{ live: Set<string>; deadKeys: string[] }> {
   const parts = await backend.list(SESSION_PREFIX);
   const bySession = new Map<string, string[]>();
+  const newest = new Map<string, number>();
   for (const p of parts) {
     const sid = p.key.slice(SESSION_PREFIX.length).split("/")[0] ?? "";
     bySession.set(sid, [...(bySession.get(sid) ?? []), p.key]);
+    newest.set(sid, Math.max(newest.get(sid) ?? 0, p.mtimeMs));
   }
   const live = new Set<string>();
   const deadKeys: string[] = [];
@@ -99,9 +106,10 @@ export async function readSessions(backend: BlobBackend): Promise<{ live: Set<st
     } catch (err) {
       if (!isNotFound(err) && !(err instanceof SyntaxError)) throw err;
     }
-    // an owner-less session is a crash between directory creation and owner write, or a session
-    // being removed: its parts still count as live unless the owner is known dead
-    if (o && ownerDead(o)) {
+    // an owner-less session is one starting or ending (its parts count as live) or, once old,
+    // the leftover of a crash
+    const orphaned = !o && Date.now() - (newest.get(sid) ?? 0) > ORPHANED_SESSION_MS;
+    if (orphaned || (o && ownerDead(o))) {
       deadKeys.push(...keys);
       continue;
     }

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { FileHandle } from "node:fs/promises";
-import type { BlobBackend, BlobInfo, BlobWriter } from "../backend.ts";
+import type { BlobBackend, BlobInfo, BlobWriter, PutOptions } from "../backend.ts";
 import { isNotFound } from "../backend.ts";
 import { forEachLimit } from "../concurrency.ts";
 import { BULK_BYTES, dropCache } from "../page-cache.ts";
@@ -38,9 +38,9 @@ export class LocalDirBackend implements BlobBackend {
     this.#dirtyDirs.add(dirname(dir));
   }
 
-  async put(key: string, data: Uint8Array | readonly Uint8Array[]): Promise<void> {
+  async put(key: string, data: Uint8Array | readonly Uint8Array[], opts: PutOptions = {}): Promise<void> {
     const path = this.#path(key);
-    await this.#publish(await this.#stage(path, data instanceof Uint8Array ? [data] : data), path);
+    await this.#publish(await this.#stage(path, data instanceof Uint8Array ? [data] : data, !opts.volatile), path, !opts.volatile);
   }
 
   /** A temporary file beside the key's path, renamed into place by commit() once fsynced. */
@@ -61,8 +61,8 @@ export class LocalDirBackend implements BlobBackend {
     };
   }
 
-  /** Writes parts, fsynced, to a new temporary name beside path; returns that name. */
-  async #stage(path: string, parts: readonly Uint8Array[]): Promise<string> {
+  /** Writes parts (fsynced unless told not to) to a new temporary name beside path; returns that name. */
+  async #stage(path: string, parts: readonly Uint8Array[], sync = true): Promise<string> {
     const { tmp, fh } = await this.#openTemp(path);
     try {
       await writevAll(fh, parts, 0);
@@ -70,14 +70,14 @@ export class LocalDirBackend implements BlobBackend {
       await discard(tmp, fh);
       throw err;
     }
-    await this.#closeTemp(tmp, fh, parts.reduce((n, p) => n + p.length, 0));
+    await this.#closeTemp(tmp, fh, parts.reduce((n, p) => n + p.length, 0), sync);
     return tmp;
   }
 
-  /** Renames a staged file into place; the entry is durable after the next flush(). */
-  async #publish(tmp: string, path: string): Promise<void> {
+  /** Renames a staged file into place; the entry is durable after the next flush() (unless volatile). */
+  async #publish(tmp: string, path: string, durable = true): Promise<void> {
     await rename(tmp, path);
-    this.#dirtyDirs.add(dirname(path));
+    if (durable) this.#dirtyDirs.add(dirname(path));
   }
 
   async #openTemp(path: string): Promise<{ tmp: string; fh: FileHandle }> {
@@ -86,12 +86,14 @@ export class LocalDirBackend implements BlobBackend {
     return { tmp, fh: await open(tmp, "w") };
   }
 
-  /** fdatasync and close (removing the file if that fails); bulk data then leaves the page cache. */
-  async #closeTemp(tmp: string, fh: FileHandle, size: number): Promise<void> {
+  /** fdatasync (unless told not to) and close, removing the file if that fails; bulk data then leaves the page cache. */
+  async #closeTemp(tmp: string, fh: FileHandle, size: number, sync = true): Promise<void> {
     try {
-      await fh.datasync();
-      // on disk now: a pack need not stay cached (see page-cache.ts); metadata stays
-      if (size >= BULK_BYTES) await dropCache(fh.fd);
+      if (sync) {
+        await fh.datasync();
+        // on disk now: a pack need not stay cached (see page-cache.ts); metadata stays
+        if (size >= BULK_BYTES) await dropCache(fh.fd);
+      }
     } catch (err) {
       await discard(tmp, fh);
       throw err;
