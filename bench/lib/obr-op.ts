@@ -1,11 +1,14 @@
 // One obr store operation in its own process, so the benchmark can measure its wall time and
 // peak RSS like the peers'. Prints a JSON line with the result and opSeconds, the time spent in
 // the library call itself (excluding process and module start-up, which a long-running service
-// pays once).
+// pays once). With OBR_BENCH_SERVICE=1 the timed call is made the way a running service makes
+// it: the same operation runs once first on a throwaway copy (worker threads started and their
+// code warmed up, as after a service's earlier backups), and the store's index is loaded.
 //   node bench/lib/obr-op.ts backup <store> <image> [parentId] [ranges.json]
 //   node bench/lib/obr-op.ts restore <store> <backupId> <target>
 //   node bench/lib/obr-op.ts create <store> [passphrase]
-import { readFileSync } from "node:fs";
+import { execSync } from "node:child_process";
+import { cpSync, readFileSync, rmSync } from "node:fs";
 import { enableCompileCache } from "node:module";
 
 // as src/main.ts does: repeated starts reuse compiled code (borg's .pyc files do the same)
@@ -23,20 +26,32 @@ if (op === "create") {
   const level = process.env.OBR_BENCH_ZSTD_LEVEL ? { zstdLevel: Number(process.env.OBR_BENCH_ZSTD_LEVEL) } : {};
   await (await ProtectionStore.create(storeDir, { ...keys, ...chunking, ...level })).close();
 } else {
+  const ranges = op === "backup" && c ? (JSON.parse(readFileSync(c, "utf8")) as Array<[number, number]>) : undefined;
+  const run = async (store: Awaited<ReturnType<typeof ProtectionStore.open>>, restoreTo = b) => {
+    if (op === "backup" && a) return store.backup(a, { ...(b ? { parent: b } : {}), ...(ranges ? { changedRanges: ranges } : {}) });
+    if (op === "restore" && a && restoreTo) {
+      await store.restore(a, restoreTo);
+      return { restored: a };
+    }
+    throw new Error("usage: obr-op.ts backup|restore|create …");
+  };
+  const service = process.env.OBR_BENCH_SERVICE === "1";
+  if (service) {
+    const copy = `${storeDir}.warm-up`;
+    cpSync(storeDir, copy, { recursive: true });
+    const warm = await ProtectionStore.open(copy, keys);
+    await run(warm, b && `${b}.warm-up`);
+    await warm.close();
+    rmSync(copy, { recursive: true, force: true });
+    if (b && op === "restore") rmSync(`${b}.warm-up`, { force: true });
+    execSync("sync"); // the warm-up's writes are not written back on the timed call's time
+  }
   const store = await ProtectionStore.open(storeDir, keys);
   try {
+    if (service) await store.stats();
     const t0 = performance.now();
-    const opSeconds = () => (performance.now() - t0) / 1000;
-    if (op === "backup" && a) {
-      const ranges = c ? (JSON.parse(readFileSync(c, "utf8")) as Array<[number, number]>) : undefined;
-      const res = await store.backup(a, { ...(b ? { parent: b } : {}), ...(ranges ? { changedRanges: ranges } : {}) });
-      console.log(JSON.stringify({ ...res, opSeconds: opSeconds() }));
-    } else if (op === "restore" && a && b) {
-      await store.restore(a, b);
-      console.log(JSON.stringify({ restored: a, opSeconds: opSeconds() }));
-    } else {
-      throw new Error("usage: obr-op.ts backup|restore|create …");
-    }
+    const res = await run(store);
+    console.log(JSON.stringify({ ...res, opSeconds: (performance.now() - t0) / 1000, service }));
   } finally {
     await store.close();
   }
