@@ -7,7 +7,7 @@ import { chunkRegion, isAllZero } from "./chunker.ts";
 import type { IdHash } from "./chunk-codec.ts";
 import { chunkId, decodeChunk, encodeChunkParts, framePlainLength } from "./chunk-codec.ts";
 import type { StoreKeys } from "./crypto.ts";
-import type { ChunkResult, DecodeResult, DiffResult, EncodeResult, StoreProfile, WorkerMessage, WorkerTask } from "./worker-protocol.ts";
+import type { ChunkResult, DecodeResult, DiffResult, EncodeResult, HashResult, StoreProfile, WorkerMessage, WorkerTask } from "./worker-protocol.ts";
 
 let lastKeys: StoreKeys | null = null;
 /** The profile's keys as Buffers, reused while consecutive tasks come from the same store. */
@@ -46,7 +46,7 @@ function extentUnchanged(fd: number, off: number, len: number, id: string, keys:
   return true;
 }
 
-function run(task: WorkerTask, profile: StoreProfile): ChunkResult | DiffResult | EncodeResult | DecodeResult {
+function run(task: WorkerTask, profile: StoreProfile): ChunkResult | DiffResult | EncodeResult | DecodeResult | HashResult {
   const keys = keysOf(profile);
   if (task.op === "chunk") {
     // Buffer views over shared memory: node:crypto and zlib take a slow path for plain
@@ -64,6 +64,7 @@ function run(task: WorkerTask, profile: StoreProfile): ChunkResult | DiffResult 
     const changed: DiffResult["changed"] = task.extents.filter(([off, len, id]) => !extentUnchanged(task.fd, off, len, id, keys, profile.idHash)).map(([off, len]) => [off, len]);
     return { changed };
   }
+  if (task.op === "hash") return { ids: task.pieces.map(([off, len]) => chunkId(Buffer.from(task.slot, off, len), keys, profile.idHash)) };
   if (task.op === "encode") {
     const frames = task.pieces.map(([off, len, id]) => {
       const plain = Buffer.from(task.slot, off - task.base, len);

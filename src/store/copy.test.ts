@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { ChunkCorruptError } from "./errors.ts";
 import { ProtectionStore } from "./protection-store.ts";
-import { makeImage, makeNext, sha, tempDir } from "./test-support/fixtures.ts";
+import { flipBitInChunk, makeImage, makeNext, sha, tempDir } from "./test-support/fixtures.ts";
 
 describe("copy between stores", () => {
   const t = tempDir();
@@ -41,6 +42,27 @@ describe("copy between stores", () => {
       await enc.restore(b1.backupId, out);
       expect(sha(out)).toBe(sha(day1));
       expect((await enc.verify({ full: true })).ok).toBe(true);
+    } finally {
+      await Promise.all([src.close(), plain.close(), enc.close()]);
+    }
+  });
+
+  it("a damaged source chunk fails the copy, whatever the target, and the target records nothing", async () => {
+    const img = join(t.dir, "dmg.img");
+    makeImage(img, 3 << 20, "copy-damage");
+    const srcDir = join(t.dir, "dmg-src");
+    const src = await ProtectionStore.create(srcDir);
+    const plain = await ProtectionStore.create(join(t.dir, "dmg-plain"));
+    const enc = await ProtectionStore.create(join(t.dir, "dmg-enc"), { passphrase: "pw", scryptN: 2 ** 12 });
+    try {
+      const b = await src.backup(img);
+      const victim = (await src.manifest(b.backupId)).ids.find((id) => id !== "") as string;
+      await flipBitInChunk(srcDir, victim);
+      // plain target: the frame would be written unchanged, so only the verification stops it
+      for (const target of [plain, enc]) {
+        await expect(src.copyBackup(b.backupId, target)).rejects.toBeInstanceOf(ChunkCorruptError);
+        expect(await target.listBackups()).toEqual([]);
+      }
     } finally {
       await Promise.all([src.close(), plain.close(), enc.close()]);
     }

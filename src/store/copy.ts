@@ -1,25 +1,33 @@
 // Copy one backup to another store, writing only chunks the target lacks. When both stores
-// name chunks the same way (same id hash, and both plaintext or the same id key) a chunk the target already has
-// is not even read; otherwise every chunk is read, verified and renamed for the target. Between
-// two plaintext stores a verified frame is copied as it is (no second compression).
+// name chunks the same way (same id hash, and both plaintext or the same id key) a chunk the
+// target already has is not even read; otherwise every chunk is read, verified and named for
+// the target, and only those the target lacks under that name are encoded for it.
+// Frames travel as in a restore (restore.ts): read in batches into the upper half of a pooled
+// slot, one read per run of chunks adjacent in a pack, and verified by the workers; between
+// two plaintext stores a verified frame is written as it is (no second compression), else it
+// is decoded into the lower half, named and encoded by the target's workers in place.
 import type { BlobBackend } from "./backend.ts";
 import { checkStillPresent } from "./backup.ts";
 import type { IdHash } from "./chunk-codec.ts";
-import { chunkId, decodeChunk, encodeChunk } from "./chunk-codec.ts";
-import { forEachLimit } from "./concurrency.ts";
+import { allSettledOrThrow, forEachLimit } from "./concurrency.ts";
 import type { StoreKeys } from "./crypto.ts";
-import { ChunkCorruptError, ChunkMissingError } from "./errors.ts";
+import { ChunkMissingError } from "./errors.ts";
 import type { Manifest } from "./manifest.ts";
 import { writeManifest } from "./manifest.ts";
-import { loadChunkIndex, packKey } from "./pack-index.ts";
+import { loadChunkIndex } from "./pack-index.ts";
 import { PackWriter } from "./pack-writer.ts";
+import type { Piece } from "./restore.ts";
+import { assertDecoded, fetchIntoSlot, slotBatches } from "./restore.ts";
 import { BackupSession, waitForNoGc } from "./session.ts";
+import type { DecodeItem } from "./worker-protocol.ts";
+import type { WorkerPool } from "./worker-pool.ts";
 
 export interface CopyEnd {
   backend: BlobBackend;
   keys: StoreKeys | null;
-  zstdLevel: number;
   idHash: IdHash;
+  /** the store's view of the worker threads (tasks carry its keys and parameters) */
+  pool: WorkerPool;
 }
 
 export interface CopyReport {
@@ -29,6 +37,9 @@ export interface CopyReport {
   chunksSkipped: number;
 }
 
+/** Batches in flight: each holds one slot until its frames are written. */
+const BATCHES_IN_FLIGHT = 4;
+
 export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd): Promise<CopyReport> {
   const sameNames = from.idHash === to.idHash && (from.keys?.idKey.toString("hex") ?? "") === (to.keys?.idKey.toString("hex") ?? "");
   // same names and no encryption on either side: a verified frame is valid in the target as it
@@ -37,33 +48,62 @@ export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd): Pro
   const session = await BackupSession.start(to.backend);
   try {
     const [source, target] = await Promise.all([loadChunkIndex(from.backend, from.keys), loadChunkIndex(to.backend, to.keys)]);
+    /** target id -> stored size (0 while this copy is writing it) */
     const have = target.sizes();
     const writer = new PackWriter(to.backend, to.keys);
     const rename = new Map<string, string>();
     const report: CopyReport = { backupId: m.backupId, chunksCopied: 0, bytesCopied: 0, chunksSkipped: 0 };
-    const ids = [...new Set(m.ids)].filter(Boolean);
-    await forEachLimit(ids, 8, async (id) => {
+    const lens = new Map<string, number>(m.ids.map((id, i) => [id, m.lens[i] as number]));
+    const pieces: Piece[] = [];
+    for (const [id, len] of lens) {
+      if (!id) continue;
       if (sameNames && have.has(id)) {
         rename.set(id, id);
         report.chunksSkipped++;
-        return;
+        continue;
       }
       const loc = source.chunks.get(id);
       if (!loc) throw new ChunkMissingError(id);
-      const blob = Buffer.allocUnsafe(loc.len);
-      if ((await from.backend.readAt(packKey(loc.pack), loc.off, blob)) !== loc.len) throw new ChunkCorruptError(id, `pack ${loc.pack} ends early`);
-      const plain = decodeChunk(blob, id, from.keys);
-      const newId = sameNames ? id : chunkId(plain, to.keys, to.idHash);
-      rename.set(id, newId);
-      if (have.has(newId)) {
-        report.chunksSkipped++;
-        return;
+      pieces.push({ id, extOff: 0, len, loc });
+    }
+    const half = from.pool.slotSize / 2;
+    await forEachLimit(slotBatches(pieces, half), BATCHES_IN_FLIGHT, async (batch) => {
+      const slot = await from.pool.acquireSlot();
+      try {
+        const items = await fetchIntoSlot(from.backend, slot, half, batch);
+        const { errors, at } = await from.pool.decode({ slot, items, verifyOnly: sameFrames });
+        assertDecoded(batch, errors);
+        const newIds = sameNames ? batch.map((p) => p.id) : (await to.pool.hash({ slot, pieces: batch.map((p, i) => [at[i] as number, p.len]) })).ids;
+        // each new name once: the target may have it already, or it is being written
+        const fresh: number[] = [];
+        batch.forEach((p, i) => {
+          const newId = newIds[i] as string;
+          rename.set(p.id, newId);
+          if (have.has(newId)) report.chunksSkipped++;
+          else {
+            have.set(newId, 0);
+            fresh.push(i);
+          }
+        });
+        const frames = sameFrames
+          ? fresh.map((i) => [Buffer.from(slot, (items[i] as DecodeItem).off, (items[i] as DecodeItem).len)])
+          : (await to.pool.encode({ slot, base: 0, pieces: fresh.map((i) => [at[i] as number, (batch[i] as Piece).len, newIds[i] as string]) })).frames.map((f, k) => [
+              f.header,
+              Buffer.from(slot, at[fresh[k] as number] as number, f.payloadLen),
+            ]);
+        // settled before the slot is released: the frames are written from it
+        await allSettledOrThrow(
+          fresh.map(async (i, k) => {
+            const newId = newIds[i] as string;
+            const stored = await writer.add(newId, frames[k] as Uint8Array[], (batch[i] as Piece).len);
+            have.set(newId, stored);
+            report.chunksCopied++;
+            report.bytesCopied += stored;
+          }),
+        );
+      } finally {
+        from.pool.releaseSlot(slot);
       }
-      have.set(newId, 0); // claimed: a second source chunk with the same new id is skipped
-      const frame = sameFrames ? blob : encodeChunk(plain, newId, to.keys, to.zstdLevel, to.idHash);
-      have.set(newId, await writer.add(newId, [frame], plain.length));
-      report.chunksCopied++;
-      report.bytesCopied += frame.length;
     });
     const newIds = m.ids.map((id) => (id ? (rename.get(id) as string) : ""));
     session.add(newIds);

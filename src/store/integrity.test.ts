@@ -1,12 +1,10 @@
-import { openSync, readFileSync, closeSync, readSync, rmSync, writeSync } from "node:fs";
+import { openSync, readFileSync, closeSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalDirBackend } from "./backends/local-dir.ts";
 import { ChunkCorruptError, ChunkMissingError } from "./errors.ts";
 import { extentOffsets } from "./manifest.ts";
-import { loadChunkIndex, packKey } from "./pack-index.ts";
 import { ProtectionStore } from "./protection-store.ts";
-import { makeImage, tempDir } from "./test-support/fixtures.ts";
+import { flipBitInChunk, makeImage, tempDir } from "./test-support/fixtures.ts";
 
 describe("integrity", () => {
   const t = tempDir();
@@ -28,15 +26,7 @@ describe("integrity", () => {
     const m = await store.manifest(ids[0] as string);
     const i = m.ids.findIndex((id) => id !== "");
     const victim = m.ids[i] as string;
-    const loc = (await loadChunkIndex(new LocalDirBackend(dir), null)).chunks.get(victim);
-    if (!loc) throw new Error("victim not indexed");
-    const path = join(dir, packKey(loc.pack));
-    const fd = openSync(path, "r+");
-    const b = Buffer.alloc(1);
-    const pos = loc.off + Math.floor(loc.len / 2);
-    readSync(fd, b, 0, 1, pos);
-    writeSync(fd, Buffer.from([(b[0] as number) ^ 0x10]), 0, 1, pos);
-    closeSync(fd);
+    const { path, pack } = await flipBitInChunk(dir, victim);
 
     expect((await store.verify()).ok).toBe(true);
     const full = await store.verify({ full: true });
@@ -57,7 +47,7 @@ describe("integrity", () => {
     // GC refuses to run on doubt? No: corruption is verify's business; a missing chunk is doubt.
     rmSync(path); // the pack holding it (and its neighbours) is gone
     const quick = await store.verify();
-    expect(quick.damaged.find((d) => d.chunkId === victim)).toEqual({ chunkId: victim, problem: "missing", reason: `pack ${loc.pack} missing`, backups: [...ids].sort() });
+    expect(quick.damaged.find((d) => d.chunkId === victim)).toEqual({ chunkId: victim, problem: "missing", reason: `pack ${pack} missing`, backups: [...ids].sort() });
     expect(quick.damaged.every((d) => d.problem === "missing")).toBe(true);
     await expect(store.readRange(ids[0] as string, offs[i] as number, 10)).rejects.toBeInstanceOf(ChunkMissingError);
     const gc = await store.gc({ graceMs: 0 });

@@ -121,7 +121,7 @@ export class ProtectionStore {
   #getPool = (): WorkerPool => this.#pool;
 
   #copyEnd(): CopyEnd {
-    return { backend: this.backend, keys: this.#keys, zstdLevel: this.config.zstdLevel, idHash: this.idHash };
+    return { backend: this.backend, keys: this.#keys, idHash: this.idHash, pool: this.#pool };
   }
 
   #ctx(): StoreContext {

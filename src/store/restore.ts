@@ -20,9 +20,10 @@ import type { DecodeItem } from "./worker-protocol.ts";
 /** Writes buffers contiguously at `pos` (relative to the range start). */
 export type WriteFn = (data: Uint8Array[], pos: number) => Promise<void>;
 
-interface Piece {
+/** One stored chunk to fetch: where it lies in a pack, and (for restores) in the image. */
+export interface Piece {
   id: string;
-  extOff: number; // absolute offset of the extent
+  extOff: number; // absolute offset of the extent (restores)
   len: number;
   loc: ChunkLocation;
 }
@@ -43,10 +44,7 @@ export async function restoreRange(
 ): Promise<void> {
   const end = start + length;
   const offs = extentOffsets(m);
-  const batches: Piece[][] = [];
-  let cur: Piece[] = [];
-  let curBytes = 0;
-  let curStored = 0;
+  const pieces: Piece[] = [];
   const zeroRuns: Array<[number, number]> = [];
   for (let i = 0; i < m.lens.length; i++) {
     const o = offs[i] as number;
@@ -60,18 +58,9 @@ export async function restoreRange(
     }
     const loc = index.chunks.get(id);
     if (!loc) throw new ChunkMissingError(id);
-    const half = pool.slotSize / 2;
-    if ((curBytes + len > half || curStored + loc.len > half) && cur.length > 0) {
-      batches.push(cur);
-      cur = [];
-      curBytes = 0;
-      curStored = 0;
-    }
-    cur.push({ id, extOff: o, len, loc });
-    curBytes += len;
-    curStored += loc.len;
+    pieces.push({ id, extOff: o, len, loc });
   }
-  if (cur.length > 0) batches.push(cur);
+  const batches = slotBatches(pieces, pool.slotSize / 2);
 
   let done = 0;
   const progress = (n: number) => {
@@ -88,9 +77,7 @@ export async function restoreRange(
     try {
       const items = await fetchIntoSlot(backend, slot, pool.slotSize / 2, batch);
       const { errors, at } = await pool.decode({ slot, items, verifyOnly: false });
-      errors.forEach((e, i) => {
-        if (e !== null) throw new ChunkCorruptError(batch[i]?.id ?? "?", e.replace(/^chunk \S+ is corrupt: /, ""));
-      });
+      assertDecoded(batch, errors);
       // contiguous runs of the image, clipped to [start, end), one write each: the decoded
       // plaintexts lie in order below half the slot, raw ones where they were read
       let i = 0;
@@ -120,11 +107,39 @@ export async function restoreRange(
   });
 }
 
+/** Throws ChunkCorruptError for the first piece the worker could not decode and verify. */
+export function assertDecoded(batch: readonly Piece[], errors: ReadonlyArray<string | null>): void {
+  errors.forEach((e, i) => {
+    if (e !== null) throw new ChunkCorruptError(batch[i]?.id ?? "?", e.replace(/^chunk \S+ is corrupt: /, ""));
+  });
+}
+
+/** Pieces in order, grouped so that each group's plaintext and stored bytes fit in `half` each. */
+export function slotBatches(pieces: readonly Piece[], half: number): Piece[][] {
+  const batches: Piece[][] = [];
+  let cur: Piece[] = [];
+  let plain = 0;
+  let stored = 0;
+  for (const p of pieces) {
+    if ((plain + p.len > half || stored + p.loc.len > half) && cur.length > 0) {
+      batches.push(cur);
+      cur = [];
+      plain = 0;
+      stored = 0;
+    }
+    cur.push(p);
+    plain += p.len;
+    stored += p.loc.len;
+  }
+  if (cur.length > 0) batches.push(cur);
+  return batches;
+}
+
 /**
  * Reads each blob into its place in the slot from blobBase on, one read per run of chunks that
  * lie back to back in a pack, and assigns each plaintext its place below blobBase, in order.
  */
-async function fetchIntoSlot(backend: BlobBackend, slot: SharedArrayBuffer, blobBase: number, batch: Piece[]): Promise<DecodeItem[]> {
+export async function fetchIntoSlot(backend: BlobBackend, slot: SharedArrayBuffer, blobBase: number, batch: Piece[]): Promise<DecodeItem[]> {
   let off = blobBase;
   let out = 0;
   const items: DecodeItem[] = batch.map((p) => {

@@ -8,7 +8,7 @@ import { Worker } from "node:worker_threads";
 import { SEGMENT } from "./chunker.ts";
 import { Semaphore } from "./concurrency.ts";
 import { native } from "./native.ts";
-import type { ChunkResult, ChunkTask, DecodeResult, DecodeTask, DiffResult, DiffTask, EncodeResult, EncodeTask, StoreProfile, WorkerMessage, WorkerTask } from "./worker-protocol.ts";
+import type { ChunkResult, ChunkTask, DecodeResult, DecodeTask, DiffResult, DiffTask, EncodeResult, EncodeTask, HashResult, HashTask, StoreProfile, WorkerMessage, WorkerTask } from "./worker-protocol.ts";
 
 interface Pending {
   resolve: (v: unknown) => void;
@@ -146,6 +146,9 @@ export class WorkerPool {
   }
   encode(t: Omit<EncodeTask, "op">): Promise<EncodeResult> {
     return this.#threads.run(this.#profile, { op: "encode", ...t }) as Promise<EncodeResult>;
+  }
+  hash(t: Omit<HashTask, "op">): Promise<HashResult> {
+    return this.#threads.run(this.#profile, { op: "hash", ...t }) as Promise<HashResult>;
   }
   decode(t: Omit<DecodeTask, "op">): Promise<DecodeResult> {
     return this.#threads.run(this.#profile, { op: "decode", ...t }) as Promise<DecodeResult>;

@@ -44,6 +44,16 @@ export interface EncodeResult {
   frames: Array<{ header: Uint8Array; payloadLen: number }>;
 }
 
+/** Name the given pieces (slot ranges [off, off + len)) as the task's store names chunks. */
+export interface HashTask {
+  op: "hash";
+  slot: SharedArrayBuffer;
+  pieces: Array<[off: number, len: number]>;
+}
+export interface HashResult {
+  ids: string[];
+}
+
 /**
  * Decode and verify frames held in slot ranges [off, off + len). Unless only verifying, each
  * plaintext is written to the slot at `out`.
@@ -84,6 +94,6 @@ export interface DiffResult {
   changed: Array<[number, number]>;
 }
 
-export type WorkerTask = ChunkTask | EncodeTask | DecodeTask | DiffTask;
+export type WorkerTask = ChunkTask | EncodeTask | DecodeTask | DiffTask | HashTask;
 
 export type WorkerMessage = { seq: number; profile: StoreProfile; task: WorkerTask };
