@@ -36,19 +36,14 @@ export function printReport(rows: Row[], meta: { size: number; peers: string; ou
   for (const op of [...new Set(rows.map((r) => r.op))]) {
     const o = get(op, "obr");
     if (!o) continue;
-    const parts = ["restic", "borg-lz4"].flatMap((p) => {
-      const x = get(op, p);
-      return x ? [`${p} ${(o.mbps / x.mbps).toFixed(2)}x`] : [];
-    });
-    const inProc = ["restic", "borg-lz4"].flatMap((p) => {
-      const x = get(op, p);
-      return x && o.opSeconds ? [`${p} ${(x.seconds / o.opSeconds).toFixed(2)}x`] : [];
-    });
-    const inSvc = ["restic", "borg-lz4"].flatMap((p) => {
-      const x = get(op, p);
-      return x && o.svcSeconds ? [`${p} ${(x.seconds / o.svcSeconds).toFixed(2)}x`] : [];
-    });
-    if (parts.length) console.log(`  ${op.padEnd(24)}${parts.join("   ")}      (library call only: ${inProc.join("   ")}; as a service: ${inSvc.join("   ")})`);
+    // the same bytes on both sides: the throughput ratio is the ratio of times
+    const ratios = (secs: number | undefined) =>
+      ["restic", "borg-lz4"].flatMap((p) => {
+        const x = get(op, p);
+        return x && secs ? [`${p} ${(x.seconds / secs).toFixed(2)}x`] : [];
+      });
+    const parts = ratios(o.seconds);
+    if (parts.length) console.log(`  ${op.padEnd(24)}${parts.join("   ")}      (library call only: ${ratios(o.opSeconds).join("   ")}; as a service: ${ratios(o.svcSeconds).join("   ")})`);
   }
   console.log("\ntargets:");
   for (const t of TARGETS) {
