@@ -20,8 +20,13 @@ describe("copy between stores", () => {
     try {
       const b0 = await src.backup(day0);
       const b1 = await src.backup(day1, { parent: b0.backupId });
-      const r0 = await src.copyBackup(b0.backupId, plain);
+      const progress: Array<[number, number]> = [];
+      const r0 = await src.copyBackup(b0.backupId, plain, { onProgress: (done, total) => progress.push([done, total]) });
       expect(r0.chunksCopied).toBe(b0.stats.uniqueChunks);
+      // progress counts the stored bytes read, up to all of them
+      expect(progress.length).toBeGreaterThan(1);
+      expect(progress.every(([d, t], i) => t === b0.stats.storedBytes && d >= (progress[i - 1]?.[0] ?? 0))).toBe(true);
+      expect(progress.at(-1)).toEqual([b0.stats.storedBytes, b0.stats.storedBytes]);
       // plaintext to plaintext: verified frames go over unchanged, not compressed again
       expect(r0.bytesCopied).toBe(b0.stats.storedBytes);
       expect((await plain.stats()).storedBytes).toBe((await src.stats()).storedBytes - b1.stats.newStoredBytes);

@@ -7,6 +7,7 @@
 // two plaintext stores a verified frame is written as it is (no second compression), else it
 // is decoded into the lower half, named and encoded by the target's workers in place.
 import type { BlobBackend } from "./backend.ts";
+import type { ProgressFn } from "./backup-full.ts";
 import { checkStillPresent } from "./backup.ts";
 import type { IdHash } from "./chunk-codec.ts";
 import { allSettledOrThrow, forEachLimit } from "./concurrency.ts";
@@ -40,7 +41,8 @@ export interface CopyReport {
 /** Batches in flight: each holds one slot until its frames are written. */
 const BATCHES_IN_FLIGHT = 4;
 
-export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd): Promise<CopyReport> {
+/** onProgress hears (stored bytes read and copied so far, stored bytes the copy has to read). */
+export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd, onProgress?: ProgressFn): Promise<CopyReport> {
   const sameNames = from.idHash === to.idHash && (from.keys?.idKey.toString("hex") ?? "") === (to.keys?.idKey.toString("hex") ?? "");
   // same names and no encryption on either side: a verified frame is valid in the target as it
   // is, so it is written unchanged instead of being compressed again
@@ -67,6 +69,9 @@ export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd): Pro
       pieces.push({ id, extOff: 0, len, loc });
     }
     const half = from.pool.slotSize / 2;
+    const total = pieces.reduce((n, p) => n + p.loc.len, 0);
+    let done = 0;
+    onProgress?.(0, total);
     await forEachLimit(slotBatches(pieces, half), BATCHES_IN_FLIGHT, async (batch) => {
       const slot = await from.pool.acquireSlot();
       try {
@@ -101,6 +106,8 @@ export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd): Pro
             report.bytesCopied += stored;
           }),
         );
+        done += batch.reduce((n, p) => n + p.loc.len, 0);
+        onProgress?.(done, total);
       } finally {
         from.pool.releaseSlot(slot);
       }

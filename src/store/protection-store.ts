@@ -191,10 +191,10 @@ export class ProtectionStore {
     return out;
   }
 
-  /** Copies a backup into another store, transferring only chunks it lacks. */
-  async copyBackup(backupId: string, to: ProtectionStore): Promise<CopyReport> {
+  /** Copies a backup into another store, transferring only chunks it lacks; progress counts stored bytes read. */
+  async copyBackup(backupId: string, to: ProtectionStore, opts: { onProgress?: ProgressFn } = {}): Promise<CopyReport> {
     const m = await this.manifest(backupId);
-    return copyBackupTo(this.#copyEnd(), m, to.#copyEnd());
+    return copyBackupTo(this.#copyEnd(), m, to.#copyEnd(), opts.onProgress);
   }
 
   /** Removes the backup's manifest; its chunks are reclaimed by a later gc(). */
