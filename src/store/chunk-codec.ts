@@ -32,9 +32,9 @@ export function chunkId(plain: Uint8Array, keys: StoreKeys | null, hash: IdHash)
 /** Cheap test: compress two small samples; already-compressed/encrypted data is stored raw. */
 function looksCompressible(plain: Uint8Array, level: number): boolean {
   if (plain.length <= 2 * SAMPLE) return true;
-  const head = compress(plain.subarray(0, SAMPLE), level).length;
-  const tail = compress(plain.subarray(plain.length - SAMPLE), level).length;
-  return Math.min(head, tail) < SAMPLE * 0.9;
+  // the tail is only tried when the head does not compress
+  const shrinks = (sample: Uint8Array) => compress(sample, level).length < SAMPLE * 0.9;
+  return shrinks(plain.subarray(0, SAMPLE)) || shrinks(plain.subarray(plain.length - SAMPLE));
 }
 
 /**
