@@ -71,6 +71,37 @@ describe("deletion and garbage collection", () => {
     }
   });
 
+  it("repacking several mostly-dead packs merges their live chunks into fewer new packs", async () => {
+    const dir = join(t.dir, "s-merge");
+    const s = await ProtectionStore.create(dir);
+    try {
+      const a = join(t.dir, "m-a.img");
+      const b = join(t.dir, "m-b.img");
+      const whole = randomBytes(32 << 20);
+      writeFileSync(a, whole);
+      // b keeps every other MiB of a: each of a's packs loses about half its bytes
+      writeFileSync(b, Buffer.concat(Array.from({ length: 32 }, (_, i) => (i % 2 ? randomBytes(1 << 20) : whole.subarray(i << 20, (i + 1) << 20)))));
+      const ba = await s.backup(a);
+      const bb = await s.backup(b);
+      const before = await listPacks(new LocalDirBackend(dir));
+      await s.deleteBackup(ba.backupId);
+      const gc = await s.gc({ graceMs: 0 });
+      expect(gc.aborted).toBeNull();
+      expect(gc.repackedPacks).toBeGreaterThanOrEqual(3);
+      const after = await listPacks(new LocalDirBackend(dir));
+      const fresh = [...after.keys()].filter((p) => !before.has(p));
+      // one repack per old pack would leave as many new packs as were repacked
+      expect(fresh.length).toBeLessThan(gc.repackedPacks);
+      expect((await s.stats()).chunkCount).toBe(bb.stats.uniqueChunks);
+      expect((await s.verify({ full: true })).ok).toBe(true);
+      const out = join(t.dir, "m-b.out");
+      await s.restore(bb.backupId, out);
+      expect(sha(out)).toBe(sha(b));
+    } finally {
+      await s.close();
+    }
+  });
+
   it("an index whose pack is gone is not trusted: the next backup writes those chunks again", async () => {
     const dir = join(t.dir, "s5");
     const s = await ProtectionStore.create(dir);

@@ -1,10 +1,12 @@
 // Mark-and-sweep garbage collection over packs. Marks = ids in every manifest plus ids registered
 // by live backup sessions (read first; see session.ts). Only packs older than the grace period
 // are touched: one holding no live chunk is deleted (index first, so nothing names a pack that
-// is going), one that is mostly garbage is repacked (live frames copied to a new pack, durable
-// with its index, before the old index and pack go). Any doubt (a manifest or index that cannot
+// is going), one that is mostly garbage is repacked (its live frames copied, together with those
+// of the other packs being repacked, into new packs, durable with their indexes before the old
+// indexes and packs go; all indexes go before any pack, with one flush between). Any doubt (a manifest or index that cannot
 // be read, a referenced chunk that is missing, a listing error) aborts before the first deletion.
 import type { BlobBackend } from "./backend.ts";
+import { allSettledOrThrow, forEachLimit } from "./concurrency.ts";
 import type { StoreKeys } from "./crypto.ts";
 import { GcLockedError } from "./errors.ts";
 import { BACKUP_PREFIX, listBackupIds, readManifest } from "./manifest.ts";
@@ -77,6 +79,8 @@ export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: Gc
     const old = (pack: string) => now - (packs.get(pack)?.mtimeMs ?? 0) >= graceMs;
     // a chunk's live copy is the one the index resolves to; other copies (an interrupted repack) are garbage
     const isLive = (pack: string, e: PackEntry) => marked.has(e.id) && index.chunks.get(e.id)?.pack === pack;
+    const deadPacks: string[] = [];
+    const repacks: Array<{ pack: string; live: PackEntry[] }> = [];
     for (const [pack, entries] of index.packs) {
       const dead = entries.filter((e) => !isLive(pack, e));
       if (dead.length === 0) continue;
@@ -86,21 +90,23 @@ export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: Gc
       }
       const deadBytes = dead.reduce((t, e) => t + e.len, 0);
       const packBytes = entries.reduce((t, e) => t + e.len, 0);
-      if (dead.length === entries.length) {
-        await backend.delete(indexKey(pack));
-        await backend.flush();
-        await backend.delete(packKey(pack));
-        report.deletedPacks++;
-      } else if (deadBytes >= REPACK_SHARE * packBytes) {
-        await repack(backend, keys, pack, entries.filter((e) => isLive(pack, e)));
-        report.repackedPacks++;
-      } else {
+      if (dead.length === entries.length) deadPacks.push(pack);
+      else if (deadBytes >= REPACK_SHARE * packBytes) repacks.push({ pack, live: entries.filter((e) => isLive(pack, e)) });
+      else {
         report.keptInPartialPacks += dead.length;
         continue;
       }
       report.deletedChunks += dead.length;
       report.deletedBytes += deadBytes;
     }
+    await repackAll(backend, keys, repacks);
+    // every index first and durable, so nothing names a pack that is going, then the packs
+    const gone = [...deadPacks, ...repacks.map((r) => r.pack)];
+    await forEachLimit(gone, 16, (pack) => backend.delete(indexKey(pack)));
+    await backend.flush();
+    await forEachLimit(gone, 16, (pack) => backend.delete(packKey(pack)));
+    report.deletedPacks += deadPacks.length;
+    report.repackedPacks += repacks.length;
     // packs without an index: backups interrupted before indexing them (never named by a manifest)
     for (const [pack, info] of packs) {
       if (!index.packs.has(pack) && now - info.mtimeMs >= graceMs) {
@@ -122,16 +128,21 @@ export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: Gc
   }
 }
 
-/** Copies the live frames of a pack into a new one (durable with its index), then drops the old. */
-async function repack(backend: BlobBackend, keys: StoreKeys | null, pack: string, live: readonly PackEntry[]): Promise<void> {
-  const blob = await backend.get(packKey(pack));
-  const short = live.find((e) => e.off + e.len > blob.length);
-  if (short) throw new Error(`pack ${pack} is shorter than its index says (chunk ${short.id}); run verify`);
+/**
+ * Copies the live frames of the given packs into new packs (the live frames of several packs
+ * share new packs rather than each leaving a small one), durable with their indexes before
+ * returning; the caller then removes the old packs.
+ */
+async function repackAll(backend: BlobBackend, keys: StoreKeys | null, repacks: ReadonlyArray<{ pack: string; live: readonly PackEntry[] }>): Promise<void> {
+  if (repacks.length === 0) return;
   const writer = new PackWriter(backend, keys);
-  for (const e of live) await writer.add(e.id, [blob.subarray(e.off, e.off + e.len)], e.plainLen);
+  // a few packs read at a time; frames arriving while a write is in flight go out together
+  await forEachLimit(repacks, 2, async ({ pack, live }) => {
+    const blob = await backend.get(packKey(pack));
+    const short = live.find((e) => e.off + e.len > blob.length);
+    if (short) throw new Error(`pack ${pack} is shorter than its index says (chunk ${short.id}); run verify`);
+    await allSettledOrThrow(live.map((e) => writer.add(e.id, [blob.subarray(e.off, e.off + e.len)], e.plainLen)));
+  });
   await writer.finish();
   await backend.flush();
-  await backend.delete(indexKey(pack));
-  await backend.flush();
-  await backend.delete(packKey(pack));
 }
