@@ -11,7 +11,7 @@ import type { StoreKeys } from "./crypto.ts";
 import { GcLockedError } from "./errors.ts";
 import { BACKUP_PREFIX, listBackupIds, readManifest } from "./manifest.ts";
 import type { ChunkIndex, PackEntry } from "./pack-index.ts";
-import { INDEX_PREFIX, indexKey, listPacks, loadChunkIndex, PACK_PREFIX, packKey } from "./pack-index.ts";
+import { encodeMergedIndex, INDEX_PREFIX, indexKey, listPacks, loadChunkIndex, MERGED_PREFIX, newPackId, PACK_PREFIX, packKey } from "./pack-index.ts";
 import { PackWriter } from "./pack-writer.ts";
 import { acquireGcLock, bumpGcEpoch, readSessions, releaseGcLock } from "./session.ts";
 
@@ -36,6 +36,8 @@ export interface GcReport {
   repackedPacks: number;
   /** temporary files of interrupted writes removed */
   removedTemp: number;
+  /** index blobs replaced by merged ones */
+  mergedIndexes: number;
   /** set when GC stopped without deleting anything */
   aborted: string | null;
 }
@@ -45,7 +47,7 @@ type WithSweep = BlobBackend & { sweepIncomplete?: (prefix: string, olderThanMs:
 export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: GcOptions = {}): Promise<GcReport> {
   const graceMs = opts.graceMs ?? DEFAULT_GC_GRACE_MS;
   if (!(await acquireGcLock(backend))) throw new GcLockedError();
-  const report: GcReport = { deletedChunks: 0, deletedBytes: 0, keptRecent: 0, keptInPartialPacks: 0, liveChunks: 0, deletedPacks: 0, repackedPacks: 0, removedTemp: 0, aborted: null };
+  const report: GcReport = { deletedChunks: 0, deletedBytes: 0, keptRecent: 0, keptInPartialPacks: 0, liveChunks: 0, deletedPacks: 0, repackedPacks: 0, removedTemp: 0, mergedIndexes: 0, aborted: null };
   try {
     let marked: Set<string>;
     let fromManifests: Set<string>;
@@ -116,6 +118,7 @@ export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: Gc
     }
     // indexes that outlived their pack (a GC removed a pack before its backup indexed it) name nothing
     for (const pack of index.dangling.keys()) await backend.delete(indexKey(pack));
+    report.mergedIndexes = await mergeIndexes(backend, keys, index, new Set(gone));
     if (backend.sweepIncomplete) {
       for (const prefix of [PACK_PREFIX, INDEX_PREFIX, BACKUP_PREFIX]) report.removedTemp += await backend.sweepIncomplete(prefix, graceMs);
     }
@@ -126,6 +129,43 @@ export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: Gc
   } finally {
     await releaseGcLock(backend);
   }
+}
+
+/** Merge once a store has this many index blobs (or whenever a GC removed packs or found stale or doubled entries). */
+const MERGE_AT = 16;
+/** Packs' entries per merged blob (≈ 60 bytes each): bounded blobs for object stores too. */
+const MERGED_MAX_ENTRIES = 1 << 16;
+
+/**
+ * Replaces the index blobs GC read by merged ones holding the entries of the packs still
+ * present: a store keeps a few large index blobs instead of one per pack, and loading them
+ * (every backup, restore, verify and GC) stays a few reads as the store grows. The merged
+ * blobs are durable before any blob they replace goes; a backup's blob written meanwhile was
+ * not read and stays. Returns how many blobs were replaced.
+ */
+async function mergeIndexes(backend: BlobBackend, keys: StoreKeys | null, index: ChunkIndex, gone: ReadonlySet<string>): Promise<number> {
+  const stale = gone.size > 0 || index.dangling.size > 0 || index.overlapping > 0;
+  if (index.blobs.length === 0 || (index.blobs.length < MERGE_AT && !stale)) return 0;
+  let shard = new Map<string, PackEntry[]>();
+  let n = 0;
+  const writes: Array<Promise<void>> = [];
+  const flushShard = () => {
+    if (shard.size > 0) writes.push(backend.put(`${MERGED_PREFIX}${newPackId()}`, encodeMergedIndex(shard, keys)));
+    shard = new Map();
+    n = 0;
+  };
+  for (const [pack, entries] of index.packs) {
+    if (gone.has(pack)) continue;
+    if (n + entries.length > MERGED_MAX_ENTRIES) flushShard();
+    shard.set(pack, entries);
+    n += entries.length;
+  }
+  flushShard();
+  await allSettledOrThrow(writes);
+  await backend.flush();
+  await forEachLimit(index.blobs, 16, (k) => backend.delete(k));
+  await backend.flush();
+  return index.blobs.length;
 }
 
 /**

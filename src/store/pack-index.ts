@@ -9,6 +9,7 @@
 // packs, 0.8 s and 0.3 s. Object stores (the cloud tier) charge per request the same way.
 import { randomBytes } from "node:crypto";
 import type { BlobBackend } from "./backend.ts";
+import { isNotFound } from "./backend.ts";
 import { chunkId, decodeChunk, encodeChunk, frameId } from "./chunk-codec.ts";
 import { forEachLimit } from "./concurrency.ts";
 import type { StoreKeys } from "./crypto.ts";
@@ -18,6 +19,7 @@ export const INDEX_PREFIX = "index/";
 /** A pack is sealed once it holds this much; it stays below a worker slot (16 MiB) so verify reads it whole. */
 export const PACK_TARGET = 8 << 20;
 const ENTRY = 44; // id (32) | offset u32 | length u32 | plaintext length u32
+const MERGED_ENTRY = 16 + ENTRY; // pack id (16) | entry
 const TRAILER_MAGIC = 0x4950424f; // "OBPI"
 
 export interface PackEntry {
@@ -45,30 +47,78 @@ export function indexKey(packId: string): string {
   return `${INDEX_PREFIX}${packId}`;
 }
 
+/** A merged index blob: the entries of many packs, written by GC in place of their own blobs. */
+export const MERGED_PREFIX = `${INDEX_PREFIX}m-`;
+
 function packIdFromKey(key: string): string | null {
   const id = key.slice(key.lastIndexOf("/") + 1);
   return /^[0-9a-f]{32}$/.test(id) ? id : null;
 }
 
-/** The index blob of a pack: its entries as a self-named frame (encrypted in encrypted stores). */
-export function encodeIndex(entries: readonly PackEntry[], keys: StoreKeys | null): Uint8Array {
-  const raw = Buffer.alloc(entries.length * ENTRY);
-  entries.forEach((e, i) => {
-    const o = i * ENTRY;
-    raw.write(e.id, o, 32, "hex");
-    raw.writeUInt32LE(e.off, o + 32);
-    raw.writeUInt32LE(e.len, o + 36);
-    raw.writeUInt32LE(e.plainLen, o + 40);
-  });
+function isMergedKey(key: string): boolean {
+  return key.startsWith(MERGED_PREFIX) && /^[0-9a-f]{32}$/.test(key.slice(MERGED_PREFIX.length));
+}
+
+function writeEntry(raw: Buffer, o: number, e: PackEntry): void {
+  raw.write(e.id, o, 32, "hex");
+  raw.writeUInt32LE(e.off, o + 32);
+  raw.writeUInt32LE(e.len, o + 36);
+  raw.writeUInt32LE(e.plainLen, o + 40);
+}
+
+function readEntry(raw: Buffer, o: number): PackEntry {
+  return { id: raw.toString("hex", o, o + 32), off: raw.readUInt32LE(o + 32), len: raw.readUInt32LE(o + 36), plainLen: raw.readUInt32LE(o + 40) };
+}
+
+/** Raw records as a self-named frame (encrypted in encrypted stores), and back. */
+function frameRecords(raw: Buffer, keys: StoreKeys | null): Uint8Array {
   return encodeChunk(raw, chunkId(raw, keys, "sha256"), keys, 1, "sha256");
 }
 
-export function decodeIndex(blob: Uint8Array, keys: StoreKeys | null): PackEntry[] {
+function recordsOf(blob: Uint8Array, keys: StoreKeys | null, size: number, what: string): Buffer {
   const raw = decodeChunk(blob, frameId(blob), keys);
-  if (raw.length % ENTRY !== 0) throw new Error(`index of ${raw.length} bytes is not a whole number of entries`);
+  if (raw.length % size !== 0) throw new Error(`${what} of ${raw.length} bytes is not a whole number of entries`);
+  return raw;
+}
+
+/** The index blob of a pack: its entries as a self-named frame (encrypted in encrypted stores). */
+export function encodeIndex(entries: readonly PackEntry[], keys: StoreKeys | null): Uint8Array {
+  const raw = Buffer.alloc(entries.length * ENTRY);
+  for (const [i, e] of entries.entries()) writeEntry(raw, i * ENTRY, e);
+  return frameRecords(raw, keys);
+}
+
+export function decodeIndex(blob: Uint8Array, keys: StoreKeys | null): PackEntry[] {
+  const raw = recordsOf(blob, keys, ENTRY, "index");
   const out: PackEntry[] = [];
-  for (let o = 0; o < raw.length; o += ENTRY) {
-    out.push({ id: raw.toString("hex", o, o + 32), off: raw.readUInt32LE(o + 32), len: raw.readUInt32LE(o + 36), plainLen: raw.readUInt32LE(o + 40) });
+  for (let o = 0; o < raw.length; o += ENTRY) out.push(readEntry(raw, o));
+  return out;
+}
+
+/** A merged index blob: per entry its pack id (16 bytes), then the entry as in a pack index. */
+export function encodeMergedIndex(packs: ReadonlyMap<string, readonly PackEntry[]>, keys: StoreKeys | null): Uint8Array {
+  let n = 0;
+  for (const entries of packs.values()) n += entries.length;
+  const raw = Buffer.alloc(n * MERGED_ENTRY);
+  let o = 0;
+  for (const [pack, entries] of packs) {
+    for (const e of entries) {
+      raw.write(pack, o, 16, "hex");
+      writeEntry(raw, o + 16, e);
+      o += MERGED_ENTRY;
+    }
+  }
+  return frameRecords(raw, keys);
+}
+
+export function decodeMergedIndex(blob: Uint8Array, keys: StoreKeys | null): Map<string, PackEntry[]> {
+  const raw = recordsOf(blob, keys, MERGED_ENTRY, "merged index");
+  const out = new Map<string, PackEntry[]>();
+  for (let o = 0; o < raw.length; o += MERGED_ENTRY) {
+    const pack = raw.toString("hex", o, o + 16);
+    const entries = out.get(pack);
+    if (entries) entries.push(readEntry(raw, o + 16));
+    else out.set(pack, [readEntry(raw, o + 16)]);
   }
   return out;
 }
@@ -95,8 +145,14 @@ export class ChunkIndex {
   readonly packs = new Map<string, PackEntry[]>();
   /** indexes whose pack file is gone, with their entries */
   readonly dangling = new Map<string, PackEntry[]>();
+  /** the index blobs this view was read from (GC merges them) */
+  readonly blobs: readonly string[];
+  /** packs named by more than one blob (a merge interrupted before it removed the blobs it replaced) */
+  readonly overlapping: number;
 
-  constructor(indexes: ReadonlyMap<string, PackEntry[]>, present: ReadonlySet<string>) {
+  constructor(indexes: ReadonlyMap<string, PackEntry[]>, present: ReadonlySet<string>, blobs: readonly string[] = [], overlapping = 0) {
+    this.blobs = blobs;
+    this.overlapping = overlapping;
     for (const [pack, entries] of indexes) {
       if (!present.has(pack)) {
         this.dangling.set(pack, entries);
@@ -120,42 +176,65 @@ export class ChunkIndex {
 
 /**
  * Decoded index blobs kept between loads by one open store. An index blob never changes once
- * written (a repack writes a new pack under a new id), so a load only lists the indexes and the
- * packs and reads the blobs it has not seen: a restore or a byte-range read no longer re-reads
- * every index of the store (60-120 ms for a 2 GiB store, growing with it). Verify and GC load
- * without a cache: they must read every blob.
+ * written (a repack writes a new pack under a new id, a merge a new blob), so a load only lists
+ * the indexes and the packs and reads the blobs it has not seen: a restore or a byte-range read
+ * no longer re-reads every index of the store (60-120 ms for a 2 GiB store, growing with it).
+ * Verify and GC load without a cache: they must read every blob.
  */
 export class IndexCache {
-  readonly entries = new Map<string, PackEntry[]>();
+  /** blob key -> the entries it holds, per pack */
+  readonly entries = new Map<string, ReadonlyMap<string, PackEntry[]>>();
   last: { index: ChunkIndex; present: ReadonlySet<string> } | null = null;
 }
+
+/** A load re-lists this often when blobs vanish under it (a GC merging them) before giving up. */
+const LOAD_ATTEMPTS = 5;
 
 /**
  * Reads every index blob (or, with a cache, those it lacks), then lists the packs (in that
  * order: a pack is written before its index, so every index read names a pack that existed by
- * then). An unreadable index throws (callers that delete must not guess) unless onUnreadable is
- * given, which then hears of it and the rest still load (verify).
+ * then). A pack's entries are in its own blob or in a merged one (or, briefly, both). A blob
+ * that vanishes between the listing and its read was removed by a GC, which first made its
+ * entries durable elsewhere: the load starts over from a new listing. An unreadable index
+ * throws (callers that delete must not guess) unless onUnreadable is given, which then hears
+ * of it and the rest still load (verify).
  */
-export async function loadChunkIndex(backend: BlobBackend, keys: StoreKeys | null, onUnreadable?: (pack: string, reason: string) => void, cache?: IndexCache): Promise<ChunkIndex> {
-  const indexes = cache?.entries ?? new Map<string, PackEntry[]>();
-  const listed = new Map<string, string>(); // pack id -> index key
-  for (const k of await backend.listKeys(INDEX_PREFIX)) {
-    const pack = packIdFromKey(k);
-    if (pack) listed.set(pack, k);
+export async function loadChunkIndex(backend: BlobBackend, keys: StoreKeys | null, onUnreadable?: (key: string, reason: string) => void, cache?: IndexCache): Promise<ChunkIndex> {
+  const blobs = cache?.entries ?? new Map<string, ReadonlyMap<string, PackEntry[]>>();
+  let listed: string[] = [];
+  for (let attempt = 1; ; attempt++) {
+    listed = (await backend.listKeys(INDEX_PREFIX)).filter((k) => packIdFromKey(k) || isMergedKey(k));
+    const names = new Set(listed);
+    const gone = [...blobs.keys()].filter((k) => !names.has(k));
+    const unread = listed.filter((k) => !blobs.has(k));
+    if ((gone.length > 0 || unread.length > 0) && cache) cache.last = null; // stale even if this load fails half-way
+    for (const k of gone) blobs.delete(k);
+    let vanished = false;
+    await forEachLimit(unread, 16, async (k) => {
+      try {
+        const blob = await backend.get(k);
+        const pack = packIdFromKey(k);
+        blobs.set(k, pack ? new Map([[pack, decodeIndex(blob, keys)]]) : decodeMergedIndex(blob, keys));
+      } catch (err) {
+        if (isNotFound(err) && attempt < LOAD_ATTEMPTS) {
+          vanished = true;
+          return;
+        }
+        const reason = `index ${k} unreadable: ${(err as Error).message}`;
+        if (!onUnreadable) throw new Error(reason);
+        onUnreadable(k, reason);
+      }
+    });
+    if (!vanished) break;
   }
-  const gone = [...indexes.keys()].filter((pack) => !listed.has(pack));
-  const unread = [...listed].filter(([pack]) => !indexes.has(pack));
-  if ((gone.length > 0 || unread.length > 0) && cache) cache.last = null; // stale even if this load fails half-way
-  for (const pack of gone) indexes.delete(pack);
-  await forEachLimit(unread, 16, async ([pack, k]) => {
-    try {
-      indexes.set(pack, decodeIndex(await backend.get(k), keys));
-    } catch (err) {
-      const reason = `index ${k} unreadable: ${(err as Error).message}`;
-      if (!onUnreadable) throw new Error(reason);
-      onUnreadable(pack, reason);
+  const indexes = new Map<string, PackEntry[]>();
+  let overlapping = 0;
+  for (const k of listed) {
+    for (const [pack, entries] of blobs.get(k) ?? []) {
+      if (indexes.has(pack)) overlapping++;
+      else indexes.set(pack, entries);
     }
-  });
+  }
   const present = new Set<string>();
   for (const k of await backend.listKeys(PACK_PREFIX)) {
     const id = packIdFromKey(k);
@@ -164,7 +243,7 @@ export async function loadChunkIndex(backend: BlobBackend, keys: StoreKeys | nul
   const last = cache?.last;
   // unchanged indexes (else last was cleared above) and the same packs: the same index
   if (last && last.present.size === present.size && [...present].every((p) => last.present.has(p))) return last.index;
-  const index = new ChunkIndex(indexes, present);
+  const index = new ChunkIndex(indexes, present, listed, overlapping);
   if (cache) cache.last = { index, present };
   return index;
 }
