@@ -52,8 +52,21 @@ export function validBackupId(id: string): boolean {
 }
 
 export async function writeManifest(backend: BlobBackend, m: Manifest, keys: StoreKeys | null): Promise<void> {
+  await putManifest(backend, m.backupId, encodeManifest(m, keys));
+}
+
+/**
+ * The manifest's stored frame. zstd level 1: on the 2 GiB benchmark's manifests (mostly hex
+ * ids) it packed 622 KB into 303 KB where level 3 gave 307 KB, in 1.7 ms instead of 4.5 ms.
+ */
+export function encodeManifest(m: Manifest, keys: StoreKeys | null): Uint8Array {
   const plain = Buffer.from(JSON.stringify(m));
-  await backend.put(BACKUP_PREFIX + m.backupId, encodeChunk(plain, chunkId(plain, keys, "sha256"), keys, 3, "sha256"));
+  return encodeChunk(plain, chunkId(plain, keys, "sha256"), keys, 1, "sha256");
+}
+
+/** Stores an encoded manifest durably: once this resolves, the backup exists. */
+export async function putManifest(backend: BlobBackend, backupId: string, frame: Uint8Array): Promise<void> {
+  await backend.put(BACKUP_PREFIX + backupId, frame);
   await backend.flush();
 }
 
