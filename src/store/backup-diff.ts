@@ -7,7 +7,6 @@
 import type { ChunkedImage, Extent, ProgressFn } from "./backup-full.ts";
 import type { ChunkSink } from "./chunk-sink.ts";
 import { chunkSegment, chunkWholeSegment, forEachSegment, mostlyDirty, normalizeRanges } from "./backup-incremental.ts";
-import { readAt } from "./image-source.ts";
 import type { Manifest } from "./manifest.ts";
 import type { WorkerPool } from "./worker-pool.ts";
 
@@ -27,17 +26,7 @@ export function backupAgainstParent(pool: WorkerPool, sink: ChunkSink, path: str
       parent.size,
       size,
     ).filter(([a, b]) => a < segEnd && b > segStart);
-    if (!mostlyDirty(dirty, segStart, segEnd)) {
-      const r = await chunkSegment(ctx, segStart, dirty);
-      return { extents: r.extents, bytesRead: len + r.bytesRead };
-    }
-    const slot = await pool.acquireSlot();
-    try {
-      const n = await readAt(ctx.fh, Buffer.from(slot, 0, len), len, segStart);
-      if (n !== len) throw new Error(`image shrank while reading at ${segStart}`);
-      return { extents: await chunkWholeSegment(ctx, slot, segStart, len), bytesRead: 2 * len };
-    } finally {
-      pool.releaseSlot(slot);
-    }
+    const r = mostlyDirty(dirty, segStart, segEnd) ? await chunkWholeSegment(ctx, segStart) : await chunkSegment(ctx, segStart, dirty);
+    return { extents: r.extents, bytesRead: len + r.bytesRead };
   });
 }

@@ -9,7 +9,7 @@ import type { ChunkedImage } from "./backup-full.ts";
 import { BLOCK, LOOKAHEAD, SEGMENT, ZERO_RUN_BLOCKS } from "./chunker.ts";
 import type { ChunkSink } from "./chunk-sink.ts";
 import { forEachLimit } from "./concurrency.ts";
-import { openRandomAccess, readAt } from "./image-source.ts";
+import { openRandomAccess } from "./image-source.ts";
 import type { Manifest } from "./manifest.ts";
 import { extentOffsets } from "./manifest.ts";
 import type { WorkerPool } from "./worker-pool.ts";
@@ -57,16 +57,8 @@ export async function backupChangedRanges(
   return forEachSegment(pool, sink, path, parent, onProgress, async ({ segStart, segEnd, ctx, size }) => {
     all ??= normalizeRanges(ranges, parent.size, size);
     const dirty = rangesWithin(all, segStart, segEnd);
-    if (!mostlyDirty(dirty, segStart, segEnd)) return chunkSegment(ctx, segStart, dirty);
     // scattered churn: one read and one pass over the segment beats re-chunking window by window
-    const slot = await pool.acquireSlot();
-    try {
-      const n = await readAt(ctx.fh, Buffer.from(slot, 0, segEnd - segStart), segEnd - segStart, segStart);
-      if (n !== segEnd - segStart) throw new Error(`image shrank while reading at ${segStart}`);
-      return { extents: await chunkWholeSegment(ctx, slot, segStart, n), bytesRead: n };
-    } finally {
-      pool.releaseSlot(slot);
-    }
+    return mostlyDirty(dirty, segStart, segEnd) ? chunkWholeSegment(ctx, segStart) : chunkSegment(ctx, segStart, dirty);
   });
 }
 
@@ -96,11 +88,18 @@ function rangesWithin(sorted: ReadonlyArray<[number, number]>, start: number, en
   return out;
 }
 
-/** Chunks and stores a whole segment whose bytes are in slot[0, length). */
-export async function chunkWholeSegment(ctx: SegCtx, slot: SharedArrayBuffer, segStart: number, length: number): Promise<Extent[]> {
-  const { cuts } = await ctx.pool.chunk({ slot, length, base: segStart, from: segStart, final: true });
-  await ctx.sink.store(slot, segStart, cuts);
-  return cuts;
+/** Reads, chunks and stores the whole segment from segStart, in one worker task. */
+export async function chunkWholeSegment(ctx: SegCtx, segStart: number): Promise<{ extents: Extent[]; bytesRead: number }> {
+  const length = ctx.segEnd - segStart;
+  const slot = await ctx.pool.acquireSlot();
+  try {
+    const encodeExcept = parentIdsIn(ctx, segStart, ctx.segEnd);
+    const { cuts, frames } = await ctx.pool.chunk({ slot, length, base: segStart, from: segStart, final: true, fd: ctx.fh.fd, encodeExcept });
+    await ctx.sink.storeEncoded(slot, segStart, cuts, frames ?? []);
+    return { extents: cuts, bytesRead: length };
+  } finally {
+    ctx.pool.releaseSlot(slot);
+  }
 }
 
 export type SegmentPlanner = (seg: { segStart: number; segEnd: number; size: number; ctx: SegCtx }) => Promise<{ extents: Extent[]; bytesRead: number }>;
@@ -153,6 +152,13 @@ export interface SegCtx {
 function parentCutsIn(ctx: SegCtx, from: number, to: number): number[] {
   const out: number[] = [];
   for (let k = extentAt(ctx.pOffs, from); k < ctx.pOffs.length && (ctx.pOffs[k] as number) <= to; k++) if ((ctx.pOffs[k] as number) >= from) out.push(ctx.pOffs[k] as number);
+  return out;
+}
+
+/** The ids of the parent's chunks that overlap [from, to): a window re-chunking there mostly finds some of them again. */
+function parentIdsIn(ctx: SegCtx, from: number, to: number): string[] {
+  const out: string[] = [];
+  for (let k = extentAt(ctx.pOffs, from); k < ctx.parent.ids.length && (ctx.pOffs[k] as number) < to; k++) if (ctx.parent.ids[k]) out.push(ctx.parent.ids[k] as string);
   return out;
 }
 
@@ -241,11 +247,12 @@ export async function chunkSegment(ctx: SegCtx, segStart: number, dirty: Array<[
       const final = readTo === segEnd;
       const slot = await ctx.pool.acquireSlot();
       try {
-        const n = await readAt(ctx.fh, new Uint8Array(slot, 0, readTo - readFrom), readTo - readFrom, readFrom);
-        if (n !== readTo - readFrom) throw new Error(`image shrank while reading at ${readFrom}`);
-        bytesRead += n;
+        // one worker task reads, chunks and encodes the window (each hop between threads costs)
+        const n = readTo - readFrom;
         const syncAt = parentCutsIn(ctx, Math.max(y, pos + 1), Math.min(readTo, segEnd - 1, parent.size));
-        const { cuts } = await ctx.pool.chunk({ slot, length: n, base: readFrom, from: pos, final, syncAt });
+        const encodeExcept = parentIdsIn(ctx, readFrom, readTo);
+        const { cuts, frames } = await ctx.pool.chunk({ slot, length: n, base: readFrom, from: pos, final, syncAt, fd: ctx.fh.fd, encodeExcept });
+        bytesRead += n;
         let used = 0;
         for (const c of cuts) {
           used++;
@@ -257,7 +264,7 @@ export async function chunkSegment(ctx: SegCtx, segStart: number, dirty: Array<[
           }
         }
         const mine = cuts.slice(0, used);
-        await ctx.sink.store(slot, readFrom, mine);
+        await ctx.sink.storeEncoded(slot, readFrom, mine, frames ?? []);
         out.push(...mine);
       } finally {
         ctx.pool.releaseSlot(slot);

@@ -6,7 +6,7 @@
 import { allSettledOrThrow } from "./concurrency.ts";
 import type { PackWriter } from "./pack-writer.ts";
 import type { BackupSession } from "./session.ts";
-import type { EncodeResult } from "./worker-protocol.ts";
+import type { EncodedFrame } from "./worker-protocol.ts";
 import type { WorkerPool } from "./worker-pool.ts";
 
 export class ChunkSink {
@@ -40,10 +40,22 @@ export class ChunkSink {
   }
 
   /** Stores the new chunks among cuts ([offset, length, id], "" = zero) whose bytes are in slot. */
-  async store(slot: SharedArrayBuffer, base: number, cuts: ReadonlyArray<[number, number, string]>): Promise<void> {
+  store(slot: SharedArrayBuffer, base: number, cuts: ReadonlyArray<Cut>): Promise<void> {
+    return this.storeEncoded(slot, base, cuts, []);
+  }
+
+  /**
+   * Like store(), where a worker already encoded some of the cuts' chunks in place (frames by
+   * index into cuts). A new chunk without a frame (the worker was told the store holds it, and
+   * the index says otherwise) is encoded here.
+   */
+  async storeEncoded(slot: SharedArrayBuffer, base: number, cuts: ReadonlyArray<Cut>, frames: ReadonlyArray<EncodedFrame & { cut: number }>): Promise<void> {
     this.#session.add(cuts.map((c) => c[2]));
     this.#present ??= await this.#index;
-    const mine: Array<[number, number, string]> = [];
+    const encoded = new Map<string, { cut: Cut; frame: EncodedFrame }>();
+    for (const f of frames) if (f.cut < cuts.length) encoded.set((cuts[f.cut] as Cut)[2], { cut: cuts[f.cut] as Cut, frame: f });
+    const ready: Array<{ cut: Cut; frame: EncodedFrame }> = [];
+    const plain: Cut[] = [];
     const waits: Promise<void>[] = [];
     const claimed = new Set<string>();
     for (const c of cuts) {
@@ -53,12 +65,16 @@ export class ChunkSink {
       if (w) waits.push(w);
       else if (!claimed.has(id)) {
         claimed.add(id);
-        mine.push(c);
+        const e = encoded.get(id);
+        if (e) ready.push(e);
+        else plain.push(c);
       }
     }
-    if (mine.length > 0) {
-      const job = this.#write(slot, base, mine);
-      for (const c of mine) this.#writing.set(c[2], job);
+    const jobs: Array<[Promise<void>, readonly string[]]> = [];
+    if (plain.length > 0) jobs.push([this.#encodeAndWrite(slot, base, plain), plain.map((c) => c[2])]);
+    if (ready.length > 0) jobs.push([this.#write(slot, base, ready), ready.map((e) => e.cut[2])]);
+    for (const [job, ids] of jobs) {
+      for (const id of ids) this.#writing.set(id, job);
       waits.push(job);
     }
     // settled, not raced: a failure elsewhere must not free the slot while our writes still read it
@@ -66,14 +82,16 @@ export class ChunkSink {
     await this.#session.maybeFlush();
   }
 
-  async #write(slot: SharedArrayBuffer, base: number, pieces: Array<[number, number, string]>): Promise<void> {
+  async #encodeAndWrite(slot: SharedArrayBuffer, base: number, pieces: Cut[]): Promise<void> {
     const { frames } = await this.#pool.encode({ slot, base, pieces });
-    // all frames written at once; settled before returning, since the caller then hands the
-    // slot (where the payloads sit) to other work
+    await this.#write(slot, base, pieces.map((cut, i) => ({ cut, frame: frames[i] as EncodedFrame })));
+  }
+
+  /** Writes frames whose payloads sit in the slot at their chunk's offset; settled before returning, since the caller then hands the slot to other work. */
+  async #write(slot: SharedArrayBuffer, base: number, items: ReadonlyArray<{ cut: Cut; frame: EncodedFrame }>): Promise<void> {
     await allSettledOrThrow(
-      pieces.map(async ([off, len, id], i) => {
-        const f = frames[i] as EncodeResult["frames"][number];
-        const stored = await this.#writer.add(id, [f.header, Buffer.from(slot, off - base, f.payloadLen)], len);
+      items.map(async ({ cut: [off, len, id], frame }) => {
+        const stored = await this.#writer.add(id, [frame.header, Buffer.from(slot, off - base, frame.payloadLen)], len);
         this.#written.set(id, stored);
         this.#writing.delete(id);
         this.newChunks++;
@@ -82,3 +100,5 @@ export class ChunkSink {
     );
   }
 }
+
+type Cut = readonly [offset: number, length: number, id: string];

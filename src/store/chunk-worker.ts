@@ -7,7 +7,7 @@ import { chunkRegion, isAllZero } from "./chunker.ts";
 import type { IdHash } from "./chunk-codec.ts";
 import { chunkId, decodeChunk, encodeChunkParts, framePlainLength } from "./chunk-codec.ts";
 import type { StoreKeys } from "./crypto.ts";
-import type { ChunkResult, DecodeResult, DiffResult, EncodeResult, HashResult, StoreProfile, WorkerMessage, WorkerTask } from "./worker-protocol.ts";
+import type { ChunkResult, DecodeResult, DiffResult, EncodedFrame, EncodeResult, HashResult, StoreProfile, WorkerMessage, WorkerTask } from "./worker-protocol.ts";
 
 let lastKeys: StoreKeys | null = null;
 /** The profile's keys as Buffers, reused while consecutive tasks come from the same store. */
@@ -29,21 +29,30 @@ function scratch(n: number): Buffer {
 }
 const ZERO_PIECE = 1 << 20;
 
+/** Fills buf with image bytes from offset at of fd; throws when the image ends first. */
+function readFully(fd: number, buf: Uint8Array, at: number): Uint8Array {
+  for (let got = 0; got < buf.length; ) {
+    const r = readSync(fd, buf, got, buf.length - got, at + got);
+    if (r === 0) throw new Error(`image shrank while reading at ${at + got}`);
+    got += r;
+  }
+  return buf;
+}
+
 /** Whether image bytes [off, off + len) of fd still hash to id (are still all zero for ""). */
 function extentUnchanged(fd: number, off: number, len: number, id: string, keys: StoreKeys | null, hash: IdHash): boolean {
-  const read = (at: number, n: number): Buffer => {
-    const buf = scratch(n).subarray(0, n);
-    let got = 0;
-    while (got < n) {
-      const r = readSync(fd, buf, got, n - got, at + got);
-      if (r === 0) throw new Error(`image shrank while reading at ${at + got}`);
-      got += r;
-    }
-    return buf;
-  };
+  const read = (at: number, n: number) => readFully(fd, scratch(n).subarray(0, n), at);
   if (id !== "") return chunkId(read(off, len), keys, hash) === id;
   for (let p = off; p < off + len; p += ZERO_PIECE) if (!isAllZero(read(p, Math.min(ZERO_PIECE, off + len - p)))) return false;
   return true;
+}
+
+/** Encodes the piece [off, len, id] of slot (image bytes from base) over its own plaintext. */
+function encodeInPlace(slot: SharedArrayBuffer, base: number, [off, len, id]: readonly [number, number, string], keys: StoreKeys | null, profile: StoreProfile): EncodedFrame {
+  const plain = Buffer.from(slot, off - base, len);
+  const { header, payload } = encodeChunkParts(plain, id, keys, profile.zstdLevel, profile.idHash);
+  if (payload !== plain) plain.set(payload); // payload.length <= len; the plaintext is no longer needed
+  return { header, payloadLen: payload.length };
 }
 
 function run(task: WorkerTask, profile: StoreProfile): ChunkResult | DiffResult | EncodeResult | DecodeResult | HashResult {
@@ -52,12 +61,22 @@ function run(task: WorkerTask, profile: StoreProfile): ChunkResult | DiffResult 
     // Buffer views over shared memory: node:crypto and zlib take a slow path for plain
     // SharedArrayBuffer-backed Uint8Arrays
     const buf = Buffer.from(task.slot, 0, task.length);
+    if (task.fd !== undefined) readFully(task.fd, buf, task.base);
     const sync = task.syncAt?.length ? new Set(task.syncAt) : null;
     const { cuts, next } = chunkRegion(buf, task.base, task.from, task.final, profile.chunking, sync ? (end) => sync.has(end) : undefined);
     const out: ChunkResult = {
       cuts: cuts.map((c) => [c.off, c.len, c.zero ? "" : chunkId(buf.subarray(c.off - task.base, c.off - task.base + c.len), keys, profile.idHash)]),
       next,
     };
+    if (task.encodeExcept) {
+      const skip = new Set(task.encodeExcept);
+      out.frames = [];
+      out.cuts.forEach((c, i) => {
+        if (!c[2] || skip.has(c[2])) return;
+        skip.add(c[2]); // once per id
+        out.frames?.push({ ...encodeInPlace(task.slot, task.base, c, keys, profile), cut: i });
+      });
+    }
     return out;
   }
   if (task.op === "diff") {
@@ -65,16 +84,7 @@ function run(task: WorkerTask, profile: StoreProfile): ChunkResult | DiffResult 
     return { changed };
   }
   if (task.op === "hash") return { ids: task.pieces.map(([off, len]) => chunkId(Buffer.from(task.slot, off, len), keys, profile.idHash)) };
-  if (task.op === "encode") {
-    const frames = task.pieces.map(([off, len, id]) => {
-      const plain = Buffer.from(task.slot, off - task.base, len);
-      const { header, payload } = encodeChunkParts(plain, id, keys, profile.zstdLevel, profile.idHash);
-      if (payload !== plain) plain.set(payload); // payload.length <= len; the plaintext is no longer needed
-      return { header, payloadLen: payload.length };
-    });
-    const out: EncodeResult = { frames };
-    return out;
-  }
+  if (task.op === "encode") return { frames: task.pieces.map((p) => encodeInPlace(task.slot, task.base, p, keys, profile)) } satisfies EncodeResult;
   const at: number[] = [];
   const errors = task.items.map(({ off, len, id, out, plainLen }) => {
     at.push(out);

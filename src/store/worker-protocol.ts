@@ -22,11 +22,27 @@ export interface ChunkTask {
   final: boolean;
   /** Stop after the first cut that ends at one of these offsets (ascending): the caller resyncs there. */
   syncAt?: number[];
+  /** Read image [base, base + length) from fd (a descriptor of this process) into the slot first. */
+  fd?: number;
+  /**
+   * Also encode the cuts' chunks in place, as an encode task would, except zero extents and
+   * these ids (chunks the store is known to hold): one task per changed-range window instead
+   * of a read, a chunk and an encode task, each a round trip between threads.
+   */
+  encodeExcept?: string[];
 }
 export interface ChunkResult {
   /** [offset, length, id] per cut; id "" for a zero extent. */
   cuts: Array<[number, number, string]>;
   next: number;
+  /** With encodeExcept: the frames of the cuts encoded, by index into cuts (one per id). */
+  frames?: Array<EncodedFrame & { cut: number }>;
+}
+
+/** A frame encoded in place: its header, and its payload's length at the piece's offset in the slot. */
+export interface EncodedFrame {
+  header: Uint8Array;
+  payloadLen: number;
 }
 
 /** Compress/encrypt the given pieces of the slot in place. */
@@ -34,14 +50,14 @@ export interface EncodeTask {
   op: "encode";
   slot: SharedArrayBuffer;
   base: number;
-  pieces: Array<[number, number, string]>;
+  pieces: ReadonlyArray<readonly [number, number, string]>;
 }
 export interface EncodeResult {
   /**
    * per piece: the frame header and the payload length; the payload is written over the
    * piece's own plaintext in the slot (never longer), so nothing is allocated or transferred
    */
-  frames: Array<{ header: Uint8Array; payloadLen: number }>;
+  frames: EncodedFrame[];
 }
 
 /** Name the given pieces (slot ranges [off, off + len)) as the task's store names chunks. */
