@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { copyFileSync, openSync, readFileSync, closeSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, copyFileSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { extentOffsets } from "./manifest.ts";
@@ -117,6 +117,39 @@ describe("dedup and incremental backups", () => {
       expect({ label, lens: mr.lens, ids: mr.ids }).toEqual({ label, lens: m0.lens, ids: m0.ids });
       // the zero region between and after the changes is known without reading it
       if (label.startsWith("data just before") || label.startsWith("two changes")) expect(viaRanges.stats.bytesRead).toBeLessThan(3 * MiB);
+    }
+  });
+
+  it("a window writes again the parent's chunks it re-creates when the store has lost them", async () => {
+    const dir = join(t.dir, "lost-store");
+    let s = await ProtectionStore.create(dir);
+    const parent = await s.backup(base);
+    await s.close();
+    // every chunk gone (a damaged store): the workers skip encoding the parent's chunks, so the
+    // sink must encode those itself
+    rmSync(join(dir, "packs"), { recursive: true });
+    rmSync(join(dir, "index"), { recursive: true });
+    s = await ProtectionStore.open(dir);
+    try {
+      const whole = readFileSync(base);
+      // a change just past a parent cut: re-chunking restarts a chunk earlier and re-creates
+      // the parent's chunk before the change
+      const pm = await s.manifest(parent.backupId);
+      const offs = extentOffsets(pm);
+      const i = pm.ids.findIndex((id, k) => (offs[k] as number) >= 6 << 20 && id && pm.ids[k - 1] && (pm.lens[k] as number) > 16384);
+      const at = (offs[i] as number) + 8192;
+      const changed = join(t.dir, "lost.img");
+      const bytes = Buffer.from(whole);
+      bytes.fill(0x5a, at, at + 4096);
+      writeFileSync(changed, bytes);
+      const b = await s.backup(changed, { parent: parent.backupId, changedRanges: [[at, 4096]] });
+      const parentIds = new Set(pm.ids);
+      const changedChunks = new Set((await s.manifest(b.backupId)).ids.filter((id) => id && !parentIds.has(id))).size;
+      expect(b.stats.newChunks).toBeGreaterThan(changedChunks);
+      // the window [last parent cut >= LOOKAHEAD before the change, the change's end) is whole again
+      expect(await s.readRange(b.backupId, at - (64 << 10), (64 << 10) + 4096)).toEqual(bytes.subarray(at - (64 << 10), at + 4096));
+    } finally {
+      await s.close();
     }
   });
 
