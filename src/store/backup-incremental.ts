@@ -54,12 +54,13 @@ export async function backupChangedRanges(
   onProgress?: ProgressFn,
 ): Promise<ChunkedImage> {
   let all: Array<[number, number]> | null = null; // normalised once: CBT lists can be long
-  return forEachSegment(pool, sink, path, parent, onProgress, async ({ segStart, segEnd, ctx, size }) => {
-    all ??= normalizeRanges(ranges, parent.size, size);
-    const dirty = rangesWithin(all, segStart, segEnd);
+  const dirtyIn = (segStart: number, segEnd: number, size: number) => rangesWithin((all ??= normalizeRanges(ranges, parent.size, size)), segStart, segEnd);
+  const planner: SegmentPlanner = async ({ segStart, segEnd, ctx, size }) => {
+    const dirty = dirtyIn(segStart, segEnd, size);
     // scattered churn: one read and one pass over the segment beats re-chunking window by window
     return mostlyDirty(dirty, segStart, segEnd) ? chunkWholeSegment(ctx, segStart) : chunkSegment(ctx, segStart, dirty);
-  });
+  };
+  return forEachSegment(pool, sink, path, parent, onProgress, planner, (segStart, segEnd, size) => Math.min(segEnd - segStart, windowBytes(dirtyIn(segStart, segEnd, size), segStart, segEnd)));
 }
 
 /**
@@ -70,8 +71,12 @@ export async function backupChangedRanges(
  * a few MiB in a segment stays with windows.
  */
 export function mostlyDirty(dirty: ReadonlyArray<readonly [number, number]>, segStart: number, segEnd: number): boolean {
-  const bytes = dirty.reduce((t, [a, b]) => t + Math.min(b, segEnd) - Math.max(a, segStart) + WINDOW_EXTRA, 0);
-  return bytes >= REWRITE_SHARE * (segEnd - segStart);
+  return windowBytes(dirty, segStart, segEnd) >= REWRITE_SHARE * (segEnd - segStart);
+}
+
+/** About how many bytes re-chunking the dirty ranges of a segment window by window reads. */
+function windowBytes(dirty: ReadonlyArray<readonly [number, number]>, segStart: number, segEnd: number): number {
+  return dirty.reduce((t, [a, b]) => t + Math.min(b, segEnd) - Math.max(a, segStart) + WINDOW_EXTRA, 0);
 }
 
 /** The sorted, disjoint ranges that overlap [start, end) (binary search for the first). */
@@ -104,7 +109,12 @@ export async function chunkWholeSegment(ctx: SegCtx, segStart: number): Promise<
 
 export type SegmentPlanner = (seg: { segStart: number; segEnd: number; size: number; ctx: SegCtx }) => Promise<{ extents: Extent[]; bytesRead: number }>;
 
-/** Runs planner on every 16 MiB segment of the image at path (a few at a time) and joins the extents. */
+/**
+ * Runs planner on every 16 MiB segment of the image at path (a few at a time) and joins the
+ * extents. With weigh (the work a segment will take), the heaviest segments go first: a large
+ * one left for the end (an image's grown tail is one whole new segment) ran alone on one
+ * worker while the other had nothing left to do.
+ */
 export async function forEachSegment(
   pool: WorkerPool,
   sink: ChunkSink,
@@ -112,6 +122,7 @@ export async function forEachSegment(
   parent: Manifest,
   onProgress: ProgressFn | undefined,
   planner: SegmentPlanner,
+  weigh?: (segStart: number, segEnd: number, size: number) => number,
 ): Promise<ChunkedImage> {
   const { fh, size } = await openRandomAccess(path);
   try {
@@ -122,6 +133,10 @@ export async function forEachSegment(
     let bytesRead = 0;
     let done = 0;
     const segs = Array.from({ length: nSeg }, (_, s) => s);
+    if (weigh) {
+      const w = segs.map((s) => weigh(s * SEGMENT, Math.min(size, (s + 1) * SEGMENT), size));
+      segs.sort((a, b) => (w[b] as number) - (w[a] as number)); // stable: equal weights keep image order
+    }
     await forEachLimit(segs, 4, async (s) => {
       const segStart = s * SEGMENT;
       const segEnd = Math.min(size, segStart + SEGMENT);
