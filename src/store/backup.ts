@@ -55,7 +55,7 @@ export async function runBackup(ctx: StoreContext, source: ImageSource, opts: Ba
   parentRead.catch(() => {}); // awaited below once the session exists
   const index = parentRead.then(() => loadChunkIndex(backend, keys, undefined, ctx.indexCache)).then((i) => i.chunks);
   index.catch(() => {}); // a failed load is reported when the sink needs it
-  const session = await BackupSession.start(backend);
+  const session = BackupSession.start(backend);
   // the parent's ids are registered while chunking starts: the commit's GC check covers them
   let registered: Promise<void> = Promise.resolve();
   try {

@@ -47,7 +47,7 @@ export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd, onPr
   // same names and no encryption on either side: a verified frame is valid in the target as it
   // is, so it is written unchanged instead of being compressed again
   const sameFrames = sameNames && !from.keys && !to.keys;
-  const session = await BackupSession.start(to.backend);
+  const session = BackupSession.start(to.backend);
   try {
     const [source, target] = await Promise.all([loadChunkIndex(from.backend, from.keys), loadChunkIndex(to.backend, to.keys)]);
     /** target id -> stored size (0 while this copy is writing it) */

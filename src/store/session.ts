@@ -50,16 +50,22 @@ export class BackupSession {
   #unflushed: string[] = [];
   #seq = 0;
   #lastFlush = Date.now();
+  /** The owner file's write: every part is written after it (see readSessions). */
+  readonly #owned: Promise<void>;
 
   private constructor(backend: BlobBackend, id: string) {
     this.#backend = backend;
     this.id = id;
+    this.#owned = backend.put(`${SESSION_PREFIX}${id}/owner`, Buffer.from(JSON.stringify(owner())), VOLATILE);
+    this.#owned.catch(() => {}); // reported by flush()
   }
 
-  static async start(backend: BlobBackend): Promise<BackupSession> {
-    const s = new BackupSession(backend, `${Date.now()}-${randomBytes(4).toString("hex")}`);
-    await backend.put(`${SESSION_PREFIX}${s.id}/owner`, Buffer.from(JSON.stringify(owner())), VOLATILE);
-    return s;
+  /**
+   * A new session, its owner file being written: the backup need not wait for it (~10 ms
+   * when the file system is busy) before it starts reading, only its first part does.
+   */
+  static start(backend: BlobBackend): BackupSession {
+    return new BackupSession(backend, `${Date.now()}-${randomBytes(4).toString("hex")}`);
   }
 
   add(ids: Iterable<string>): void {
@@ -76,12 +82,14 @@ export class BackupSession {
     const ids = this.#unflushed;
     this.#unflushed = [];
     this.#lastFlush = Date.now();
+    await this.#owned;
     // visible is enough, durable is not needed: a session only matters to a GC that runs while
     // its owner lives (after a crash the owner is dead and the session ignored)
     await this.#backend.put(`${SESSION_PREFIX}${this.id}/${String(++this.#seq).padStart(6, "0")}`, Buffer.from(ids.join("\n")), VOLATILE);
   }
 
   async end(): Promise<void> {
+    await this.#owned.catch(() => {}); // an owner written after the clean-up would outlive it
     const parts = await this.#backend.list(`${SESSION_PREFIX}${this.id}/`);
     for (const p of parts) await this.#backend.delete(p.key);
   }
