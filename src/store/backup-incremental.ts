@@ -54,7 +54,10 @@ export async function backupChangedRanges(
   onProgress?: ProgressFn,
 ): Promise<ChunkedImage> {
   let all: Array<[number, number]> | null = null; // normalised once: CBT lists can be long
-  const dirtyIn = (segStart: number, segEnd: number, size: number) => rangesWithin((all ??= normalizeRanges(ranges, parent.size, size)), segStart, segEnd);
+  const dirtyIn = (segStart: number, segEnd: number, size: number) => {
+    all ??= normalizeRanges(ranges, parent.size, size);
+    return rangesWithin(all, segStart, segEnd);
+  };
   const planner: SegmentPlanner = async ({ segStart, segEnd, ctx, size }) => {
     const dirty = dirtyIn(segStart, segEnd, size);
     // scattered churn: one read and one pass over the segment beats re-chunking window by window
