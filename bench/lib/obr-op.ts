@@ -6,7 +6,7 @@
 // code warmed up, as after a service's earlier backups), and the store's index is loaded; then
 // OBR_BENCH_SERVICE_RUNS (3) timed calls each start from the same state (a backup's on its own
 // copy of the store) and opSeconds is their median: one call after one warm-up still ran code
-// the JIT was compiling (its first timed call was the slowest in 9 of 10 runs here).
+// the JIT was compiling (the first timed call was the slowest in 12 of 14 such series here).
 //   node bench/lib/obr-op.ts backup <store> <image> [parentId] [ranges.json]
 //   node bench/lib/obr-op.ts restore <store> <backupId> <target>
 //   node bench/lib/obr-op.ts create <store> [passphrase]
