@@ -70,12 +70,13 @@ function run(task: WorkerTask, profile: StoreProfile): ChunkResult | DiffResult 
     };
     if (task.encodeExcept) {
       const skip = new Set(task.encodeExcept);
-      out.frames = [];
+      const frames: NonNullable<ChunkResult["frames"]> = [];
       out.cuts.forEach((c, i) => {
         if (!c[2] || skip.has(c[2])) return;
         skip.add(c[2]); // once per id
-        out.frames?.push({ ...encodeInPlace(task.slot, task.base, c, keys, profile), cut: i });
+        frames.push({ ...encodeInPlace(task.slot, task.base, c, keys, profile), cut: i });
       });
+      out.frames = frames;
     }
     return out;
   }
