@@ -1,10 +1,11 @@
-// The obr command: `obr serve` (default), `obr clients ...`, `obr lab ...`.
+// The obr command: `obr serve` (default), `obr clients ...`, `obr lab ...`, `obr store ...`.
 import { Command, Option } from "commander";
 import { type ConfigOverrides, loadConfig } from "../config/config.ts";
 import { VERSION } from "../version.ts";
 import { clientsCommand } from "./clients-command.ts";
 import { labCommand } from "./lab-command.ts";
 import { serveCommand } from "./serve-command.ts";
+import { storeCommand } from "./store-command.ts";
 
 export type ConfigFrom = (cmd: Command) => ReturnType<typeof loadConfig>;
 
@@ -23,5 +24,6 @@ export function buildCli(env: Record<string, string | undefined>): Command {
   program.addCommand(serveCommand(configFrom), { isDefault: true });
   program.addCommand(clientsCommand(configFrom));
   program.addCommand(labCommand(configFrom));
+  program.addCommand(storeCommand());
   return program;
 }

@@ -9,8 +9,7 @@ import { backupChangedRanges } from "./backup-incremental.ts";
 import type { ChunkingParams } from "./chunker.ts";
 import { ChunkSink } from "./chunk-sink.ts";
 import type { StoreKeys } from "./crypto.ts";
-import { AppError } from "../domain/app-error.ts";
-import { ConcurrentGcError } from "./errors.ts";
+import { ConcurrentGcError, StoreArgumentError } from "./errors.ts";
 import type { ImageSource } from "./image-source.ts";
 import type { BackupStats, Manifest } from "./manifest.ts";
 import type { IndexCache } from "./pack-index.ts";
@@ -53,7 +52,7 @@ export async function runBackup(ctx: StoreContext, source: ImageSource, opts: Ba
   // threads, behind which the parent's read waited ~12 ms.
   const parentRead = opts.parent ? readManifest(backend, opts.parent, keys) : Promise.resolve(null);
   parentRead.catch(() => {}); // awaited below once the session exists
-  const index = parentRead.then(() => loadChunkIndex(backend, keys, undefined, ctx.indexCache)).then((i) => i.chunks);
+  const index = parentRead.then(() => loadChunkIndex(backend, keys, { ...(ctx.indexCache ? { cache: ctx.indexCache } : {}), tolerate: true })).then((i) => i.chunks);
   index.catch(() => {}); // a failed load is reported when the sink needs it
   const session = BackupSession.start(backend);
   // the parent's ids are registered while chunking starts: the commit's GC check covers them
@@ -64,7 +63,7 @@ export async function runBackup(ctx: StoreContext, source: ImageSource, opts: Ba
     const sink = new ChunkSink(writer, pool, session, index);
     const sameChunking = parent !== null && JSON.stringify(parent.chunking) === JSON.stringify(ctx.chunking);
     const ranges = opts.changedRanges && sameChunking ? opts.changedRanges : null;
-    if (ranges && typeof source !== "string") throw AppError.badRequest("changed-range backups need a file or block device path as source");
+    if (ranges && typeof source !== "string") throw new StoreArgumentError("changed-range backups need a file or block device path as source");
     const reuseParent = parent !== null && sameChunking && typeof source === "string";
     if (reuseParent) {
       session.add(parent.ids);
@@ -97,9 +96,17 @@ export async function runBackup(ctx: StoreContext, source: ImageSource, opts: Ba
 
 /** After a GC ran during the backup: every chunk it references must still be in a present pack. */
 export async function checkStillPresent(backend: BlobBackend, keys: StoreKeys | null, ids: readonly string[], cache?: IndexCache): Promise<void> {
-  const index = await loadChunkIndex(backend, keys, undefined, cache);
+  const index = await loadChunkIndex(backend, keys, { ...(cache ? { cache } : {}), tolerate: true });
   let missing = 0;
-  for (const id of new Set(ids)) if (id && !index.chunks.has(id)) missing++;
+  let first = "";
+  for (const id of new Set(ids)) {
+    if (id && !index.chunks.has(id)) {
+      missing++;
+      first ||= id;
+    }
+  }
+  // a chunk an unreadable index blob may name is not proof that a GC removed it
+  if (missing > 0 && index.unreadable.length > 0) throw index.missing(first);
   if (missing > 0) throw new ConcurrentGcError(missing);
 }
 

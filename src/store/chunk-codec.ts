@@ -84,6 +84,13 @@ export function framePlainLength(blob: Uint8Array): number {
   return blob.length < BASE_HEADER ? 0 : new DataView(blob.buffer, blob.byteOffset, blob.byteLength).getUint32(8, true);
 }
 
+/** What a frame's header says about it (null when too short or not a frame): checked against config.json on open. */
+export function frameFlags(header: Uint8Array): { encrypted: boolean; blake3: boolean } | null {
+  if (header.length < 5 || new DataView(header.buffer, header.byteOffset, header.byteLength).getUint32(0, true) !== MAGIC) return null;
+  const flags = header[4] ?? 0;
+  return { encrypted: (flags & F_ENC) !== 0, blake3: (flags & F_BLAKE3) !== 0 };
+}
+
 /** The id a frame claims (manifests are self-named: decode with this, which re-verifies it). */
 export function frameId(blob: Uint8Array): string {
   if (blob.length < BASE_HEADER) return "";

@@ -17,6 +17,28 @@ export const LOOKAHEAD = (ZERO_RUN_BLOCKS + 1) * BLOCK;
 
 export const DEFAULT_CHUNKING: ChunkingParams = { kind: "cdc", minSize: 64 << 10, avgBits: 18, maxSize: 1 << 20 };
 
+/** Largest chunk: a restore batch holds a chunk's plaintext in half a worker slot (one segment). */
+export const MAX_CHUNK = SEGMENT / 2;
+const MIN_CHUNK = BLOCK;
+
+/**
+ * Why these parameters cannot chunk an image (field and problem), or null when they can. Every
+ * source of parameters (config.json, create options, a worker task) goes through this: a
+ * missing or zero maxSize once made zero-length chunks forever.
+ */
+export function chunkingProblem(p: ChunkingParams): { field: string; problem: string } | null {
+  const within = (field: string, v: number, lo: number, hi: number) => (Number.isSafeInteger(v) && v >= lo && v <= hi ? null : { field, problem: `${v} is not an integer in [${lo}, ${hi}]` });
+  if (p.kind === "fixed") {
+    return within("size", p.size, MIN_CHUNK, MAX_CHUNK) ?? (p.size % BLOCK === 0 ? null : { field: "size", problem: `${p.size} is not a multiple of ${BLOCK}` });
+  }
+  if (p.kind !== "cdc") return { field: "kind", problem: `unknown chunking ${String((p as { kind: unknown }).kind)}` };
+  const bad = within("minSize", p.minSize, MIN_CHUNK, MAX_CHUNK) ?? within("avgBits", p.avgBits, 12, 22) ?? within("maxSize", p.maxSize, 2 * MIN_CHUNK, MAX_CHUNK);
+  if (bad) return bad;
+  const avg = 2 ** p.avgBits;
+  if (!(p.minSize < avg && avg < p.maxSize)) return { field: "avgBits", problem: `needs minSize < 2^avgBits < maxSize (${p.minSize} < ${avg} < ${p.maxSize})` };
+  return null;
+}
+
 export interface Cut {
   off: number; // absolute byte offset in the image
   len: number;
@@ -71,6 +93,8 @@ export function zeroRuns(buf: Uint8Array): Uint32Array {
  */
 export function chunkRegion(buf: Uint8Array, base: number, from: number, final: boolean, p: ChunkingParams, stopAfter?: (cutEnd: number) => boolean): { cuts: Cut[]; next: number } {
   if (base % BLOCK !== 0) throw new Error("chunkRegion: base must be block-aligned");
+  const bad = chunkingProblem(p);
+  if (bad) throw new Error(`chunkRegion: bad chunking parameter ${bad.field}: ${bad.problem}`);
   const run = zeroRuns(buf);
   const end = base + buf.length;
   const cuts: Cut[] = [];
@@ -92,6 +116,7 @@ export function chunkRegion(buf: Uint8Array, base: number, from: number, final: 
       }
       c = p.kind === "cdc" ? base + cdcCut(buf, rel, limit - base, p.minSize, p.avgBits) : limit;
     }
+    if (!(c > q)) throw new Error(`chunkRegion: no progress at ${q}`); // never a zero-length chunk
     if (!final && c + LOOKAHEAD > end) break;
     cuts.push({ off: q, len: c - q, zero });
     q = c;

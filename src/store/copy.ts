@@ -12,7 +12,6 @@ import { checkStillPresent } from "./backup.ts";
 import type { IdHash } from "./chunk-codec.ts";
 import { allSettledOrThrow, forEachLimit } from "./concurrency.ts";
 import type { StoreKeys } from "./crypto.ts";
-import { ChunkMissingError } from "./errors.ts";
 import type { Manifest } from "./manifest.ts";
 import { writeManifest } from "./manifest.ts";
 import { loadChunkIndex } from "./pack-index.ts";
@@ -49,7 +48,7 @@ export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd, onPr
   const sameFrames = sameNames && !from.keys && !to.keys;
   const session = BackupSession.start(to.backend);
   try {
-    const [source, target] = await Promise.all([loadChunkIndex(from.backend, from.keys), loadChunkIndex(to.backend, to.keys)]);
+    const [source, target] = await Promise.all([loadChunkIndex(from.backend, from.keys, { tolerate: true }), loadChunkIndex(to.backend, to.keys, { tolerate: true })]);
     /** target id -> stored size (0 while this copy is writing it) */
     const have = target.sizes();
     const writer = new PackWriter(to.backend, to.keys);
@@ -65,7 +64,7 @@ export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd, onPr
         continue;
       }
       const loc = source.chunks.get(id);
-      if (!loc) throw new ChunkMissingError(id);
+      if (!loc) throw source.missing(id);
       pieces.push({ id, extOff: 0, len, loc });
     }
     const half = from.pool.slotSize / 2;

@@ -1,53 +1,181 @@
-// Errors the store throws. All extend AppError so the API layer maps them without special cases.
-import { AppError } from "../domain/app-error.ts";
+// Errors the store throws: every one is a StoreError (an AppError, so the API maps it without
+// special cases) with a stable `code` callers can switch on. ProtectionStore's public methods
+// wrap whatever else escapes (fs, JSON, codec) at the boundary (wrapStoreError), so `open`,
+// `backup`, `restore`, `verify`, `gc`, `copy` and the rest only ever reject with these.
+import { AppError, type ErrorCode } from "../domain/app-error.ts";
 
-/** A stored chunk (or manifest) failed its hash, authentication or framing check. Never returns bytes. */
-export class ChunkCorruptError extends AppError {
+export class StoreError extends AppError {
+  /** Stable machine-readable kind, e.g. "CHUNK_CORRUPT" (never an errno such as "ENOENT"). */
+  readonly code: string;
+  constructor(httpStatusCode: number, errorCode: ErrorCode, code: string, message: string, options: { cause?: unknown } = {}) {
+    super(httpStatusCode, errorCode, message, options);
+    this.name = "StoreError";
+    this.code = code;
+  }
+}
+
+/** config.json is missing a field, has one out of range or of the wrong type, or contradicts the store's data. */
+export class StoreConfigError extends StoreError {
+  /** dotted path of the offending field ("chunking.maxSize"), or "config.json" for the file as a whole */
+  readonly field: string;
+  constructor(field: string, problem: string, options: { cause?: unknown } = {}) {
+    super(500, "INTERNAL_ERROR", "STORE_CONFIG_INVALID", `store config.json is invalid: ${field}: ${problem}`, options);
+    this.name = "StoreConfigError";
+    this.field = field;
+  }
+}
+
+/** No protection store at that place (no config.json). */
+export class StoreNotFoundError extends StoreError {
+  constructor(message = "no protection store there (config.json missing)") {
+    super(404, "NOT_FOUND", "STORE_NOT_FOUND", message);
+    this.name = "StoreNotFoundError";
+  }
+}
+
+export class StoreExistsError extends StoreError {
+  constructor() {
+    super(409, "CONFLICT", "STORE_EXISTS", "a protection store already exists there");
+    this.name = "StoreExistsError";
+  }
+}
+
+/** A caller's argument the store cannot act on (a bad range, a stream where a path is needed). */
+export class StoreArgumentError extends StoreError {
+  constructor(message: string) {
+    super(400, "BAD_REQUEST", "STORE_BAD_ARGUMENT", message);
+    this.name = "StoreArgumentError";
+  }
+}
+
+/** Something the store holds is damaged or gone; subclasses say what. */
+export class StoreCorruptionError extends StoreError {
+  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
+    super(500, "INTERNAL_ERROR", code, message, options);
+    this.name = "StoreCorruptionError";
+  }
+}
+
+/** A stored chunk failed its hash, authentication or framing check. Never returns bytes. */
+export class ChunkCorruptError extends StoreCorruptionError {
   readonly chunkId: string;
   constructor(chunkId: string, reason: string) {
-    super(500, "INTERNAL_ERROR", `chunk ${chunkId} is corrupt: ${reason}`);
+    super("CHUNK_CORRUPT", `chunk ${chunkId} is corrupt: ${reason}`);
     this.name = "ChunkCorruptError";
     this.chunkId = chunkId;
   }
 }
 
 /** A chunk a manifest references is not in the store. */
-export class ChunkMissingError extends AppError {
+export class ChunkMissingError extends StoreCorruptionError {
   readonly chunkId: string;
   constructor(chunkId: string) {
-    super(500, "INTERNAL_ERROR", `chunk ${chunkId} is missing from the store`);
+    super("CHUNK_MISSING", `chunk ${chunkId} is missing from the store`);
     this.name = "ChunkMissingError";
     this.chunkId = chunkId;
   }
 }
 
+/** A backup's manifest cannot be read or decoded. */
+export class ManifestCorruptError extends StoreCorruptionError {
+  readonly backupId: string;
+  constructor(backupId: string, reason: string, options: { cause?: unknown } = {}) {
+    super("MANIFEST_CORRUPT", `manifest of backup ${backupId} is damaged: ${reason}`, options);
+    this.name = "ManifestCorruptError";
+    this.backupId = backupId;
+  }
+}
+
+export const REPAIR_HINT = "rebuild the index from the packs with `obr store repair-index <store dir>`";
+
+/**
+ * Index blobs could not be read (or packs have none), and what the operation needed may have
+ * been in them: the chunks are most likely still in their packs, whose trailers repeat each
+ * pack's index.
+ */
+export class StoreIndexDamagedError extends StoreCorruptionError {
+  readonly indexes: readonly string[];
+  constructor(indexes: readonly string[], needed: string, unindexedPacks = 0) {
+    const damage = [
+      indexes.length > 0 ? `${indexes.length} index blob(s) cannot be read (${indexes.slice(0, 3).join(", ")}${indexes.length > 3 ? ", …" : ""})` : "",
+      unindexedPacks > 0 ? `${unindexedPacks} pack(s) have no index` : "",
+    ].filter(Boolean);
+    super("INDEX_DAMAGED", `${needed}, and ${damage.join(" and ")}: ${REPAIR_HINT}`);
+    this.name = "StoreIndexDamagedError";
+    this.indexes = indexes;
+  }
+}
+
 /** The passphrase or key file does not open this store. */
-export class WrongKeyError extends AppError {
+export class WrongKeyError extends StoreError {
   constructor(message = "wrong passphrase or key file for this store") {
-    super(401, "UNAUTHENTICATED", message);
+    super(401, "UNAUTHENTICATED", "WRONG_KEY", message);
     this.name = "WrongKeyError";
   }
 }
 
-/** Another GC holds the store's GC lock. */
-export class GcLockedError extends AppError {
+/** Someone else holds one of the store's locks. */
+export class StoreLockedError extends StoreError {
+  constructor(code: string, message: string) {
+    super(409, "CONFLICT", code, message);
+    this.name = "StoreLockedError";
+  }
+}
+
+/** Another GC (or an index repair) holds the store's GC lock. */
+export class GcLockedError extends StoreLockedError {
   constructor() {
-    super(409, "CONFLICT", "another garbage collection is running on this store");
+    super("GC_LOCKED", "another garbage collection or index repair is running on this store");
     this.name = "GcLockedError";
   }
 }
 
 /** A concurrent GC removed a chunk this backup relied on; the backup was not recorded and may be retried. */
-export class ConcurrentGcError extends AppError {
+export class ConcurrentGcError extends StoreError {
   constructor(missing: number) {
-    super(409, "CONFLICT", `backup aborted: ${missing} reused chunk(s) were collected by a concurrent GC; retry`);
+    super(409, "CONFLICT", "CONCURRENT_GC", `backup aborted: ${missing} reused chunk(s) were collected by a concurrent GC; retry`);
     this.name = "ConcurrentGcError";
   }
 }
 
-export class BackupNotFoundError extends AppError {
+export class BackupNotFoundError extends StoreError {
   constructor(backupId: string) {
-    super(404, "NOT_FOUND", `backup ${backupId} not found`);
+    super(404, "NOT_FOUND", "BACKUP_NOT_FOUND", `backup ${backupId} not found`);
     this.name = "BackupNotFoundError";
   }
+}
+
+/** A file system (or object store) call failed; `errno` is its code ("ENOSPC", "EACCES", …). */
+export class StoreIoError extends StoreError {
+  readonly errno: string;
+  constructor(errno: string, message: string, options: { cause?: unknown } = {}) {
+    super(500, "INTERNAL_ERROR", "STORE_IO", message, options);
+    this.name = "StoreIoError";
+    this.errno = errno;
+  }
+}
+
+/** Anything else that escaped an operation: a bug, or damage no check recognised. */
+export class StoreInternalError extends StoreError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(500, "INTERNAL_ERROR", "STORE_INTERNAL", message, options);
+    this.name = "StoreInternalError";
+  }
+}
+
+/**
+ * The boundary: a StoreError passes; an fs error becomes StoreIoError (its path shown relative to
+ * the store root when inside it, so no server path reaches a client); anything else becomes
+ * StoreInternalError, with the original kept as `cause`.
+ */
+export function wrapStoreError(err: unknown, op: string, root?: string): StoreError {
+  if (err instanceof StoreError) return err;
+  if (err instanceof Error && "code" in err && typeof err.code === "string" && /^E[A-Z0-9]+$/.test(err.code)) {
+    const syscall = "syscall" in err && typeof err.syscall === "string" ? err.syscall : "i/o";
+    const path = "path" in err && typeof err.path === "string" ? err.path : null;
+    const where = path && root && path.startsWith(`${root}/`) ? ` ${path.slice(root.length + 1)}` : "";
+    return new StoreIoError(err.code, `${op} failed: ${syscall}${where}: ${err.code}`, { cause: err });
+  }
+  const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return new StoreInternalError(`${op} failed: ${what}`, { cause: err });
 }

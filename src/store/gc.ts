@@ -9,9 +9,9 @@ import type { BlobBackend } from "./backend.ts";
 import { allSettledOrThrow, forEachLimit } from "./concurrency.ts";
 import type { StoreKeys } from "./crypto.ts";
 import { GcLockedError } from "./errors.ts";
-import { BACKUP_PREFIX, listBackupIds, readManifest } from "./manifest.ts";
+import { listBackupIds, readManifest } from "./manifest.ts";
 import type { ChunkIndex, PackEntry } from "./pack-index.ts";
-import { encodeMergedIndex, INDEX_PREFIX, indexKey, listPacks, loadChunkIndex, MERGED_PREFIX, newPackId, PACK_PREFIX, packKey } from "./pack-index.ts";
+import { encodeMergedIndex, indexKey, listPacks, loadChunkIndex, MERGED_PREFIX, newPackId, packKey } from "./pack-index.ts";
 import { PackWriter } from "./pack-writer.ts";
 import { acquireGcLock, bumpGcEpoch, readSessions, releaseGcLock } from "./session.ts";
 
@@ -119,9 +119,9 @@ export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: Gc
     // indexes that outlived their pack (a GC removed a pack before its backup indexed it) name nothing
     for (const pack of index.dangling.keys()) await backend.delete(indexKey(pack));
     report.mergedIndexes = await mergeIndexes(backend, keys, index, new Set(gone));
-    if (backend.sweepIncomplete) {
-      for (const prefix of [PACK_PREFIX, INDEX_PREFIX, BACKUP_PREFIX]) report.removedTemp += await backend.sweepIncomplete(prefix, graceMs);
-    }
+    // every temporary file the store writes, wherever a kill left it: packs, indexes and
+    // manifests, but also session parts, lock files being taken (locks/gc.tmp-*) and config.json's
+    if (backend.sweepIncomplete) report.removedTemp += await backend.sweepIncomplete("", graceMs);
     for (const k of deadSessionKeys) await backend.delete(k);
     await backend.flush();
     await bumpGcEpoch(backend);

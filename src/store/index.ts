@@ -13,5 +13,6 @@ export type { ImageSource } from "./image-source.ts";
 export type { BackupStats, Manifest } from "./manifest.ts";
 export type { BackupSummary, CreateOptions, OpenOptions, RestoreOptions } from "./protection-store.ts";
 export { ProtectionStore } from "./protection-store.ts";
+export type { RepairReport } from "./repair-index.ts";
 export type { StoreStats } from "./stats.ts";
 export type { DamagedChunk, VerifyReport } from "./verify.ts";

@@ -7,7 +7,7 @@ import { isNotFound } from "./backend.ts";
 import type { ChunkingParams } from "./chunker.ts";
 import { chunkId, decodeChunk, encodeChunk, frameId } from "./chunk-codec.ts";
 import type { StoreKeys } from "./crypto.ts";
-import { BackupNotFoundError } from "./errors.ts";
+import { BackupNotFoundError, ManifestCorruptError } from "./errors.ts";
 
 export interface BackupStats {
   logicalBytes: number;
@@ -79,8 +79,14 @@ export async function readManifest(backend: BlobBackend, backupId: string, keys:
     if (isNotFound(err)) throw new BackupNotFoundError(backupId);
     throw err;
   }
-  const m = JSON.parse(decodeChunk(blob, frameId(blob), keys).toString()) as Manifest;
-  if (m.backupId !== backupId) throw new Error(`manifest ${backupId} names backup ${m.backupId}`);
+  let m: Manifest;
+  try {
+    // the frame is self-named and verified, so its JSON is what a backup wrote
+    m = JSON.parse(decodeChunk(blob, frameId(blob), keys).toString()) as Manifest;
+  } catch (err) {
+    throw new ManifestCorruptError(backupId, err instanceof Error ? err.message : String(err), { cause: err });
+  }
+  if (m.backupId !== backupId) throw new ManifestCorruptError(backupId, `it names backup ${m.backupId}`);
   return m;
 }
 

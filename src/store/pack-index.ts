@@ -13,6 +13,7 @@ import { isNotFound } from "./backend.ts";
 import { chunkId, decodeChunk, encodeChunk, frameId } from "./chunk-codec.ts";
 import { forEachLimit } from "./concurrency.ts";
 import type { StoreKeys } from "./crypto.ts";
+import { ChunkCorruptError, ChunkMissingError, StoreIndexDamagedError } from "./errors.ts";
 
 export const PACK_PREFIX = "packs/";
 export const INDEX_PREFIX = "index/";
@@ -20,7 +21,7 @@ export const INDEX_PREFIX = "index/";
 export const PACK_TARGET = 8 << 20;
 const ENTRY = 44; // id (32) | offset u32 | length u32 | plaintext length u32
 const MERGED_ENTRY = 16 + ENTRY; // pack id (16) | entry
-const TRAILER_MAGIC = 0x4950424f; // "OBPI"
+export const TRAILER_MAGIC = 0x4950424f; // "OBPI"
 
 export interface PackEntry {
   id: string;
@@ -77,7 +78,7 @@ function frameRecords(raw: Buffer, keys: StoreKeys | null): Uint8Array {
 
 function recordsOf(blob: Uint8Array, keys: StoreKeys | null, size: number, what: string): Buffer {
   const raw = decodeChunk(blob, frameId(blob), keys);
-  if (raw.length % size !== 0) throw new Error(`${what} of ${raw.length} bytes is not a whole number of entries`);
+  if (raw.length % size !== 0) throw new ChunkCorruptError(frameId(blob), `${what} of ${raw.length} bytes is not a whole number of entries`);
   return raw;
 }
 
@@ -149,10 +150,18 @@ export class ChunkIndex {
   readonly blobs: readonly string[];
   /** packs named by more than one blob (a merge interrupted before it removed the blobs it replaced) */
   readonly overlapping: number;
+  /** packs present without an index: a backup's being indexed, a killed backup's, or a lost index */
+  readonly unindexed: number;
+  /** index blobs that could not be decoded (a tolerant load), with why */
+  readonly unreadable: ReadonlyArray<{ key: string; reason: string }>;
 
-  constructor(indexes: ReadonlyMap<string, PackEntry[]>, present: ReadonlySet<string>, blobs: readonly string[] = [], overlapping = 0) {
+  constructor(indexes: ReadonlyMap<string, PackEntry[]>, present: ReadonlySet<string>, blobs: readonly string[] = [], overlapping = 0, unreadable: ReadonlyArray<{ key: string; reason: string }> = []) {
     this.blobs = blobs;
     this.overlapping = overlapping;
+    this.unreadable = unreadable;
+    let unindexed = 0;
+    for (const p of present) if (!indexes.has(p)) unindexed++;
+    this.unindexed = unindexed;
     for (const [pack, entries] of indexes) {
       if (!present.has(pack)) {
         this.dangling.set(pack, entries);
@@ -164,6 +173,16 @@ export class ChunkIndex {
         if (!had || pack < had.pack) this.chunks.set(e.id, { pack, off: e.off, len: e.len });
       }
     }
+  }
+
+  /** The error for a referenced chunk this index does not place: lost, or maybe named by an unreadable blob. */
+  missing(id: string): ChunkMissingError | StoreIndexDamagedError {
+    if (this.unreadable.length === 0 && this.unindexed === 0) return new ChunkMissingError(id);
+    return new StoreIndexDamagedError(
+      this.unreadable.map((u) => u.key),
+      `chunk ${id} is in no readable index`,
+      this.unindexed,
+    );
   }
 
   /** id -> stored size, the form backups use to skip chunks the store has. */
@@ -190,18 +209,29 @@ export class IndexCache {
 /** A load re-lists this often when blobs vanish under it (a GC merging them) before giving up. */
 const LOAD_ATTEMPTS = 5;
 
+export interface LoadOptions {
+  /** the open store's decoded blobs, kept between loads */
+  cache?: IndexCache;
+  /**
+   * Load what can be read and list the unreadable blobs in `ChunkIndex.unreadable` (restores,
+   * backups, copies, verify: damage stays local to the chunks those blobs named). Without it an
+   * unreadable blob throws StoreIndexDamagedError (GC and stats must not work from a partial view).
+   */
+  tolerate?: boolean;
+}
+
 /**
  * Reads every index blob (or, with a cache, those it lacks), then lists the packs (in that
  * order: a pack is written before its index, so every index read names a pack that existed by
  * then). A pack's entries are in its own blob or in a merged one (or, briefly, both). A blob
  * that vanishes between the listing and its read was removed by a GC, which first made its
- * entries durable elsewhere: the load starts over from a new listing. An unreadable index
- * throws (callers that delete must not guess) unless onUnreadable is given, which then hears
- * of it and the rest still load (verify).
+ * entries durable elsewhere: the load starts over from a new listing.
  */
-export async function loadChunkIndex(backend: BlobBackend, keys: StoreKeys | null, onUnreadable?: (key: string, reason: string) => void, cache?: IndexCache): Promise<ChunkIndex> {
+export async function loadChunkIndex(backend: BlobBackend, keys: StoreKeys | null, opts: LoadOptions = {}): Promise<ChunkIndex> {
+  const { cache } = opts;
   const blobs = cache?.entries ?? new Map<string, ReadonlyMap<string, PackEntry[]>>();
   let listed: string[] = [];
+  let unreadable: Array<{ key: string; reason: string }> = [];
   for (let attempt = 1; ; attempt++) {
     listed = (await backend.listKeys(INDEX_PREFIX)).filter((k) => packIdFromKey(k) || isMergedKey(k));
     const names = new Set(listed);
@@ -210,22 +240,32 @@ export async function loadChunkIndex(backend: BlobBackend, keys: StoreKeys | nul
     if ((gone.length > 0 || unread.length > 0) && cache) cache.last = null; // stale even if this load fails half-way
     for (const k of gone) blobs.delete(k);
     let vanished = false;
+    unreadable = [];
     await forEachLimit(unread, 16, async (k) => {
+      let blob: Buffer;
       try {
-        const blob = await backend.get(k);
-        const pack = packIdFromKey(k);
-        blobs.set(k, pack ? new Map([[pack, decodeIndex(blob, keys)]]) : decodeMergedIndex(blob, keys));
+        blob = await backend.get(k);
       } catch (err) {
         if (isNotFound(err) && attempt < LOAD_ATTEMPTS) {
           vanished = true;
           return;
         }
-        const reason = `index ${k} unreadable: ${(err as Error).message}`;
-        if (!onUnreadable) throw new Error(reason);
-        onUnreadable(k, reason);
+        throw err; // an I/O failure, not damage
+      }
+      try {
+        const pack = packIdFromKey(k);
+        blobs.set(k, pack ? new Map([[pack, decodeIndex(blob, keys)]]) : decodeMergedIndex(blob, keys));
+      } catch (err) {
+        unreadable.push({ key: k, reason: err instanceof Error ? err.message : String(err) });
       }
     });
     if (!vanished) break;
+  }
+  if (unreadable.length > 0 && !opts.tolerate) {
+    throw new StoreIndexDamagedError(
+      unreadable.map((u) => u.key),
+      "this operation needs the whole index",
+    );
   }
   const indexes = new Map<string, PackEntry[]>();
   let overlapping = 0;
@@ -243,8 +283,8 @@ export async function loadChunkIndex(backend: BlobBackend, keys: StoreKeys | nul
   const last = cache?.last;
   // unchanged indexes (else last was cleared above) and the same packs: the same index
   if (last && last.present.size === present.size && [...present].every((p) => last.present.has(p))) return last.index;
-  const index = new ChunkIndex(indexes, present, listed, overlapping);
-  if (cache) cache.last = { index, present };
+  const index = new ChunkIndex(indexes, present, listed, overlapping, unreadable);
+  if (cache && unreadable.length === 0) cache.last = { index, present };
   return index;
 }
 

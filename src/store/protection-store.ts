@@ -14,8 +14,8 @@ import type { CopyEnd, CopyReport } from "./copy.ts";
 import { copyBackupTo } from "./copy.ts";
 import type { KeySource, StoreKeys } from "./crypto.ts";
 import { createEncryption, openEncryption } from "./crypto.ts";
-import { AppError } from "../domain/app-error.ts";
-import { BackupNotFoundError } from "./errors.ts";
+import { checkConfigAgainstData } from "./config-evidence.ts";
+import { BackupNotFoundError, StoreArgumentError, StoreConfigError, wrapStoreError } from "./errors.ts";
 import type { GcOptions, GcReport } from "./gc.ts";
 import { runGc } from "./gc.ts";
 import type { ImageSource } from "./image-source.ts";
@@ -27,7 +27,9 @@ import { writevAll } from "./write-all.ts";
 import type { StoreStats } from "./stats.ts";
 import { computeStats } from "./stats.ts";
 import type { StoreConfig } from "./store-config.ts";
-import { readConfig, writeNewConfig } from "./store-config.ts";
+import { readConfig, validateConfig, writeNewConfig } from "./store-config.ts";
+import type { RepairReport } from "./repair-index.ts";
+import { runRepairIndex } from "./repair-index.ts";
 import type { VerifyReport } from "./verify.ts";
 import { runVerify } from "./verify.ts";
 import { IndexCache, loadChunkIndex } from "./pack-index.ts";
@@ -86,27 +88,46 @@ export class ProtectionStore {
     return ProtectionStore.openOn(new LocalDirBackend(dir), opts);
   }
 
-  static async createOn(backend: BlobBackend, opts: CreateOptions = {}): Promise<ProtectionStore> {
-    const encrypt = opts.encrypt ?? (opts.passphrase !== undefined || opts.keyFile !== undefined);
-    if (encrypt && opts.passphrase === undefined && opts.keyFile === undefined) throw AppError.badRequest("an encrypted store needs a passphrase or key file");
-    const enc = encrypt ? createEncryption(opts, opts.scryptN) : null;
-    const config: StoreConfig = {
-      format: "obr-protection-store",
-      version: 1,
-      createdAt: new Date().toISOString(),
-      chunking: opts.chunking ?? DEFAULT_CHUNKING,
-      zstdLevel: opts.zstdLevel ?? 1,
-      idHash: opts.idHash ?? "blake3",
-      encryption: enc?.config ?? null,
-    };
-    await writeNewConfig(backend, config);
-    return new ProtectionStore(backend, config, enc?.keys ?? null, opts.threads);
+  static createOn(backend: BlobBackend, opts: CreateOptions = {}): Promise<ProtectionStore> {
+    return guard("create", backend, async () => {
+      const encrypt = opts.encrypt ?? (opts.passphrase !== undefined || opts.keyFile !== undefined);
+      if (encrypt && opts.passphrase === undefined && opts.keyFile === undefined) throw new StoreArgumentError("an encrypted store needs a passphrase or key file");
+      const scrypt = opts.scryptN ?? 2 ** 15;
+      if (encrypt && opts.keyFile === undefined && !(Number.isSafeInteger(scrypt) && scrypt >= 2 ** 10 && scrypt <= 2 ** 20 && (scrypt & (scrypt - 1)) === 0)) {
+        throw new StoreArgumentError(`scryptN ${scrypt} is not a power of two in [2^10, 2^20]`);
+      }
+      const enc = encrypt ? createEncryption(opts, scrypt) : null;
+      let config: StoreConfig = {
+        format: "obr-protection-store",
+        version: 1,
+        createdAt: new Date().toISOString(),
+        chunking: opts.chunking ?? DEFAULT_CHUNKING,
+        zstdLevel: opts.zstdLevel ?? 1,
+        idHash: opts.idHash ?? "blake3",
+        encryption: enc?.config ?? null,
+      };
+      try {
+        validateConfig(config); // the bounds every open checks, so no store is created that cannot be opened
+      } catch (err) {
+        if (err instanceof StoreConfigError) throw new StoreArgumentError(`bad store option ${err.field}: ${err.message.replace(/^.*?: .*?: /, "")}`);
+        throw err;
+      }
+      config = await writeNewConfig(backend, config);
+      return new ProtectionStore(backend, config, enc?.keys ?? null, opts.threads);
+    });
   }
 
-  static async openOn(backend: BlobBackend, opts: OpenOptions = {}): Promise<ProtectionStore> {
-    const config = await readConfig(backend);
-    const keys = config.encryption ? openEncryption(config.encryption, opts) : null;
-    return new ProtectionStore(backend, config, keys, opts.threads);
+  /**
+   * Opens a store after validating config.json (StoreConfigError naming the field) and checking
+   * it against what the store's data says (encryption, chunk id hash).
+   */
+  static openOn(backend: BlobBackend, opts: OpenOptions = {}): Promise<ProtectionStore> {
+    return guard("open", backend, async () => {
+      const config = await readConfig(backend);
+      await checkConfigAgainstData(backend, config);
+      const keys = config.encryption ? openEncryption(config.encryption, opts) : null;
+      return new ProtectionStore(backend, config, keys, opts.threads);
+    });
   }
 
   /** How this store names chunks (stores from before BLAKE3 say nothing: SHA-256). */
@@ -129,23 +150,29 @@ export class ProtectionStore {
   }
 
   /** Backs up an image; resolves once the backup is durable and restorable. */
-  async backup(source: ImageSource, opts: BackupOptions = {}): Promise<BackupSummary> {
-    return summary(await runBackup(this.#ctx(), source, opts));
+  backup(source: ImageSource, opts: BackupOptions = {}): Promise<BackupSummary> {
+    return guard("backup", this.backend, async () => summary(await runBackup(this.#ctx(), source, opts)));
   }
 
-  async listBackups(): Promise<BackupSummary[]> {
-    const out: BackupSummary[] = [];
-    for (const id of await listBackupIds(this.backend)) out.push(summary(await this.manifest(id)));
-    return out;
+  listBackups(): Promise<BackupSummary[]> {
+    return guard("list backups", this.backend, async () => {
+      const out: BackupSummary[] = [];
+      for (const id of await listBackupIds(this.backend)) out.push(summary(await readManifest(this.backend, id, this.#keys)));
+      return out;
+    });
   }
 
   manifest(backupId: string): Promise<Manifest> {
-    return readManifest(this.backend, backupId, this.#keys);
+    return guard("read manifest", this.backend, () => readManifest(this.backend, backupId, this.#keys));
   }
 
   /** Writes the image (or a range of it) to a file or block device, byte-exact. */
-  async restore(backupId: string, target: string, opts: RestoreOptions = {}): Promise<void> {
-    const m = await this.manifest(backupId);
+  restore(backupId: string, target: string, opts: RestoreOptions = {}): Promise<void> {
+    return guard("restore", this.backend, () => this.#restore(backupId, target, opts));
+  }
+
+  async #restore(backupId: string, target: string, opts: RestoreOptions): Promise<void> {
+    const m = await readManifest(this.backend, backupId, this.#keys);
     const { offset, length } = clampRange(m, opts.range);
     let fh: FileHandle;
     let blockDevice = false;
@@ -166,7 +193,7 @@ export class ProtectionStore {
         behind.wrote(bytes);
       };
       try {
-        await restoreRange(this.backend, await loadChunkIndex(this.backend, this.#keys, undefined, this.#indexCache), this.#getPool(), m, offset, length, write, { writeZeros: blockDevice, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+        await restoreRange(this.backend, await loadChunkIndex(this.backend, this.#keys, { cache: this.#indexCache, tolerate: true }), this.#getPool(), m, offset, length, write, { writeZeros: blockDevice, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
         if (opts.sync) await fh.sync();
       } finally {
         await behind.settle();
@@ -177,8 +204,12 @@ export class ProtectionStore {
   }
 
   /** Returns image bytes [offset, offset + length) (clipped to the image size). */
-  async readRange(backupId: string, offset: number, length: number): Promise<Buffer> {
-    const m = await this.manifest(backupId);
+  readRange(backupId: string, offset: number, length: number): Promise<Buffer> {
+    return guard("read range", this.backend, () => this.#readRange(backupId, offset, length));
+  }
+
+  async #readRange(backupId: string, offset: number, length: number): Promise<Buffer> {
+    const m = await readManifest(this.backend, backupId, this.#keys);
     const r = clampRange(m, { offset, length });
     const out = Buffer.alloc(r.length);
     const copyIn = async (bufs: Uint8Array[], pos: number) => {
@@ -187,33 +218,45 @@ export class ProtectionStore {
         pos += b.length;
       }
     };
-    await restoreRange(this.backend, await loadChunkIndex(this.backend, this.#keys, undefined, this.#indexCache), this.#getPool(), m, r.offset, r.length, copyIn, { writeZeros: false });
+    await restoreRange(this.backend, await loadChunkIndex(this.backend, this.#keys, { cache: this.#indexCache, tolerate: true }), this.#getPool(), m, r.offset, r.length, copyIn, { writeZeros: false });
     return out;
   }
 
   /** Copies a backup into another store, transferring only chunks it lacks; progress counts stored bytes read. */
-  async copyBackup(backupId: string, to: ProtectionStore, opts: { onProgress?: ProgressFn } = {}): Promise<CopyReport> {
-    const m = await this.manifest(backupId);
-    return copyBackupTo(this.#copyEnd(), m, to.#copyEnd(), opts.onProgress);
+  copyBackup(backupId: string, to: ProtectionStore, opts: { onProgress?: ProgressFn } = {}): Promise<CopyReport> {
+    return guard("copy", this.backend, async () => {
+      const m = await readManifest(this.backend, backupId, this.#keys);
+      return copyBackupTo(this.#copyEnd(), m, to.#copyEnd(), opts.onProgress);
+    });
   }
 
   /** Removes the backup's manifest; its chunks are reclaimed by a later gc(). */
-  async deleteBackup(backupId: string): Promise<void> {
-    if (!validBackupId(backupId) || !(await this.backend.has(BACKUP_PREFIX + backupId))) throw new BackupNotFoundError(backupId);
-    await this.backend.delete(BACKUP_PREFIX + backupId);
-    await this.backend.flush();
+  deleteBackup(backupId: string): Promise<void> {
+    return guard("delete backup", this.backend, async () => {
+      if (!validBackupId(backupId) || !(await this.backend.has(BACKUP_PREFIX + backupId))) throw new BackupNotFoundError(backupId);
+      await this.backend.delete(BACKUP_PREFIX + backupId);
+      await this.backend.flush();
+    });
   }
 
   verify(opts: { full?: boolean } = {}): Promise<VerifyReport> {
-    return runVerify(this.backend, this.#keys, this.#getPool, opts.full ?? false);
+    return guard("verify", this.backend, () => runVerify(this.backend, this.#keys, this.#getPool, opts.full ?? false));
   }
 
   gc(opts: GcOptions = {}): Promise<GcReport> {
-    return runGc(this.backend, this.#keys, opts);
+    return guard("gc", this.backend, () => runGc(this.backend, this.#keys, opts));
+  }
+
+  /**
+   * Rebuilds the index blobs no longer readable (or missing) from the packs' trailers, under
+   * the GC lock; onProgress hears (packs scanned, packs to scan).
+   */
+  repairIndex(opts: { onProgress?: (done: number, total: number) => void } = {}): Promise<RepairReport> {
+    return guard("repair index", this.backend, () => runRepairIndex(this.backend, this.#keys, opts.onProgress));
   }
 
   stats(): Promise<StoreStats> {
-    return computeStats(this.backend, this.#keys, this.#indexCache);
+    return guard("stats", this.backend, () => computeStats(this.backend, this.#keys, this.#indexCache));
   }
 
   /**
@@ -225,13 +268,22 @@ export class ProtectionStore {
   }
 }
 
+/** Runs one public operation: whatever it rejects with reaches the caller as a StoreError. */
+async function guard<T>(op: string, backend: BlobBackend, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw wrapStoreError(err, op, backend instanceof LocalDirBackend ? backend.root : undefined);
+  }
+}
+
 function summary(m: Manifest): BackupSummary {
   return { backupId: m.backupId, createdAt: m.createdAt, parent: m.parent, size: m.size, label: m.label, stats: m.stats };
 }
 
 function clampRange(m: Manifest, r: { offset: number; length: number } | undefined): { offset: number; length: number } {
   if (!r) return { offset: 0, length: m.size };
-  if (!(Number.isSafeInteger(r.offset) && Number.isSafeInteger(r.length) && r.offset >= 0 && r.length >= 0)) throw AppError.badRequest("bad range");
+  if (!(Number.isSafeInteger(r.offset) && Number.isSafeInteger(r.length) && r.offset >= 0 && r.length >= 0)) throw new StoreArgumentError("bad range: offset and length must be non-negative integers");
   const offset = Math.min(r.offset, m.size);
   return { offset, length: Math.min(r.length, m.size - offset) };
 }

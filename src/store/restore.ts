@@ -57,7 +57,7 @@ export async function restoreRange(
       continue;
     }
     const loc = index.chunks.get(id);
-    if (!loc) throw new ChunkMissingError(id);
+    if (!loc) throw index.missing(id);
     pieces.push({ id, extOff: o, len, loc });
   }
   const batches = slotBatches(pieces, pool.slotSize / 2);

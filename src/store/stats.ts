@@ -25,7 +25,7 @@ export interface StoreStats {
 }
 
 export async function computeStats(backend: BlobBackend, keys: StoreKeys | null, cache?: IndexCache): Promise<StoreStats> {
-  const chunks = (await loadChunkIndex(backend, keys, undefined, cache)).sizes();
+  const chunks = (await loadChunkIndex(backend, keys, { ...(cache ? { cache } : {}) })).sizes();
   const unique = new Map<string, number>();
   const perBackup: StoreStats["perBackup"] = [];
   let logicalBytes = 0;
