@@ -37,7 +37,7 @@ function progressPrinter(what: string): (done: number, total: number) => void {
 }
 
 function formatRepair(r: RepairReport): string {
-  const lines = [`${r.packs} packs; ${r.packsScanned} without a readable index read; ${r.indexesWritten} index blob(s) rebuilt from pack trailers`];
+  const lines = [`${r.packs} packs, ${r.packsScanned} of them without a readable index (trailer read); ${r.indexesWritten} index blob(s) rebuilt from pack trailers`];
   for (const k of r.removedIndexes) lines.push(`replaced unreadable ${k}`);
   for (const u of r.unrecoverable) lines.push(`NOT RECOVERED: pack ${u.pack}: ${u.reason}`);
   lines.push(r.unrecoverable.length === 0 ? "index repaired; run `obr store verify` to check the backups" : "some packs could not be re-indexed: `obr store verify` names the backups that lost chunks");
