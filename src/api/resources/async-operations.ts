@@ -2,7 +2,7 @@
 import { Type } from "typebox";
 import type { CollectionDefinition } from "../resource/collection-definition.ts";
 import { ASYNC_OPERATIONS_PATH } from "../../domain/paths.ts";
-import { CommonResourceFields, Timestamp } from "./common-schemas.ts";
+import { CommonResourceFields, Timestamp } from "../../domain/schemas/common-schemas.ts";
 
 const Reference = Type.Object({
   id: Type.Optional(Type.String({ format: "uuid" })),

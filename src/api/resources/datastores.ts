@@ -1,7 +1,7 @@
 // /virtualization/v1beta1/datastores: list, get and create (async).
 import { VIRTUALIZATION_BASE } from "../../domain/inventory-paths.ts";
 import type { CollectionDefinition } from "../resource/collection-definition.ts";
-import { CreateDatastoreSchema, DatastoreSchema } from "./datastore-schemas.ts";
+import { CreateDatastoreSchema, DatastoreSchema } from "../../domain/schemas/datastore-schemas.ts";
 import { inventoryCollection } from "./inventory-collection.ts";
 
 export const datastores: CollectionDefinition = {

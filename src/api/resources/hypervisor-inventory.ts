@@ -8,8 +8,8 @@ import {
   HypervisorNetworkSchema,
   HypervisorResourcePoolSchema,
   HypervisorTagSchema,
-} from "./hypervisor-child-schemas.ts";
-import { HypervisorClusterSchema, HypervisorHostSchema } from "./hypervisor-schemas.ts";
+} from "../../domain/schemas/hypervisor-child-schemas.ts";
+import { HypervisorClusterSchema, HypervisorHostSchema } from "../../domain/schemas/hypervisor-schemas.ts";
 import { inventoryCollection } from "./inventory-collection.ts";
 
 const UNDER_MANAGER = `${VIRTUALIZATION_BASE}/hypervisor-managers/:hypervisorId`;

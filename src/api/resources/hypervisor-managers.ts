@@ -3,7 +3,7 @@
 // Both definitions name the same collection, so they share the hypervisor_managers table.
 import { HYPERVISOR_MANAGERS_V1ALPHA1, VIRTUALIZATION_BASE } from "../../domain/inventory-paths.ts";
 import type { CollectionDefinition } from "../resource/collection-definition.ts";
-import { HypervisorManagerCreateSchema, HypervisorManagerSchema, HypervisorManagerUpdateSchema, UnregisterQuery } from "./hypervisor-schemas.ts";
+import { HypervisorManagerCreateSchema, HypervisorManagerSchema, HypervisorManagerUpdateSchema, UnregisterQuery } from "../../domain/schemas/hypervisor-schemas.ts";
 import { inventoryCollection } from "./inventory-collection.ts";
 
 export const hypervisorManagers: CollectionDefinition = {

@@ -1,6 +1,6 @@
 // GET/POST /protection-policies, GET/PATCH/PUT/DELETE /protection-policies/{id}: synchronous.
 import type { CollectionDefinition } from "../resource/collection-definition.ts";
-import { PolicyCreateSchema, PolicySchema, PolicyUpdateSchema } from "./protection-policy-schemas.ts";
+import { PolicyCreateSchema, PolicySchema, PolicyUpdateSchema } from "../../domain/schemas/protection-policy-schemas.ts";
 
 export const protectionPolicies: CollectionDefinition = {
   name: "protection-policies",

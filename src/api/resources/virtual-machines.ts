@@ -2,7 +2,7 @@
 import { VIRTUALIZATION_BASE } from "../../domain/inventory-paths.ts";
 import type { CollectionDefinition, OperationOptions } from "../resource/collection-definition.ts";
 import { inventoryCollection } from "./inventory-collection.ts";
-import { DeployVmSchema, EditVmSchema, MigrateVmQuery, MigrateVmSchema, VirtualMachineSchema } from "./virtual-machine-schemas.ts";
+import { DeployVmSchema, EditVmSchema, MigrateVmQuery, MigrateVmSchema, VirtualMachineSchema } from "../../domain/schemas/virtual-machine-schemas.ts";
 
 const action = (operationId: string, summary: string, extra: Partial<OperationOptions> = {}): OperationOptions => ({ operationId, summary, status: 202, ...extra });
 
