@@ -13,6 +13,7 @@ import { AttemptLimiter } from "./auth/attempt-limiter.ts";
 import { type SigningKey, loadOrCreateSigningKey } from "./auth/signing-key.ts";
 import { TokenService } from "./auth/tokens.ts";
 import type { Config } from "./config/config.ts";
+import type { Actor } from "./domain/actor.ts";
 import { type DemoLabSummary, createDemoLab } from "./connectors/lab/demo-lab.ts";
 import { type ConnectorRegistry, createConnectorRegistry } from "./connectors/registry.ts";
 import { type Database, openDatabase } from "./db/database.ts";
@@ -24,10 +25,15 @@ import { Worker } from "./jobs/worker.ts";
 import { ApiClientService, type NewApiClient } from "./services/api-clients.ts";
 import { AsyncOperationService } from "./services/async-operations.ts";
 import { DataOrchestrators } from "./services/inventory/data-orchestrators.ts";
+import { datastoreUseCases } from "./services/inventory/datastore-actions.ts";
 import { type DemoInventory, registerDemoInventory } from "./services/inventory/demo-inventory.ts";
+import { hypervisorManagerUseCases } from "./services/inventory/hypervisor-manager-registration.ts";
 import type { InventoryContext } from "./services/inventory/inventory-context.ts";
 import { InventoryStore } from "./services/inventory/inventory-store.ts";
+import { virtualMachineUseCases } from "./services/inventory/virtual-machine-actions.ts";
 import { KeyedMutex } from "./services/keyed-mutex.ts";
+import { protectionPolicyUseCases } from "./services/protection-policies.ts";
+import type { UseCases } from "./services/use-cases.ts";
 import type { CollectionDefinition } from "./api/resource/collection-definition.ts";
 import { VERSION } from "./version.ts";
 
@@ -61,6 +67,7 @@ export interface Services {
   repositories: Map<string, DocumentRepository>;
   connectors: ConnectorRegistry;
   inventory: InventoryContext;
+  useCases: UseCases;
 }
 
 export async function buildServices(config: Config, logger: Logger): Promise<Services> {
@@ -89,6 +96,12 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     wake: () => worker.wake(),
   };
   for (const handler of inventoryJobs(inventory)) worker.register(handler);
+  const useCases: UseCases = {
+    protectionPolicies: protectionPolicyUseCases(repositories.get("protection-policies")!),
+    hypervisorManagers: hypervisorManagerUseCases(inventory),
+    virtualMachines: virtualMachineUseCases(inventory),
+    datastores: datastoreUseCases(inventory),
+  };
   return {
     config,
     logger,
@@ -102,6 +115,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     repositories,
     connectors,
     inventory,
+    useCases,
   };
 }
 
@@ -112,10 +126,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(tokenRoutes, { tokens, clients, limiter: new AttemptLimiter(10), sourceLimiter: new AttemptLimiter(100), signingKey });
   await healthRoutes(app, services.database, VERSION);
   await apiClientRoutes(app, services.clients);
-  for (const { definition, handlers } of COLLECTIONS) {
-    const deps = { inventory: services.inventory };
-    registerCollection(app, definition, handlers(services.repositories.get(definition.name)!, deps), services.database.dialect);
-  }
+  const context = { dialect: services.database.dialect, repositories: services.repositories };
+  for (const { definition, handlers } of COLLECTIONS) registerCollection(app, definition, handlers(services.useCases), context);
   return app;
 }
 
@@ -168,11 +180,11 @@ export async function firstStart(services: Services): Promise<FirstStart> {
     created ?? all.find((c) => c.clientId === config.clientId) ?? all.find((c) => c.role === "admin" && c.name === "bootstrap admin") ?? all.find((c) => c.role === "admin");
   if (!admin) throw new Error("no admin API client exists");
   const orchestrator = await services.inventory.dataOrchestrators.ensureEmbedded(admin.workspaceId);
-  const principal = { id: admin.id, clientId: admin.clientId, customerId: admin.workspaceId, role: admin.role };
+  const actor: Actor = { workspaceId: admin.workspaceId, apiClientId: admin.id, clientId: admin.clientId, role: admin.role };
   let demo: DemoInventory<DemoLabSummary> | undefined;
   try {
     const labRoot = join(config.dataDir, "lab");
-    if (config.demo) demo = await registerDemoInventory(services.inventory, { labRoot, admin: principal, buildLab: createDemoLab, wait: config.embeddedWorker });
+    if (config.demo) demo = await registerDemoInventory(services.inventory, { labRoot, admin: actor, buildLab: createDemoLab, wait: config.embeddedWorker });
   } catch (err) {
     // The demo is a convenience: the server keeps running without it.
     services.logger.warn({ err }, "could not set up the demo inventory");

@@ -1,6 +1,7 @@
 // Access tokens: JWTs signed RS256, verified with the algorithm pinned, issuer, audience and expiry.
 // Verified tokens are cached until they expire: verification dominates the cost of a cheap GET.
 import { SignJWT, jwtVerify } from "jose";
+import { type Actor, ROLES, type Role } from "../domain/actor.ts";
 import { AppError } from "../domain/app-error.ts";
 import { type SigningKey, TOKEN_ALG } from "./signing-key.ts";
 
@@ -8,8 +9,7 @@ export const TOKEN_ISSUER = "obr";
 // compat: GreenLake's SSO issues tokens for the audience "external_api".
 export const TOKEN_AUDIENCE = "external_api";
 
-export type Role = "read-only" | "operator" | "admin";
-export const ROLES: readonly Role[] = ["read-only", "operator", "admin"];
+export { ROLES, type Role };
 
 export interface Principal {
   /** The API client's id (row id) and its public client_id. */
@@ -17,6 +17,11 @@ export interface Principal {
   clientId: string;
   customerId: string;
   role: Role;
+}
+
+/** The actor a verified token speaks for: what services see of a request. */
+export function actorOf(p: Principal): Actor {
+  return { workspaceId: p.customerId, apiClientId: p.id, clientId: p.clientId, role: p.role };
 }
 
 const CACHE_MAX = 10_000;

@@ -1,25 +1,18 @@
 // Protection policies: synchronous create/patch/replace/delete (the contract answers 200/204).
 import { randomUUID } from "node:crypto";
-import type { RequestContext, WriteResult, CollectionHandlers } from "../api/resource/collection-definition.ts";
+import type { Static } from "typebox";
 import type { DocumentRepository, StoredDocument } from "../db/document-repository.ts";
 import { nowIso } from "../db/document-repository.ts";
+import type { Actor } from "../domain/actor.ts";
 import { AppError } from "../domain/app-error.ts";
+import type { ResourceOutcome } from "../domain/outcome.ts";
 import { type ProtectionSpec, type ScheduleSpec, validateProtections } from "../domain/protection-policy-rules.ts";
+import type { PolicyCreateSchema, PolicyUpdateSchema } from "../domain/schemas/protection-policy-schemas.ts";
 
 const BASE = "/backup-recovery/v1beta1/protection-policies";
 
-interface CreateBody {
-  name: string;
-  description?: string;
-  applicationType: string;
-  protections: (ProtectionSpec & { schedules: ScheduleSpec[] })[];
-}
-
-interface PatchBody {
-  name?: string;
-  description?: string | null;
-  protections?: { id: string; schedules?: ScheduleSpec[] }[];
-}
+export type CreatePolicyCommand = Static<typeof PolicyCreateSchema>;
+export type PatchPolicyCommand = Static<typeof PolicyUpdateSchema>;
 
 interface StoredProtection {
   id: string;
@@ -41,7 +34,7 @@ function storeInfo(id: string) {
   return { id, type: "backup-recovery/protection-store", resourceUri: `/backup-recovery/v1beta1/protection-stores/${id}` };
 }
 
-function toStored(protections: CreateBody["protections"]): StoredProtection[] {
+function toStored(protections: CreatePolicyCommand["protections"]): StoredProtection[] {
   return protections.map((p) => ({
     id: randomUUID(),
     type: p.type,
@@ -53,7 +46,15 @@ function toStored(protections: CreateBody["protections"]): StoredProtection[] {
 const asSpecs = (protections: StoredProtection[]): ProtectionSpec[] =>
   protections.map((p) => ({ type: p.type, ...(p.protectionStoreInfo ? { protectionStoreId: p.protectionStoreInfo.id } : {}), schedules: p.schedules }));
 
-export function protectionPolicyHandlers(repository: DocumentRepository): CollectionHandlers {
+export interface ProtectionPolicyUseCases {
+  create(actor: Actor, command: CreatePolicyCommand): Promise<ResourceOutcome>;
+  /** Merge-patch; `ifMatch` is the generation the caller last saw. */
+  update(actor: Actor, id: string, patch: PatchPolicyCommand, ifMatch?: number): Promise<ResourceOutcome>;
+  replace(actor: Actor, id: string, command: CreatePolicyCommand, ifMatch?: number): Promise<ResourceOutcome>;
+  remove(actor: Actor, id: string, ifMatch?: number): Promise<void>;
+}
+
+export function protectionPolicyUseCases(repository: DocumentRepository): ProtectionPolicyUseCases {
   // Names identify policies in the console and in scripts: two policies may not share one.
   const ensureUniqueName = async (customerId: string, name: string, exceptId?: string) => {
     const clash = await repository.findIdBy(customerId, "name", name, exceptId);
@@ -61,11 +62,9 @@ export function protectionPolicyHandlers(repository: DocumentRepository): Collec
   };
 
   return {
-    repository,
-    async create(ctx: RequestContext, raw: unknown): Promise<WriteResult> {
-      const body = raw as CreateBody;
+    async create(actor, body) {
       validateProtections(body.protections);
-      await ensureUniqueName(ctx.principal.customerId, body.name);
+      await ensureUniqueName(actor.workspaceId, body.name);
       const id = randomUUID();
       const now = nowIso();
       const policy: Policy = {
@@ -77,22 +76,21 @@ export function protectionPolicyHandlers(repository: DocumentRepository): Collec
         updatedAt: now,
         resourceUri: `${BASE}/${id}`,
         consoleUri: `/backup-and-recovery/protection-policies/${id}`,
-        customerId: ctx.principal.customerId,
+        customerId: actor.workspaceId,
         ...(body.description !== undefined ? { description: body.description } : {}),
         applicationType: body.applicationType,
         assigned: false,
-        createdBy: { id: ctx.principal.id, name: ctx.principal.clientId },
+        createdBy: { id: actor.apiClientId, name: actor.clientId },
         protectionJobsInfo: [],
         protections: toStored(body.protections),
       };
       await repository.insert(policy);
-      return { document: policy };
+      return { resource: policy };
     },
 
-    async update(ctx, id, raw, ifMatch) {
-      const patch = raw as PatchBody;
-      if (patch.name !== undefined) await ensureUniqueName(ctx.principal.customerId, patch.name, id);
-      const next = await repository.update<Policy>(ctx.principal.customerId, id, ifMatch, (policy) => {
+    async update(actor, id, patch, ifMatch) {
+      if (patch.name !== undefined) await ensureUniqueName(actor.workspaceId, patch.name, id);
+      const next = await repository.update<Policy>(actor.workspaceId, id, ifMatch, (policy) => {
         if (patch.name !== undefined) policy.name = patch.name;
         if (patch.description === null) delete policy.description;
         else if (patch.description !== undefined) policy.description = patch.description;
@@ -111,14 +109,13 @@ export function protectionPolicyHandlers(repository: DocumentRepository): Collec
         validateProtections(asSpecs(policy.protections));
         return policy;
       });
-      return { document: next };
+      return { resource: next };
     },
 
-    async replace(ctx, id, raw, ifMatch) {
-      const body = raw as CreateBody;
+    async replace(actor, id, body, ifMatch) {
       validateProtections(body.protections);
-      await ensureUniqueName(ctx.principal.customerId, body.name, id);
-      const next = await repository.update<Policy>(ctx.principal.customerId, id, ifMatch, (policy) => {
+      await ensureUniqueName(actor.workspaceId, body.name, id);
+      const next = await repository.update<Policy>(actor.workspaceId, id, ifMatch, (policy) => {
         if (policy.assigned) throw AppError.badRequest("the policy is assigned to protection jobs; change it with PATCH");
         const { description: _old, ...rest } = policy;
         return {
@@ -129,14 +126,13 @@ export function protectionPolicyHandlers(repository: DocumentRepository): Collec
           protections: toStored(body.protections),
         };
       });
-      return { document: next };
+      return { resource: next };
     },
 
-    async remove(ctx, id, ifMatch) {
-      await repository.delete(ctx.principal.customerId, id, ifMatch, (doc) => {
-        if ((doc as Policy).assigned) throw AppError.badRequest("the policy is assigned to protection jobs; unassign it first");
+    async remove(actor, id, ifMatch) {
+      await repository.delete(actor.workspaceId, id, ifMatch, (doc) => {
+        if (doc.assigned === true) throw AppError.badRequest("the policy is assigned to protection jobs; unassign it first");
       });
-      return undefined;
     },
   };
 }

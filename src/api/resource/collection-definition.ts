@@ -1,11 +1,15 @@
 // The declarative description of one collection. `registerCollection` turns it into routes,
 // validation, list behaviour and OpenAPI; services supply only the behaviour that differs.
+// Paths are written as the contract writes them (`/virtual-machines/{id}/backups`): the same
+// names appear in /openapi.json and in the `params` every handler receives.
 import type { TSchema } from "typebox";
-import type { Principal, Role } from "../../auth/tokens.ts";
-import type { DocumentRepository } from "../../db/document-repository.ts";
+import type { Role } from "../../domain/actor.ts";
 
 /** List envelope variants of the contract (conventions.md §3). */
 export type EnvelopeKind = "standard" | "page" | "psg";
+
+/** HTTP error statuses an operation documents (endpoints.tsv `error_statuses`). */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 415 | 424 | 429 | 500 | 503;
 
 export interface ListOptions {
   operationId: string;
@@ -19,18 +23,59 @@ export interface ListOptions {
   filterable: readonly string[] | "all";
   /** Sortable attributes; default every scalar attribute not inside an array. */
   sortable?: readonly string[];
+  errors?: readonly ErrorStatus[];
+  /** compat: path parameter names this operation's contract entry spells differently ({uuid}). */
+  documentParams?: Readonly<Record<string, string>>;
+}
+
+export interface GetOptions {
+  operationId: string;
+  summary: string;
+  errors?: readonly ErrorStatus[];
 }
 
 export interface OperationOptions {
   operationId: string;
   summary: string;
-  /** Request body schema (writes and actions). */
+  /** Request body schema (writes and actions); handlers receive its static type. */
   body?: TSchema;
   /** Query-string schema beyond the defaults (e.g. `force` on deletes). */
   query?: TSchema;
-  /** Success status: 200/201 return the resource, 202 an async operation, 204 nothing. */
+  /** Success status: 200/201 return `response` (default the resource), 202 `{}`, 204 nothing. */
   status: 200 | 201 | 202 | 204;
+  /** What a 200/201 returns when it is not the resource (pre-checks, sizers, generated secrets). */
+  response?: TSchema;
+  /** Error statuses the contract documents for this operation. */
+  errors?: readonly ErrorStatus[];
   minRole?: Role;
+  /**
+   * The operation's full path when it lives under another API base than the collection (the BR
+   * `/backup-recovery/v1beta1/virtual-machines/{id}/restore` on a virtualization VM). For item
+   * operations the last `{param}` names the item; the table and scoping stay the collection's.
+   */
+  path?: string;
+  /** OpenAPI tag when it differs from the collection's (the API the operation belongs to). */
+  tag?: string;
+}
+
+/**
+ * An operation with typed views of its validated body and query (built by `operation()` and its
+ * siblings in operation.ts): handlers receive `Static<typeof Schema>` through these.
+ */
+export interface Operation<TBody = unknown, TQuery = unknown> extends OperationOptions {
+  readonly read: { body(value: unknown): TBody; query(value: unknown): TQuery };
+}
+
+/** A sub-collection's parent: reads and writes are scoped to it; a missing parent is a 404. */
+export interface ParentOptions {
+  /** The parent's path parameter in `path`, e.g. "hypervisor-id". */
+  param: string;
+  /** Promoted column holding the parent's id. */
+  column: string;
+  /** The parent's collection (definition name), checked to exist in the caller's workspace. */
+  collection: string;
+  /** How messages name the parent ("hypervisor manager"). */
+  what: string;
 }
 
 export interface CollectionDefinition {
@@ -44,39 +89,18 @@ export interface CollectionDefinition {
   tag: string;
   /** The resource schema (what GET returns). */
   schema: TSchema;
-  /**
-   * Sub-collections (e.g. /hypervisor-managers/{id}/folders): `path` contains `:param`, and list/get
-   * only see documents whose promoted `column` equals that path parameter.
-   */
-  parent?: { param: string; column: string };
+  /** Sub-collections (e.g. /hypervisor-managers/{hypervisor-id}/folders). */
+  parent?: ParentOptions;
   /** column -> top-level attribute, mirrored for indexes (must exist in the table). */
   promoted: Readonly<Record<string, string>>;
   list?: ListOptions;
-  get?: OperationOptions | { operationId: string; summary: string };
-  create?: OperationOptions;
-  update?: OperationOptions;
-  replace?: OperationOptions;
-  remove?: OperationOptions;
+  get?: GetOptions;
+  create?: Operation;
+  update?: Operation;
+  replace?: Operation;
+  remove?: Operation;
   /** POST {path}/{id}/{action} */
-  actions?: Readonly<Record<string, OperationOptions>>;
+  actions?: Readonly<Record<string, Operation>>;
   /** POST {path}/{action} (collection-level actions). */
-  collectionActions?: Readonly<Record<string, OperationOptions>>;
-}
-
-export interface RequestContext {
-  principal: Principal;
-  debugId: string;
-}
-
-/** What a write produced: the resource (sync), an async operation to poll, or nothing (204). */
-export type WriteResult = { document?: object; operationId?: string } | undefined;
-
-export interface CollectionHandlers {
-  repository: DocumentRepository;
-  create?(ctx: RequestContext, body: unknown, query: Record<string, unknown>): Promise<WriteResult>;
-  update?(ctx: RequestContext, id: string, patch: unknown, ifMatch: number | undefined): Promise<WriteResult>;
-  replace?(ctx: RequestContext, id: string, body: unknown, ifMatch: number | undefined): Promise<WriteResult>;
-  remove?(ctx: RequestContext, id: string, ifMatch: number | undefined, query: Record<string, unknown>): Promise<WriteResult>;
-  actions?: Record<string, (ctx: RequestContext, id: string, body: unknown, ifMatch: number | undefined) => Promise<WriteResult>>;
-  collectionActions?: Record<string, (ctx: RequestContext, body: unknown, query: Record<string, unknown>) => Promise<WriteResult>>;
+  collectionActions?: Readonly<Record<string, Operation>>;
 }

@@ -1,93 +1,94 @@
 // Generates a collection's routes from its definition: list (filter/sort/select/paging with the
-// collection's envelope), get (with select), and the writes and actions the definition declares.
+// collection's envelope), get (with select), and the writes and actions the definition declares,
+// each bound to its use case. Sub-collections are scoped to their parent for every read and write.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type TSchema, Type } from "typebox";
+import { actorOf } from "../../auth/tokens.ts";
 import type { Dialect } from "../../db/database.ts";
-import type { ListPage } from "../../db/document-repository.ts";
+import type { DocumentRepository, ListPage } from "../../db/document-repository.ts";
 import { AppError } from "../../domain/app-error.ts";
-import { type CollectionQuerySpec, ListQueryCache, attributesFromSchema } from "../query/index.ts";
-import type { CollectionDefinition, CollectionHandlers, OperationOptions, RequestContext, WriteResult } from "./collection-definition.ts";
+import type { Outcome } from "../../domain/outcome.ts";
+import { ASYNC_OPERATIONS_PATH } from "../../domain/paths.ts";
+import { ListQueryCache } from "../query/index.ts";
+import type { CollectionDefinition, ErrorStatus, Operation } from "./collection-definition.ts";
 import { parseIfMatch } from "./if-match.ts";
 import { listEnvelope } from "./list-envelope.ts";
 import { listQuerySchema, listResponseSchema } from "./list-schemas.ts";
+import type { BoundOperation, CollectionHandlers, RouteFrame } from "./operation-handlers.ts";
+import { querySpec } from "./query-spec.ts";
+import { type RoutePath, contractParams, documentedRoute, paramsSchema, routePath } from "./route-paths.ts";
+import { type ParentScope, parentScope } from "./parent-scope.ts";
 
-import { ASYNC_OPERATIONS_PATH } from "../../domain/paths.ts";
+type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, unknown> }>;
 
-type Req = FastifyRequest<{ Params: Record<string, string> & { id: string }; Querystring: Record<string, unknown> }>;
+export interface RegisterContext {
+  dialect: Dialect;
+  /** Repositories by collection name: the collection's own and its parent's. */
+  repositories: ReadonlyMap<string, DocumentRepository>;
+}
 
 // Said in full: Fastify appends the charset to a JSON string body but not to a Buffer body.
 const JSON_TYPE = "application/json; charset=utf-8";
 
-const context = (request: FastifyRequest): RequestContext => ({ principal: request.principal, debugId: String(request.id) });
 const ErrorSchema = Type.Ref("ErrorResponse");
 const AcceptedSchema = Type.Object({}, { description: "Accepted; poll the async operation in the Location header" });
+const WRITE_ERRORS: readonly ErrorStatus[] = [400, 401, 403, 404, 500];
 
-function sendWrite(reply: FastifyReply, op: OperationOptions, result: WriteResult): FastifyReply {
-  if (result?.operationId) reply.header("location", `${ASYNC_OPERATIONS_PATH}/${result.operationId}`);
-  if (op.status === 204 || (result === undefined && op.status !== 202)) return reply.code(204).send();
-  const body = op.status === 202 ? {} : (result?.document ?? {});
+function responses(status: number, ok: TSchema, errors: readonly ErrorStatus[]) {
+  const out: Record<number, TSchema> = { [status]: ok };
+  for (const e of errors) out[e] = ErrorSchema;
+  return out;
+}
+
+function sendOutcome(reply: FastifyReply, op: Operation, outcome: Outcome): FastifyReply {
+  if (outcome && "operationId" in outcome) reply.header("location", `${ASYNC_OPERATIONS_PATH}/${outcome.operationId}`);
+  if (op.status === 204 || (outcome === undefined && op.status !== 202)) return reply.code(204).send();
+  const body = op.status === 202 || !outcome || !("resource" in outcome) ? {} : outcome.resource;
   return reply.code(op.status).type("application/json").send(JSON.stringify(body));
 }
 
-function responses(def: CollectionDefinition, op: { status?: number }, body: TSchema | undefined) {
-  const status = op.status ?? 200;
-  const ok = status === 204 ? Type.Null({ description: "No content" }) : status === 202 ? AcceptedSchema : (body ?? def.schema);
-  return { [status]: ok, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 500: ErrorSchema };
-}
-
-/** Columns every document table declares NOT NULL. */
-const NOT_NULL_COLUMNS: ReadonlySet<string> = new Set(["id", "customer_id", "generation", "created_at", "updated_at"]);
-
-/** attribute -> column for promoted top-level attributes (nested ones are read from the document). */
-function topLevelPromoted(promoted: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(promoted).filter(([, attr]) => !attr.includes("/")).map(([column, attr]) => [attr, column]));
-}
-
-function querySpec(def: CollectionDefinition): CollectionQuerySpec {
-  const list = def.list;
+/** Route options that show the contract's path and parameter names in /openapi.json. */
+function documented(path: RoutePath, rename?: Readonly<Record<string, string>>) {
+  const doc = documentedRoute(path, rename);
   return {
-    attributes: attributesFromSchema(def.schema, topLevelPromoted(def.promoted)),
-    notNullColumns: NOT_NULL_COLUMNS,
-    filterable: !list || list.filterable === "all" ? "all" : new Set(list.filterable),
-    sortable: list?.sortable ? new Set(list.sortable) : "all-scalars",
-    limitDefault: list?.limitDefault ?? 100,
-    limitMax: list?.limitMax ?? 1000,
-    ...(list?.limitMin !== undefined ? { limitMin: list.limitMin } : {}),
-    ...(list?.offsetMax !== undefined ? { offsetMax: list.offsetMax } : {}),
+    config: { swaggerTransform: ({ schema }: { schema: object }) => ({ schema: { ...schema, ...(path.params.length > 0 ? { params: doc.params } : {}) }, url: doc.url }) },
+    params: path.params.length > 0 ? { params: paramsSchema(path) } : {},
   };
 }
 
-export function registerCollection(app: FastifyInstance, def: CollectionDefinition, handlers: CollectionHandlers, dialect: Dialect): void {
-  const plans = new ListQueryCache(querySpec(def), dialect);
-  const itemPath = `${def.path}/:id`;
-  const idSchema = (what: string) => Type.String({ minLength: 1, maxLength: 256, description: what });
-  const parentParams = def.parent ? { [def.parent.param]: idSchema(`the parent's id`) } : {};
-  const params = Type.Object({ ...parentParams, id: idSchema(`the ${def.idParam}`) });
-  const listParams = Type.Object(parentParams);
-  const scopeOf = (request: Req) => (def.parent ? { column: def.parent.column, value: request.params[def.parent.param]! } : undefined);
+export function registerCollection(app: FastifyInstance, def: CollectionDefinition, handlers: CollectionHandlers, ctx: RegisterContext): void {
+  const repository = ctx.repositories.get(def.name);
+  if (!repository) throw new Error(`${def.name}: no repository`);
+  const plans = new ListQueryCache(querySpec(def), ctx.dialect);
+  const base = routePath(def.path);
+  const item = routePath(`${def.path}/{${def.idParam}}`);
+  const scope: ParentScope = parentScope(def, base, ctx.repositories);
   const tags = [def.tag];
-  const notFound = (id: string) => AppError.notFound(`${def.name} '${id}' not found`);
+  const notFound = (id: string | undefined) => AppError.notFound(`${def.name} '${id}' not found`);
 
   if (def.list) {
     const list = def.list;
+    const doc = documented(base, list.documentParams);
     // The repository serves an unchanged full page again as the same object: its body is built
     // and encoded once, not on every request.
     const bodies = new WeakMap<ListPage, Buffer>();
     app.get(
-      def.path,
+      base.url,
       {
+        config: doc.config,
         schema: {
           tags,
           operationId: list.operationId,
           summary: list.summary,
-          ...(def.parent ? { params: listParams } : {}),
+          ...doc.params,
           querystring: listQuerySchema(list),
-          response: responses(def, { status: 200 }, listResponseSchema(def.schema, list.envelope)),
+          response: responses(200, listResponseSchema(def.schema, list.envelope), list.errors ?? (def.parent ? [400, 401, 403, 404, 500] : [400, 401, 403, 500])),
         },
       },
       async (request: Req, reply) => {
         const plan = plans.parse(request.query);
-        const page = await handlers.repository.list(request.principal.customerId, plan, scopeOf(request));
+        const within = await scope.require(request.principal.customerId, request.params);
+        const page = await repository.list(request.principal.customerId, plan, within);
         const paging = { offset: plan.offset, limit: plan.limit, total: page.total };
         const project = plan.project;
         if (project) {
@@ -104,88 +105,89 @@ export function registerCollection(app: FastifyInstance, def: CollectionDefiniti
     );
   }
 
+  const itemId = (request: Req) => request.params[item.params.at(-1)!.internal];
   const sendItem = (request: Req, reply: FastifyReply, raw: string | undefined): undefined => {
-    if (raw === undefined) throw notFound(request.params.id);
+    if (raw === undefined) throw notFound(itemId(request));
     const plan = request.query.select === undefined ? undefined : plans.parse({ select: request.query.select });
     reply.type(JSON_TYPE).send(plan?.project ? JSON.stringify(plan.project(JSON.parse(raw))) : raw);
   };
 
   if (def.get) {
+    const doc = documented(item);
     app.get(
-      itemPath,
+      item.url,
       {
+        config: doc.config,
         schema: {
           tags,
           operationId: def.get.operationId,
           summary: def.get.summary,
-          params,
+          ...doc.params,
           querystring: Type.Object({ select: Type.Optional(Type.String({ maxLength: 1024 })) }),
-          response: responses(def, { status: 200 }, undefined),
+          response: responses(200, def.schema, def.get.errors ?? [400, 401, 403, 404, 500]),
         },
       },
       // Not async: on SQLite the row is read in the same tick and the reply sent without a promise.
       (request: Req, reply: FastifyReply): Promise<void> | undefined => {
-        const { repository } = handlers;
         const { customerId } = request.principal;
-        const scope = scopeOf(request);
-        const now = repository.getRawNow(customerId, request.params.id, scope);
+        const id = itemId(request)!;
+        if (scope.parent) {
+          return scope.require(customerId, request.params).then(async (within) => sendItem(request, reply, await repository.getRaw(customerId, id, undefined, within)));
+        }
+        const now = repository.getRawNow(customerId, id);
         if (now !== undefined) return sendItem(request, reply, now ?? undefined);
-        return repository.getRaw(customerId, request.params.id, undefined, scope).then((raw) => sendItem(request, reply, raw));
+        return repository.getRaw(customerId, id).then((raw) => sendItem(request, reply, raw));
       },
     );
   }
 
-  const write = (
-    method: "POST" | "PATCH" | "PUT" | "DELETE",
-    url: string,
-    op: OperationOptions,
-    withId: boolean,
-    run: (request: Req) => Promise<WriteResult>,
-  ) => {
-    app.route({
-      method,
-      url,
-      config: op.minRole ? { minRole: op.minRole } : {},
-      schema: {
-        tags,
-        operationId: op.operationId,
-        summary: op.summary,
-        ...(withId ? { params } : {}),
-        ...(op.body ? { body: op.body } : {}),
-        ...(op.query ? { querystring: op.query } : {}),
-        response: responses(def, op, undefined),
-      },
-      handler: async (request: Req, reply) => sendWrite(reply, op, await run(request)),
-    });
-  };
-  const ifMatch = (request: Req) => parseIfMatch(request.headers["if-match"]);
-  const need = <T>(fn: T | undefined, what: string): T => {
-    if (!fn) throw new Error(`${def.name}: the definition declares ${what} but no handler implements it`);
-    return fn;
+  const need = <B extends BoundOperation<"item" | "collection">>(bound: B | undefined, op: Operation, what: string): B => {
+    if (!bound) throw new Error(`${def.name}: the definition declares ${what} but no handler implements it`);
+    if (bound.op !== op) throw new Error(`${def.name}: the handler of ${what} is bound to ${bound.op.operationId}, not ${op.operationId}`);
+    return bound;
   };
 
-  if (def.create) {
-    const fn = need(handlers.create, "create");
-    write("POST", def.path, def.create, false, (r) => fn(context(r), r.body, r.query));
-  }
-  if (def.update) {
-    const fn = need(handlers.update, "update");
-    write("PATCH", itemPath, def.update, true, (r) => fn(context(r), r.params.id, r.body, ifMatch(r)));
-  }
-  if (def.replace) {
-    const fn = need(handlers.replace, "replace");
-    write("PUT", itemPath, def.replace, true, (r) => fn(context(r), r.params.id, r.body, ifMatch(r)));
-  }
-  if (def.remove) {
-    const fn = need(handlers.remove, "remove");
-    write("DELETE", itemPath, def.remove, true, (r) => fn(context(r), r.params.id, ifMatch(r), r.query));
-  }
+  const write = (method: RouteFrame["method"], op: Operation, bound: BoundOperation<"item" | "collection">, defaultPath: RoutePath) => {
+    const path = op.path ? routePath(op.path) : defaultPath;
+    const isItem = bound.kind === "item";
+    scope.check(path, op.operationId);
+    const doc = documented(path);
+    bound.route(app, {
+      method,
+      url: path.url,
+      config: { ...(op.minRole ? { minRole: op.minRole } : {}), ...doc.config },
+      schema: {
+        tags: [op.tag ?? def.tag],
+        operationId: op.operationId,
+        summary: op.summary,
+        ...doc.params,
+        ...(op.body ? { body: op.body } : {}),
+        ...(op.query ? { querystring: op.query } : {}),
+        response: responses(op.status, op.status === 204 ? Type.Null({ description: "No content" }) : op.status === 202 ? AcceptedSchema : (op.response ?? def.schema), op.errors ?? WRITE_ERRORS),
+      },
+      async resolve(request) {
+        const customerId = request.principal.customerId;
+        const id = isItem ? (request.params[path.params.at(-1)!.internal] ?? "") : "";
+        const within = await scope.require(customerId, request.params);
+        // An item of another parent is not there: 404 before the use case runs, nothing changed.
+        if (within && isItem && (await repository.getRaw(customerId, id, undefined, within)) === undefined) throw notFound(id);
+        return { actor: actorOf(request.principal), params: contractParams(path, request.params), id, ifMatch: isItem ? parseIfMatch(request.headers["if-match"]) : undefined };
+      },
+      send: (reply, outcome) => sendOutcome(reply, op, outcome),
+    });
+  };
+
+  const itemOps = [
+    ["PATCH", def.update, handlers.update, "update"],
+    ["PUT", def.replace, handlers.replace, "replace"],
+    ["DELETE", def.remove, handlers.remove, "remove"],
+  ] as const;
+  if (def.create) write("POST", def.create, need(handlers.create, def.create, "create"), base);
+  for (const [method, op, bound, what] of itemOps) if (op) write(method, op, need(bound, op, what), item);
   for (const [action, op] of Object.entries(def.actions ?? {})) {
-    const fn = need(handlers.actions?.[action], `action ${action}`);
-    write("POST", `${itemPath}/${action}`, op, true, (r) => fn(context(r), r.params.id, r.body, ifMatch(r)));
+    write("POST", op, need(handlers.actions?.[action], op, `action ${action}`), routePath(`${item.template}/${action}`));
   }
   for (const [action, op] of Object.entries(def.collectionActions ?? {})) {
-    const fn = need(handlers.collectionActions?.[action], `collection action ${action}`);
-    write("POST", `${def.path}/${action}`, op, false, (r) => fn(context(r), r.body, r.query));
+    write("POST", op, need(handlers.collectionActions?.[action], op, `collection action ${action}`), routePath(`${base.template}/${action}`));
   }
 }

@@ -57,6 +57,7 @@ export const asyncOperations: CollectionDefinition = {
     limitDefault: 100,
     limitMax: 1000,
     filterable: "all",
+    errors: [400, 401, 403, 500, 503],
   },
-  get: { operationId: "GetAsyncOperation", summary: "Get one async operation" },
+  get: { operationId: "GetAsyncOperation", summary: "Get one async operation", errors: [400, 401, 403, 404, 500, 503] },
 };

@@ -1,10 +1,13 @@
 // /virtualization/v1beta1/datastores: list, get and create (async).
 import { VIRTUALIZATION_BASE } from "../../domain/inventory-paths.ts";
-import type { CollectionDefinition } from "../resource/collection-definition.ts";
 import { CreateDatastoreSchema, DatastoreSchema } from "../../domain/schemas/datastore-schemas.ts";
+import type { DatastoreUseCases } from "../../services/inventory/datastore-actions.ts";
+import type { CollectionDefinition } from "../resource/collection-definition.ts";
+import { operationWithBody } from "../resource/operation.ts";
+import { type CollectionHandlers, handleCollection } from "../resource/operation-handlers.ts";
 import { inventoryCollection } from "./inventory-collection.ts";
 
-export const datastores: CollectionDefinition = {
+export const datastores = {
   ...inventoryCollection({
     name: "datastores",
     path: `${VIRTUALIZATION_BASE}/datastores`,
@@ -14,5 +17,9 @@ export const datastores: CollectionDefinition = {
     getOperationId: "Datastore",
     what: "datastore",
   }),
-  create: { operationId: "CreateDS", summary: "Create a datastore on a cluster", body: CreateDatastoreSchema, status: 202 },
-};
+  create: operationWithBody({ operationId: "CreateDS", summary: "Create a datastore on a cluster", status: 202, errors: [400, 401, 403, 500] }, CreateDatastoreSchema),
+} satisfies CollectionDefinition;
+
+export function datastoreHandlers(useCases: DatastoreUseCases): CollectionHandlers {
+  return { create: handleCollection(datastores.create, ({ actor, body }) => useCases.create(actor, body)) };
+}

@@ -10,9 +10,7 @@ import {
   HypervisorTagSchema,
 } from "../../domain/schemas/hypervisor-child-schemas.ts";
 import { HypervisorClusterSchema, HypervisorHostSchema } from "../../domain/schemas/hypervisor-schemas.ts";
-import { inventoryCollection } from "./inventory-collection.ts";
-
-const UNDER_MANAGER = `${VIRTUALIZATION_BASE}/hypervisor-managers/:hypervisorId`;
+import { UNDER_MANAGER, inventoryCollection } from "./inventory-collection.ts";
 
 export const hypervisorClusters: CollectionDefinition = inventoryCollection({
   name: "hypervisor-clusters",
@@ -34,8 +32,10 @@ export const hypervisorHosts: CollectionDefinition = inventoryCollection({
   what: "hypervisor host",
 });
 
-const child = (name: string, segment: string, idParam: string, schema: CollectionDefinition["schema"], list: string, get: string, what: string) =>
-  inventoryCollection({ name, path: `${UNDER_MANAGER}/${segment}`, idParam, schema, listOperationId: list, getOperationId: get, what, underManager: true });
+// compat: the contract's lists of folders, networks, resource pools and tags name the manager
+// {uuid}; its other paths under a manager name it {hypervisor-id}.
+const child = (name: string, segment: string, idParam: string, schema: CollectionDefinition["schema"], list: string, get: string, what: string, listManagerParam = "uuid") =>
+  inventoryCollection({ name, path: `${UNDER_MANAGER}/${segment}`, idParam, schema, listOperationId: list, getOperationId: get, what, underManager: true, ...(listManagerParam !== "hypervisor-id" ? { listManagerParam } : {}) });
 
 export const hypervisorFolders = child("hypervisor-folders", "folders", "folder-id", HypervisorFolderSchema, "HypervisorFolderList", "HypervisorFolder", "folder");
 export const hypervisorNetworks = child("hypervisor-networks", "networks", "network-id", HypervisorNetworkSchema, "HypervisorNetworkList", "HypervisorNetwork", "network");
@@ -57,4 +57,5 @@ export const hypervisorLibraryImages = child(
   "ListVirtualMachineImages",
   "GetVirtualMachineImage",
   "hypervisor library image",
+  "hypervisor-id",
 );

@@ -1,8 +1,11 @@
 // GET/POST /protection-policies, GET/PATCH/PUT/DELETE /protection-policies/{id}: synchronous.
-import type { CollectionDefinition } from "../resource/collection-definition.ts";
 import { PolicyCreateSchema, PolicySchema, PolicyUpdateSchema } from "../../domain/schemas/protection-policy-schemas.ts";
+import type { ProtectionPolicyUseCases } from "../../services/protection-policies.ts";
+import type { CollectionDefinition } from "../resource/collection-definition.ts";
+import { operation, operationWithBody } from "../resource/operation.ts";
+import { type CollectionHandlers, handleCollection, handleItem } from "../resource/operation-handlers.ts";
 
-export const protectionPolicies: CollectionDefinition = {
+export const protectionPolicies = {
   name: "protection-policies",
   path: "/backup-recovery/v1beta1/protection-policies",
   idParam: "id",
@@ -34,8 +37,27 @@ export const protectionPolicies: CollectionDefinition = {
     ],
   },
   get: { operationId: "DataManagementTemplateDetail", summary: "Get one protection policy" },
-  create: { operationId: "DataManagementTemplateCreate", summary: "Create a protection policy", body: PolicyCreateSchema, status: 200 },
-  update: { operationId: "DataManagementTemplateUpdate", summary: "Partly update a protection policy", body: PolicyUpdateSchema, status: 200 },
-  replace: { operationId: "DataManagementTemplateReplace", summary: "Replace an unassigned protection policy", body: PolicyCreateSchema, status: 200 },
-  remove: { operationId: "DeleteDataManagementTemplate", summary: "Delete a protection policy", status: 204 },
-};
+  create: operationWithBody({ operationId: "DataManagementTemplateCreate", summary: "Create a protection policy", status: 200, errors: [400, 401, 403, 500] }, PolicyCreateSchema),
+  update: operationWithBody(
+    { operationId: "DataManagementTemplateUpdate", summary: "Partly update a protection policy", status: 200, errors: [400, 401, 403, 404, 412, 500] },
+    PolicyUpdateSchema,
+  ),
+  replace: operationWithBody(
+    { operationId: "DataManagementTemplateReplace", summary: "Replace an unassigned protection policy", status: 200, errors: [400, 401, 403, 404, 412, 500] },
+    PolicyCreateSchema,
+  ),
+  remove: operation({ operationId: "DeleteDataManagementTemplate", summary: "Delete a protection policy", status: 204, errors: [400, 401, 403, 404, 412, 500] }),
+} satisfies CollectionDefinition;
+
+export function protectionPolicyHandlers(policies: ProtectionPolicyUseCases): CollectionHandlers {
+  const def = protectionPolicies;
+  return {
+    create: handleCollection(def.create, ({ actor, body }) => policies.create(actor, body)),
+    update: handleItem(def.update, ({ actor, id, body, ifMatch }) => policies.update(actor, id, body, ifMatch)),
+    replace: handleItem(def.replace, ({ actor, id, body, ifMatch }) => policies.replace(actor, id, body, ifMatch)),
+    remove: handleItem(def.remove, async ({ actor, id, ifMatch }) => {
+      await policies.remove(actor, id, ifMatch);
+      return undefined;
+    }),
+  };
+}

@@ -1,12 +1,18 @@
 // /virtualization/v1beta1/virtual-machines: list, get, deploy, delete and the VM actions (all async).
 import { VIRTUALIZATION_BASE } from "../../domain/inventory-paths.ts";
-import type { CollectionDefinition, OperationOptions } from "../resource/collection-definition.ts";
-import { inventoryCollection } from "./inventory-collection.ts";
 import { DeployVmSchema, EditVmSchema, MigrateVmQuery, MigrateVmSchema, VirtualMachineSchema } from "../../domain/schemas/virtual-machine-schemas.ts";
+import type { PowerAction, VirtualMachineUseCases } from "../../services/inventory/virtual-machine-actions.ts";
+import type { CollectionDefinition, ErrorStatus } from "../resource/collection-definition.ts";
+import { operation, operationWith, operationWithBody } from "../resource/operation.ts";
+import { type CollectionHandlers, handleCollection, handleItem } from "../resource/operation-handlers.ts";
+import { inventoryCollection } from "./inventory-collection.ts";
 
-const action = (operationId: string, summary: string, extra: Partial<OperationOptions> = {}): OperationOptions => ({ operationId, summary, status: 202, ...extra });
+/** What the contract documents for every VM action and delete. */
+const VM_ERRORS: readonly ErrorStatus[] = [400, 401, 403, 404, 409, 500, 503];
+const spec = (operationId: string, summary: string, errors = VM_ERRORS) => ({ operationId, summary, status: 202 as const, errors });
+const action = (operationId: string, summary: string, errors = VM_ERRORS) => operation(spec(operationId, summary, errors));
 
-export const virtualMachines: CollectionDefinition = {
+export const virtualMachines = {
   ...inventoryCollection({
     name: "virtual-machines",
     path: `${VIRTUALIZATION_BASE}/virtual-machines`,
@@ -16,7 +22,7 @@ export const virtualMachines: CollectionDefinition = {
     getOperationId: "VirtualMachine",
     what: "virtual machine",
   }),
-  create: action("HCIDeployVM", "Deploy a virtual machine", { body: DeployVmSchema }),
+  create: operationWithBody(spec("HCIDeployVM", "Deploy a virtual machine", [400, 401, 403, 500]), DeployVmSchema),
   remove: action("VMDelete", "Delete a powered-off virtual machine"),
   actions: {
     "power-on": action("VMPowerOn", "Power on a virtual machine"),
@@ -24,10 +30,33 @@ export const virtualMachines: CollectionDefinition = {
     reset: action("VMPowerReset", "Reset a running virtual machine"),
     "restart-guest-os": action("VMRestartGuestOS", "Restart the guest operating system"),
     "shutdown-guest-os": action("VMShutdownGuestOS", "Shut down the guest operating system"),
-    refresh: action("VMRefresh", "Re-read a virtual machine from its hypervisor manager"),
-    "update-hardware": action("EditVM", "Change CPU and memory of a virtual machine", { body: EditVmSchema }),
+    refresh: action("VMRefresh", "Re-read a virtual machine from its hypervisor manager", [401, 403, 404, 409, 500]),
+    "update-hardware": operationWithBody(spec("EditVM", "Change CPU and memory of a virtual machine"), EditVmSchema),
   },
   collectionActions: {
-    migrate: action("MigrateVM", "Move virtual machines to another cluster and datastore", { body: MigrateVmSchema, query: MigrateVmQuery }),
+    migrate: operationWith(spec("MigrateVM", "Move virtual machines to another cluster and datastore", [400, 401, 403, 500]), MigrateVmSchema, MigrateVmQuery),
   },
-};
+} satisfies CollectionDefinition;
+
+export function virtualMachineHandlers(vms: VirtualMachineUseCases): CollectionHandlers {
+  const def = virtualMachines;
+  const power = (name: PowerAction) => handleItem(def.actions[name], ({ actor, id }) => vms.power(actor, id, name));
+  return {
+    create: handleCollection(def.create, ({ actor, body }) => vms.deploy(actor, body)),
+    remove: handleItem(def.remove, ({ actor, id }) => vms.remove(actor, id)),
+    actions: {
+      "power-on": power("power-on"),
+      "power-off": power("power-off"),
+      reset: power("reset"),
+      "restart-guest-os": power("restart-guest-os"),
+      "shutdown-guest-os": power("shutdown-guest-os"),
+      refresh: handleItem(def.actions.refresh, ({ actor, id }) => vms.refresh(actor, id)),
+      "update-hardware": handleItem(def.actions["update-hardware"], ({ actor, id, body }) => vms.updateHardware(actor, id, body)),
+    },
+    collectionActions: {
+      migrate: handleCollection(def.collectionActions.migrate, ({ actor, body, query }) =>
+        vms.migrate(actor, { ...body, vms: query.vms ?? [], parameterType: query["parameter-type"] }),
+      ),
+    },
+  };
+}

@@ -1,32 +1,31 @@
 // POST /virtualization/v1beta1/datastores: checks the target cluster and name synchronously, then
 // an async operation creates the datastore in the hypervisor and stores what discovery reports.
-import type { CollectionHandlers } from "../../api/resource/collection-definition.ts";
-import type { DocumentRepository, StoredDocument } from "../../db/document-repository.ts";
+import type { Static } from "typebox";
+import type { StoredDocument } from "../../db/document-repository.ts";
+import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";
 import { resourceUriOf, typeOf } from "../../domain/inventory-paths.ts";
 import { parseManagerAddress } from "../../domain/network-address.ts";
+import type { OperationOutcome } from "../../domain/outcome.ts";
+import type { CreateDatastoreSchema } from "../../domain/schemas/datastore-schemas.ts";
 import type { ResourceRef } from "../async-operations.ts";
 import { loadManager, syncFromConnector } from "./hypervisor-manager-discovery.ts";
 import { type DatastoreSpec, type InventoryContext, startOperation } from "./inventory-context.ts";
 
 export const JOB_DATASTORE_CREATE = "datastore.create";
 
-interface CreateBody {
-  name: string;
-  datastoreType: "VMFS" | "VVOL";
-  sizeInBytes: number;
-  targetHypervisorClusterId: string;
-  storageSystemId: string;
+export type CreateDatastoreCommand = Static<typeof CreateDatastoreSchema>;
+
+export interface DatastoreUseCases {
+  create(actor: Actor, command: CreateDatastoreCommand): Promise<OperationOutcome>;
 }
 
 type ManagedDoc = StoredDocument & { name: string; hypervisorManagerInfo: { id: string }; state?: string };
 
-export function datastoreHandlers(deps: InventoryContext) {
-  return (repository: DocumentRepository): CollectionHandlers => ({
-    repository,
-    async create(ctx, raw) {
-      const body = raw as CreateBody;
-      const customerId = ctx.principal.customerId;
+export function datastoreUseCases(deps: InventoryContext): DatastoreUseCases {
+  return {
+    async create(actor, body) {
+      const customerId = actor.workspaceId;
       const cluster = await deps.store.get<ManagedDoc>("hypervisor-cluster", customerId, body.targetHypervisorClusterId);
       if (!cluster || cluster.state === "ERROR") throw AppError.badRequest(`targetHypervisorClusterId: no hypervisor cluster '${body.targetHypervisorClusterId}'`);
       const managerId = cluster.hypervisorManagerInfo.id;
@@ -34,11 +33,12 @@ export function datastoreHandlers(deps: InventoryContext) {
       if (existing.some((d) => d.name === body.name && d.state !== "DELETED")) throw AppError.badRequest(`a datastore named '${body.name}' already exists`);
       // compat: obr has no storage systems or provisioning policies; the lab carves the datastore
       // out of its own directory, so storageSystemId is accepted and not used.
-      const spec: DatastoreSpec = { name: body.name, type: body.datastoreType, capacityBytes: body.sizeInBytes, clusterId: cluster.id };
+      const type = body.datastoreType === "VVOL" ? "VVOL" : "VMFS";
+      const spec: DatastoreSpec = { name: body.name, type, capacityBytes: body.sizeInBytes, clusterId: cluster.id };
       const resource: ResourceRef = { name: cluster.name, resourceUri: resourceUriOf("hypervisor-cluster", cluster.id, managerId), type: typeOf("hypervisor-cluster") };
-      return startOperation(deps, ctx, { name: `Create datastore ${body.name}`, jobType: JOB_DATASTORE_CREATE, payload: { managerId, spec }, resource });
+      return startOperation(deps, actor, { name: `Create datastore ${body.name}`, jobType: JOB_DATASTORE_CREATE, payload: { managerId, spec }, resource });
     },
-  });
+  };
 }
 
 export async function createDatastore(deps: InventoryContext, customerId: string, managerId: string, spec: DatastoreSpec): Promise<ResourceRef[]> {

@@ -3,11 +3,11 @@
 // registration with its async operation), so the API has something to show from the first minute.
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import type { Principal } from "../../auth/tokens.ts";
+import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";
 import { TERMINAL_STATES } from "../async-operations.ts";
 import { embeddedDataOrchestratorId } from "./data-orchestrators.ts";
-import { hypervisorManagerHandlers } from "./hypervisor-manager-registration.ts";
+import { type RegisterManagerCommand, hypervisorManagerUseCases } from "./hypervisor-manager-registration.ts";
 import type { InventoryContext } from "./inventory-context.ts";
 
 export const DEMO_LAB_NAME = "demo";
@@ -22,7 +22,7 @@ export interface DemoInventory<S> {
 
 export interface DemoOptions<S> {
   labRoot: string;
-  admin: Principal;
+  admin: Actor;
   /** Builds the lab in <labRoot>/<name> and describes it. */
   buildLab(labRoot: string, name: string): Promise<S>;
   /** Wait for the registration (only when a worker runs in this process). */
@@ -36,7 +36,7 @@ const exists = (path: string) => access(path).then(() => true, () => false);
  * demo lab exists (an unregistered demo stays unregistered: delete <labRoot>/demo to rebuild it).
  */
 export async function registerDemoInventory<S>(deps: InventoryContext, options: DemoOptions<S>): Promise<DemoInventory<S> | undefined> {
-  const customerId = options.admin.customerId;
+  const customerId = options.admin.workspaceId;
   const managers = deps.store.repository("hypervisor-manager");
   const any = await managers.list(customerId, { orderBy: [], offset: 0, limit: 1 });
   if (any.docs.length > 0 || (await exists(join(options.labRoot, DEMO_LAB_NAME)))) return undefined;
@@ -48,7 +48,7 @@ export async function registerDemoInventory<S>(deps: InventoryContext, options: 
     if (err instanceof AppError && err.httpStatusCode === 409) return undefined;
     throw err;
   }
-  const body = {
+  const command: RegisterManagerCommand = {
     networkAddress: `lab://${DEMO_LAB_NAME}`,
     hypervisorManagerType: "VMWARE_VCENTER",
     dataOrchestratorId: embeddedDataOrchestratorId(customerId),
@@ -56,9 +56,7 @@ export async function registerDemoInventory<S>(deps: InventoryContext, options: 
     displayName: "Demo lab vCenter",
     description: "Built by obr on first start (OBR_DEMO=0 turns this off)",
   };
-  const ctx = { principal: options.admin, debugId: "demo" };
-  const result = await hypervisorManagerHandlers(deps).writes(managers).create!(ctx, body, {});
-  const operationId = result!.operationId!;
+  const { operationId } = await hypervisorManagerUseCases(deps).register(options.admin, command);
   let state: string | undefined;
   for (const deadline = Date.now() + 120_000; options.wait && Date.now() < deadline; ) {
     const op = await deps.operations.get(customerId, operationId);

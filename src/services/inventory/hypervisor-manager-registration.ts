@@ -2,13 +2,15 @@
 // /virtualization/v1beta1/hypervisor-managers/{id}/refresh: validate synchronously (400/404/409),
 // record the change of state, then hand the work to an async operation.
 import { randomUUID } from "node:crypto";
-import type { CollectionHandlers, RequestContext } from "../../api/resource/collection-definition.ts";
-import type { DocumentRepository } from "../../db/document-repository.ts";
+import type { Static } from "typebox";
 import { nowIso } from "../../db/document-repository.ts";
+import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";
 import { resourceUriOf, typeOf } from "../../domain/inventory-paths.ts";
 import { parseManagerAddress } from "../../domain/network-address.ts";
-import { type ManagerDoc, type ManagerPatch, managerResource } from "./hypervisor-manager-discovery.ts";
+import type { OperationOutcome } from "../../domain/outcome.ts";
+import type { HypervisorManagerCreateSchema, HypervisorManagerUpdateSchema } from "../../domain/schemas/hypervisor-schemas.ts";
+import { type ManagerDoc, managerResource } from "./hypervisor-manager-discovery.ts";
 import { type InventoryContext, startOperation } from "./inventory-context.ts";
 
 export const JOB_REGISTER = "hypervisor-manager.register";
@@ -16,13 +18,15 @@ export const JOB_REFRESH = "hypervisor-manager.refresh";
 export const JOB_UPDATE = "hypervisor-manager.update";
 export const JOB_UNREGISTER = "hypervisor-manager.unregister";
 
-interface CreateBody {
-  networkAddress: string;
-  hypervisorManagerType: "VMWARE_VCENTER";
-  dataOrchestratorId: string;
-  credentials: { username?: string; password?: string };
-  description?: string;
-  displayName?: string;
+export type RegisterManagerCommand = Static<typeof HypervisorManagerCreateSchema>;
+export type UpdateManagerCommand = Static<typeof HypervisorManagerUpdateSchema>;
+
+export interface HypervisorManagerUseCases {
+  register(actor: Actor, command: RegisterManagerCommand): Promise<OperationOutcome>;
+  update(actor: Actor, id: string, patch: UpdateManagerCommand, ifMatch?: number): Promise<OperationOutcome>;
+  /** compat: `force` is accepted; nothing depends on a manager yet that it would override. */
+  unregister(actor: Actor, id: string, ifMatch?: number): Promise<OperationOutcome>;
+  refresh(actor: Actor, id: string): Promise<OperationOutcome>;
 }
 
 /** States in which another operation on the manager is already under way. */
@@ -32,22 +36,20 @@ function ensureIdle(manager: ManagerDoc): void {
   if (BUSY.has(manager.state)) throw AppError.conflict(`hypervisor manager '${manager.name}' is ${manager.state.toLowerCase()}; try again when it is done`);
 }
 
-export function hypervisorManagerHandlers(deps: InventoryContext) {
-  const ensureUniqueName = async (repository: DocumentRepository, customerId: string, name: string, exceptId?: string) => {
+export function hypervisorManagerUseCases(deps: InventoryContext): HypervisorManagerUseCases {
+  const repository = deps.store.repository("hypervisor-manager");
+  const ensureUniqueName = async (customerId: string, name: string, exceptId?: string) => {
     const clash = await repository.findIdBy(customerId, "name", name, exceptId);
     if (clash) throw AppError.badRequest(`hypervisor manager lab://${name} is already registered (${clash})`);
   };
 
-  /** Writes of /backup-recovery/v1alpha1/hypervisor-managers. */
-  const writes = (repository: DocumentRepository): CollectionHandlers => ({
-    repository,
-    async create(ctx: RequestContext, raw: unknown) {
-      const body = raw as CreateBody;
-      const customerId = ctx.principal.customerId;
+  return {
+    async register(actor, body) {
+      const customerId = actor.workspaceId;
       const address = parseManagerAddress(body.networkAddress);
       const orchestrator = await deps.dataOrchestrators.find(customerId, body.dataOrchestratorId);
       if (!orchestrator) throw AppError.badRequest(`dataOrchestratorId '${body.dataOrchestratorId}' is not a data orchestrator of this workspace`);
-      await ensureUniqueName(repository, customerId, address.name);
+      await ensureUniqueName(customerId, address.name);
       const id = randomUUID();
       const now = nowIso();
       const manager: ManagerDoc = {
@@ -70,13 +72,12 @@ export function hypervisorManagerHandlers(deps: InventoryContext) {
         status: "OK",
       };
       await repository.insert(manager);
-      return startOperation(deps, ctx, { name: `Register hypervisor manager ${manager.displayName}`, jobType: JOB_REGISTER, payload: { managerId: id }, resource: managerResource(manager) });
+      return startOperation(deps, actor, { name: `Register hypervisor manager ${manager.displayName}`, jobType: JOB_REGISTER, payload: { managerId: id }, resource: managerResource(manager) });
     },
 
-    async update(ctx, id, raw, ifMatch) {
-      const patch = raw as ManagerPatch;
-      const customerId = ctx.principal.customerId;
-      if (patch.networkAddress !== undefined) await ensureUniqueName(repository, customerId, parseManagerAddress(patch.networkAddress).name, id);
+    async update(actor, id, patch, ifMatch) {
+      const customerId = actor.workspaceId;
+      if (patch.networkAddress !== undefined) await ensureUniqueName(customerId, parseManagerAddress(patch.networkAddress).name, id);
       const manager = await repository.update<ManagerDoc>(customerId, id, ifMatch, (m) => {
         // compat: the contract lists no 409 for this PATCH; a manager busy with another
         // operation answers 409 as refresh does, rather than queueing conflicting work.
@@ -84,34 +85,25 @@ export function hypervisorManagerHandlers(deps: InventoryContext) {
         m.state = "UPDATING";
         return m;
       });
-      return startOperation(deps, ctx, { name: `Update hypervisor manager ${manager.displayName}`, jobType: JOB_UPDATE, payload: { managerId: id, patch }, resource: managerResource(manager) });
+      return startOperation(deps, actor, { name: `Update hypervisor manager ${manager.displayName}`, jobType: JOB_UPDATE, payload: { managerId: id, patch }, resource: managerResource(manager) });
     },
 
-    async remove(ctx, id, ifMatch) {
-      const manager = await repository.update<ManagerDoc>(ctx.principal.customerId, id, ifMatch, (m) => {
+    async unregister(actor, id, ifMatch) {
+      const manager = await repository.update<ManagerDoc>(actor.workspaceId, id, ifMatch, (m) => {
         if (m.state === "DELETING") throw AppError.conflict(`hypervisor manager '${m.name}' is already being unregistered`);
         m.state = "DELETING";
         return m;
       });
-      // compat: `force` is accepted; nothing depends on a manager yet that it would override.
-      return startOperation(deps, ctx, { name: `Unregister hypervisor manager ${manager.displayName}`, jobType: JOB_UNREGISTER, payload: { managerId: id }, resource: managerResource(manager) });
+      return startOperation(deps, actor, { name: `Unregister hypervisor manager ${manager.displayName}`, jobType: JOB_UNREGISTER, payload: { managerId: id }, resource: managerResource(manager) });
     },
-  });
 
-  /** Reads and the refresh action of /virtualization/v1beta1/hypervisor-managers. */
-  const reads = (repository: DocumentRepository): CollectionHandlers => ({
-    repository,
-    actions: {
-      async refresh(ctx, id) {
-        const manager = await repository.update<ManagerDoc>(ctx.principal.customerId, id, undefined, (m) => {
-          ensureIdle(m);
-          m.state = "REFRESHING";
-          return m;
-        });
-        return startOperation(deps, ctx, { name: `Refresh hypervisor manager ${manager.displayName}`, jobType: JOB_REFRESH, payload: { managerId: id }, resource: managerResource(manager) });
-      },
+    async refresh(actor, id) {
+      const manager = await repository.update<ManagerDoc>(actor.workspaceId, id, undefined, (m) => {
+        ensureIdle(m);
+        m.state = "REFRESHING";
+        return m;
+      });
+      return startOperation(deps, actor, { name: `Refresh hypervisor manager ${manager.displayName}`, jobType: JOB_REFRESH, payload: { managerId: id }, resource: managerResource(manager) });
     },
-  });
-
-  return { writes, reads };
+  };
 }

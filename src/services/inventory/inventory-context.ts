@@ -1,8 +1,9 @@
 // What the inventory services share: the stored inventory, the connectors, async operations and
 // a way to start one (recorded, queued, and the local worker woken for prompt pickup).
-import type { RequestContext, WriteResult } from "../../api/resource/collection-definition.ts";
 import type { CreateDatastoreSpec, RelocationTarget, VmHardwareChange } from "../../connectors/hypervisor-connector.ts";
 import type { ConnectorRegistry } from "../../connectors/registry.ts";
+import type { Actor } from "../../domain/actor.ts";
+import type { OperationOutcome } from "../../domain/outcome.ts";
 import type { AsyncOperationService, ResourceRef } from "../async-operations.ts";
 import type { KeyedMutex } from "../keyed-mutex.ts";
 import type { DataOrchestrators } from "./data-orchestrators.ts";
@@ -35,10 +36,10 @@ export interface StartOperation {
   resource: ResourceRef;
 }
 
-export async function startOperation(deps: InventoryContext, ctx: RequestContext, start: StartOperation): Promise<WriteResult> {
+export async function startOperation(deps: InventoryContext, actor: Actor, start: StartOperation): Promise<OperationOutcome> {
   const op = await deps.operations.create({
-    customerId: ctx.principal.customerId,
-    userId: ctx.principal.clientId,
+    customerId: actor.workspaceId,
+    userId: actor.clientId,
     name: start.name,
     sourceResourceUri: start.resource.resourceUri,
     associatedResources: [start.resource],

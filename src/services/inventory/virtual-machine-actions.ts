@@ -1,10 +1,13 @@
 // /virtualization/v1beta1/virtual-machines writes: create, delete and the per-VM actions. Each
 // checks what it can synchronously (404, 409 for a VM whose state forbids the action, 400 for bad
 // references), then queues an async operation.
-import type { CollectionHandlers, RequestContext, WriteResult } from "../../api/resource/collection-definition.ts";
+import type { Static } from "typebox";
 import type { CreateVmSpec, PowerOperation } from "../../connectors/hypervisor-connector.ts";
-import type { DocumentRepository, StoredDocument } from "../../db/document-repository.ts";
+import type { StoredDocument } from "../../db/document-repository.ts";
+import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";
+import type { OperationOutcome } from "../../domain/outcome.ts";
+import type { DeployVmSchema, EditVmSchema, MigrateVmQuery, MigrateVmSchema } from "../../domain/schemas/virtual-machine-schemas.ts";
 import { type InventoryContext, startOperation } from "./inventory-context.ts";
 import { type VmDoc, vmResource } from "./virtual-machine-work.ts";
 
@@ -16,33 +19,28 @@ export const JOB_VM_UPDATE_HARDWARE = "virtual-machine.update-hardware";
 export const JOB_VM_MIGRATE = "virtual-machine.migrate";
 
 /** Action path -> connector power operation, the allowedOperations entry it needs, and a verb. */
-const POWER_ACTIONS: Record<string, { operation: PowerOperation; allowed: string; verb: string }> = {
+export type PowerAction = "power-on" | "power-off" | "reset" | "restart-guest-os" | "shutdown-guest-os";
+const POWER_ACTIONS: Record<PowerAction, { operation: PowerOperation; allowed: string; verb: string }> = {
   "power-on": { operation: "powerOn", allowed: "VIRTUAL_MACHINE_POWER_ON", verb: "Power on" },
   "power-off": { operation: "powerOff", allowed: "VIRTUAL_MACHINE_POWER_OFF", verb: "Power off" },
   reset: { operation: "reset", allowed: "VIRTUAL_MACHINE_RESET", verb: "Reset" },
   "restart-guest-os": { operation: "restartGuest", allowed: "VIRTUAL_MACHINE_RESTART_GUEST_OS", verb: "Restart guest OS of" },
   "shutdown-guest-os": { operation: "shutdownGuest", allowed: "VIRTUAL_MACHINE_SHUTDOWN_GUEST_OS", verb: "Shut down guest OS of" },
 };
-export const POWER_ACTION_NAMES = Object.keys(POWER_ACTIONS);
 
-interface EditBody {
-  cpuMemConfig?: { cpu?: { numOfCpus?: number; numOfCoresPerSocket?: number }; memory?: { memoryInMb?: number } };
-  networkAdapters?: unknown[];
-  virtualDisks?: unknown[];
-}
+export type DeployVmCommand = Static<typeof DeployVmSchema>;
+export type EditVmCommand = Static<typeof EditVmSchema>;
+export type MigrateVmCommand = Static<typeof MigrateVmSchema> & { vms: readonly string[]; parameterType?: string | undefined };
+export type MigrateVmQueryInput = Static<typeof MigrateVmQuery>;
 
-interface MigrateBody {
-  hypervisorManagerId: string;
-  targetDatastoreId: string;
-  targetHypervisorClusterId: string;
-}
-
-interface DeployBody {
-  vmConfig: { name: string; acceptEula: boolean; powerOn?: boolean; numberOfVms?: number };
-  storageConfig: { defaultDatastoreId: string };
-  destination?: { clusterId?: string; folderId?: string; hostId?: string; resourcePoolId?: string };
-  imageSource?: { imageId?: string; imageName?: string };
-  networkConfig?: { networkMapping?: { name?: string; network?: string }[] };
+export interface VirtualMachineUseCases {
+  deploy(actor: Actor, command: DeployVmCommand): Promise<OperationOutcome>;
+  remove(actor: Actor, id: string): Promise<OperationOutcome>;
+  power(actor: Actor, id: string, action: PowerAction): Promise<OperationOutcome>;
+  updateHardware(actor: Actor, id: string, command: EditVmCommand): Promise<OperationOutcome>;
+  refresh(actor: Actor, id: string): Promise<OperationOutcome>;
+  /** The VMs and the parameter type come from the query string (`vms`, `parameter-type`). */
+  migrate(actor: Actor, command: MigrateVmCommand): Promise<OperationOutcome>;
 }
 
 type PlacementKind = "hypervisor-host" | "hypervisor-folder" | "hypervisor-resource-pool" | "hypervisor-cluster" | "datastore";
@@ -50,7 +48,7 @@ type PlacementKind = "hypervisor-host" | "hypervisor-folder" | "hypervisor-resou
 /** compat: the lab has no content library; a deployed VM gets one blank disk of this size. */
 export const BLANK_DISK_BYTES = 64 * 1024 * 1024;
 
-export function virtualMachineHandlers(deps: InventoryContext) {
+export function virtualMachineUseCases(deps: InventoryContext): VirtualMachineUseCases {
   const usableVm = async (customerId: string, id: string): Promise<VmDoc> => {
     const vm = await deps.store.get<VmDoc>("virtual-machine", customerId, id);
     if (!vm) throw AppError.notFound(`virtual machine '${id}' not found`);
@@ -70,7 +68,7 @@ export function virtualMachineHandlers(deps: InventoryContext) {
     return doc.id;
   };
 
-  async function deploySpec(customerId: string, body: DeployBody): Promise<{ managerId: string; spec: CreateVmSpec }> {
+  async function deploySpec(customerId: string, body: DeployVmCommand): Promise<{ managerId: string; spec: CreateVmSpec }> {
     if (body.imageSource?.imageId || body.imageSource?.imageName) {
       throw AppError.badRequest("imageSource: the hypervisor manager has no library image by that id or name");
     }
@@ -103,22 +101,19 @@ export function virtualMachineHandlers(deps: InventoryContext) {
     return { managerId, spec };
   }
 
-  const powerAction =
-    (action: string) =>
-    async (ctx: RequestContext, id: string): Promise<WriteResult> => {
-      const { operation, allowed, verb } = POWER_ACTIONS[action]!;
-      const vm = await usableVm(ctx.principal.customerId, id);
-      requireAllowed(vm, allowed, verb.toLowerCase());
-      const managerId = vm.hypervisorManagerInfo.id;
-      return startOperation(deps, ctx, { name: `${verb} virtual machine ${vm.name}`, jobType: JOB_VM_POWER, payload: { managerId, vmId: id, operation }, resource: vmResource(vm, managerId) });
-    };
+  async function power(actor: Actor, id: string, action: PowerAction): Promise<OperationOutcome> {
+    const { operation, allowed, verb } = POWER_ACTIONS[action];
+    const vm = await usableVm(actor.workspaceId, id);
+    requireAllowed(vm, allowed, verb.toLowerCase());
+    const managerId = vm.hypervisorManagerInfo.id;
+    return startOperation(deps, actor, { name: `${verb} virtual machine ${vm.name}`, jobType: JOB_VM_POWER, payload: { managerId, vmId: id, operation }, resource: vmResource(vm, managerId) });
+  }
 
-  async function migrate(ctx: RequestContext, raw: unknown, query: Record<string, unknown>): Promise<WriteResult> {
-    const body = raw as MigrateBody;
-    const customerId = ctx.principal.customerId;
+  async function migrate(actor: Actor, body: MigrateVmCommand): Promise<OperationOutcome> {
+    const customerId = actor.workspaceId;
     // compat: only `parameter-type=vms` (the VM ids in `vms`); moving whole source datastores is refused.
-    if (query["parameter-type"] === "sourceDataStoreIDs") throw AppError.badRequest("parameter-type sourceDataStoreIDs is not supported; list the VMs in `vms`");
-    const vmIds = [...new Set((query.vms as string[] | undefined) ?? [])];
+    if (body.parameterType === "sourceDataStoreIDs") throw AppError.badRequest("parameter-type sourceDataStoreIDs is not supported; list the VMs in `vms`");
+    const vmIds = [...new Set(body.vms)];
     if (vmIds.length === 0) throw AppError.badRequest("vms: name at least one virtual machine to migrate");
     const managerId = body.hypervisorManagerId;
     const datastoreId = await objectOf(customerId, "datastore", body.targetDatastoreId, managerId);
@@ -132,7 +127,7 @@ export function virtualMachineHandlers(deps: InventoryContext) {
       vms.push(vm);
     }
     const first = vms[0]!;
-    return startOperation(deps, ctx, {
+    return startOperation(deps, actor, {
       name: vms.length === 1 ? `Migrate virtual machine ${first.name}` : `Migrate ${vms.length} virtual machines`,
       jobType: JOB_VM_MIGRATE,
       payload: { managerId, vmIds, target: { datastoreId, clusterId } },
@@ -140,28 +135,24 @@ export function virtualMachineHandlers(deps: InventoryContext) {
     });
   }
 
-  return (repository: DocumentRepository): CollectionHandlers => ({
-    repository,
-    collectionActions: { migrate },
-    async create(ctx, raw) {
-      const body = raw as DeployBody;
+  return {
+    power,
+    migrate,
+    async deploy(actor, body) {
       if (!body.vmConfig.acceptEula) throw AppError.badRequest("vmConfig.acceptEula must be true");
-      const { managerId, spec } = await deploySpec(ctx.principal.customerId, body);
+      const { managerId, spec } = await deploySpec(actor.workspaceId, body);
       const resource = { name: spec.name, resourceUri: `/virtualization/v1beta1/hypervisor-managers/${managerId}`, type: "virtualization/hypervisor-manager" };
-      return startOperation(deps, ctx, { name: `Deploy virtual machine ${spec.name}`, jobType: JOB_VM_CREATE, payload: { managerId, spec }, resource });
+      return startOperation(deps, actor, { name: `Deploy virtual machine ${spec.name}`, jobType: JOB_VM_CREATE, payload: { managerId, spec }, resource });
     },
-    async remove(ctx, id) {
-      const vm = await deps.store.get<VmDoc>("virtual-machine", ctx.principal.customerId, id);
+    async remove(actor, id) {
+      const vm = await deps.store.get<VmDoc>("virtual-machine", actor.workspaceId, id);
       if (!vm) throw AppError.notFound(`virtual machine '${id}' not found`);
       // A VM already gone from the hypervisor (state DELETED) can be deleted: only its record goes.
       if (vm.state !== "DELETED") requireAllowed(vm, "VIRTUAL_MACHINE_DELETE", "delete");
       const managerId = vm.hypervisorManagerInfo.id;
-      return startOperation(deps, ctx, { name: `Delete virtual machine ${vm.name}`, jobType: JOB_VM_DELETE, payload: { managerId, vmId: id }, resource: vmResource(vm, managerId) });
+      return startOperation(deps, actor, { name: `Delete virtual machine ${vm.name}`, jobType: JOB_VM_DELETE, payload: { managerId, vmId: id }, resource: vmResource(vm, managerId) });
     },
-    actions: {
-      ...Object.fromEntries(POWER_ACTION_NAMES.map((a) => [a, powerAction(a)])),
-      async "update-hardware"(ctx, id, raw) {
-        const body = raw as EditBody;
+    async updateHardware(actor, id, body) {
         // compat: the lab changes CPU and memory; adding or removing NICs and disks is refused.
         if ((body.networkAdapters?.length ?? 0) > 0 || (body.virtualDisks?.length ?? 0) > 0) {
           throw AppError.badRequest("networkAdapters and virtualDisks changes are not supported; change cpuMemConfig only");
@@ -173,17 +164,16 @@ export function virtualMachineHandlers(deps: InventoryContext) {
           ...(body.cpuMemConfig?.memory?.memoryInMb !== undefined ? { memoryMib: body.cpuMemConfig.memory.memoryInMb } : {}),
         };
         if (Object.keys(change).length === 0) throw AppError.badRequest("cpuMemConfig: nothing to change");
-        const vm = await usableVm(ctx.principal.customerId, id);
+        const vm = await usableVm(actor.workspaceId, id);
         if (vm.powerState !== "POWERED_OFF") throw AppError.conflict(`virtual machine '${vm.name}' must be powered off to change its hardware`);
         const managerId = vm.hypervisorManagerInfo.id;
-        return startOperation(deps, ctx, { name: `Update hardware of virtual machine ${vm.name}`, jobType: JOB_VM_UPDATE_HARDWARE, payload: { managerId, vmId: id, change }, resource: vmResource(vm, managerId) });
+        return startOperation(deps, actor, { name: `Update hardware of virtual machine ${vm.name}`, jobType: JOB_VM_UPDATE_HARDWARE, payload: { managerId, vmId: id, change }, resource: vmResource(vm, managerId) });
       },
-      async refresh(ctx, id) {
-        const vm = await deps.store.get<VmDoc>("virtual-machine", ctx.principal.customerId, id);
+    async refresh(actor, id) {
+        const vm = await deps.store.get<VmDoc>("virtual-machine", actor.workspaceId, id);
         if (!vm) throw AppError.notFound(`virtual machine '${id}' not found`);
         const managerId = vm.hypervisorManagerInfo.id;
-        return startOperation(deps, ctx, { name: `Refresh virtual machine ${vm.name}`, jobType: JOB_VM_REFRESH, payload: { managerId, vmId: id }, resource: vmResource(vm, managerId) });
-      },
+        return startOperation(deps, actor, { name: `Refresh virtual machine ${vm.name}`, jobType: JOB_VM_REFRESH, payload: { managerId, vmId: id }, resource: vmResource(vm, managerId) });
     },
-  });
+  };
 }

@@ -1,0 +1,12 @@
+// Every use case the api, the jobs and the CLI may call, built once by the composition root.
+import type { DatastoreUseCases } from "./inventory/datastore-actions.ts";
+import type { HypervisorManagerUseCases } from "./inventory/hypervisor-manager-registration.ts";
+import type { VirtualMachineUseCases } from "./inventory/virtual-machine-actions.ts";
+import type { ProtectionPolicyUseCases } from "./protection-policies.ts";
+
+export interface UseCases {
+  protectionPolicies: ProtectionPolicyUseCases;
+  hypervisorManagers: HypervisorManagerUseCases;
+  virtualMachines: VirtualMachineUseCases;
+  datastores: DatastoreUseCases;
+}
