@@ -1,14 +1,14 @@
-// Errors the store throws: every one is a StoreError (an AppError, so the API maps it without
-// special cases) with a stable `code` callers can switch on. ProtectionStore's public methods
-// wrap whatever else escapes (fs, JSON, codec) at the boundary (wrapStoreError), so `open`,
-// `backup`, `restore`, `verify`, `gc`, `copy` and the rest only ever reject with these.
-import { AppError, type ErrorCode } from "../domain/app-error.ts";
+// Errors the store throws: every one is a StoreError with a stable `code` callers can switch on.
+// They are the store's own types, not HTTP errors: src/api/errors.ts maps each class to a status
+// (a wrong store key is a server-side problem, never a token failure). ProtectionStore's public
+// methods wrap whatever else escapes (fs, JSON, codec) at the boundary (wrapStoreError), so
+// `open`, `backup`, `restore`, `verify`, `gc`, `copy` and the rest only ever reject with these.
 
-export class StoreError extends AppError {
+export class StoreError extends Error {
   /** Stable machine-readable kind, e.g. "CHUNK_CORRUPT" (never an errno such as "ENOENT"). */
   readonly code: string;
-  constructor(httpStatusCode: number, errorCode: ErrorCode, code: string, message: string, options: { cause?: unknown } = {}) {
-    super(httpStatusCode, errorCode, message, options);
+  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
     this.name = "StoreError";
     this.code = code;
   }
@@ -19,7 +19,7 @@ export class StoreConfigError extends StoreError {
   /** dotted path of the offending field ("chunking.maxSize"), or "config.json" for the file as a whole */
   readonly field: string;
   constructor(field: string, problem: string, options: { cause?: unknown } = {}) {
-    super(500, "INTERNAL_ERROR", "STORE_CONFIG_INVALID", `store config.json is invalid: ${field}: ${problem}`, options);
+    super("STORE_CONFIG_INVALID", `store config.json is invalid: ${field}: ${problem}`, options);
     this.name = "StoreConfigError";
     this.field = field;
   }
@@ -28,14 +28,14 @@ export class StoreConfigError extends StoreError {
 /** No protection store at that place (no config.json). */
 export class StoreNotFoundError extends StoreError {
   constructor(message = "no protection store there (config.json missing)") {
-    super(404, "NOT_FOUND", "STORE_NOT_FOUND", message);
+    super("STORE_NOT_FOUND", message);
     this.name = "StoreNotFoundError";
   }
 }
 
 export class StoreExistsError extends StoreError {
   constructor() {
-    super(409, "CONFLICT", "STORE_EXISTS", "a protection store already exists there");
+    super("STORE_EXISTS", "a protection store already exists there");
     this.name = "StoreExistsError";
   }
 }
@@ -43,7 +43,7 @@ export class StoreExistsError extends StoreError {
 /** A caller's argument the store cannot act on (a bad range, a stream where a path is needed). */
 export class StoreArgumentError extends StoreError {
   constructor(message: string) {
-    super(400, "BAD_REQUEST", "STORE_BAD_ARGUMENT", message);
+    super("STORE_BAD_ARGUMENT", message);
     this.name = "StoreArgumentError";
   }
 }
@@ -51,7 +51,7 @@ export class StoreArgumentError extends StoreError {
 /** Something the store holds is damaged or gone; subclasses say what. */
 export class StoreCorruptionError extends StoreError {
   constructor(code: string, message: string, options: { cause?: unknown } = {}) {
-    super(500, "INTERNAL_ERROR", code, message, options);
+    super(code, message, options);
     this.name = "StoreCorruptionError";
   }
 }
@@ -109,7 +109,7 @@ export class StoreIndexDamagedError extends StoreCorruptionError {
 /** The passphrase or key file does not open this store. */
 export class WrongKeyError extends StoreError {
   constructor(message = "wrong passphrase or key file for this store") {
-    super(401, "UNAUTHENTICATED", "WRONG_KEY", message);
+    super("WRONG_KEY", message);
     this.name = "WrongKeyError";
   }
 }
@@ -117,7 +117,7 @@ export class WrongKeyError extends StoreError {
 /** Someone else holds one of the store's locks. */
 export class StoreLockedError extends StoreError {
   constructor(code: string, message: string) {
-    super(409, "CONFLICT", code, message);
+    super(code, message);
     this.name = "StoreLockedError";
   }
 }
@@ -133,14 +133,14 @@ export class GcLockedError extends StoreLockedError {
 /** A concurrent GC removed a chunk this backup relied on; the backup was not recorded and may be retried. */
 export class ConcurrentGcError extends StoreError {
   constructor(missing: number) {
-    super(409, "CONFLICT", "CONCURRENT_GC", `backup aborted: ${missing} reused chunk(s) were collected by a concurrent GC; retry`);
+    super("CONCURRENT_GC", `backup aborted: ${missing} reused chunk(s) were collected by a concurrent GC; retry`);
     this.name = "ConcurrentGcError";
   }
 }
 
 export class BackupNotFoundError extends StoreError {
   constructor(backupId: string) {
-    super(404, "NOT_FOUND", "BACKUP_NOT_FOUND", `backup ${backupId} not found`);
+    super("BACKUP_NOT_FOUND", `backup ${backupId} not found`);
     this.name = "BackupNotFoundError";
   }
 }
@@ -149,7 +149,7 @@ export class BackupNotFoundError extends StoreError {
 export class StoreIoError extends StoreError {
   readonly errno: string;
   constructor(errno: string, message: string, options: { cause?: unknown } = {}) {
-    super(500, "INTERNAL_ERROR", "STORE_IO", message, options);
+    super("STORE_IO", message, options);
     this.name = "StoreIoError";
     this.errno = errno;
   }
@@ -158,7 +158,7 @@ export class StoreIoError extends StoreError {
 /** Anything else that escaped an operation: a bug, or damage no check recognised. */
 export class StoreInternalError extends StoreError {
   constructor(message: string, options: { cause?: unknown } = {}) {
-    super(500, "INTERNAL_ERROR", "STORE_INTERNAL", message, options);
+    super("STORE_INTERNAL", message, options);
     this.name = "StoreInternalError";
   }
 }
