@@ -21,9 +21,12 @@ import { type CollectionTable, DocumentRepository, type StoredDocument } from ".
 import { migrate } from "./db/migrate.ts";
 import { inventoryJobs } from "./jobs/inventory-jobs.ts";
 import { JobQueue } from "./jobs/job-queue.ts";
+import { JobWrites } from "./jobs/job-writes.ts";
+import { createTestJobTables, testJobs } from "./jobs/test-jobs.ts";
 import { Worker } from "./jobs/worker.ts";
 import { ApiClientService, type NewApiClient } from "./services/api-clients.ts";
 import { AsyncOperationService } from "./services/async-operations.ts";
+import { crashPointsAt } from "./services/crash-points.ts";
 import { DataOrchestrators } from "./services/inventory/data-orchestrators.ts";
 import { datastoreUseCases } from "./services/inventory/datastore-actions.ts";
 import { type DemoInventory, registerDemoInventory } from "./services/inventory/demo-inventory.ts";
@@ -63,6 +66,7 @@ export interface Services {
   signingKey: SigningKey;
   operations: AsyncOperationService;
   queue: JobQueue;
+  jobWrites: JobWrites;
   worker: Worker;
   repositories: Map<string, DocumentRepository>;
   connectors: ConnectorRegistry;
@@ -79,10 +83,16 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     throw err;
   }
   const repositories = new Map(COLLECTIONS.map(({ definition }) => [definition.name, new DocumentRepository(database, tableFor(definition))]));
-  const operations = new AsyncOperationService(repositories.get("async-operations")!);
+  const crashPoints = crashPointsAt(config.crashPoint, (code) => process.exit(code));
+  const operations = new AsyncOperationService(repositories.get("async-operations")!, crashPoints);
   const queue = new JobQueue(database);
+  const jobWrites = new JobWrites(database, operations, crashPoints);
   const signingKey = await loadOrCreateSigningKey(config.dataDir);
-  const worker = new Worker(queue, operations, logger.child({ component: "worker" }), { concurrency: config.workerConcurrency, leaseMs: config.jobLeaseSeconds * 1000 });
+  const worker = new Worker(queue, jobWrites, operations, logger.child({ component: "worker" }), {
+    concurrency: config.workerConcurrency,
+    leaseMs: config.jobLeaseSeconds * 1000,
+    retentionMs: config.operationRetentionDays * 86_400_000,
+  });
   const labRoot = join(config.dataDir, "lab");
   const connectors = createConnectorRegistry({ labRoot });
   // Data orchestrators have no endpoints yet: a table and the embedded one's record only.
@@ -102,6 +112,10 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     virtualMachines: virtualMachineUseCases(inventory),
     datastores: datastoreUseCases(inventory),
   };
+  if (config.testJobs) {
+    await createTestJobTables(database.db);
+    for (const handler of testJobs(database, worker.id)) worker.register(handler);
+  }
   return {
     config,
     logger,
@@ -111,6 +125,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     signingKey,
     operations,
     queue,
+    jobWrites,
     worker,
     repositories,
     connectors,
@@ -180,6 +195,7 @@ export async function firstStart(services: Services): Promise<FirstStart> {
     created ?? all.find((c) => c.clientId === config.clientId) ?? all.find((c) => c.role === "admin" && c.name === "bootstrap admin") ?? all.find((c) => c.role === "admin");
   if (!admin) throw new Error("no admin API client exists");
   const orchestrator = await services.inventory.dataOrchestrators.ensureEmbedded(admin.workspaceId);
+  services.worker.serveTarget(orchestrator.id);
   const actor: Actor = { workspaceId: admin.workspaceId, apiClientId: admin.id, clientId: admin.clientId, role: admin.role };
   let demo: DemoInventory<DemoLabSummary> | undefined;
   try {

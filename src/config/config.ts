@@ -1,6 +1,7 @@
 // One typed configuration: defaults <- environment (OBR_*) <- command-line flags. Frozen once built.
 import { resolve } from "node:path";
 import { AppError } from "../domain/app-error.ts";
+import { CRASH_POINTS } from "../services/crash-points.ts";
 
 export interface Config {
   readonly listenHost: string;
@@ -23,6 +24,12 @@ export interface Config {
   readonly jobLeaseSeconds: number;
   /** Run the job worker inside this process (the default single-process mode). */
   readonly embeddedWorker: boolean;
+  /** Finished async operations are deleted this many days after they last changed. */
+  readonly operationRetentionDays: number;
+  /** Register the job types of the test suite (test.*): never in production. */
+  readonly testJobs: boolean;
+  /** Tests only: the crash point (services/crash-points.ts) at which the process exits 137. */
+  readonly crashPoint: string | undefined;
 }
 
 export type ConfigOverrides = Partial<Record<keyof Config, string | number | boolean | undefined>>;
@@ -46,6 +53,12 @@ function parseInteger(name: string, value: string, min: number, max: number): nu
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw AppError.badRequest(`${name} '${value}' must be an integer in ${min}..${max}`);
   return n;
+}
+
+function parseCrashPoint(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!CRASH_POINTS.some((p) => p === value)) throw AppError.badRequest(`OBR_CRASH_POINT '${value}' is not one of ${CRASH_POINTS.join(", ")}`);
+  return value;
 }
 
 /** Builds the configuration from an environment (normally process.env, read only by main.ts) and flag overrides. */
@@ -72,5 +85,13 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     workerConcurrency: parseInteger("OBR_WORKER_CONCURRENCY", pick("workerConcurrency", "OBR_WORKER_CONCURRENCY") ?? "4", 1, 64),
     jobLeaseSeconds: parseInteger("OBR_JOB_LEASE_SECONDS", pick("jobLeaseSeconds", "OBR_JOB_LEASE_SECONDS") ?? "30", 1, 3600),
     embeddedWorker: parseBool("OBR_EMBEDDED_WORKER", pick("embeddedWorker", "OBR_EMBEDDED_WORKER") ?? "1"),
+    operationRetentionDays: parseInteger(
+      "OBR_OPERATION_RETENTION_DAYS",
+      pick("operationRetentionDays", "OBR_OPERATION_RETENTION_DAYS") ?? "90",
+      1,
+      36500,
+    ),
+    testJobs: parseBool("OBR_TEST_JOBS", pick("testJobs", "OBR_TEST_JOBS") ?? "0"),
+    crashPoint: parseCrashPoint(pick("crashPoint", "OBR_CRASH_POINT")),
   });
 }

@@ -270,6 +270,19 @@ export class DocumentRepository {
     await this.#unique(() => db.insertInto(this.#table.table).values({ ...this.#values(doc), ...extra }).execute());
   }
 
+  /**
+   * insert() that writes nothing when a unique index already holds one of the row's keys (a job
+   * key of the queue); false then. One statement, so it never aborts the caller's transaction.
+   */
+  async insertIfAbsent(doc: StoredDocument, extra: Record<string, unknown> = {}, db: AnyDb = this.#db): Promise<boolean> {
+    const r = await db
+      .insertInto(this.#table.table)
+      .values({ ...this.#values(doc), ...extra })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
+  }
+
   /** A unique index refusing a write (e.g. a duplicate name under a race) is the client's 400. */
   async #unique<R>(write: () => Promise<R>): Promise<R> {
     try {

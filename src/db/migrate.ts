@@ -6,6 +6,7 @@ import type { Database, Dialect } from "./database.ts";
 import * as m001 from "./migrations/001-initial.ts";
 import * as m002 from "./migrations/002-collection-versions.ts";
 import * as m003 from "./migrations/003-inventory.ts";
+import * as m004 from "./migrations/004-job-queue-options.ts";
 
 interface Migration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -15,6 +16,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ["001-initial", m001],
   ["002-collection-versions", m002],
   ["003-inventory", m003],
+  ["004-job-queue-options", m004],
 ];
 
 export async function migrate({ db, dialect }: Database): Promise<string[]> {

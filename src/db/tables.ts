@@ -21,7 +21,7 @@ export interface AsyncOperationRow extends DocumentRow {
   /** Job type the worker dispatches on; null for records that run no code. */
   job_type: string | null;
   job_payload: string | null;
-  /** queued | running | done */
+  /** queued | running | waiting (for its children, holding no worker slot) | done */
   queue_state: string;
   lease_owner: string | null;
   /** Epoch ms until which lease_owner holds the job. */
@@ -29,6 +29,20 @@ export interface AsyncOperationRow extends DocumentRow {
   attempts: number;
   /** Epoch ms before which the job is not claimed. */
   run_after: number;
+  /** Migration 004: unique among the tenant's unfinished operations. */
+  job_key: string | null;
+  /** At most one running (or waiting) job per key and tenant. */
+  concurrency_key: string | null;
+  /** Data orchestrator that must run the job; null: any worker. */
+  target: string | null;
+  /** Higher runs first. */
+  priority: number;
+  /** Runs before a transient failure or an interruption ends the job; null: the job type's. */
+  max_attempts: number | null;
+  /** Root of the operation's tree (null for a root). */
+  root_id: string | null;
+  /** Mirrors doc.progressPercent for the queue's own use (a parent's mean). */
+  progress_percent: number;
 }
 
 /** Inventory tables (migration 003): every document belongs to one hypervisor manager. */

@@ -1,23 +1,118 @@
-// What a job type provides to the worker.
-import type { AsyncOperation, ResourceRef } from "../services/async-operations.ts";
+// What a job type provides to the worker, and defineJob(): a job type declared with a TypeBox
+// payload schema, so its run() receives the payload's static type, checked when it is claimed.
+import type { Static, TSchema } from "typebox";
+import { Value } from "typebox/value";
+import type { AsyncOperation, NewChildOperation, ResourceRef, UnitOfWork } from "../services/async-operations.ts";
 
-export interface JobContext {
+export interface JobContext<P = unknown> {
   operation: AsyncOperation;
   customerId: string;
-  payload: unknown;
+  payload: P;
   /** 1 on the first run; more after a retry or a resume. */
   attempt: number;
-  /** Reports progress (0-100) with an optional log line; writes are throttled. */
+  /** Reports progress (0-100) with an optional log line; writes are throttled and fenced by the lease. */
   progress(percent: number, message?: string): Promise<void>;
   log(message: string): Promise<void>;
-  /** Aborted when the worker stops or loses the job's lease. */
+  /** Aborted when the worker stops, loses the job's lease or the job's time limit passes. */
   signal: AbortSignal;
+  /** Queues a child operation; end the run with `{ waitForChildren: true }` to finish with them. */
+  spawnChild(child: NewChildOperation): Promise<AsyncOperation>;
+  /**
+   * Runs `work` in a transaction that first renews this job's lease: it commits only while this
+   * worker still holds the job, so a side effect written there happens once even when a stalled
+   * worker wakes after another one took the job over. Throws JobLeaseLostError otherwise.
+   */
+  fenced<R>(work: (uow: UnitOfWork) => Promise<R>): Promise<R>;
 }
 
+export interface JobOutcome {
+  associatedResources?: ResourceRef[];
+  /**
+   * End this run without ending the operation: it waits, holding no worker slot, until its last
+   * child finishes, then ends SUCCEEDED (or FAILED naming the child that did not succeed).
+   */
+  waitForChildren?: boolean;
+}
+
+/** What run() returns: resources for associatedResources, or an outcome. */
+export type JobResult = ResourceRef[] | JobOutcome | undefined;
+
+/** What onAbandon/onFailure get to undo a job's busy states. */
+export interface UndoContext<P = unknown> {
+  customerId: string;
+  operationId: string;
+  payload: P;
+  /** Why the job ended: the error message. */
+  reason: string;
+}
+
+/** The worker's view of a job type (payload type erased: it holds many types in one map). */
 export interface JobHandler {
   type: string;
   /** Safe to run again from the start after a crash; otherwise an interrupted run ends FAILED. */
   resumable: boolean;
-  /** Returns resources to list in associatedResources; throw an AppError to fail with its message. */
-  run(ctx: JobContext): Promise<ResourceRef[] | undefined>;
+  /** A run longer than this ends the operation TIMEDOUT. */
+  timeLimitMs?: number;
+  /** Runs (first, retries after TransientJobError, resumes) before the job ends FAILED; default 3. */
+  maxAttempts?: number;
+  /** Why a payload cannot run (checked at claim time), or undefined when it can. */
+  check?(payload: unknown): string | undefined;
+  /** Throw an AppError to fail with its message, a TransientJobError to be retried with backoff. */
+  run(ctx: JobContext): Promise<JobResult>;
+  /** Undoes busy states when an interrupted, non-resumable run is abandoned. */
+  onAbandon?(ctx: UndoContext): Promise<void>;
+  /** Undoes busy states when the job ends FAILED or TIMEDOUT. */
+  onFailure?(ctx: UndoContext): Promise<void>;
+}
+
+export interface JobDefinition<S extends TSchema> {
+  type: string;
+  payload: S;
+  resumable: boolean;
+  timeLimitMs?: number;
+  maxAttempts?: number;
+  run(ctx: JobContext<Static<S>>): Promise<JobResult>;
+  onAbandon?(ctx: UndoContext<Static<S>>): Promise<void>;
+  onFailure?(ctx: UndoContext<Static<S>>): Promise<void>;
+}
+
+/** A failure worth another attempt (a busy resource, a lost connection): retried with backoff. */
+export class TransientJobError extends Error {
+  override readonly name = "TransientJobError";
+}
+
+/** This worker no longer holds the job (its lease expired and another worker took it over). */
+export class JobLeaseLostError extends Error {
+  override readonly name = "JobLeaseLostError";
+}
+
+function payloadError(schema: TSchema, payload: unknown): string | undefined {
+  if (Value.Check(schema, payload)) return undefined;
+  const first = Value.Errors(schema, payload)[0];
+  return `invalid job payload${first ? ` at '${first.instancePath || "/"}': ${first.message}` : ""}`;
+}
+
+export function defineJob<S extends TSchema>(def: JobDefinition<S>): JobHandler {
+  const { type, resumable, timeLimitMs, maxAttempts, payload: schema } = def;
+  // The worker checks first; the guards here only narrow the payload's type for the declaration.
+  const typed = <C extends { payload: unknown }>(ctx: C, use: (payload: Static<S>) => Promise<void>) => {
+    const payload = ctx.payload;
+    if (!Value.Check(schema, payload)) throw new Error(payloadError(schema, payload));
+    return use(payload);
+  };
+  const { onAbandon, onFailure } = def;
+  return {
+    type,
+    resumable,
+    ...(timeLimitMs !== undefined ? { timeLimitMs } : {}),
+    ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+    check: (payload) => payloadError(schema, payload),
+    run(ctx) {
+      const payload = ctx.payload;
+      if (!Value.Check(schema, payload)) throw new Error(payloadError(schema, payload));
+      return def.run({ ...ctx, payload });
+    },
+    ...(onAbandon ? { onAbandon: (ctx: UndoContext) => typed(ctx, (payload) => onAbandon({ ...ctx, payload })) } : {}),
+    ...(onFailure ? { onFailure: (ctx: UndoContext) => typed(ctx, (payload) => onFailure({ ...ctx, payload })) } : {}),
+  };
 }

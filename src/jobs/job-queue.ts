@@ -1,6 +1,8 @@
 // The durable job queue over async_operations rows: one code path for both databases. A claim is
-// one atomic UPDATE ... RETURNING (FOR UPDATE SKIP LOCKED on PostgreSQL); a lease that is not
-// renewed expires, and its job is recovered by any worker.
+// one atomic UPDATE ... RETURNING (FOR UPDATE SKIP LOCKED on PostgreSQL) of the best due job this
+// worker may run: its target is null or one of the worker's, no other job holds its concurrency
+// key, highest priority first. A lease that is not renewed expires; recovery (job-writes.ts) is a
+// compare-and-set on the expired lease, so one recoverer wins.
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/database.ts";
 import type { Tables } from "../db/tables.ts";
@@ -11,14 +13,43 @@ export interface ClaimedJob {
   jobType: string;
   payload: unknown;
   attempts: number;
+  /** The row's own attempt limit, if it overrides the job type's. */
+  maxAttempts: number | null;
 }
 
-interface ClaimRow {
+/** A running job whose lease ran out, as seen: recovery compares owner and lease_until. */
+export interface ExpiredJob extends ClaimedJob {
+  leaseOwner: string;
+  leaseUntil: number;
+}
+
+interface JobRow {
   id: string;
   customer_id: string;
-  job_type: string;
+  job_type: string | null;
   job_payload: string | null;
   attempts: number;
+  max_attempts: number | null;
+}
+
+const TERMINAL = ["SUCCEEDED", "FAILED", "CANCELLED", "TIMEDOUT"];
+const SWEEP_BATCH = 500;
+
+function toJob(row: JobRow): ClaimedJob {
+  return {
+    id: row.id,
+    customerId: row.customer_id,
+    jobType: row.job_type ?? "",
+    payload: row.job_payload === null ? null : JSON.parse(row.job_payload),
+    attempts: Number(row.attempts),
+    maxAttempts: row.max_attempts === null ? null : Number(row.max_attempts),
+  };
+}
+
+/** A unique index refused the write (two claimers raced for one concurrency key). */
+function isUniqueViolation(err: unknown): boolean {
+  const code = err !== null && typeof err === "object" && "code" in err ? err.code : undefined;
+  return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505";
 }
 
 export class JobQueue {
@@ -30,25 +61,31 @@ export class JobQueue {
     this.#dialect = database.dialect;
   }
 
-  async claim(owner: string, leaseMs: number, now = Date.now()): Promise<ClaimedJob | undefined> {
+  /** The best due job for this worker, now leased to `owner`; `targets`: the orchestrators it serves. */
+  async claim(owner: string, leaseMs: number, targets: readonly string[] = [], now = Date.now()): Promise<ClaimedJob | undefined> {
     const lock = this.#dialect === "postgres" ? sql`for update skip locked` : sql``;
-    const result = await sql<ClaimRow>`
-      update async_operations
-         set queue_state = 'running', lease_owner = ${owner}, lease_until = ${now + leaseMs}, attempts = attempts + 1
-       where id = (select id from async_operations
-                    where queue_state = 'queued' and run_after <= ${now}
-                    order by run_after, id limit 1 ${lock})
-         and queue_state = 'queued'
-      returning id, customer_id, job_type, job_payload, attempts`.execute(this.#db);
-    const row = result.rows[0];
-    if (!row) return undefined;
-    return {
-      id: row.id,
-      customerId: row.customer_id,
-      jobType: row.job_type,
-      payload: row.job_payload === null ? null : JSON.parse(row.job_payload),
-      attempts: Number(row.attempts),
-    };
+    const target = targets.length > 0 ? sql`(q.target is null or q.target in (${sql.join(targets)}))` : sql`q.target is null`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await sql<JobRow>`
+          update async_operations
+             set queue_state = 'running', lease_owner = ${owner}, lease_until = ${now + leaseMs}, attempts = attempts + 1
+           where id = (select q.id from async_operations q
+                        where q.queue_state = 'queued' and q.run_after <= ${now} and ${target}
+                          and (q.concurrency_key is null or not exists (
+                                select 1 from async_operations r
+                                 where r.customer_id = q.customer_id and r.concurrency_key = q.concurrency_key
+                                   and r.queue_state in ('running', 'waiting')))
+                        order by q.priority desc, q.run_after, q.id limit 1 ${lock})
+             and queue_state = 'queued'
+          returning id, customer_id, job_type, job_payload, attempts, max_attempts`.execute(this.#db);
+        const row = result.rows[0];
+        return row ? toJob(row) : undefined;
+      } catch (err) {
+        // Another worker took the same concurrency key in the meantime: look again, it is now seen.
+        if (!isUniqueViolation(err) || attempt >= 2) throw err;
+      }
+    }
   }
 
   /** Extends the lease; false when this owner lost it (another worker recovered the job). */
@@ -63,44 +100,64 @@ export class JobQueue {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  async finish(id: string, owner: string): Promise<void> {
-    await this.#db
-      .updateTable("async_operations")
-      .set({ queue_state: "done", lease_owner: null, lease_until: null })
-      .where("id", "=", id)
-      .where("lease_owner", "=", owner)
-      .execute();
-  }
-
-  /** Puts a job back in the queue (retry or resume after a crash). */
-  async requeue(id: string, runAfter: number): Promise<void> {
-    await this.#db
+  /** Puts a job this owner holds back in the queue, to run after `runAfter` (epoch ms). */
+  async requeue(id: string, owner: string, runAfter: number): Promise<boolean> {
+    const r = await this.#db
       .updateTable("async_operations")
       .set({ queue_state: "queued", lease_owner: null, lease_until: null, run_after: runAfter })
       .where("id", "=", id)
-      .execute();
+      .where("lease_owner", "=", owner)
+      .where("queue_state", "=", "running")
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
-  /** Jobs whose lease ran out: their worker died (crash, kill, restart). */
-  async expired(now = Date.now()): Promise<{ id: string; customerId: string; jobType: string; attempts: number }[]> {
+  /** Jobs whose lease ran out: their worker died (crash, kill, restart) or stalled. */
+  async expired(now = Date.now()): Promise<ExpiredJob[]> {
     const rows = await this.#db
       .selectFrom("async_operations")
-      .select(["id", "customer_id", "job_type", "attempts"])
+      .select(["id", "customer_id", "job_type", "job_payload", "attempts", "max_attempts", "lease_owner", "lease_until"])
       .where("queue_state", "=", "running")
       .where("lease_until", "<", now)
       .limit(100)
       .execute();
-    return rows.map((r) => ({ id: r.id, customerId: r.customer_id, jobType: r.job_type ?? "", attempts: Number(r.attempts) }));
+    return rows.map((r) => ({ ...toJob(r), leaseOwner: r.lease_owner ?? "", leaseUntil: Number(r.lease_until) }));
   }
 
-  /** Marks an orphaned job done without running it (the caller records why on the operation). */
-  async abandon(id: string): Promise<boolean> {
-    const r = await this.#db
-      .updateTable("async_operations")
-      .set({ queue_state: "done", lease_owner: null, lease_until: null })
-      .where("id", "=", id)
-      .where("queue_state", "=", "running")
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+  /**
+   * Deletes finished operation trees whose root and every member last changed before `cutoffIso`
+   * (retention). A tree goes at once: a child never outlives its root. Returns rows deleted.
+   */
+  async sweep(cutoffIso: string): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const roots = await this.#db
+        .selectFrom("async_operations as r")
+        .select("r.id")
+        .where("r.parent_id", "is", null)
+        .where("r.queue_state", "=", "done")
+        .where("r.state", "in", TERMINAL)
+        .where("r.updated_at", "<", cutoffIso)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom("async_operations as c")
+                .select("c.id")
+                .whereRef("c.root_id", "=", "r.id")
+                .where((eb) => eb.or([eb("c.queue_state", "<>", "done"), eb("c.updated_at", ">=", cutoffIso)])),
+            ),
+          ),
+        )
+        .limit(SWEEP_BATCH)
+        .execute();
+      if (roots.length === 0) return deleted;
+      const ids = roots.map((r) => r.id);
+      const r = await this.#db
+        .deleteFrom("async_operations")
+        .where((eb) => eb.or([eb("id", "in", ids), eb("root_id", "in", ids)]))
+        .executeTakeFirst();
+      deleted += Number(r.numDeletedRows);
+      if (roots.length < SWEEP_BATCH) return deleted;
+    }
   }
 }

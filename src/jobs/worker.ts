@@ -1,26 +1,51 @@
-// Claims queued jobs and runs them outside any request. After a crash no operation stays RUNNING:
-// an expired lease is resumed (resumable job types) or ends FAILED with the reason.
+// Claims queued jobs and runs them outside any request. Every write about a job is fenced by its
+// lease (job-writes.ts): a worker that stalled past its lease and lost the job changes nothing.
+// After a crash no operation stays RUNNING: an expired lease is resumed (resumable job types,
+// attempts left) or ends FAILED with the reason, by a compare-and-set that one recoverer wins.
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { AppError } from "../domain/app-error.ts";
-import { type AsyncOperationService, logLine, markFailed, markRunning, markSucceeded } from "../services/async-operations.ts";
-import type { JobHandler } from "./job-handler.ts";
+import {
+  type AsyncOperation,
+  type AsyncOperationService,
+  type ResourceRef,
+  type UnitOfWork,
+  addResources,
+  logLine, markFailed, markRunning, markSucceeded, markTimedOut } from "../services/async-operations.ts";
+import { type JobContext, type JobHandler, JobLeaseLostError, type JobOutcome, type JobResult, TransientJobError } from "./job-handler.ts";
 import type { ClaimedJob, JobQueue } from "./job-queue.ts";
+import type { FailedParent, Fence, JobRef, JobWrites } from "./job-writes.ts";
 
 export interface WorkerOptions {
   concurrency: number;
   /** A job whose lease is not renewed within this time is considered orphaned. */
   leaseMs?: number;
   pollMs?: number;
-  /** Runs after this many attempts end FAILED instead of resuming. */
+  /** Attempts of a job type that declares none: retries and resumes end FAILED after this many. */
   maxAttempts?: number;
+  /** First retry delay after a TransientJobError; doubles per attempt, at most MAX_RETRY_DELAY_MS. */
+  retryBaseMs?: number;
+  /** Data orchestrators whose targeted jobs this worker claims (untargeted jobs: always). */
+  targets?: readonly string[];
+  /** Finished operations last changed longer ago than this are deleted (with their trees). */
+  retentionMs?: number;
+  sweepIntervalMs?: number;
 }
 
+/** Progress-only writes (in place, no new generation) at most this often. */
 const PROGRESS_WRITE_INTERVAL_MS = 500;
+/** A progress write also makes a new generation (seen by cached list pages) at most this often. */
+const PROGRESS_PUBLISH_INTERVAL_MS = 2000;
+const MAX_RETRY_DELAY_MS = 5 * 60_000;
+const WAITING_REFRESH_MS = 1000;
+const RELEASED = { lease_owner: null, lease_until: null } as const;
+
+const outcomeOf = (result: JobResult): JobOutcome => (Array.isArray(result) ? { associatedResources: result } : (result ?? {}));
 
 export class Worker {
   readonly id = `worker-${randomUUID()}`;
   readonly #queue: JobQueue;
+  readonly #writes: JobWrites;
   readonly #operations: AsyncOperationService;
   readonly #handlers = new Map<string, JobHandler>();
   readonly #log: Logger;
@@ -29,12 +54,29 @@ export class Worker {
   readonly #stop = new AbortController();
   #timer: NodeJS.Timeout | undefined;
   #polling = false;
+  #lastWaitingRefresh = 0;
+  #lastSweep = 0;
 
-  constructor(queue: JobQueue, operations: AsyncOperationService, log: Logger, opts: WorkerOptions) {
+  constructor(queue: JobQueue, writes: JobWrites, operations: AsyncOperationService, log: Logger, opts: WorkerOptions) {
     this.#queue = queue;
+    this.#writes = writes;
     this.#operations = operations;
     this.#log = log;
-    this.#opts = { leaseMs: 30_000, pollMs: 250, maxAttempts: 3, ...opts };
+    this.#opts = {
+      leaseMs: 30_000,
+      pollMs: 250,
+      maxAttempts: 3,
+      retryBaseMs: 1000,
+      targets: [],
+      retentionMs: 90 * 86_400_000,
+      sweepIntervalMs: 10 * 60_000,
+      ...opts,
+    };
+  }
+
+  /** Claims jobs targeted at this data orchestrator from now on. */
+  serveTarget(orchestratorId: string): void {
+    if (!this.#opts.targets.includes(orchestratorId)) this.#opts.targets = [...this.#opts.targets, orchestratorId];
   }
 
   register(handler: JobHandler): void {
@@ -66,8 +108,9 @@ export class Worker {
     this.#polling = true;
     try {
       await this.recover();
+      await this.#housekeeping();
       while (this.#running.size < this.#opts.concurrency && !this.#stop.signal.aborted) {
-        const job = await this.#queue.claim(this.id, this.#opts.leaseMs);
+        const job = await this.#queue.claim(this.id, this.#opts.leaseMs, this.#opts.targets);
         if (!job) break;
         const run = this.#run(job).finally(() => {
           this.#running.delete(run);
@@ -82,72 +125,172 @@ export class Worker {
     }
   }
 
-  /** Ends or resumes jobs whose worker died. */
+  /** Ends or resumes jobs whose worker died; each by a compare-and-set on the lease it saw expire. */
   async recover(): Promise<void> {
     for (const job of await this.#queue.expired()) {
       const handler = this.#handlers.get(job.jobType);
-      if (handler?.resumable && job.attempts < this.#opts.maxAttempts) {
-        await this.#operations.change(job.customerId, job.id, (op) => logLine(op, "interrupted; resuming"));
-        await this.#queue.requeue(job.id, Date.now());
-      } else if (await this.#queue.abandon(job.id)) {
-        await this.#operations.change(job.customerId, job.id, (op) =>
-          markFailed(op, "the operation was interrupted (the server stopped while it ran) and cannot be resumed", "INTERRUPTED"),
-        );
+      const fence: Fence = { expiredOwner: job.leaseOwner, leaseUntil: job.leaseUntil };
+      if (handler?.resumable && job.attempts < this.#maxAttempts(job, handler)) {
+        await this.#writes.end(job, fence, (op) => logLine(op, "interrupted; resuming"), { queue_state: "queued", ...RELEASED, run_after: Date.now() });
+        continue;
       }
+      const reason = "the operation was interrupted (the server stopped while it ran) and cannot be resumed";
+      const ended = await this.#writes.end(job, fence, (op) => markFailed(op, reason, "INTERRUPTED"), { queue_state: "done", ...RELEASED });
+      if (!ended) continue;
+      await this.#undo(handler?.onAbandon, job, job.payload, reason);
+      await this.#undoParents(ended.failedParents);
     }
+  }
+
+  /** Retention and parents waiting for children, each at its own interval. */
+  async #housekeeping(): Promise<void> {
+    const now = Date.now();
+    if (now - this.#lastWaitingRefresh >= WAITING_REFRESH_MS) {
+      this.#lastWaitingRefresh = now;
+      await this.#undoParents(await this.#writes.refreshWaiting());
+    }
+    if (now - this.#lastSweep >= this.#opts.sweepIntervalMs) {
+      this.#lastSweep = now;
+      const deleted = await this.#queue.sweep(new Date(now - this.#opts.retentionMs).toISOString());
+      if (deleted > 0) this.#log.info({ deleted }, "deleted finished operations past their retention");
+    }
+  }
+
+  #maxAttempts(job: ClaimedJob, handler: JobHandler | undefined): number {
+    return job.maxAttempts ?? handler?.maxAttempts ?? this.#opts.maxAttempts;
+  }
+
+  async #undo(hook: JobHandler["onAbandon"], job: JobRef, payload: unknown, reason: string): Promise<void> {
+    try {
+      await hook?.({ customerId: job.customerId, operationId: job.id, payload, reason });
+    } catch (err) {
+      this.#log.error({ err, operationId: job.id }, "undoing the job's busy state failed");
+    }
+  }
+
+  async #undoParents(parents: FailedParent[]): Promise<void> {
+    for (const p of parents) await this.#undo(p.jobType ? this.#handlers.get(p.jobType)?.onFailure : undefined, p, p.payload, p.reason);
   }
 
   async #run(job: ClaimedJob): Promise<void> {
     const handler = this.#handlers.get(job.jobType);
+    const fence: Fence = { owner: this.id };
     const lost = new AbortController();
-    const signal = AbortSignal.any([this.#stop.signal, lost.signal]);
+    const limit = new AbortController();
+    const signal = AbortSignal.any([this.#stop.signal, lost.signal, limit.signal]);
     const heartbeat = setInterval(() => {
       void this.#queue.renew(job.id, this.id, this.#opts.leaseMs).then((ok) => ok || lost.abort(), () => {});
     }, this.#opts.leaseMs / 3);
+    let timeLimit: NodeJS.Timeout | undefined;
+    let timedOut: Promise<void> | undefined;
+    /** Ends the job FAILED (or TIMEDOUT) and lets the job type undo its busy states. */
+    const fail = async (mark: (op: AsyncOperation) => void, reason: string) => {
+      const ended = await this.#writes.end(job, fence, mark, { queue_state: "done", ...RELEASED });
+      if (!ended) return;
+      await this.#undo(handler?.onFailure, job, job.payload, reason);
+      await this.#undoParents(ended.failedParents);
+    };
     try {
-      let op = await this.#operations.change(job.customerId, job.id, markRunning);
-      if (!handler) throw new AppError(500, "INTERNAL_ERROR", `no handler for job type '${job.jobType}'`);
-      let lastWrite = 0;
-      let pending: { percent: number; message?: string | undefined } | undefined;
-      const flush = async () => {
-        if (!pending) return;
-        const { percent, message } = pending;
-        pending = undefined;
-        lastWrite = Date.now();
-        op = await this.#operations.change(job.customerId, job.id, (o) => {
-          o.progressPercent = Math.max(o.progressPercent, Math.min(99, Math.floor(percent)));
-          if (message) logLine(o, message);
-        });
-      };
-      const associated = await handler.run({
-        operation: op,
-        customerId: job.customerId,
-        payload: job.payload,
-        attempt: job.attempts,
-        signal,
-        progress: async (percent, message) => {
-          pending = { percent, message };
-          if (message || Date.now() - lastWrite >= PROGRESS_WRITE_INTERVAL_MS) await flush();
-        },
-        log: async (message) => {
-          pending = { percent: pending?.percent ?? op.progressPercent, message };
-          await flush();
-        },
-      });
-      if (signal.aborted) return; // stopped or lost: the lease expires and recovery decides
-      await flush();
-      await this.#operations.change(job.customerId, job.id, (o) => markSucceeded(o, associated ?? []));
-      await this.#queue.finish(job.id, this.id);
+      const problem = handler ? handler.check?.(job.payload) : `no handler for job type '${job.jobType}'`;
+      if (problem !== undefined || !handler) {
+        await fail((op) => markFailed(op, problem ?? "no handler", "INVALID_JOB"), problem ?? "no handler");
+        return;
+      }
+      const started = await this.#writes.write(job, fence, markRunning);
+      if (!started) return;
+      const limitMs = handler.timeLimitMs;
+      if (limitMs !== undefined) {
+        timeLimit = setTimeout(() => {
+          limit.abort();
+          timedOut = fail((op) => markTimedOut(op, limitMs), `time limit of ${limitMs} ms exceeded`);
+        }, limitMs);
+      }
+      const associated = outcomeOf(await handler.run(this.#context(job, started, signal, lost)));
+      if (signal.aborted) return; // stopped, lost or timed out: recovery or the timer decides
+      const resources: ResourceRef[] = associated.associatedResources ?? [];
+      if (associated.waitForChildren) {
+        await this.#writes.end(
+          job,
+          fence,
+          (op) => {
+            addResources(op, resources);
+            logLine(op, "waiting for its child operations");
+          },
+          { queue_state: "waiting", ...RELEASED },
+        );
+        return;
+      }
+      const ended = await this.#writes.end(job, fence, (op) => markSucceeded(op, resources), { queue_state: "done", ...RELEASED });
+      if (ended) await this.#undoParents(ended.failedParents);
     } catch (err) {
-      if (signal.aborted) return;
-      const message = err instanceof AppError ? err.message : "internal error while running the operation";
-      if (!(err instanceof AppError) || err.httpStatusCode >= 500) this.#log.error({ err, operationId: job.id }, "job failed");
-      await this.#operations
-        .change(job.customerId, job.id, (o) => markFailed(o, message, err instanceof AppError ? err.errorCode : "INTERNAL_ERROR"))
-        .catch((e) => this.#log.error({ err: e }, "could not record job failure"));
-      await this.#queue.finish(job.id, this.id);
+      if (signal.aborted || err instanceof JobLeaseLostError) return;
+      const message = err instanceof AppError || err instanceof TransientJobError ? err.message : "internal error while running the operation";
+      if (err instanceof TransientJobError && job.attempts < this.#maxAttempts(job, handler)) {
+        const delay = Math.min(MAX_RETRY_DELAY_MS, this.#opts.retryBaseMs * 2 ** (job.attempts - 1));
+        const note = `attempt ${job.attempts} failed: ${message}; retrying in ${delay} ms`;
+        await this.#writes.end(job, fence, (op) => logLine(op, note), { queue_state: "queued", ...RELEASED, run_after: Date.now() + delay });
+        return;
+      }
+      if (!(err instanceof AppError || err instanceof TransientJobError) || (err instanceof AppError && err.httpStatusCode >= 500)) {
+        this.#log.error({ err, operationId: job.id }, "job failed");
+      }
+      const code = err instanceof AppError ? err.errorCode : err instanceof TransientJobError ? "RETRIES_EXHAUSTED" : "INTERNAL_ERROR";
+      await fail((op) => markFailed(op, message, code), message).catch((e: unknown) => this.#log.error({ err: e }, "could not record job failure"));
     } finally {
       clearInterval(heartbeat);
+      clearTimeout(timeLimit);
+      await timedOut;
     }
+  }
+
+  /** What run() gets: progress and log writes, children and fenced transactions, all fenced by the lease. */
+  #context(job: ClaimedJob, started: AsyncOperation, signal: AbortSignal, lost: AbortController): JobContext {
+    const fence: Fence = { owner: this.id };
+    let op = started;
+    let lastWrite = 0;
+    let lastPublish = Date.now();
+    let pending: { percent: number; message?: string | undefined } | undefined;
+    const flush = async () => {
+      if (!pending) return;
+      const { percent, message } = pending;
+      pending = undefined;
+      lastWrite = Date.now();
+      if (message === undefined && lastWrite - lastPublish < PROGRESS_PUBLISH_INTERVAL_MS) {
+        if (!(await this.#writes.progress(job.id, fence, percent))) lost.abort();
+        return;
+      }
+      lastPublish = lastWrite;
+      const next = await this.#writes.write(job, fence, (o) => {
+        o.progressPercent = Math.max(o.progressPercent, Math.min(99, Math.floor(percent)));
+        if (message) logLine(o, message);
+      });
+      if (next) op = next;
+      else lost.abort();
+    };
+    const fenced = <R>(work: (uow: UnitOfWork) => Promise<R>): Promise<R> =>
+      this.#operations.repository.transaction(async (trx) => {
+        if (!(await this.#writes.renewIn(trx, job.id, this.id, this.#opts.leaseMs))) {
+          lost.abort();
+          throw new JobLeaseLostError(`operation ${job.id}: this worker no longer holds the job`);
+        }
+        return work(trx);
+      });
+    return {
+      operation: started,
+      customerId: job.customerId,
+      payload: job.payload,
+      attempt: job.attempts,
+      signal,
+      progress: async (percent, message) => {
+        pending = { percent, message };
+        if (message || Date.now() - lastWrite >= PROGRESS_WRITE_INTERVAL_MS) await flush();
+      },
+      log: async (message) => {
+        pending = { percent: pending?.percent ?? op.progressPercent, message };
+        await flush();
+      },
+      spawnChild: (child) => fenced((uow) => this.#operations.create({ ...child, customerId: job.customerId, userId: started.userId, parentId: job.id }, uow)),
+      fenced,
+    };
   }
 }

@@ -2,6 +2,7 @@
 // type, a durable queue entry the worker claims. State moves INITIALIZED -> RUNNING -> terminal.
 import { randomUUID } from "node:crypto";
 import type { DocumentRepository, StoredDocument } from "../db/document-repository.ts";
+import { type CrashPoints, NO_CRASH_POINTS } from "./crash-points.ts";
 import { nowIso } from "../db/document-repository.ts";
 import { AppError } from "../domain/app-error.ts";
 import { ASYNC_OPERATIONS_PATH } from "../domain/paths.ts";
@@ -35,6 +36,7 @@ export interface AsyncOperation extends StoredDocument {
   rootOperation?: OperationRef;
   hasChildOperations: boolean;
   subtreeOperationCount: number;
+  userId: string;
 }
 
 export interface OperationRef {
@@ -60,17 +62,90 @@ export interface NewOperation {
   payload?: unknown;
   parentId?: string;
   estimatedMinutes?: number;
+  /** While an unfinished operation of the tenant has this key, create() returns it instead. */
+  jobKey?: string;
+  /** At most one job per key runs (or waits for its children) at a time; the others wait queued. */
+  concurrencyKey?: string;
+  /** Only this data orchestrator's worker claims the job. */
+  target?: string;
+  /** Higher is claimed first; default 0. */
+  priority?: number;
+  /** Overrides the job type's attempt limit. */
+  maxAttempts?: number;
+}
+
+/** What a running job passes to spawnChild(): the tenant, user and parent are its own. */
+export type NewChildOperation = Omit<NewOperation, "customerId" | "userId" | "parentId">;
+
+/** The transaction every write of one use case goes through. */
+export type UnitOfWork = Parameters<Parameters<DocumentRepository["transaction"]>[0]>[0];
+
+/** Queue columns of a new operation's row (see tables.ts). */
+function queueColumns(input: NewOperation, rootId: string | null): Record<string, unknown> {
+  return {
+    job_type: input.jobType ?? null,
+    job_payload: input.jobType ? JSON.stringify(input.payload ?? null) : null,
+    queue_state: input.jobType ? "queued" : "done",
+    run_after: Date.now(),
+    job_key: input.jobKey ?? null,
+    concurrency_key: input.concurrencyKey ?? null,
+    target: input.target ?? null,
+    priority: input.priority ?? 0,
+    max_attempts: input.maxAttempts ?? null,
+    root_id: rootId,
+    progress_percent: 0,
+  };
 }
 
 export class AsyncOperationService {
   readonly repository: DocumentRepository;
+  readonly #crash: CrashPoints;
 
-  constructor(repository: DocumentRepository) {
+  constructor(repository: DocumentRepository, crashPoints: CrashPoints = NO_CRASH_POINTS) {
     this.repository = repository;
+    this.#crash = crashPoints;
   }
 
-  /** Records the operation and queues its job in one insert: acknowledged means durable. */
-  async create(input: NewOperation): Promise<AsyncOperation> {
+  /**
+   * Writes a resource's busy state (`busy`, in the unit of work) and inserts its operation in the
+   * same transaction: a crash leaves both or neither, never a busy resource with no job to free it.
+   */
+  start<R>(busy: (uow: UnitOfWork) => Promise<R>, operation: (state: R) => NewOperation): Promise<{ state: R; operation: AsyncOperation }> {
+    return this.repository.transaction(async (trx) => {
+      const state = await busy(trx);
+      this.#crash.hit("after-busy-state");
+      return { state, operation: await this.create(operation(state), trx) };
+    });
+  }
+
+  /**
+   * Records the operation and queues its job (acknowledged means durable), in the caller's unit
+   * of work when given. With a job key held by an unfinished operation, returns that one instead.
+   */
+  create(input: NewOperation, uow?: UnitOfWork): Promise<AsyncOperation> {
+    const work = async (trx: UnitOfWork) => {
+      // The keyed operation may finish between the refused insert and the lookup: insert again.
+      for (let tries = 0; ; tries++) {
+        const op = await this.#insert(input, trx);
+        if (op) return op;
+        if (input.jobKey === undefined) throw new Error("an operation insert without a job key was refused");
+        const existing = await trx
+          .selectFrom("async_operations")
+          .select("id")
+          .where("customer_id", "=", input.customerId)
+          .where("job_key", "=", input.jobKey)
+          .where("queue_state", "<>", "done")
+          .executeTakeFirst();
+        const found = existing ? await this.repository.get<AsyncOperation>(input.customerId, String(existing.id), trx) : undefined;
+        if (found) return found;
+        if (tries >= 3) throw AppError.conflict(`job key '${input.jobKey}' is contended; retry`);
+      }
+    };
+    return uow ? work(uow) : this.repository.transaction(work);
+  }
+
+  /** The new operation, or undefined when its job key is taken. */
+  async #insert(input: NewOperation, trx: UnitOfWork): Promise<AsyncOperation | undefined> {
     const id = randomUUID();
     const now = nowIso();
     const op: AsyncOperation = {
@@ -101,42 +176,31 @@ export class AsyncOperationService {
       groups: [],
       recommendations: [],
     };
-    const queue = {
-      job_type: input.jobType ?? null,
-      job_payload: input.jobType ? JSON.stringify(input.payload ?? null) : null,
-      queue_state: input.jobType ? "queued" : "done",
-      run_after: Date.now(),
-    };
     const parentId = input.parentId;
-    if (parentId === undefined) {
-      await this.repository.insert(op, queue);
-      return op;
-    }
+    if (parentId === undefined) return (await this.repository.insertIfAbsent(op, queueColumns(input, null), trx)) ? op : undefined;
     // A child names its parent and root; every ancestor counts it, in the same transaction.
-    return this.repository.transaction(async (trx) => {
-      const parent = await this.repository.get<AsyncOperation>(input.customerId, parentId, trx, true);
-      if (!parent) throw AppError.badRequest(`parent operation '${parentId}' not found`);
-      op.parent = refTo(parent);
-      op.rootOperation = parent.rootOperation ?? refTo(parent);
-      await this.repository.insert(op, queue, trx);
-      let ancestor: string | undefined = parentId;
-      for (let depth = 0; ancestor !== undefined; depth++) {
-        if (depth >= MAX_DEPTH) throw AppError.badRequest(`operations may nest at most ${MAX_DEPTH} deep`);
-        const updated: AsyncOperation = await this.repository.update<AsyncOperation>(
-          input.customerId,
-          ancestor,
-          undefined,
-          (a) => {
-            a.hasChildOperations = true;
-            a.subtreeOperationCount += 1;
-            return a;
-          },
-          trx,
-        );
-        ancestor = updated.parent?.id;
-      }
-      return op;
-    });
+    const parent = await this.repository.get<AsyncOperation>(input.customerId, parentId, trx, true);
+    if (!parent) throw AppError.badRequest(`parent operation '${parentId}' not found`);
+    op.parent = refTo(parent);
+    op.rootOperation = parent.rootOperation ?? refTo(parent);
+    if (!(await this.repository.insertIfAbsent(op, queueColumns(input, op.rootOperation.id), trx))) return undefined;
+    let ancestor: string | undefined = parentId;
+    for (let depth = 0; ancestor !== undefined; depth++) {
+      if (depth >= MAX_DEPTH) throw AppError.badRequest(`operations may nest at most ${MAX_DEPTH} deep`);
+      const updated: AsyncOperation = await this.repository.update<AsyncOperation>(
+        input.customerId,
+        ancestor,
+        undefined,
+        (a) => {
+          a.hasChildOperations = true;
+          a.subtreeOperationCount += 1;
+          return a;
+        },
+        trx,
+      );
+      ancestor = updated.parent?.id;
+    }
+    return op;
   }
 
   get(customerId: string, id: string): Promise<AsyncOperation | undefined> {
@@ -147,11 +211,16 @@ export class AsyncOperationService {
   change(customerId: string, id: string, mutate: (op: AsyncOperation) => void): Promise<AsyncOperation> {
     return this.repository.update<AsyncOperation>(customerId, id, undefined, (op) => {
       mutate(op);
-      op.status = op.state;
-      if (op.logMessages.length > MAX_LOG_MESSAGES) op.logMessages = op.logMessages.slice(-MAX_LOG_MESSAGES);
-      return op;
+      return tidy(op);
     });
   }
+}
+
+/** Keeps the derived fields of a changed operation right: `status` mirrors `state`, the log is bounded. */
+export function tidy(op: AsyncOperation): AsyncOperation {
+  op.status = op.state;
+  if (op.logMessages.length > MAX_LOG_MESSAGES) op.logMessages = op.logMessages.slice(-MAX_LOG_MESSAGES);
+  return op;
 }
 
 export function logLine(op: AsyncOperation, message: string): void {
@@ -169,8 +238,13 @@ export function markSucceeded(op: AsyncOperation, associated: ResourceRef[] = []
   op.progressPercent = 100;
   op.healthStatus = "OK";
   op.endedAt = nowIso();
-  for (const r of associated) if (!op.associatedResources.some((a) => a.resourceUri === r.resourceUri)) op.associatedResources.push(r);
+  addResources(op, associated);
   logLine(op, "succeeded");
+}
+
+/** Adds resources to associatedResources, each once. */
+export function addResources(op: AsyncOperation, resources: ResourceRef[]): void {
+  for (const r of resources) if (!op.associatedResources.some((a) => a.resourceUri === r.resourceUri)) op.associatedResources.push(r);
 }
 
 export function markFailed(op: AsyncOperation, message: string, errorCode = "INTERNAL_ERROR"): void {
@@ -179,4 +253,10 @@ export function markFailed(op: AsyncOperation, message: string, errorCode = "INT
   op.endedAt = nowIso();
   op.error = { error: message, errorCode, traceId: op.id.replaceAll("-", "") };
   logLine(op, `failed: ${message}`);
+}
+
+/** Ends the operation TIMEDOUT, naming the limit it exceeded. */
+export function markTimedOut(op: AsyncOperation, limitMs: number): void {
+  markFailed(op, `the operation exceeded its time limit of ${limitMs} ms`, "TIMEDOUT");
+  op.state = "TIMEDOUT";
 }

@@ -303,7 +303,7 @@ describe("crash recovery", () => {
     let claimed = await server.services.queue.claim("dead-owner", 1);
     // Only ever hold our own job: anything else queued (none expected) is put back for later.
     for (let i = 0; claimed && claimed.id !== id && i < 20; i++) {
-      await server.services.queue.requeue(claimed.id, Date.now() + 60_000);
+      await server.services.queue.requeue(claimed.id, "dead-owner", Date.now() + 60_000);
       claimed = await server.services.queue.claim("dead-owner", 1);
     }
     expect(claimed?.id).toBe(id);
@@ -374,7 +374,7 @@ describe("crash recovery", () => {
     expect(claimed?.id).toBe(created.id);
     await server.services.worker.recover();
     expect((await getOp(created.id)).state).toBe("INITIALIZED");
-    await server.services.queue.requeue(created.id, Date.now());
+    await server.services.queue.requeue(created.id, "live-owner", Date.now());
     server.services.worker.wake();
     expect((await waitFor(created.id, "SUCCEEDED", (o) => o.state === "SUCCEEDED")).progressPercent).toBe(100);
   });

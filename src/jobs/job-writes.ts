@@ -1,0 +1,192 @@
+// Every write the queue makes to a job's operation, each fenced: the operation's document (end
+// state, log, progress) and its queue state change in ONE statement whose WHERE names the lease
+// the writer holds (graphile-worker's completeJob/failJob idea), or, for recovery, the expired
+// lease it saw. A worker that lost its lease changes nothing. A parent waiting for its children
+// ends in the same transaction as its last child.
+import { type Expression, type Kysely, type SqlBool, sql } from "kysely";
+import type { Database } from "../db/database.ts";
+import { nowIso } from "../db/document-repository.ts";
+import type { Tables } from "../db/tables.ts";
+import { type AsyncOperation, type AsyncOperationService, markFailed, markSucceeded, tidy } from "../services/async-operations.ts";
+import type { CrashPoints } from "../services/crash-points.ts";
+
+/** Whose write it is: the lease holder's, a recoverer's (the expired lease seen), or a waiting parent's. */
+export type Fence = { owner: string } | { expiredOwner: string; leaseUntil: number } | { waiting: true };
+
+export interface JobRef {
+  id: string;
+  customerId: string;
+}
+
+type QueueChange = Partial<Pick<Tables["async_operations"], "queue_state" | "lease_owner" | "lease_until" | "run_after">>;
+type Db = Kysely<Tables>;
+
+/** A parent that its last child's completion ended FAILED (its job type may undo busy states). */
+export interface FailedParent extends JobRef {
+  jobType: string | null;
+  payload: unknown;
+  reason: string;
+}
+
+const RELEASED = { lease_owner: null, lease_until: null } as const;
+const FAILED_STATES = ["FAILED", "CANCELLED", "TIMEDOUT"];
+
+function fenceSql(fence: Fence): Expression<SqlBool> {
+  if ("owner" in fence) return sql<SqlBool>`(queue_state = 'running' and lease_owner = ${fence.owner})`;
+  if ("expiredOwner" in fence) {
+    return sql<SqlBool>`(queue_state = 'running' and lease_owner = ${fence.expiredOwner} and lease_until = ${fence.leaseUntil})`;
+  }
+  return sql<SqlBool>`(queue_state = 'waiting')`;
+}
+
+export class JobWrites {
+  readonly #db: Db;
+  readonly #dialect: Database["dialect"];
+  readonly #operations: AsyncOperationService;
+  readonly #crash: CrashPoints;
+
+  constructor(database: Database, operations: AsyncOperationService, crashPoints: CrashPoints) {
+    this.#db = database.db;
+    this.#dialect = database.dialect;
+    this.#operations = operations;
+    this.#crash = crashPoints;
+  }
+
+  /**
+   * Changes the document and the queue state in one statement, if the fence holds. The document
+   * is read first and the write also requires its generation (another writer, e.g. a child being
+   * added, may change it in between: then read again). Undefined when the fence does not hold.
+   */
+  async write(job: JobRef, fence: Fence, mutate: (op: AsyncOperation) => void, queue: QueueChange = {}, db: Db = this.#db): Promise<AsyncOperation | undefined> {
+    for (;;) {
+      const current = await this.#operations.repository.get<AsyncOperation>(job.customerId, job.id, db);
+      if (!current) return undefined;
+      const next = structuredClone(current);
+      mutate(next);
+      tidy(next);
+      next.generation = current.generation + 1;
+      next.updatedAt = nowIso(current.updatedAt);
+      const text = JSON.stringify(next);
+      const r = await db
+        .updateTable("async_operations")
+        .set({
+          ...queue,
+          doc: this.#dialect === "postgres" ? sql<string>`${text}::jsonb` : text,
+          generation: next.generation,
+          updated_at: next.updatedAt,
+          state: next.state,
+          progress_percent: next.progressPercent,
+        })
+        .where("id", "=", job.id)
+        .where("generation", "=", current.generation)
+        .where(fenceSql(fence))
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 1) return next;
+      const held = await db.selectFrom("async_operations").select("id").where("id", "=", job.id).where(fenceSql(fence)).executeTakeFirst();
+      if (!held) return undefined;
+    }
+  }
+
+  /**
+   * Raises progressPercent in place (no read, no new generation: the collection version and the
+   * list caches are left alone). False when the fence does not hold.
+   */
+  async progress(id: string, fence: Fence, percent: number, db: Db = this.#db): Promise<boolean> {
+    const p = Math.max(0, Math.min(99, Math.floor(percent)));
+    const doc = this.#dialect === "postgres" ? sql<string>`jsonb_set(doc, '{progressPercent}', to_jsonb(${p}::integer))` : sql<string>`json_set(doc, '$.progressPercent', ${p})`;
+    const r = await db
+      .updateTable("async_operations")
+      .set({ doc, progress_percent: p })
+      .where("id", "=", id)
+      .where("progress_percent", "<", p)
+      .where(fenceSql(fence))
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 1) return true;
+    return (await db.selectFrom("async_operations").select("id").where("id", "=", id).where(fenceSql(fence)).executeTakeFirst()) !== undefined;
+  }
+
+  /**
+   * Ends a run: the document change and queue change in one fenced statement, and in the same
+   * transaction the parent it may complete. Undefined when the fence does not hold.
+   */
+  async end(job: JobRef, fence: Fence, mutate: (op: AsyncOperation) => void, queue: QueueChange): Promise<{ op: AsyncOperation; failedParents: FailedParent[] } | undefined> {
+    return this.#db.transaction().execute(async (trx) => {
+      const parentId = await this.#lockParentOf(trx, job.id);
+      const op = await this.write(job, fence, mutate, queue, trx);
+      if (!op) return undefined;
+      const failedParents: FailedParent[] = [];
+      // A parent that waits ends when its last child is done; one that is about to wait checks at once.
+      if (queue.queue_state === "waiting") await this.#settle(trx, job.customerId, job.id, failedParents);
+      else if (queue.queue_state === "done" && parentId) await this.#settle(trx, job.customerId, parentId, failedParents);
+      this.#crash.hit("before-completion-commit");
+      return { op, failedParents };
+    });
+  }
+
+  /** Renews the lease inside `trx` (the fenced side-effect transaction); false if it is lost. */
+  async renewIn(trx: Db, id: string, owner: string, leaseMs: number): Promise<boolean> {
+    const now = Date.now();
+    const r = await trx
+      .updateTable("async_operations")
+      .set({ lease_until: now + leaseMs })
+      .where("id", "=", id)
+      .where("lease_owner", "=", owner)
+      .where("queue_state", "=", "running")
+      .where("lease_until", ">=", now)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Settles waiting parents the completions missed (e.g. children ended by a process that then
+   * died before settling) and refreshes their derived progress. Returns the parents ended FAILED.
+   */
+  async refreshWaiting(): Promise<FailedParent[]> {
+    const waiting = await this.#db.selectFrom("async_operations").select(["id", "customer_id"]).where("queue_state", "=", "waiting").limit(100).execute();
+    const failed: FailedParent[] = [];
+    for (const parent of waiting) {
+      await this.#db.transaction().execute((trx) => this.#settle(trx, parent.customer_id, parent.id, failed));
+    }
+    return failed;
+  }
+
+  /** Locks the parent row of `id` (PostgreSQL), so sibling completions serialise on it; its id. */
+  async #lockParentOf(trx: Db, id: string): Promise<string | null> {
+    const row = await trx.selectFrom("async_operations").select("parent_id").where("id", "=", id).executeTakeFirst();
+    const parentId = row?.parent_id ?? null;
+    if (parentId && this.#dialect === "postgres") await trx.selectFrom("async_operations").select("id").where("id", "=", parentId).forUpdate().execute();
+    return parentId;
+  }
+
+  /** Ends a waiting parent whose children are all done (or updates its progress: their mean). */
+  async #settle(trx: Db, customerId: string, parentId: string, failedParents: FailedParent[]): Promise<void> {
+    const grandparent = await this.#lockParentOf(trx, parentId);
+    const parent = await trx.selectFrom("async_operations").select(["queue_state", "job_type", "job_payload"]).where("id", "=", parentId).executeTakeFirst();
+    if (parent?.queue_state !== "waiting") return;
+    const stats = await trx
+      .selectFrom("async_operations")
+      .select([sql<number>`sum(case when queue_state <> 'done' then 1 else 0 end)`.as("open"), sql<number>`avg(progress_percent)`.as("mean")])
+      .where("customer_id", "=", customerId)
+      .where("parent_id", "=", parentId)
+      .executeTakeFirst();
+    if (Number(stats?.open ?? 0) > 0) {
+      await this.progress(parentId, { waiting: true }, Number(stats?.mean ?? 0), trx);
+      return;
+    }
+    const failedChild = await trx
+      .selectFrom("async_operations")
+      .select("id")
+      .where("customer_id", "=", customerId)
+      .where("parent_id", "=", parentId)
+      .where("state", "in", FAILED_STATES)
+      .orderBy("updated_at")
+      .limit(1)
+      .executeTakeFirst();
+    const child = failedChild ? await this.#operations.repository.get<AsyncOperation>(customerId, failedChild.id, trx) : undefined;
+    const reason = child ? `child operation '${child.name}' (${child.id}) ended ${child.state}${child.error ? `: ${child.error.error}` : ""}` : "";
+    const ref = { id: parentId, customerId };
+    const ended = await this.write(ref, { waiting: true }, (op) => (child ? markFailed(op, reason, "CHILD_OPERATION_FAILED") : markSucceeded(op)), { queue_state: "done", ...RELEASED }, trx);
+    if (ended && child) failedParents.push({ ...ref, jobType: parent.job_type, payload: parent.job_payload === null ? null : JSON.parse(parent.job_payload), reason });
+    if (ended && grandparent) await this.#settle(trx, customerId, grandparent, failedParents);
+  }
+}

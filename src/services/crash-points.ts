@@ -1,0 +1,27 @@
+// Deterministic crash points between steps that must be all-or-nothing: a test names one (the
+// OBR_CRASH_POINT setting) and the process ends there as if killed, so what survives a crash at
+// that exact moment can be checked. Without a named point hit() does nothing.
+
+export const CRASH_POINTS = [
+  /** Inside the transaction that writes a resource's busy state and its operation, between the two. */
+  "after-busy-state",
+  /** Inside the transaction that ends a job (its one fenced statement ran; nothing committed yet). */
+  "before-completion-commit",
+] as const;
+export type CrashPoint = (typeof CRASH_POINTS)[number];
+
+export interface CrashPoints {
+  hit(point: CrashPoint): void;
+}
+
+export const NO_CRASH_POINTS: CrashPoints = { hit() {} };
+
+/** Crash points that call `exit(137)` (the status of a SIGKILL) at the named point. */
+export function crashPointsAt(name: string | undefined, exit: (code: number) => void): CrashPoints {
+  if (name === undefined) return NO_CRASH_POINTS;
+  return {
+    hit(point) {
+      if (point === name) exit(137);
+    },
+  };
+}
