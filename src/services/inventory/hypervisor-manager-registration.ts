@@ -11,7 +11,8 @@ import { parseManagerAddress } from "../../domain/network-address.ts";
 import type { OperationOutcome } from "../../domain/outcome.ts";
 import type { HypervisorManagerCreateSchema, HypervisorManagerUpdateSchema } from "../../domain/schemas/hypervisor-schemas.ts";
 import { type ManagerDoc, managerResource } from "./hypervisor-manager-discovery.ts";
-import { type InventoryContext, startOperation } from "./inventory-context.ts";
+import type { UnitOfWork } from "../async-operations.ts";
+import { type InventoryContext, startBusyOperation } from "./inventory-context.ts";
 
 export const JOB_REGISTER = "hypervisor-manager.register";
 export const JOB_REFRESH = "hypervisor-manager.refresh";
@@ -71,39 +72,79 @@ export function hypervisorManagerUseCases(deps: InventoryContext): HypervisorMan
         state: "CREATING",
         status: "OK",
       };
-      await repository.insert(manager);
-      return startOperation(deps, actor, { name: `Register hypervisor manager ${manager.displayName}`, jobType: JOB_REGISTER, payload: { managerId: id }, resource: managerResource(manager) });
+      return startBusyOperation(
+        deps,
+        actor,
+        (uow) => repository.insert(manager, {}, uow),
+        () => ({ name: `Register hypervisor manager ${manager.displayName}`, jobType: JOB_REGISTER, payload: { managerId: id }, resource: managerResource(manager) }),
+      );
     },
 
     async update(actor, id, patch, ifMatch) {
       const customerId = actor.workspaceId;
       if (patch.networkAddress !== undefined) await ensureUniqueName(customerId, parseManagerAddress(patch.networkAddress).name, id);
-      const manager = await repository.update<ManagerDoc>(customerId, id, ifMatch, (m) => {
-        // compat: the contract lists no 409 for this PATCH; a manager busy with another
-        // operation answers 409 as refresh does, rather than queueing conflicting work.
-        ensureIdle(m);
-        m.state = "UPDATING";
-        return m;
-      });
-      return startOperation(deps, actor, { name: `Update hypervisor manager ${manager.displayName}`, jobType: JOB_UPDATE, payload: { managerId: id, patch }, resource: managerResource(manager) });
+      const busy = (uow: UnitOfWork) =>
+        repository.update<ManagerDoc>(
+          customerId,
+          id,
+          ifMatch,
+          (m) => {
+            // compat: the contract lists no 409 for this PATCH; a manager busy with another
+            // operation answers 409 as refresh does, rather than queueing conflicting work.
+            ensureIdle(m);
+            m.state = "UPDATING";
+            return m;
+          },
+          uow,
+        );
+      return startBusyOperation(deps, actor, busy, (manager) => ({
+        name: `Update hypervisor manager ${manager.displayName}`,
+        jobType: JOB_UPDATE,
+        payload: { managerId: id, patch },
+        resource: managerResource(manager),
+      }));
     },
 
     async unregister(actor, id, ifMatch) {
-      const manager = await repository.update<ManagerDoc>(actor.workspaceId, id, ifMatch, (m) => {
-        if (m.state === "DELETING") throw AppError.conflict(`hypervisor manager '${m.name}' is already being unregistered`);
-        m.state = "DELETING";
-        return m;
-      });
-      return startOperation(deps, actor, { name: `Unregister hypervisor manager ${manager.displayName}`, jobType: JOB_UNREGISTER, payload: { managerId: id }, resource: managerResource(manager) });
+      const busy = (uow: UnitOfWork) =>
+        repository.update<ManagerDoc>(
+          actor.workspaceId,
+          id,
+          ifMatch,
+          (m) => {
+            if (m.state === "DELETING") throw AppError.conflict(`hypervisor manager '${m.name}' is already being unregistered`);
+            m.state = "DELETING";
+            return m;
+          },
+          uow,
+        );
+      return startBusyOperation(deps, actor, busy, (manager) => ({
+        name: `Unregister hypervisor manager ${manager.displayName}`,
+        jobType: JOB_UNREGISTER,
+        payload: { managerId: id },
+        resource: managerResource(manager),
+      }));
     },
 
     async refresh(actor, id) {
-      const manager = await repository.update<ManagerDoc>(actor.workspaceId, id, undefined, (m) => {
-        ensureIdle(m);
-        m.state = "REFRESHING";
-        return m;
-      });
-      return startOperation(deps, actor, { name: `Refresh hypervisor manager ${manager.displayName}`, jobType: JOB_REFRESH, payload: { managerId: id }, resource: managerResource(manager) });
+      const busy = (uow: UnitOfWork) =>
+        repository.update<ManagerDoc>(
+          actor.workspaceId,
+          id,
+          undefined,
+          (m) => {
+            ensureIdle(m);
+            m.state = "REFRESHING";
+            return m;
+          },
+          uow,
+        );
+      return startBusyOperation(deps, actor, busy, (manager) => ({
+        name: `Refresh hypervisor manager ${manager.displayName}`,
+        jobType: JOB_REFRESH,
+        payload: { managerId: id },
+        resource: managerResource(manager),
+      }));
     },
   };
 }

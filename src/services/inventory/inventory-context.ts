@@ -4,7 +4,7 @@ import type { CreateDatastoreSpec, RelocationTarget, VmHardwareChange } from "..
 import type { ConnectorRegistry } from "../../connectors/registry.ts";
 import type { Actor } from "../../domain/actor.ts";
 import type { OperationOutcome } from "../../domain/outcome.ts";
-import type { AsyncOperationService, ResourceRef } from "../async-operations.ts";
+import type { AsyncOperationService, ResourceRef, UnitOfWork } from "../async-operations.ts";
 import type { KeyedMutex } from "../keyed-mutex.ts";
 import type { DataOrchestrators } from "./data-orchestrators.ts";
 import type { InventoryStore } from "./inventory-store.ts";
@@ -36,16 +36,32 @@ export interface StartOperation {
   resource: ResourceRef;
 }
 
-export async function startOperation(deps: InventoryContext, actor: Actor, start: StartOperation): Promise<OperationOutcome> {
-  const op = await deps.operations.create({
-    customerId: actor.workspaceId,
-    userId: actor.clientId,
-    name: start.name,
-    sourceResourceUri: start.resource.resourceUri,
-    associatedResources: [start.resource],
-    jobType: start.jobType,
-    payload: start.payload,
+export function startOperation(deps: InventoryContext, actor: Actor, start: StartOperation): Promise<OperationOutcome> {
+  return startBusyOperation(deps, actor, async () => undefined, () => start);
+}
+
+/**
+ * Writes a resource's busy state (`busy`, in the unit of work) and records and queues its
+ * operation in the same transaction, then wakes the local worker: a crash leaves both or neither.
+ */
+export async function startBusyOperation<R>(
+  deps: InventoryContext,
+  actor: Actor,
+  busy: (uow: UnitOfWork) => Promise<R>,
+  describe: (state: R) => StartOperation,
+): Promise<OperationOutcome> {
+  const { operation } = await deps.operations.start(busy, (state) => {
+    const start = describe(state);
+    return {
+      customerId: actor.workspaceId,
+      userId: actor.clientId,
+      name: start.name,
+      sourceResourceUri: start.resource.resourceUri,
+      associatedResources: [start.resource],
+      jobType: start.jobType,
+      payload: start.payload,
+    };
   });
   deps.wake();
-  return { operationId: op.id };
+  return { operationId: operation.id };
 }
