@@ -28,6 +28,11 @@ export interface JobContext<P = unknown> {
 export interface JobOutcome {
   associatedResources?: ResourceRef[];
   /**
+   * Writes committed in the same transaction as the job's completion (and only if this worker
+   * still holds the job): a side effect that happens exactly once with the completion.
+   */
+  commit?: (uow: UnitOfWork) => Promise<void>;
+  /**
    * End this run without ending the operation: it waits, holding no worker slot, until its last
    * child finishes, then ends SUCCEEDED (or FAILED naming the child that did not succeed).
    */

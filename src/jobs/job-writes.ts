@@ -7,7 +7,7 @@ import { type Expression, type Kysely, type SqlBool, sql } from "kysely";
 import type { Database } from "../db/database.ts";
 import { nowIso } from "../db/document-repository.ts";
 import type { Tables } from "../db/tables.ts";
-import { type AsyncOperation, type AsyncOperationService, markFailed, markSucceeded, tidy } from "../services/async-operations.ts";
+import { type AsyncOperation, type AsyncOperationService, type UnitOfWork, markFailed, markSucceeded, tidy } from "../services/async-operations.ts";
 import type { CrashPoints } from "../services/crash-points.ts";
 
 /** Whose write it is: the lease holder's, a recoverer's (the expired lease seen), or a waiting parent's. */
@@ -109,11 +109,18 @@ export class JobWrites {
    * Ends a run: the document change and queue change in one fenced statement, and in the same
    * transaction the parent it may complete. Undefined when the fence does not hold.
    */
-  async end(job: JobRef, fence: Fence, mutate: (op: AsyncOperation) => void, queue: QueueChange): Promise<{ op: AsyncOperation; failedParents: FailedParent[] } | undefined> {
-    return this.#db.transaction().execute(async (trx) => {
+  async end(
+    job: JobRef,
+    fence: Fence,
+    mutate: (op: AsyncOperation) => void,
+    queue: QueueChange,
+    alsoCommit?: (uow: UnitOfWork) => Promise<void>,
+  ): Promise<{ op: AsyncOperation; failedParents: FailedParent[] } | undefined> {
+    return this.#operations.repository.transaction(async (trx) => {
       const parentId = await this.#lockParentOf(trx, job.id);
       const op = await this.write(job, fence, mutate, queue, trx);
       if (!op) return undefined;
+      await alsoCommit?.(trx);
       const failedParents: FailedParent[] = [];
       // A parent that waits ends when its last child is done; one that is about to wait checks at once.
       if (queue.queue_state === "waiting") await this.#settle(trx, job.customerId, job.id, failedParents);

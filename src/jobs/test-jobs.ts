@@ -33,8 +33,8 @@ export async function createTestJobTables(db: Kysely<Tables>): Promise<void> {
   await sql`create table if not exists obr_test_job_runs (operation_id text not null, attempt integer not null, worker text not null, kind text not null)`.execute(db);
 }
 
-function record(db: Kysely<Tables>, operationId: string, attempt: number, worker: string, kind: string) {
-  return sql`insert into obr_test_job_runs (operation_id, attempt, worker, kind) values (${operationId}, ${attempt}, ${worker}, ${kind})`.execute(db);
+async function record(db: Kysely<Tables>, operationId: string, attempt: number, worker: string, kind: string): Promise<void> {
+  await sql`insert into obr_test_job_runs (operation_id, attempt, worker, kind) values (${operationId}, ${attempt}, ${worker}, ${kind})`.execute(db);
 }
 
 export function testJobs(database: Database, workerId: string): JobHandler[] {
@@ -54,7 +54,10 @@ export function testJobs(database: Database, workerId: string): JobHandler[] {
         if (ctx.attempt <= (p.transientFailures ?? 0)) throw new TransientJobError(`transient failure ${ctx.attempt}`);
         if (p.sleepMs) await sleep(p.sleepMs, undefined, { signal: ctx.signal });
         await ctx.progress(50);
-        await ctx.fenced((trx) => record(trx, ctx.operation.id, ctx.attempt, workerId, "run"));
+        const side = (trx: Kysely<Tables>) => record(trx, ctx.operation.id, ctx.attempt, workerId, "run");
+        // Without children the side effect commits with the completion; a parent's before it waits.
+        if (!p.children?.length && p.failWith === undefined) return { commit: side };
+        await ctx.fenced(side);
         if (p.failWith !== undefined) throw new AppError(409, "CONFLICT", p.failWith);
         if (!p.children?.length) return [];
         for (const [i, child] of p.children.entries()) await ctx.spawnChild({ name: `child ${i}`, jobType: TEST_JOB_COUNT, payload: child });

@@ -220,7 +220,7 @@ export class Worker {
         );
         return;
       }
-      const ended = await this.#writes.end(job, fence, (op) => markSucceeded(op, resources), { queue_state: "done", ...RELEASED });
+      const ended = await this.#writes.end(job, fence, (op) => markSucceeded(op, resources), { queue_state: "done", ...RELEASED }, associated.commit);
       if (ended) await this.#undoParents(ended.failedParents);
     } catch (err) {
       if (signal.aborted || err instanceof JobLeaseLostError) return;
