@@ -49,6 +49,17 @@ export async function createApp(options: AppOptions): Promise<{ app: FastifyInst
       done(AppError.badRequest("request body is not valid JSON"), undefined);
     }
   });
+  // Many HTTP clients send `Content-Type: application/json` on every POST, also on body-less
+  // actions (power-off, refresh, run): an empty body is the empty object, not a 400. A route that
+  // needs fields still refuses `{}` through its schema. Non-empty bodies keep Fastify's parser
+  // (prototype-poisoning checks included).
+  const jsonParser = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = String(body);
+    if (text === "") return done(null, {});
+    jsonParser(request, text, done);
+  });
   app.addSchema(ErrorResponseSchema);
 
   const routes = new RouteIndex();
