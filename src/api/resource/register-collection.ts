@@ -11,6 +11,7 @@ import type { Outcome } from "../../domain/outcome.ts";
 import { ASYNC_OPERATIONS_PATH } from "../../domain/paths.ts";
 import { ListQueryCache } from "../query/index.ts";
 import type { CollectionDefinition, ErrorStatus, Operation } from "./collection-definition.ts";
+import { etagOf, etagOfRaw } from "./etag.ts";
 import { parseIfMatch } from "./if-match.ts";
 import { listEnvelope } from "./list-envelope.ts";
 import { listQuerySchema, listResponseSchema } from "./list-schemas.ts";
@@ -44,6 +45,8 @@ function sendOutcome(reply: FastifyReply, op: Operation, outcome: Outcome): Fast
   if (outcome && "operationId" in outcome) reply.header("location", `${ASYNC_OPERATIONS_PATH}/${outcome.operationId}`);
   if (op.status === 204 || (outcome === undefined && op.status !== 202)) return reply.code(204).send();
   const body = op.status === 202 || !outcome || !("resource" in outcome) ? {} : outcome.resource;
+  const etag = etagOf(body);
+  if (etag) reply.header("etag", etag);
   return reply.code(op.status).type("application/json").send(JSON.stringify(body));
 }
 
@@ -108,6 +111,8 @@ export function registerCollection(app: FastifyInstance, def: CollectionDefiniti
   const itemId = (request: Req) => request.params[item.params.at(-1)!.internal];
   const sendItem = (request: Req, reply: FastifyReply, raw: string | undefined): undefined => {
     if (raw === undefined) throw notFound(itemId(request));
+    const etag = etagOfRaw(raw);
+    if (etag) reply.header("etag", etag);
     const plan = request.query.select === undefined ? undefined : plans.parse({ select: request.query.select });
     reply.type(JSON_TYPE).send(plan?.project ? JSON.stringify(plan.project(JSON.parse(raw))) : raw);
   };
