@@ -19,6 +19,7 @@ import { type ConnectorRegistry, createConnectorRegistry } from "./connectors/re
 import { type Database, openDatabase } from "./db/database.ts";
 import { type CollectionTable, DocumentRepository, type StoredDocument } from "./db/document-repository.ts";
 import { migrate } from "./db/migrate.ts";
+import { nameKey } from "./domain/unique-name.ts";
 import { inventoryJobs } from "./jobs/inventory-jobs.ts";
 import { JobQueue } from "./jobs/job-queue.ts";
 import { JobWrites } from "./jobs/job-writes.ts";
@@ -49,11 +50,15 @@ function valueAt(doc: StoredDocument, path: string): string | number | null {
   return typeof v === "string" || typeof v === "number" ? v : null;
 }
 
+/** Collections whose names are unique per workspace, trimmed and case-insensitively (migration 007). */
+const UNIQUE_NAMES = new Set(["protection-policies", "hypervisor-managers"]);
+
 export function tableFor(def: CollectionDefinition): CollectionTable {
   const promoted: CollectionTable["promoted"] = {};
   for (const [column, path] of Object.entries(def.promoted)) {
     if (!BASE_COLUMNS.has(column)) promoted[column] = (doc) => valueAt(doc, path);
   }
+  if (UNIQUE_NAMES.has(def.name)) promoted.name_key = (doc) => (typeof doc.name === "string" ? nameKey(doc.name) : null);
   return { table: def.name.replaceAll("-", "_"), promoted };
 }
 

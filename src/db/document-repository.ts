@@ -283,14 +283,17 @@ export class DocumentRepository {
     return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
   }
 
-  /** A unique index refusing a write (e.g. a duplicate name under a race) is the client's 400. */
+  /** A unique index refusing a write (e.g. a duplicate name under a race) is the client's 409. */
   async #unique<R>(write: () => Promise<R>): Promise<R> {
     try {
       return await write();
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505") {
-        throw AppError.badRequest(`a ${this.#table.table.replaceAll("_", " ").replace(/s$/, "")} with the same name already exists`);
+      if (!(err instanceof Error) || !("code" in err)) throw err;
+      if (err.code === "SQLITE_CONSTRAINT_UNIQUE" || err.code === "SQLITE_CONSTRAINT_PRIMARYKEY" || err.code === "23505") {
+        // SQLite names the columns in the message, PostgreSQL the index in `constraint`.
+        const byName = /name/.test(`${err.message} ${"constraint" in err ? String(err.constraint) : ""}`);
+        const what = this.#table.table.replaceAll("_", " ").replace(/s$/, "");
+        throw AppError.conflict(byName ? `a ${what} with the same name already exists` : `the ${what} already exists`);
       }
       throw err;
     }

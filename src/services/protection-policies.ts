@@ -8,6 +8,7 @@ import { AppError } from "../domain/app-error.ts";
 import type { ResourceOutcome } from "../domain/outcome.ts";
 import { type ProtectionSpec, type ScheduleSpec, validateProtections } from "../domain/protection-policy-rules.ts";
 import type { PolicyCreateSchema, PolicyUpdateSchema } from "../domain/schemas/protection-policy-schemas.ts";
+import { nameKey, trimName } from "../domain/unique-name.ts";
 
 const BASE = "/backup-recovery/v1beta1/protection-policies";
 
@@ -55,21 +56,24 @@ export interface ProtectionPolicyUseCases {
 }
 
 export function protectionPolicyUseCases(repository: DocumentRepository): ProtectionPolicyUseCases {
-  // Names identify policies in the console and in scripts: two policies may not share one.
-  const ensureUniqueName = async (customerId: string, name: string, exceptId?: string) => {
-    const clash = await repository.findIdBy(customerId, "name", name, exceptId);
-    if (clash) throw AppError.badRequest(`a protection policy named '${name}' already exists (${clash})`);
+  // Names identify policies in the console and in scripts: two policies may not share one, even
+  // in another case or with other surrounding spaces. The unique index on name_key settles races.
+  const uniqueName = async (customerId: string, raw: string, exceptId?: string): Promise<string> => {
+    const name = trimName(raw);
+    const clash = await repository.findIdBy(customerId, "name_key", nameKey(name), exceptId);
+    if (clash) throw AppError.conflict(`a protection policy named '${name}' already exists (${clash})`);
+    return name;
   };
 
   return {
     async create(actor, body) {
       validateProtections(body.protections);
-      await ensureUniqueName(actor.workspaceId, body.name);
+      const name = await uniqueName(actor.workspaceId, body.name);
       const id = randomUUID();
       const now = nowIso();
       const policy: Policy = {
         id,
-        name: body.name,
+        name,
         type: "backup-recovery/protection-policy",
         generation: 1,
         createdAt: now,
@@ -89,9 +93,9 @@ export function protectionPolicyUseCases(repository: DocumentRepository): Protec
     },
 
     async update(actor, id, patch, ifMatch) {
-      if (patch.name !== undefined) await ensureUniqueName(actor.workspaceId, patch.name, id);
+      const name = patch.name === undefined ? undefined : await uniqueName(actor.workspaceId, patch.name, id);
       const next = await repository.update<Policy>(actor.workspaceId, id, ifMatch, (policy) => {
-        if (patch.name !== undefined) policy.name = patch.name;
+        if (name !== undefined) policy.name = name;
         if (patch.description === null) delete policy.description;
         else if (patch.description !== undefined) policy.description = patch.description;
         for (const change of patch.protections ?? []) {
@@ -114,13 +118,13 @@ export function protectionPolicyUseCases(repository: DocumentRepository): Protec
 
     async replace(actor, id, body, ifMatch) {
       validateProtections(body.protections);
-      await ensureUniqueName(actor.workspaceId, body.name, id);
+      const name = await uniqueName(actor.workspaceId, body.name, id);
       const next = await repository.update<Policy>(actor.workspaceId, id, ifMatch, (policy) => {
         if (policy.assigned) throw AppError.badRequest("the policy is assigned to protection jobs; change it with PATCH");
         const { description: _old, ...rest } = policy;
         return {
           ...rest,
-          name: body.name,
+          name,
           ...(body.description !== undefined ? { description: body.description } : {}),
           applicationType: body.applicationType,
           protections: toStored(body.protections),

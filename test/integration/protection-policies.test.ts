@@ -169,7 +169,6 @@ describe("validation: 400 and nothing changes", () => {
       () => mutated((b) => Object.assign(schedules(b, 1)[0]!, { expireAfter: { unit: "DAYS", value: 6 }, lockFor: { unit: "WEEKS", value: 1 } })),
       /lockFor/,
     ],
-    ["duplicate name", () => mutated((b) => (b.name = existing)), /already exists|name/],
   ];
 
   test.each(cases)("%s → 400", async (_label, build, message) => {
@@ -280,10 +279,10 @@ describe("PATCH", () => {
     expect(await get(p.id)).toEqual(p);
   });
 
-  test("PATCH renaming to another policy's name → 400 and unchanged", async () => {
+  test("PATCH renaming to another policy's name → 409 and unchanged", async () => {
     const a = await create(policyBody(`dupA-${randomUUID()}`));
     const b = await create(policyBody(`dupB-${randomUUID()}`));
-    await expectError(await patch(b.id, { name: a.name }), 400);
+    await expectError(await patch(b.id, { name: a.name }), 409);
     expect(await get(b.id)).toEqual(b);
     // Keeping its own name is no clash.
     expect((await json<Policy>(await patch(b.id, { name: b.name }), 200)).generation).toBe(2);
@@ -336,12 +335,12 @@ describe("PUT", () => {
     expect(await get(p.id)).toEqual(next);
   });
 
-  test("PUT keeping its own name is no clash; PUT taking another policy's name → 400", async () => {
+  test("PUT keeping its own name is no clash; PUT taking another policy's name → 409", async () => {
     const a = await create(policyBody(`put-own-${randomUUID()}`));
     const b = await create(policyBody(`put-other-${randomUUID()}`));
     const same = await json<Policy>(await server.api(`${POLICIES}/${a.id}`, { method: "PUT", json: policyBody(a.name, { cloud: true }) }), 200);
     expect(same.protections).toHaveLength(3);
-    await expectError(await server.api(`${POLICIES}/${a.id}`, { method: "PUT", json: policyBody(b.name) }), 400);
+    await expectError(await server.api(`${POLICIES}/${a.id}`, { method: "PUT", json: policyBody(b.name) }), 409);
     expect(await get(a.id)).toEqual(same);
   });
 
@@ -448,7 +447,7 @@ describe("concurrent writes", () => {
     const name = `race-name-${randomUUID()}`;
     const results = await Promise.all(Array.from({ length: 6 }, () => server.api(POLICIES, { method: "POST", json: policyBody(name) })));
     const statuses = results.map((r) => r.status).sort();
-    expect(statuses).toEqual([200, 400, 400, 400, 400, 400]);
+    expect(statuses).toEqual([200, 409, 409, 409, 409, 409]);
     expect((await list(`?filter=${encodeURIComponent(`name eq '${name}'`)}`)).total).toBe(1);
   });
 });
