@@ -78,8 +78,8 @@ describe("registration", () => {
     await expectError(await server.api(`${VIRT}/hypervisor-managers/${other}/networks/${all.items[0]!.id}`), 404);
   });
 
-  test("registering the same address again is refused", async () => {
-    await expectError(await server.api(V1ALPHA1, { method: "POST", json: registrationBody(server, lab.address) }), 400);
+  test("registering the same address again is a conflict (409)", async () => {
+    await expectError(await server.api(V1ALPHA1, { method: "POST", json: registrationBody(server, ` ${lab.address} `) }), 409);
   });
 
   test("a lab that does not exist registers and then fails with the reason", async () => {

@@ -13,6 +13,7 @@ import type { HypervisorManagerCreateSchema, HypervisorManagerUpdateSchema } fro
 import { type ManagerDoc, managerResource } from "./hypervisor-manager-discovery.ts";
 import type { UnitOfWork } from "../async-operations.ts";
 import { type InventoryContext, startBusyOperation } from "./inventory-context.ts";
+import { nameKey } from "../../domain/unique-name.ts";
 
 export const JOB_REGISTER = "hypervisor-manager.register";
 export const JOB_REFRESH = "hypervisor-manager.refresh";
@@ -40,8 +41,19 @@ function ensureIdle(manager: ManagerDoc): void {
 export function hypervisorManagerUseCases(deps: InventoryContext): HypervisorManagerUseCases {
   const repository = deps.store.repository("hypervisor-manager");
   const ensureUniqueName = async (customerId: string, name: string, exceptId?: string) => {
-    const clash = await repository.findIdBy(customerId, "name", name, exceptId);
-    if (clash) throw AppError.badRequest(`hypervisor manager lab://${name} is already registered (${clash})`);
+    const clash = await repository.findIdBy(customerId, "name_key", nameKey(name), exceptId);
+    if (clash) throw AppError.conflict(`hypervisor manager lab://${name} is already registered (${clash})`);
+  };
+
+  // A PATCH must not trade a working address for one whose connector cannot open anything: the
+  // manager would go ERROR with its old address lost. (A new registration records its attempt.)
+  const ensureReachable = async (address: string) => {
+    try {
+      await deps.connectors.resolve(address).discover();
+    } catch (err) {
+      if (err instanceof AppError && err.httpStatusCode < 500) throw AppError.badRequest(`networkAddress '${address}': no hypervisor manager answers there`);
+      throw err;
+    }
   };
 
   return {
@@ -82,7 +94,11 @@ export function hypervisorManagerUseCases(deps: InventoryContext): HypervisorMan
 
     async update(actor, id, patch, ifMatch) {
       const customerId = actor.workspaceId;
-      if (patch.networkAddress !== undefined) await ensureUniqueName(customerId, parseManagerAddress(patch.networkAddress).name, id);
+      if (patch.networkAddress !== undefined) {
+        const address = parseManagerAddress(patch.networkAddress);
+        await ensureUniqueName(customerId, address.name, id);
+        await ensureReachable(address.address);
+      }
       const busy = (uow: UnitOfWork) =>
         repository.update<ManagerDoc>(
           customerId,
