@@ -1,13 +1,15 @@
 // The composition root: the one place that builds concrete classes and wires them together.
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyServerFactory } from "fastify";
 import type { Logger } from "pino";
 import { createApp } from "./api/app.ts";
+import { StartupError, type RequestHandler, listen } from "./api/listener.ts";
 import { registerAuthHook } from "./api/auth-hook.ts";
 import { COLLECTIONS } from "./api/collections.ts";
 import { registerCollection } from "./api/resource/register-collection.ts";
 import { apiClientRoutes } from "./api/routes/api-client-routes.ts";
-import { healthRoutes } from "./api/routes/health-routes.ts";
+import { type Readiness, healthRoutes } from "./api/routes/health-routes.ts";
 import { tokenRoutes } from "./api/routes/token-routes.ts";
 import { AttemptLimiter } from "./auth/attempt-limiter.ts";
 import { type SigningKey, loadOrCreateSigningKey } from "./auth/signing-key.ts";
@@ -77,6 +79,8 @@ export interface Services {
   connectors: ConnectorRegistry;
   inventory: InventoryContext;
   useCases: UseCases;
+  /** /health answers 503 `starting` until this is ready. */
+  readiness: Readiness;
 }
 
 export async function buildServices(config: Config, logger: Logger): Promise<Services> {
@@ -136,15 +140,17 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     connectors,
     inventory,
     useCases,
+    readiness: { ready: false },
   };
 }
 
-export async function buildApp(services: Services): Promise<FastifyInstance> {
-  const { app } = await createApp({ logger: services.logger, bodyLimitBytes: services.config.bodyLimitBytes, version: VERSION });
+export async function buildApp(services: Services, serverFactory?: FastifyServerFactory): Promise<FastifyInstance> {
+  const options = { logger: services.logger, bodyLimitBytes: services.config.bodyLimitBytes, version: VERSION };
+  const { app } = await createApp({ ...options, ...(serverFactory ? { serverFactory } : {}) });
   registerAuthHook(app, services.tokens, services.clients);
   const { tokens, clients, signingKey } = services;
   await app.register(tokenRoutes, { tokens, clients, limiter: new AttemptLimiter(10), sourceLimiter: new AttemptLimiter(100), signingKey });
-  await healthRoutes(app, services.database, VERSION);
+  await healthRoutes(app, services.database, VERSION, services.readiness);
   await apiClientRoutes(app, services.clients);
   const context = { dialect: services.database.dialect, repositories: services.repositories };
   for (const { definition, handlers } of COLLECTIONS) registerCollection(app, definition, handlers(services.useCases), context);
@@ -155,27 +161,60 @@ export interface RunningServer {
   app: FastifyInstance;
   services: Services;
   url: string;
+  /** Start-up work is done: /health answers 200 from now on. */
+  markReady(): void;
   close(): Promise<void>;
 }
 
-/** Starts the API (and the embedded worker) and listens; close() stops all of it in order. */
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const services = await buildServices(config, logger);
-  const app = await buildApp(services);
-  await app.listen({ host: config.listenHost, port: config.listenPort });
+async function readTls(config: Config): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  if (config.tlsCert === undefined || config.tlsKey === undefined) return undefined;
+  const read = (name: string, path: string) =>
+    readFile(path).catch((err: NodeJS.ErrnoException) => {
+      throw new StartupError(`cannot read ${name} ${path}: ${err.code ?? err.message}`);
+    });
+  return { cert: await read("OBR_TLS_CERT", config.tlsCert), key: await read("OBR_TLS_KEY", config.tlsKey) };
+}
+
+/**
+ * Binds the port first (a busy port fails before the data dir is touched; until the app takes
+ * over, the port answers 503 `starting`), then opens the database and builds the API and the
+ * embedded worker. close() stops all of it in order. With `deferReady`, /health stays 503
+ * `starting` until markReady() (`obr serve` calls it after its first-start work).
+ */
+export async function startServer(config: Config, logger: Logger, options: { deferReady?: boolean } = {}): Promise<RunningServer> {
+  const listener = await listen({ host: config.listenHost, port: config.listenPort, tls: await readTls(config), version: VERSION });
+  let services: Services | undefined;
+  let app: FastifyInstance | undefined;
+  try {
+    services = await buildServices(config, logger);
+    let handler: RequestHandler | undefined;
+    app = await buildApp(services, (h) => {
+      handler = h;
+      return listener.server;
+    });
+    await app.ready();
+    if (handler) listener.serve(handler);
+  } catch (err) {
+    await listener.close();
+    await app?.close();
+    await services?.database.close();
+    throw err;
+  }
   if (config.embeddedWorker) services.worker.start();
-  const address = app.server.address();
-  const port = typeof address === "object" && address ? address.port : config.listenPort;
-  const host = config.listenHost.includes(":") ? `[${config.listenHost}]` : config.listenHost;
+  if (!options.deferReady) services.readiness.ready = true;
+  const running = { app, services };
   return {
-    app,
-    services,
-    url: `http://${host}:${port}`,
+    ...running,
+    url: listener.url,
+    markReady() {
+      running.services.readiness.ready = true;
+    },
     async close() {
-      await app.close();
-      await services.worker.stop();
-      await services.connectors.close();
-      await services.database.close();
+      await listener.close();
+      await running.app.close();
+      await running.services.worker.stop();
+      await running.services.connectors.close();
+      await running.services.database.close();
     },
   };
 }

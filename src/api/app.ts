@@ -3,7 +3,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory, LogController } from "fastify";
 import type { Logger } from "pino";
 import { AppError } from "../domain/app-error.ts";
 import { sendError, toAppError } from "./errors.ts";
@@ -16,6 +16,8 @@ export interface AppOptions {
   logger: Logger;
   bodyLimitBytes: number;
   version: string;
+  /** The server the app answers on (see listener.ts); Fastify then neither creates nor binds one. */
+  serverFactory?: FastifyServerFactory;
 }
 
 function ajvFor(coerce: boolean): Ajv {
@@ -34,6 +36,7 @@ export async function createApp(options: AppOptions): Promise<{ app: FastifyInst
     genReqId: newRequestId,
     childLoggerFactory: lazyChildLogger,
     routerOptions: { maxParamLength: 256, ignoreTrailingSlash: true },
+    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
   });
   // Only JSON bodies (and forms on the token endpoints): anything else is 415, not a 400 later.
   app.removeContentTypeParser("text/plain");

@@ -1,16 +1,39 @@
 // `obr serve`: the control plane with the embedded worker, on SQLite unless told otherwise.
 import { Command } from "commander";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { formatDemoLabSummary } from "../connectors/lab/demo-lab.ts";
-import { firstStart, startServer } from "../container.ts";
+import { StartupError } from "../api/listener.ts";
+import type { Config } from "../config/config.ts";
+import { type FirstStart, type RunningServer, firstStart, startServer } from "../container.ts";
+import { AppError } from "../domain/app-error.ts";
 import type { ConfigFrom } from "./program.ts";
 
 export function serveCommand(configFrom: ConfigFrom): Command {
   return new Command("serve").description("run the API server with the embedded worker").action(async (_opts, cmd: Command) => {
-    const config = configFrom(cmd);
+    // A start that fails (bad setting, busy port, unreadable TLS key, unreachable database) ends
+    // with one clear line and exit code 1; the stack is logged only for what obr did not foresee.
+    const fail = (err: unknown, logger?: Logger): never => {
+      if (logger && !(err instanceof StartupError || err instanceof AppError)) logger.error({ err }, "start-up failed");
+      process.stderr.write(`obr: ${err instanceof Error ? err.message : String(err)}\n`);
+      return process.exit(1);
+    };
+    let config: Config;
+    try {
+      config = configFrom(cmd);
+    } catch (err) {
+      return fail(err);
+    }
     const logger = pino({ level: config.logLevel });
-    const server = await startServer(config, logger);
-    const { created, demo, dataOrchestratorId } = await firstStart(server.services);
+    let server: RunningServer | undefined;
+    let first: FirstStart;
+    try {
+      server = await startServer(config, logger, { deferReady: true });
+      first = await firstStart(server.services);
+    } catch (err) {
+      await server?.close().catch(() => undefined);
+      return fail(err, logger);
+    }
+    const { created, demo, dataOrchestratorId } = first;
     const out = process.stdout;
     out.write(`\nobr listening on ${server.url}  (data: ${config.dataDir}, database: ${server.services.database.dialect})\n`);
     out.write(`  API docs: ${server.url}/docs   OpenAPI: ${server.url}/openapi.json\n`);
@@ -26,6 +49,8 @@ export function serveCommand(configFrom: ConfigFrom): Command {
       out.write(`  registered as hypervisor manager ${demo.managerId}: ${demo.state ?? "queued"} (operation ${demo.operationId})\n`);
       out.write(`  Try: GET ${server.url}/virtualization/v1beta1/virtual-machines?sort=name\n\n`);
     }
+    // Everything above (admin, credentials.json, demo lab, banner) is done: /health turns 200.
+    server.markReady();
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;

@@ -30,6 +30,9 @@ export interface Config {
   readonly testJobs: boolean;
   /** Tests only: the crash point (services/crash-points.ts) at which the process exits 137. */
   readonly crashPoint: string | undefined;
+  /** PEM files (certificate chain, private key): serve HTTPS when both are set. */
+  readonly tlsCert: string | undefined;
+  readonly tlsKey: string | undefined;
 }
 
 export type ConfigOverrides = Partial<Record<keyof Config, string | number | boolean | undefined>>;
@@ -71,6 +74,9 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
   };
   const listen = parseListen(pick("listenHost", "OBR_LISTEN") ?? DEFAULT_LISTEN);
   const dataDir = resolve(pick("dataDir", "OBR_DATA_DIR") ?? "./obr-data");
+  const tlsCert = pick("tlsCert", "OBR_TLS_CERT");
+  const tlsKey = pick("tlsKey", "OBR_TLS_KEY");
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw AppError.badRequest("OBR_TLS_CERT and OBR_TLS_KEY go together: set both to serve HTTPS, or neither");
   return Object.freeze({
     listenHost: listen.host,
     listenPort: listen.port,
@@ -93,5 +99,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     ),
     testJobs: parseBool("OBR_TEST_JOBS", pick("testJobs", "OBR_TEST_JOBS") ?? "0"),
     crashPoint: parseCrashPoint(pick("crashPoint", "OBR_CRASH_POINT")),
+    tlsCert: tlsCert === undefined ? undefined : resolve(tlsCert),
+    tlsKey: tlsKey === undefined ? undefined : resolve(tlsKey),
   });
 }
