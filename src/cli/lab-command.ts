@@ -1,12 +1,19 @@
-// `obr lab churn|import-vm`: act on a lab hypervisor in <data dir>/lab as its guests or its
-// administrator would, outside the API. The server sees the result on its next refresh
+// `obr lab create|churn|import-vm`: make a lab hypervisor in <data dir>/lab, or act on one as its
+// guests or its administrator would, outside the API. The server opens a lab when a registration
+// names it, and sees later changes on its next refresh
 // (POST /virtualization/v1beta1/hypervisor-managers/{id}/refresh).
 import { join } from "node:path";
 import { Command, Option } from "commander";
+import type { Config } from "../config/config.ts";
 import { formatChurnResult } from "../connectors/lab/churn.ts";
-import { LabConnector } from "../connectors/lab/lab-connector.ts";
+import { createDemoLab, formatDemoLabSummary } from "../connectors/lab/demo-lab.ts";
+import { addDemoTopology } from "../connectors/lab/demo-topology.ts";
+import { LabConnector, initLab } from "../connectors/lab/lab-connector.ts";
+import { mutateLabState } from "../connectors/lab/lab-state.ts";
 import { labDirFor } from "../connectors/registry.ts";
 import { AppError } from "../domain/app-error.ts";
+import { LAB_SCHEME, parseManagerAddress } from "../domain/network-address.ts";
+import { embeddedDataOrchestratorId } from "../services/inventory/data-orchestrators.ts";
 import type { ConfigFrom } from "./program.ts";
 
 const MiB = 1024 * 1024;
@@ -26,13 +33,43 @@ async function vmIdOf(lab: LabConnector, idOrName: string): Promise<string> {
   return vm.id;
 }
 
+/** Builds the lab: the demo VMs (as on first start) or the infrastructure only. 409 if it exists. */
+async function createLab(labRoot: string, rawName: string, empty: boolean) {
+  // The name must make a registrable address, so the API's own check decides.
+  const { name, address } = parseManagerAddress(`${LAB_SCHEME}${rawName}`);
+  if (!empty) {
+    const summary = await createDemoLab(labRoot, name);
+    return { address, labDir: summary.labDir, vms: summary.vms.length, summary, text: formatDemoLabSummary(summary) };
+  }
+  const labDir = join(labRoot, name);
+  await initLab(labDir, name);
+  await mutateLabState(labDir, (state) => void addDemoTopology(state));
+  const inventory = await new LabConnector(labDir, address).discover();
+  const text = `lab vCenter ${name} (${address}) in ${labDir}: ${inventory.hosts.length} hosts, ${inventory.datastores.length} datastores, no VMs`;
+  return { address, labDir, vms: 0, text };
+}
+
+/** How to register the new lab; every workspace registers through its own embedded data orchestrator. */
+function registrationHint(config: Config, address: string, workspaceId: string | undefined): string {
+  const orchestrator = workspaceId ? embeddedDataOrchestratorId(workspaceId) : "<dataOrchestratorId of your workspace: obr info>";
+  const host = config.listenHost.includes(":") ? `[${config.listenHost}]` : config.listenHost;
+  const url = `${config.tlsCert ? "https" : "http"}://${host}:${config.listenPort}/backup-recovery/v1alpha1/hypervisor-managers`;
+  const body = { networkAddress: address, hypervisorManagerType: "VMWARE_VCENTER", dataOrchestratorId: orchestrator, credentials: { username: "administrator@vsphere.local" } };
+  return [
+    "Register it with a token of the workspace that will own it (a lab belongs to one workspace):",
+    `  curl -si -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
+    `    -d '${JSON.stringify(body)}' \\`,
+    `    ${url}`,
+  ].join("\n");
+}
+
 function fail(err: unknown): never {
   process.stderr.write(`obr lab: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 }
 
 export function labCommand(configFrom: ConfigFrom): Command {
-  const lab = new Command("lab").description("act on a lab hypervisor in <data dir>/lab (guest activity, VM import)");
+  const lab = new Command("lab").description("create a lab hypervisor in <data dir>/lab, or act on one (guest activity, VM import)");
   lab.addOption(new Option("--lab <name>", "lab name (the vCenter registered as lab://<name>)").default("demo"));
 
   lab
@@ -48,6 +85,23 @@ export function labCommand(configFrom: ConfigFrom): Command {
         const result = await connector.churn(await vmIdOf(connector, opts.vm), { percent: opts.percent, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
         if (opts.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         process.stdout.write(`${formatChurnResult(result)}\n`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  lab
+    .command("create <name>")
+    .description("create a lab vCenter in <data dir>/lab/<name> for a workspace to register as lab://<name>")
+    .option("--empty", "datacenter, cluster, hosts, datastores and networks, but no VMs")
+    .option("--workspace <id>", "the workspace that will register it: print its dataOrchestratorId in the example")
+    .option("--json", "print JSON")
+    .action(async (name: string, opts: { empty?: boolean; workspace?: string; json?: boolean }, cmd: Command) => {
+      try {
+        const config = configFrom(cmd);
+        const created = await createLab(join(config.dataDir, "lab"), name, opts.empty === true);
+        if (opts.json) return void process.stdout.write(`${JSON.stringify(created, null, 2)}\n`);
+        process.stdout.write(`${created.text}\n\n${registrationHint(config, created.address, opts.workspace)}\n`);
       } catch (err) {
         fail(err);
       }

@@ -1,8 +1,9 @@
-// The obr command: `obr serve` (default), `obr clients ...`, `obr lab ...`, `obr store ...`.
+// The obr command: `obr serve` (default), `obr clients ...`, `obr lab ...`, `obr store ...`, `obr info`.
 import { Command, Option } from "commander";
 import { type ConfigOverrides, loadConfig } from "../config/config.ts";
 import { VERSION } from "../version.ts";
 import { clientsCommand } from "./clients-command.ts";
+import { infoCommand } from "./info-command.ts";
 import { labCommand } from "./lab-command.ts";
 import { serveCommand } from "./serve-command.ts";
 import { storeCommand } from "./store-command.ts";
@@ -25,5 +26,6 @@ export function buildCli(env: Record<string, string | undefined>): Command {
   program.addCommand(clientsCommand(configFrom));
   program.addCommand(labCommand(configFrom));
   program.addCommand(storeCommand());
+  program.addCommand(infoCommand(configFrom));
   return program;
 }
