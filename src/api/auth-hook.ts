@@ -11,13 +11,15 @@ declare module "fastify" {
   interface FastifyContextConfig {
     /** No token needed (token endpoints, health, docs). */
     public?: boolean;
-    /** Least role allowed; GET routes default to read-only, others to operator. */
+    /** Least role allowed; GET and HEAD default to read-only, others to operator. */
     minRole?: Role;
   }
 }
 
 const BEARER = "Bearer ";
 const RANK: Record<Role, number> = { "read-only": 0, operator: 1, admin: 2 };
+/** Methods that only read: a read-only client may use them (HEAD is a GET without the body). */
+const READS = new Set(["GET", "HEAD"]);
 
 function bearerToken(header: string | undefined): string {
   const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
@@ -28,13 +30,16 @@ function bearerToken(header: string | undefined): string {
 export function registerAuthHook(app: FastifyInstance, tokens: TokenService, clients: ApiClientService): void {
   app.decorateRequest("principal", null as unknown as Principal);
 
+  // The role is the client's current one, not the one its token was issued with: a changed role
+  // (PATCH /obr/v1/api-clients/{id}) applies to tokens already issued.
   const authenticate = async (token: string): Promise<Principal> => {
     const principal = await tokens.verify(token);
-    if (!(await clients.exists(principal.id))) throw AppError.unauthenticated("the API client of this token no longer exists");
-    return principal;
+    const role = await clients.currentRole(principal.id);
+    if (!role) throw AppError.unauthenticated("the API client of this token no longer exists");
+    return role === principal.role ? principal : { ...principal, role };
   };
   const authorize = (request: FastifyRequest, principal: Principal, config: FastifyContextConfig, url: string): void => {
-    const needed = config.minRole ?? (request.method === "GET" ? "read-only" : "operator");
+    const needed = config.minRole ?? (READS.has(request.method) ? "read-only" : "operator");
     if (RANK[principal.role] < RANK[needed]) {
       throw AppError.forbidden(`role '${principal.role}' may not ${request.method} ${url}; '${needed}' is needed`);
     }
@@ -52,8 +57,9 @@ export function registerAuthHook(app: FastifyInstance, tokens: TokenService, cli
     // "Bearer <token>" as clients send it skips the regular expression: a cached token has no
     // whitespace (it matched \S+ once), so bearerToken() would return this very token.
     const known = header?.startsWith(BEARER) ? tokens.cached(header.slice(BEARER.length)) : undefined;
-    if (known && clients.recentlySeen(known.id)) {
-      authorize(request, known, config, url);
+    const role = known && clients.cachedRole(known.id);
+    if (known && role) {
+      authorize(request, role === known.role ? known : { ...known, role }, config, url);
       return done();
     }
     authenticate(bearerToken(header))

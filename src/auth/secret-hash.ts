@@ -22,6 +22,16 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   return timingSafeEqual(actual, expected);
 }
 
+// A stored hash of the same cost as real ones: checking a secret of an unknown client id against
+// it takes as long as checking a wrong secret of a known one (no existence oracle by timing).
+const DUMMY = `scrypt$${N}$${R}$${P}$${randomBytes(16).toString("base64url")}$${randomBytes(32).toString("base64url")}`;
+
+/** Spends the work of one verification and returns false. */
+export async function verifyAgainstDummy(secret: string): Promise<false> {
+  await verifySecret(secret, DUMMY);
+  return false;
+}
+
 /** A random secret with 256 bits of entropy, URL-safe. */
 export function newSecret(): string {
   return randomBytes(32).toString("base64url");

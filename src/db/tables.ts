@@ -62,8 +62,15 @@ export interface ApiClientRow {
   created_at: string;
 }
 
+/** Every workspace ever created (migration 006): its id is never handed out again. */
+export interface WorkspaceRow {
+  id: string;
+  created_at: string;
+}
+
 export interface Tables {
   api_clients: ApiClientRow;
+  workspaces: WorkspaceRow;
   protection_policies: ProtectionPolicyRow;
   async_operations: AsyncOperationRow;
   hypervisor_managers: InventoryRow;

@@ -118,13 +118,13 @@ describe("another workspace's admin", () => {
 });
 
 describe("creating clients in other workspaces", () => {
-  test("an admin may open a NEW workspace with a client; that client sees nothing of the creator's", async () => {
-    const workspaceId = `ws-${randomUUID()}`;
+  test("an admin may open a NEW workspace (generated id) with a client; that client sees nothing of the creator's", async () => {
     const created = await json<{ clientId: string; clientSecret: string; workspaceId: string; role: string }>(
-      await server.api(API_CLIENTS, { method: "POST", json: { name: "new workspace", role: "admin", workspaceId } }),
+      await server.api(API_CLIENTS, { method: "POST", json: { name: "new workspace", role: "admin", newWorkspace: true } }),
       201,
     );
-    expect(created.workspaceId).toBe(workspaceId);
+    const workspaceId = created.workspaceId;
+    expect(workspaceId).not.toBe(server.admin.workspaceId);
     const r = await fetch(`${server.url}/authorization/v2/oauth2/${workspaceId}/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
