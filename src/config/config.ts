@@ -33,6 +33,11 @@ export interface Config {
   /** PEM files (certificate chain, private key): serve HTTPS when both are set. */
   readonly tlsCert: string | undefined;
   readonly tlsKey: string | undefined;
+  /**
+   * Behind a reverse proxy: false (the default: the client address is the connection's), true
+   * (trust X-Forwarded-For from any peer) or the proxies' addresses/CIDRs, comma-separated.
+   */
+  readonly trustProxy: boolean | string;
 }
 
 export type ConfigOverrides = Partial<Record<keyof Config, string | number | boolean | undefined>>;
@@ -61,6 +66,12 @@ function parseInteger(name: string, value: string, min: number, max: number): nu
 function parseCrashPoint(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   if (!CRASH_POINTS.some((p) => p === value)) throw AppError.badRequest(`OBR_CRASH_POINT '${value}' is not one of ${CRASH_POINTS.join(", ")}`);
+  return value;
+}
+
+function parseTrustProxy(value: string): boolean | string {
+  if (/^(1|true|yes|on|0|false|no|off)$/i.test(value)) return parseBool("OBR_TRUST_PROXY", value);
+  if (!/^[0-9A-Fa-f.:/]+(?:\s*,\s*[0-9A-Fa-f.:/]+)*$/.test(value)) throw AppError.badRequest(`OBR_TRUST_PROXY '${value}' is not a boolean or a list of addresses`);
   return value;
 }
 
@@ -101,5 +112,6 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     crashPoint: parseCrashPoint(pick("crashPoint", "OBR_CRASH_POINT")),
     tlsCert: tlsCert === undefined ? undefined : resolve(tlsCert),
     tlsKey: tlsKey === undefined ? undefined : resolve(tlsKey),
+    trustProxy: parseTrustProxy(pick("trustProxy", "OBR_TRUST_PROXY") ?? "0"),
   });
 }

@@ -2,9 +2,9 @@
 // verification key. Credentials come as form fields (client_secret_post) or HTTP Basic.
 import formbody from "@fastify/formbody";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { AttemptLimiter } from "../../auth/attempt-limiter.ts";
+import { type AttemptLimiter, tooManyAttempts } from "../../auth/attempt-limiter.ts";
 import type { SigningKey } from "../../auth/signing-key.ts";
-import type { TokenService } from "../../auth/tokens.ts";
+import type { Principal, TokenService } from "../../auth/tokens.ts";
 import { AppError } from "../../domain/app-error.ts";
 import type { ApiClientService } from "../../services/api-clients.ts";
 import { sendError } from "../errors.ts";
@@ -40,6 +40,45 @@ function credentials(request: FastifyRequest): { id: string; secret: string } | 
   return undefined;
 }
 
+/**
+ * Checks credentials within the attempt limits. Every attempt reserves a slot before the secret
+ * is checked, per source address and client id (10 a minute) and per source address (100 a
+ * minute). Once the source is over its ceiling (many client ids sprayed from one address), a
+ * client id that has not failed from there and has no attempt under way is still checked, one
+ * attempt at a time, so a correct client behind the same address (a proxy, a NAT) gets in; its
+ * failure answers 429 like any other attempt from the locked source.
+ */
+export async function limitedAuthenticate(
+  deps: { clients: Pick<ApiClientService, "authenticate">; limiter: AttemptLimiter; sourceLimiter: AttemptLimiter },
+  ip: string, creds: { id: string; secret: string }, workspace: string | undefined): Promise<Principal | undefined> {
+  const clientKey = `${ip}|${creds.id}`;
+  const clientSlot = deps.limiter.reserve(clientKey);
+  const sourceSlot = deps.sourceLimiter.tryReserve(ip);
+  if (!sourceSlot && !clientSlot.clean) {
+    clientSlot.release();
+    throw tooManyAttempts(deps.sourceLimiter.retryAfter(ip));
+  }
+  let principal: Principal | undefined;
+  try {
+    principal = await deps.clients.authenticate(creds.id, creds.secret);
+  } catch (err) {
+    clientSlot.release();
+    sourceSlot?.release();
+    throw err;
+  }
+  if (principal && (workspace === undefined || principal.customerId === workspace)) {
+    clientSlot.release();
+    sourceSlot?.release();
+    return principal;
+  }
+  clientSlot.fail();
+  if (sourceSlot) {
+    sourceSlot.fail();
+    return undefined;
+  }
+  throw tooManyAttempts(deps.sourceLimiter.retryAfter(ip));
+}
+
 const oauthError = (request: FastifyRequest, reply: FastifyReply, err: AppError, error: string) =>
   sendError(request, reply, err, { error });
 
@@ -55,19 +94,8 @@ export async function tokenRoutes(app: FastifyInstance, deps: TokenDeps): Promis
     if (!creds || creds.id.length > 256 || creds.secret.length > 1024) {
       return oauthError(request, reply, AppError.unauthenticated("client credentials are missing"), "invalid_client");
     }
-    // Guessing one client's secret locks out that client from that address; a much higher
-    // per-address ceiling stops spraying many client ids without locking out everyone behind
-    // one reverse proxy because of a single bad script.
-    const source = `${request.ip}|${creds.id}`;
-    deps.sourceLimiter.check(request.ip);
-    deps.limiter.check(source);
-    const principal = await deps.clients.authenticate(creds.id, creds.secret);
-    const workspace = request.params.workspaceId;
-    if (!principal || (workspace !== undefined && principal.customerId !== workspace)) {
-      deps.sourceLimiter.fail(request.ip);
-      deps.limiter.fail(source);
-      return oauthError(request, reply, AppError.unauthenticated("invalid client credentials"), "invalid_client");
-    }
+    const principal = await limitedAuthenticate(deps, request.ip, creds, request.params.workspaceId);
+    if (!principal) return oauthError(request, reply, AppError.unauthenticated("invalid client credentials"), "invalid_client");
     const accessToken = await deps.tokens.issue(principal);
     reply.header("cache-control", "no-store").header("pragma", "no-cache");
     return { access_token: accessToken, token_type: "Bearer", expires_in: deps.tokens.ttlSeconds };
