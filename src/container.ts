@@ -21,6 +21,7 @@ import { type ConnectorRegistry, createConnectorRegistry } from "./connectors/re
 import { type Database, openDatabase } from "./db/database.ts";
 import { type CollectionTable, DocumentRepository, type StoredDocument } from "./db/document-repository.ts";
 import { migrate } from "./db/migrate.ts";
+import { registerPrivatePath } from "./domain/private-paths.ts";
 import { nameKey } from "./domain/unique-name.ts";
 import { inventoryJobs } from "./jobs/inventory-jobs.ts";
 import { JobQueue } from "./jobs/job-queue.ts";
@@ -84,6 +85,7 @@ export interface Services {
 }
 
 export async function buildServices(config: Config, logger: Logger): Promise<Services> {
+  registerPrivatePath(config.dataDir);
   const database = await openDatabase(config.databaseUrl);
   try {
     await migrate(database);
@@ -145,7 +147,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
 }
 
 export async function buildApp(services: Services, serverFactory?: FastifyServerFactory): Promise<FastifyInstance> {
-  const options = { logger: services.logger, bodyLimitBytes: services.config.bodyLimitBytes, version: VERSION };
+  const options = { logger: services.logger, bodyLimitBytes: services.config.bodyLimitBytes, version: VERSION, trustProxy: services.config.trustProxy };
   const { app } = await createApp({ ...options, ...(serverFactory ? { serverFactory } : {}) });
   registerAuthHook(app, services.tokens, services.clients);
   const { tokens, clients, signingKey } = services;

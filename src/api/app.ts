@@ -3,10 +3,10 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory, LogController } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory, LogController } from "fastify";
 import type { Logger } from "pino";
 import { AppError } from "../domain/app-error.ts";
-import { sendError, toAppError } from "./errors.ts";
+import { clientErrorResponse, sendError, toAppError } from "./errors.ts";
 import { ErrorResponseSchema } from "./error-schema.ts";
 import { newRequestId } from "./request-id.ts";
 import { type FastifyPinoLogger, lazyChildLogger } from "./request-logger.ts";
@@ -18,6 +18,8 @@ export interface AppOptions {
   version: string;
   /** The server the app answers on (see listener.ts); Fastify then neither creates nor binds one. */
   serverFactory?: FastifyServerFactory;
+  /** Fastify's trustProxy: false, true or the proxies' addresses (OBR_TRUST_PROXY). */
+  trustProxy?: boolean | string;
 }
 
 function ajvFor(coerce: boolean): Ajv {
@@ -26,6 +28,21 @@ function ajvFor(coerce: boolean): Ajv {
   const ajv = new Ajv({ allErrors: false, coerceTypes: coerce ? "array" : false, useDefaults: true, removeAdditional: false, strict: false });
   addFormats.default(ajv);
   return ajv;
+}
+
+/** The request's one log line; its child logger already carries the debugId. */
+function logRequest(log: FastifyPinoLogger, request: FastifyRequest, reply: FastifyReply): void {
+  // The level is checked first so that nothing is built for a line that would not be written.
+  if (!log.isLevelEnabled("info")) return;
+  request.log.info(
+    {
+      method: request.method,
+      path: request.url.split("?")[0],
+      status: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 100) / 100,
+    },
+    "request",
+  );
 }
 
 export async function createApp(options: AppOptions): Promise<{ app: FastifyInstance; routes: RouteIndex }> {
@@ -37,6 +54,25 @@ export async function createApp(options: AppOptions): Promise<{ app: FastifyInst
     childLoggerFactory: lazyChildLogger,
     routerOptions: { maxParamLength: 256, ignoreTrailingSlash: true },
     ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
+    trustProxy: options.trustProxy ?? false,
+    // Over-long path parameters (414) and bad percent-encoding (400) are refused by the router
+    // before any hook: they get the GreenLake body too, and their request's log line.
+    frameworkErrors: (err, request, reply) => {
+      void sendError(request, reply, toAppError(err));
+      logRequest(app.log as FastifyPinoLogger, request, reply); // no onResponse hook runs for these
+    },
+    // Requests Node's HTTP parser refuses (headers or URL over 16 KiB: 431) never reach Fastify:
+    // answered here in the same body shape, with a debugId that the log line carries.
+    clientErrorHandler(err: NodeJS.ErrnoException, socket) {
+      if (err.code === "ECONNRESET" || socket.destroyed) return;
+      const debugId = newRequestId();
+      options.logger.info({ debugId, code: err.code, status: err.code === "HPE_HEADER_OVERFLOW" ? 431 : 400 }, "request refused by the HTTP parser");
+      if (socket.writable) socket.end(clientErrorResponse(err.code, debugId));
+      // Read what the client still sends until it closes, so that closing does not reset the
+      // connection before the client has read the answer; bounded in time.
+      socket.resume();
+      setTimeout(() => socket.destroy(), 2000).unref();
+    },
   });
   // Only JSON bodies (and forms on the token endpoints): anything else is 415, not a 400 later.
   app.removeContentTypeParser("text/plain");
@@ -88,21 +124,10 @@ export async function createApp(options: AppOptions): Promise<{ app: FastifyInst
     }
     return sendError(request, reply, AppError.notFound(`no route ${request.method} ${path}`));
   });
-  // One line per request; the request's child logger already carries its debugId. A callback
-  // hook: an async one costs a promise per request. The level is checked first so that nothing
-  // is built for a line that would not be written.
+  // One line per request. A callback hook: an async one costs a promise per request.
   const log = app.log as FastifyPinoLogger;
   app.addHook("onResponse", (request, reply, done) => {
-    if (!log.isLevelEnabled("info")) return done();
-    request.log.info(
-      {
-        method: request.method,
-        path: request.url.split("?")[0],
-        status: reply.statusCode,
-        durationMs: Math.round(reply.elapsedTime * 100) / 100,
-      },
-      "request",
-    );
+    logRequest(log, request, reply);
     done();
   });
 

@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ConnectorError, type ConnectorErrorKind } from "../connectors/connector-error.ts";
 import { AppError, type ErrorCode } from "../domain/app-error.ts";
+import { redactPrivatePaths } from "../domain/private-paths.ts";
 import {
   BackupNotFoundError,
   ConcurrentGcError,
@@ -30,10 +31,13 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   404: "NOT_FOUND",
   405: "METHOD_NOT_ALLOWED",
   409: "CONFLICT",
+  408: "REQUEST_TIMEOUT",
   412: "PRECONDITION_FAILED",
   413: "PAYLOAD_TOO_LARGE",
+  414: "URI_TOO_LONG",
   415: "UNSUPPORTED_MEDIA_TYPE",
   429: "TOO_MANY_REQUESTS",
+  431: "REQUEST_HEADER_FIELDS_TOO_LARGE",
   501: "NOT_IMPLEMENTED",
   503: "SERVICE_UNAVAILABLE",
 };
@@ -101,6 +105,10 @@ export function toAppError(err: unknown): AppError {
       return AppError.badRequest("request body is empty; send a JSON object");
     case "FST_ERR_CTP_INVALID_JSON_BODY":
       return AppError.badRequest("request body is not valid JSON");
+    case "FST_ERR_BAD_URL":
+      return AppError.badRequest("the request path is not valid percent-encoding");
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return new AppError(414, "URI_TOO_LONG", "a path parameter is longer than 256 characters");
   }
   if (e instanceof SyntaxError) return AppError.badRequest("request body is not valid JSON");
   const status = typeof e?.statusCode === "number" ? e.statusCode : 500;
@@ -108,11 +116,26 @@ export function toAppError(err: unknown): AppError {
   return new AppError(500, "INTERNAL_ERROR", "internal error; quote the debugId when reporting it", { cause: err });
 }
 
+/**
+ * The GreenLake error body of a request the HTTP parser refused before Fastify saw it (oversized
+ * headers or URL: 431, a timeout: 408, anything else malformed: 400), as raw HTTP/1.1 bytes.
+ */
+export function clientErrorResponse(code: string | undefined, debugId: string): string {
+  const [status, reason, message] =
+    code === "HPE_HEADER_OVERFLOW"
+      ? [431, "Request Header Fields Too Large", "the request's headers or URL are too large"]
+      : code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "Request Timeout", "the request was not received in time"]
+        : [400, "Bad Request", "the request is not valid HTTP"];
+  const body = JSON.stringify({ httpStatusCode: status, errorCode: CODE_BY_STATUS[status], message, debugId });
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
 export function sendError(request: FastifyRequest, reply: FastifyReply, err: AppError, extra: Partial<ErrorBody> = {}): FastifyReply {
   const body: ErrorBody = {
     httpStatusCode: err.httpStatusCode,
     errorCode: err.errorCode,
-    message: err.message,
+    message: redactPrivatePaths(err.message),
     debugId: String(request.id),
     ...extra,
   };

@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { AppError } from "../domain/app-error.ts";
+import { redactPrivatePaths } from "../domain/private-paths.ts";
 import {
   type AsyncOperation,
   type AsyncOperationService,
@@ -224,7 +225,7 @@ export class Worker {
       if (ended) await this.#undoParents(ended.failedParents);
     } catch (err) {
       if (signal.aborted || err instanceof JobLeaseLostError) return;
-      const message = err instanceof AppError || err instanceof TransientJobError ? err.message : "internal error while running the operation";
+      const message = err instanceof AppError || err instanceof TransientJobError ? redactPrivatePaths(err.message) : "internal error while running the operation";
       if (err instanceof TransientJobError && job.attempts < this.#maxAttempts(job, handler)) {
         const delay = Math.min(MAX_RETRY_DELAY_MS, this.#opts.retryBaseMs * 2 ** (job.attempts - 1));
         const note = `attempt ${job.attempts} failed: ${message}; retrying in ${delay} ms`;
@@ -262,7 +263,7 @@ export class Worker {
       lastPublish = lastWrite;
       const next = await this.#writes.write(job, fence, (o) => {
         o.progressPercent = Math.max(o.progressPercent, Math.min(99, Math.floor(percent)));
-        if (message) logLine(o, message);
+        if (message) logLine(o, redactPrivatePaths(message));
       });
       if (next) op = next;
       else lost.abort();

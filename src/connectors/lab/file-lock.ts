@@ -1,4 +1,5 @@
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { basename } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AppError } from "../../domain/app-error.ts";
 
@@ -91,7 +92,7 @@ function tryCreate(path: string): boolean {
     return true;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw AppError.notFound(`lab object of ${path} no longer exists`);
+    if (code === "ENOENT") throw AppError.notFound(`lab object ${basename(path)} no longer exists`);
     if (code !== "EEXIST") throw err;
     return false;
   }

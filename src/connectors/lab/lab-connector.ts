@@ -49,7 +49,7 @@ export async function initLab(labDir: string, name: string): Promise<LabState> {
   await mkdir(labDir, { recursive: true });
   const state = emptyLabState(name);
   const handle = await open(inventoryPath(labDir), "wx").catch((err: NodeJS.ErrnoException) => {
-    if (err.code === "EEXIST") throw AppError.conflict(`a lab already exists in ${labDir}`);
+    if (err.code === "EEXIST") throw AppError.conflict(`lab://${name} already exists`);
     throw err;
   });
   await handle.close();

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { AppError } from "../../domain/app-error.ts";
 import type {
   Cluster,
@@ -110,7 +110,7 @@ export function nextMoref(state: LabState, prefix: string): string {
 
 export async function loadLabState(labDir: string): Promise<LabState> {
   const state = await readJson<LabState>(inventoryPath(labDir));
-  if (!state) throw AppError.notFound(`lab ${labDir} does not exist`);
+  if (!state) throw AppError.notFound(`lab://${basename(labDir)} does not exist`); // its name, never the server's path
   return state;
 }
 

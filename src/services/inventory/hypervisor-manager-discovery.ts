@@ -2,6 +2,7 @@
 // through the manager's connector and store it, apply an update, or unregister.
 import type { StoredDocument } from "../../db/document-repository.ts";
 import { AppError } from "../../domain/app-error.ts";
+import { redactPrivatePaths } from "../../domain/private-paths.ts";
 import { resourceUriOf, typeOf } from "../../domain/inventory-paths.ts";
 import { parseManagerAddress } from "../../domain/network-address.ts";
 import type { ResourceRef } from "../async-operations.ts";
@@ -47,7 +48,7 @@ export function setManagerState(deps: InventoryContext, customerId: string, id: 
     m.state = state;
     m.status = state === "ERROR" ? "ERROR" : "OK";
     if (reason === undefined) delete m.stateReason;
-    else m.stateReason = reason.slice(0, 255);
+    else m.stateReason = redactPrivatePaths(reason).slice(0, 255);
     return m;
   });
 }

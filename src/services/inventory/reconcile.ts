@@ -94,7 +94,8 @@ export async function reconcile(
         // A concurrent sync of the same manager inserted it first: it is current, nothing to do.
         if (await repository.get(doc.customerId, doc.id)) continue;
         // Ids are the hypervisor's stable UUIDs, so the same lab cannot be registered twice.
-        throw AppError.conflict(`${doc.type} '${doc.name}' (${doc.id}) is already registered through another hypervisor manager or workspace`);
+        // Named by nothing of the other registration: it may be another workspace's.
+        throw AppError.conflict("this hypervisor's inventory is already registered through another hypervisor manager, possibly in another workspace");
       }
       counts.created++;
       continue;
