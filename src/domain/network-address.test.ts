@@ -26,7 +26,16 @@ describe("classifyHost", () => {
     ["10.1.2.3", "private"],
     ["172.16.0.1", "private"],
     ["192.168.1.1", "private"],
-    ["fd00:ec2::254", "private"],
+    ["fd00:ec2::254", "metadata"],
+    ["fd00:ec2:0::254", "metadata"],
+    ["100.100.100.200", "metadata"],
+    ["100.100.100.201", "private"],
+    ["fd00::1", "private"],
+    ["64:ff9b::7f00:1", "loopback"],
+    ["2002:a9fe:a9fe::", "link-local"],
+    ["224.0.0.1", "reserved"],
+    ["255.255.255.255", "reserved"],
+    ["ff02::1", "reserved"],
     ["8.8.8.8", "public"],
     ["vcenter.example.com", "public"],
     ["fec0::1", "public"],
@@ -37,7 +46,9 @@ describe("classifyHost", () => {
   test("private ranges stay allowed for on-premises vCenters, the rest is forbidden", () => {
     expect(isForbiddenHost("10.0.0.5")).toBe(false);
     expect(isForbiddenHost("vcenter.corp")).toBe(false);
-    for (const h of ["127.0.0.1", "169.254.169.254", "::1", "fe80::2", "0.0.0.0", "metadata.google.internal"]) expect(isForbiddenHost(h)).toBe(true);
+    for (const h of ["127.0.0.1", "169.254.169.254", "::1", "fe80::2", "0.0.0.0", "metadata.google.internal", "100.100.100.200", "fd00:ec2::254"]) {
+      expect(isForbiddenHost(h)).toBe(true);
+    }
   });
 });
 

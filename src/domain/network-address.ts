@@ -4,7 +4,7 @@
 import { isIP } from "node:net";
 import { AppError } from "./app-error.ts";
 
-export type HostClass = "loopback" | "link-local" | "metadata" | "unspecified" | "private" | "public";
+export type HostClass = "loopback" | "link-local" | "metadata" | "unspecified" | "reserved" | "private" | "public";
 
 /** Names of cloud metadata services that resolve to link-local addresses inside a VM. */
 const METADATA_NAMES = new Set(["metadata", "metadata.google.internal", "metadata.goog", "instance-data", "instance-data.ec2.internal"]);
@@ -14,10 +14,15 @@ function ipv4Octets(host: string): number[] | undefined {
   return host.split(".").map(Number);
 }
 
-function classifyIpv4([a = 0, b = 0]: number[]): HostClass {
+/** Cloud metadata services at addresses outside link-local (Alibaba Cloud; AWS over IPv6). */
+const METADATA_ADDRESSES = new Set(["100.100.100.200", "fd00:ec2:0:0:0:0:0:254"]);
+
+function classifyIpv4([a = 0, b = 0, c = 0, d = 0]: number[]): HostClass {
   if (a === 127) return "loopback";
   if (a === 0) return "unspecified";
   if (a === 169 && b === 254) return "link-local"; // includes 169.254.169.254, the metadata service
+  if (METADATA_ADDRESSES.has(`${a}.${b}.${c}.${d}`)) return "metadata";
+  if (a >= 224) return "reserved"; // multicast, 240/4 and the broadcast address
   if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127)) return "private";
   return "public";
 }
@@ -40,13 +45,16 @@ function ipv6Groups(host: string): number[] {
 function classifyIpv6(host: string): HostClass {
   const g = ipv6Groups(host);
   const first = g[0] ?? 0;
+  if (METADATA_ADDRESSES.has(g.map((x) => x.toString(16)).join(":"))) return "metadata";
   if (g.every((x) => x === 0)) return "unspecified";
   if (g.slice(0, 7).every((x) => x === 0) && g[7] === 1) return "loopback";
   // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible addresses carry an IPv4 address.
-  if (g.slice(0, 5).every((x) => x === 0) && (g[5] === 0xffff || g[5] === 0)) {
-    const [hi = 0, lo = 0] = [g[6], g[7]];
-    return classifyIpv4([hi >> 8, hi & 255, lo >> 8, lo & 255]);
-  }
+  const v4 = (hi = 0, lo = 0) => classifyIpv4([hi >> 8, hi & 255, lo >> 8, lo & 255]);
+  if (g.slice(0, 5).every((x) => x === 0) && (g[5] === 0xffff || g[5] === 0)) return v4(g[6], g[7]);
+  // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) reach the IPv4 address they carry.
+  if (first === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return v4(g[6], g[7]);
+  if (first === 0x2002) return v4(g[1], g[2]);
+  if ((first & 0xff00) === 0xff00) return "reserved"; // multicast
   if ((first & 0xffc0) === 0xfe80) return "link-local";
   if ((first & 0xfe00) === 0xfc00) return "private"; // fc00::/7 unique local (fd00:ec2::254 is AWS metadata)
   return "public";
@@ -65,8 +73,11 @@ export function classifyHost(rawHost: string): HostClass {
 
 /** Classes no connector may ever be pointed at. `private` stays allowed for on-premises vCenters. */
 export function isForbiddenHost(host: string): boolean {
-  const c = classifyHost(host);
-  return c === "loopback" || c === "link-local" || c === "metadata" || c === "unspecified";
+  return isForbiddenClass(classifyHost(host));
+}
+
+export function isForbiddenClass(c: HostClass): boolean {
+  return c === "loopback" || c === "link-local" || c === "metadata" || c === "unspecified" || c === "reserved";
 }
 
 export const LAB_SCHEME = "lab://";
