@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { ConnectorError, type ConnectorErrorKind } from "../connectors/connector-error.ts";
 import { AppError, type ErrorCode } from "../domain/app-error.ts";
+import { NAME_PATTERN } from "../domain/names.ts";
 import { redactPrivatePaths } from "../domain/private-paths.ts";
 import {
   BackupNotFoundError,
@@ -58,7 +59,8 @@ function describeValidation(err: FastifyError): string {
       const field = [path, String(v.params?.additionalProperty)].filter(Boolean).join(".");
       return `'${field}' is not a writable field`;
     }
-    return `${path ? `'${path}' ` : ""}${v.message ?? "is invalid"}`;
+    const message = v.keyword === "pattern" && v.params?.pattern === NAME_PATTERN ? "must not contain control characters" : v.message;
+    return `${path ? `'${path}' ` : ""}${message ?? "is invalid"}`;
   });
   return `${where}: ${parts.join("; ") || err.message}`;
 }

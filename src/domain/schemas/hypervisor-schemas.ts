@@ -2,6 +2,7 @@
 // them), and the v1alpha1 hypervisor-manager request bodies.
 import { Type } from "typebox";
 import { DatacenterInfo, InventoryRef, STATES_OK_ERROR, STATUSES, StringEnum, VmwarePlacement, inventoryObject } from "./inventory-schemas.ts";
+import { NameString } from "../name-schema.ts";
 
 const O = Type.Optional;
 const S = () => Type.String();
@@ -79,7 +80,7 @@ export const HypervisorManagerCreateSchema = Type.Object(
     dataOrchestratorId: Type.String({ minLength: 1, maxLength: 64 }),
     credentials: Credentials,
     description: O(Type.String({ maxLength: 255 })),
-    displayName: O(Type.String({ minLength: 1, maxLength: 255 })),
+    displayName: O(NameString({ maxLength: 255 })),
   },
   { additionalProperties: false },
 );
@@ -89,7 +90,7 @@ export const HypervisorManagerUpdateSchema = Type.Object(
   {
     credentials: O(Credentials),
     description: O(Type.Union([Type.String({ maxLength: 255 }), Type.Null()])),
-    displayName: O(Type.String({ minLength: 1, maxLength: 255 })),
+    displayName: O(NameString({ maxLength: 255 })),
     networkAddress: O(Type.String({ minLength: 1, maxLength: 255 })),
   },
   { additionalProperties: false, minProperties: 1 },

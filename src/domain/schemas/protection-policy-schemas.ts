@@ -1,6 +1,7 @@
 // Protection policy schemas (DataManagementTemplates* in the contract): protections -> schedules.
 import { Type } from "typebox";
 import { CommonResourceFields } from "./common-schemas.ts";
+import { NameString } from "../name-schema.ts";
 
 const HHMM = Type.String({ pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$", description: "HH:MM, UTC" });
 export const DURATION_UNITS = ["HOURS", "DAYS", "WEEKS", "MONTHS", "YEARS"] as const;
@@ -36,7 +37,7 @@ const Schedule = Type.Object(
 /** Fields every schedule shares, in requests and responses. */
 const scheduleFields = {
   scheduleId: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
-  name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  name: Type.Optional(NameString({ maxLength: 255 })),
   namePattern: Type.Optional(Type.Object({ format: Type.String({ maxLength: 255 }) }, { additionalProperties: false })),
   expireAfter: Type.Optional(Duration),
   lockFor: Type.Optional(Duration),
@@ -58,7 +59,7 @@ const UpdateSchedule = Type.Object(scheduleFields, { additionalProperties: false
 const Limits = { maxItems: 16 };
 export const PolicyCreateSchema = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 255 }),
+    name: NameString({ maxLength: 255 }),
     description: Type.Optional(Type.String({ maxLength: 4096 })),
     applicationType: Type.Enum(["VMWARE", "AWS", "HPE_ARRAY_VOLUME", "MSSQL"]),
     protections: Type.Array(
@@ -78,7 +79,7 @@ export const PolicyCreateSchema = Type.Object(
 
 export const PolicyUpdateSchema = Type.Object(
   {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    name: Type.Optional(NameString({ maxLength: 255 })),
     description: Type.Optional(Type.Union([Type.String({ maxLength: 4096 }), Type.Null()])),
     protections: Type.Optional(
       Type.Array(

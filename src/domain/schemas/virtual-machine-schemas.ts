@@ -2,6 +2,7 @@
 // (HCIDeployVM, EditVM, MigrateVM).
 import { Type } from "typebox";
 import { DatacenterInfo, InventoryRef, InventoryRefWithMoref, ProtectionFields, STATUSES, StringEnum, inventoryObject } from "./inventory-schemas.ts";
+import { NameString } from "../name-schema.ts";
 
 const O = Type.Optional;
 const S = () => Type.String();
@@ -69,7 +70,7 @@ export const VirtualMachineSchema = inventoryObject(
 export const DeployVmSchema = Type.Object(
   {
     vmConfig: Type.Object({
-      name: Type.String({ minLength: 1, maxLength: 80 }),
+      name: NameString({ maxLength: 80 }),
       acceptEula: Type.Boolean(),
       annotation: O(S()),
       locale: O(S()),
