@@ -8,10 +8,12 @@ import type { Config } from "../config/config.ts";
 import { formatChurnResult } from "../connectors/lab/churn.ts";
 import { createDemoLab, formatDemoLabSummary } from "../connectors/lab/demo-lab.ts";
 import { addDemoTopology } from "../connectors/lab/demo-topology.ts";
+import { checkImportSource } from "../connectors/lab/import-image.ts";
 import { LabConnector, initLab } from "../connectors/lab/lab-connector.ts";
 import { mutateLabState } from "../connectors/lab/lab-state.ts";
 import { labDirFor } from "../connectors/registry.ts";
 import { AppError } from "../domain/app-error.ts";
+import { escapeForTerminal } from "../domain/names.ts";
 import { LAB_SCHEME, parseManagerAddress } from "../domain/network-address.ts";
 import { embeddedDataOrchestratorId } from "../services/inventory/data-orchestrators.ts";
 import type { ConfigFrom } from "./program.ts";
@@ -64,7 +66,7 @@ function registrationHint(config: Config, address: string, workspaceId: string |
 }
 
 function fail(err: unknown): never {
-  process.stderr.write(`obr lab: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`obr lab: ${escapeForTerminal(err instanceof Error ? err.message : String(err))}\n`);
   process.exit(1);
 }
 
@@ -117,10 +119,11 @@ export function labCommand(configFrom: ConfigFrom): Command {
     .action(async (opts: { disk: string[]; name?: string; datastore?: string; json?: boolean }, cmd: Command) => {
       try {
         const connector = labFrom(cmd, configFrom);
+        for (const disk of opts.disk) await checkImportSource(disk, configFrom(cmd).dataDir);
         const vm = await connector.importVm({ diskPath: opts.disk, ...(opts.name ? { name: opts.name } : {}), ...(opts.datastore ? { datastore: opts.datastore } : {}) });
         if (opts.json) return void process.stdout.write(`${JSON.stringify(vm, null, 2)}\n`);
         const disks = vm.disks.map((d) => `${(d.capacityBytes / MiB).toFixed(0)} MiB`).join(" + ");
-        process.stdout.write(`created ${vm.name} (${vm.id}) in ${connector.address}: disks ${disks}\n`);
+        process.stdout.write(`created ${escapeForTerminal(vm.name)} (${vm.id}) in ${connector.address}: disks ${disks}\n`);
         process.stdout.write("refresh the hypervisor manager to see it in the API\n");
       } catch (err) {
         fail(err);

@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import { type ConfigOverrides, loadConfig } from "../config/config.ts";
 import { VERSION } from "../version.ts";
 import { clientsCommand } from "./clients-command.ts";
+import { secureDataDir } from "./data-dir-permissions.ts";
 import { infoCommand } from "./info-command.ts";
 import { labCommand } from "./lab-command.ts";
 import { serveCommand } from "./serve-command.ts";
@@ -20,7 +21,9 @@ export function buildCli(env: Record<string, string | undefined>): Command {
   const configFrom: ConfigFrom = (cmd) => {
     const o = cmd.optsWithGlobals() as Record<string, string | undefined>;
     const flags: ConfigOverrides = { dataDir: o.dataDir, databaseUrl: o.databaseUrl, listenHost: o.listen, logLevel: o.logLevel };
-    return loadConfig(env, flags);
+    const config = loadConfig(env, flags);
+    secureDataDir(config.dataDir, config.databaseUrl);
+    return config;
   };
   program.addCommand(serveCommand(configFrom), { isDefault: true });
   program.addCommand(clientsCommand(configFrom));

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, open, rm, stat } from "node:fs/promises";
-import { extname, join } from "node:path";
+import { lstat, mkdtemp, open, realpath, rm, stat } from "node:fs/promises";
+import { extname, join, sep } from "node:path";
 import { promisify } from "node:util";
 import { AppError } from "../../domain/app-error.ts";
 import { readAt } from "./disk-files.ts";
@@ -9,6 +9,7 @@ import { readAt } from "./disk-files.ts";
 // formats (qcow2, vmdk, vhdx, vdi) are first converted to a sparse raw file by qemu-img.
 
 const SCAN_BLOCK = 64 * 1024;
+const SECTOR = 512;
 const MAX_EXTENT = 4 * 1024 * 1024;
 const QCOW2_MAGIC = Buffer.from([0x51, 0x46, 0x49, 0xfb]); // "QFI\xfb"
 const CONVERTED_FORMATS = new Set([".qcow2", ".qcow", ".vmdk", ".vhdx", ".vhd", ".vdi"]);
@@ -48,20 +49,45 @@ async function convertWithQemuImg(path: string, tmpParent: string): Promise<stri
   }
 }
 
+/**
+ * Refuses what must never become a lab disk: a symbolic link (it could point at the server's
+ * signing key or database), a device, FIFO or anything but a regular file, and any file inside
+ * `privateDir` (the data dir), wherever the path's parents lead.
+ */
+export async function checkImportSource(path: string, privateDir?: string): Promise<void> {
+  const s = await lstat(path).catch(() => undefined);
+  if (!s) throw AppError.badRequest(`disk image ${path} does not exist`);
+  if (s.isSymbolicLink()) throw AppError.badRequest(`disk image ${path} is a symbolic link; give the file it points to`);
+  if (!s.isFile()) throw AppError.badRequest(`disk image ${path} is not a regular file`);
+  if (privateDir === undefined) return;
+  const [file, dir] = await Promise.all([realpath(path), realpath(privateDir).catch(() => privateDir)]);
+  if (file === dir || file.startsWith(`${dir}${sep}`)) throw AppError.badRequest(`disk image ${path} is inside the data dir; obr does not import its own files`);
+}
+
 /** Opens an image as raw, converting it in `tmpParent` (a directory on the lab's filesystem) if needed. */
 export async function prepareRawImage(path: string, tmpParent: string): Promise<RawImage> {
-  const s = await stat(path).catch(() => undefined);
-  if (!s?.isFile()) throw AppError.badRequest(`disk image ${path} does not exist or is not a file`);
+  await checkImportSource(path);
+  const s = await stat(path);
   if (!(await needsConversion(path))) {
     if (s.size === 0) throw AppError.badRequest(`disk image ${path} is empty`);
+    checkWholeSectors(path, s.size);
     return { path, capacityBytes: s.size, cleanup: async () => undefined };
   }
   const raw = await convertWithQemuImg(path, tmpParent);
-  return {
-    path: raw,
-    capacityBytes: (await stat(raw)).size,
-    cleanup: () => rm(join(raw, ".."), { recursive: true, force: true }),
-  };
+  const cleanup = () => rm(join(raw, ".."), { recursive: true, force: true });
+  const size = (await stat(raw)).size;
+  try {
+    checkWholeSectors(path, size);
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  return { path: raw, capacityBytes: size, cleanup };
+}
+
+/** A disk is a whole number of 512-byte sectors; anything else is not a disk image. */
+function checkWholeSectors(path: string, size: number): void {
+  if (size % SECTOR !== 0) throw AppError.badRequest(`disk image ${path} is ${size} bytes, not a whole number of ${SECTOR}-byte sectors`);
 }
 
 /** Yields the image's non-zero data as extents; all-zero 64 KiB blocks are skipped (stay holes). */

@@ -3,6 +3,7 @@ import { AppError } from "../../domain/app-error.ts";
 import type { CreateVmSpec } from "../hypervisor-connector.ts";
 import type { LabDisk, LabState, LabVm } from "./lab-state.ts";
 import { nextMoref } from "./lab-state.ts";
+import { checkName } from "../../domain/names.ts";
 
 // Builds the inventory record of a new lab VM from a CreateVmSpec: placement defaults, device
 // keys and labels, MAC and IP addresses, and where its files go (powered off, files not created).
@@ -26,6 +27,7 @@ export function checkVmName(state: LabState, name: string): void {
   if (name.trim() === "" || name.length > NAME_MAX) {
     throw AppError.badRequest(`virtual machine name must be 1-${NAME_MAX} characters`);
   }
+  checkName(name, "virtual machine name");
   if (state.vms.some((v) => v.name === name)) throw AppError.conflict(`a virtual machine named ${name} already exists`);
 }
 
