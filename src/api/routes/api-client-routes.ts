@@ -8,7 +8,7 @@ import { type Static, Type } from "typebox";
 import { ROLES, type Role } from "../../auth/tokens.ts";
 import { AppError } from "../../domain/app-error.ts";
 import type { ApiClientService } from "../../services/api-clients.ts";
-import { NameString } from "../name-schema.ts";
+import { NameString } from "../../domain/schemas/name-schema.ts";
 
 const BASE = "/obr/v1/api-clients";
 const ClientSchema = Type.Object({

@@ -2,7 +2,7 @@
 // them), and the v1alpha1 hypervisor-manager request bodies.
 import { Type } from "typebox";
 import { DatacenterInfo, InventoryRef, STATES_OK_ERROR, STATUSES, StringEnum, VmwarePlacement, inventoryObject } from "./inventory-schemas.ts";
-import { NameString } from "../name-schema.ts";
+import { NameString } from "./name-schema.ts";
 
 const O = Type.Optional;
 const S = () => Type.String();

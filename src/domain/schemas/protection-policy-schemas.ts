@@ -1,7 +1,7 @@
 // Protection policy schemas (DataManagementTemplates* in the contract): protections -> schedules.
 import { Type } from "typebox";
 import { CommonResourceFields } from "./common-schemas.ts";
-import { NameString } from "../name-schema.ts";
+import { NameString } from "./name-schema.ts";
 
 const HHMM = Type.String({ pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$", description: "HH:MM, UTC" });
 export const DURATION_UNITS = ["HOURS", "DAYS", "WEEKS", "MONTHS", "YEARS"] as const;

@@ -2,7 +2,7 @@
 // (HCIDeployVM, EditVM, MigrateVM).
 import { Type } from "typebox";
 import { DatacenterInfo, InventoryRef, InventoryRefWithMoref, ProtectionFields, STATUSES, StringEnum, inventoryObject } from "./inventory-schemas.ts";
-import { NameString } from "../name-schema.ts";
+import { NameString } from "./name-schema.ts";
 
 const O = Type.Optional;
 const S = () => Type.String();
