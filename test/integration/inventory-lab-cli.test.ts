@@ -1,8 +1,9 @@
 // `obr lab import-vm` and `obr lab churn` against a server's lab: the imported VM shows up through
 // the API after a refresh, and churn writes where changed-block tracking sees it.
-import { writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, test, vi } from "vitest";
+import { afterAll, beforeAll, expect, onTestFinished, test, vi } from "vitest";
 import { buildCli } from "../../src/cli/program.ts";
 import { type SmallLab, VIRT, accepted, createSmallLab, list, registerLab } from "../helpers/inventory.ts";
 import { type TestServer, startTestServer } from "../helpers/test-server.ts";
@@ -35,7 +36,10 @@ async function obr(...args: string[]): Promise<string> {
 }
 
 test("import-vm creates a lab VM from a raw image; a refresh shows it", async () => {
-  const image = join(server.dataDir, "my-disk.raw");
+  // Outside the data dir: import-vm refuses the server's own files.
+  const imageDir = await mkdtemp(join(tmpdir(), "obr-image-"));
+  onTestFinished(() => rm(imageDir, { recursive: true, force: true }));
+  const image = join(imageDir, "my-disk.raw");
   const data = Buffer.alloc(3 * 1024 * 1024);
   data.fill(0x5a, 1024 * 1024, 2 * 1024 * 1024);
   await writeFile(image, data);
