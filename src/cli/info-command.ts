@@ -76,7 +76,7 @@ export function infoCommand(configFrom: ConfigFrom): Command {
       const head = ["WORKSPACE", "DATA ORCHESTRATOR ID", "API CLIENTS"];
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
       for (const r of [head, ...rows]) out.push(r.map((v, i) => v.padEnd(widths[i]!)).join("  ").trimEnd());
-      if (rows.length === 0) out.push("(no workspace yet: `obr serve` creates the first, `obr clients create` more)");
+      if (rows.length === 0) out.push("(no workspace yet: `obr serve` creates the first, `obr clients create --new-workspace` more)");
       process.stdout.write(`${out.join("\n")}\n`);
     });
 }
