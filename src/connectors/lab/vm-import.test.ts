@@ -14,9 +14,12 @@ const hasQemuImg = (() => {
   }
 })();
 
-/** A raw image with data, a zero gap and an odd tail, so sparseness and exact size both matter. */
+/**
+ * A raw image with data, a zero gap and a tail that ends inside a 64 KiB block, so sparseness and
+ * exact size both matter (whole 512-byte sectors, as import-vm requires).
+ */
 function sampleImage(): Buffer {
-  const image = Buffer.alloc(5 * MiB + 3000);
+  const image = Buffer.alloc(5 * MiB + 6 * 512);
   incompressibleBytes("head", MiB).copy(image, 0);
   Buffer.from("compressible ".repeat(20_000)).copy(image, 3 * MiB + 123);
   incompressibleBytes("tail", 3000).copy(image, 5 * MiB);
