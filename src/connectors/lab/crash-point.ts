@@ -9,6 +9,7 @@ export type CrashPointName =
   | "lab.relocate.after-move"
   | "lab.power.after-apply"
   | "lab.create.after-register"
+  | "lab.delete.after-unregister"
   | "lab.datastore.after-create";
 
 export function crashPoint(name: CrashPointName): void {

@@ -36,6 +36,7 @@ import {
   mutateLabState,
   saveLabState,
 } from "./lab-state.ts";
+import { crashPoint } from "./crash-point.ts";
 import { applyPower } from "./power.ts";
 import { buildVm, checkVmName } from "./vm-factory.ts";
 import type { ImportVmOptions } from "./vm-import.ts";
@@ -89,19 +90,28 @@ export class LabConnector implements HypervisorConnector {
     return toVirtualMachine(state, findVm(state, vmId));
   }
 
-  powerVm(vmId: string, operation: PowerOperation): Promise<VirtualMachine> {
-    return mutateLabState(this.labDir, (state) => {
+  async powerVm(vmId: string, operation: PowerOperation, operationId?: string): Promise<VirtualMachine> {
+    const vm = await mutateLabState(this.labDir, (state) => {
       const vm = findVm(state, vmId);
-      applyPower(vm, operation);
+      // The new power state and the token of the operation that set it are saved together, so a
+      // resumed operation knows whether its change happened (a reset leaves no other trace).
+      if (operationId === undefined || vm.powerOperationId !== operationId) {
+        applyPower(vm, operation);
+        vm.powerOperationId = operationId;
+      }
       return toVirtualMachine(state, vm);
     });
+    crashPoint("lab.power.after-apply");
+    return vm;
   }
 
-  createVm(spec: CreateVmSpec): Promise<VirtualMachine> {
-    return this.createVmFromDisks(spec, async () => undefined);
+  createVm(spec: CreateVmSpec, operationId?: string): Promise<VirtualMachine> {
+    return this.createVmFromDisks(spec, async () => undefined, operationId);
   }
 
-  async createVmFromDisks(spec: CreateVmSpec, fill: (disks: DiskWriter[]) => Promise<void>): Promise<VirtualMachine> {
+  async createVmFromDisks(spec: CreateVmSpec, fill: (disks: DiskWriter[]) => Promise<void>, operationId?: string): Promise<VirtualMachine> {
+    const made = operationId === undefined ? undefined : await this.createdBy(operationId);
+    if (made) return made;
     // Phase 1 builds the record and blank disks; the VM is registered only once filled, so a
     // half-restored VM never shows up in the inventory.
     const vm = await mutateLabState(this.labDir, async (state) => {
@@ -112,29 +122,43 @@ export class LabConnector implements HypervisorConnector {
     });
     try {
       await fill(vm.disks.map((d) => this.writerFor(d)));
-      return await mutateLabState(this.labDir, (state) => {
+      const registered = await mutateLabState(this.labDir, (state) => {
         checkVmName(state, vm.name);
         if (spec.powerOn) applyPower(vm, "powerOn");
+        if (operationId !== undefined) vm.createdByOperationId = operationId;
         state.vms.push(vm);
         return toVirtualMachine(state, vm);
       });
+      crashPoint("lab.create.after-register");
+      return registered;
     } catch (err) {
       for (const dir of this.vmDirs(vm)) await rm(dir, { recursive: true, force: true });
       throw err;
     }
   }
 
+  /** The VM an operation created already (a resumed creation), if any. */
+  private async createdBy(operationId: string): Promise<VirtualMachine | undefined> {
+    const state = await loadLabState(this.labDir);
+    const vm = state.vms.find((v) => v.createdByOperationId === operationId);
+    return vm && toVirtualMachine(state, vm);
+  }
+
   async deleteVm(vmId: string): Promise<void> {
     await mutateLabState(this.labDir, async (state) => {
       const vm = findVm(state, vmId);
       if (vm.powerState === "poweredOn") throw AppError.conflict(`virtual machine ${vm.name} is powered on`);
+      // Unregistered (saved) before its files go: a crash in between leaves unnamed files behind,
+      // never a VM whose disks are missing.
       state.vms = state.vms.filter((v) => v.id !== vmId);
+      await saveLabState(this.labDir, state);
+      crashPoint("lab.delete.after-unregister");
       for (const dir of this.vmDirs(vm)) await rm(dir, { recursive: true, force: true });
     });
   }
 
-  createDatastore(spec: CreateDatastoreSpec): Promise<Datastore> {
-    return createLabDatastore(this.labDir, spec);
+  createDatastore(spec: CreateDatastoreSpec, operationId?: string): Promise<Datastore> {
+    return createLabDatastore(this.labDir, spec, operationId);
   }
 
   reconfigureVm(vmId: string, change: VmHardwareChange): Promise<VirtualMachine> {

@@ -1,14 +1,12 @@
-import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { VirtualMachine } from "../hypervisor-connector.ts";
 import type { CrashPointName } from "./crash-point.ts";
 import { readJson } from "./json-file.ts";
 import { type LabState, inventoryPath } from "./lab-state.ts";
-import { MiB, type TestLab, createTestLab } from "./testing.ts";
+import { MiB, type TestLab, createTestLab, runUntilCrash } from "./testing.ts";
 
 // A relocation killed (SIGKILL, in a child process) at each of its crash points is rolled forward
 // by the next access to the lab: the VM names its disks on the target datastore, the files are
@@ -50,19 +48,8 @@ async function hashes(datastore: string): Promise<Record<string, string>> {
 
 const rawState = async () => (await readJson<LabState>(inventoryPath(t.lab.labDir)))!;
 
-/** Runs relocateVm in a child process told to die at `point`; resolves with the signal that ended it. */
-async function relocateAndCrash(point: CrashPointName): Promise<NodeJS.Signals | null> {
-  const script = join(t.root, "relocate.ts");
-  const connector = pathToFileURL(join(import.meta.dirname, "lab-connector.ts")).href;
-  await writeFile(
-    script,
-    `import { LabConnector } from ${JSON.stringify(connector)};
-     const lab = new LabConnector(${JSON.stringify(t.lab.labDir)}, "lab://test");
-     await lab.relocateVm(${JSON.stringify(vm.id)}, { datastoreId: ${JSON.stringify(nfs.id)} });`,
-  );
-  const child = spawn(process.execPath, [script], { stdio: "inherit", env: { ...process.env, OBR_CRASH_AT: point } });
-  return new Promise((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
-}
+const relocateAndCrash = (point: CrashPointName) =>
+  runUntilCrash(t, point, `await lab.relocateVm(${JSON.stringify(vm.id)}, { datastoreId: ${JSON.stringify(nfs.id)} });`);
 
 describe("a relocation killed part-way", () => {
   const points: [CrashPointName, "source" | "both" | "target"][] = [
