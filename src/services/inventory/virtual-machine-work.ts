@@ -62,8 +62,8 @@ export async function powerVm(
     return [vmResource(vm, managerId)];
   } catch (err) {
     if (run.attempt > 1 && run.targetState !== undefined && err instanceof AppError && err.httpStatusCode === 409) {
-      const vm = await connector.getVm(vmId);
-      if (POWER_STATE[vm.powerState] === run.targetState) return [vmResource(vm, managerId)];
+      const vm = await connector.getVm(vmId).catch(() => undefined); // gone: the 409 stands
+      if (vm && POWER_STATE[vm.powerState] === run.targetState) return [vmResource(vm, managerId)];
     }
     throw err;
   } finally {
