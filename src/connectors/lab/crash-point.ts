@@ -8,6 +8,7 @@ export type CrashPointName =
   | "lab.relocate.mid-move"
   | "lab.relocate.after-move"
   | "lab.power.after-apply"
+  | "lab.create.after-disks"
   | "lab.create.after-register"
   | "lab.delete.after-unregister"
   | "lab.datastore.after-create";

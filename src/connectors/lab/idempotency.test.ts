@@ -52,6 +52,20 @@ describe("createVm", () => {
   });
 });
 
+describe("createVm killed before registering its VM", () => {
+  it("leaves no second home directory behind when the operation runs again", async () => {
+    const op = randomUUID();
+    const spec = { name: "half-made", disks: [{ capacityBytes: MiB }] };
+    expect(await runUntilCrash(t, "lab.create.after-disks", `await lab.createVm(${JSON.stringify(spec)}, ${JSON.stringify(op)});`)).toBe("SIGKILL");
+    const homes = () => readdir(join(t.lab.labDir, "datastores", "ds-ssd-01"));
+    expect(await homes()).toHaveLength(1); // the dead run's blank disks, not registered
+    expect((await t.lab.discover()).vms).toEqual([]);
+    const vm = await t.lab.createVm(spec, op);
+    expect((await t.lab.discover()).vms.map((v) => v.id)).toEqual([vm.id]);
+    expect(await homes()).toEqual([vm.disks[0]!.filePath.split(" ")[1]!.split("/")[0]]);
+  });
+});
+
 describe("createDatastore", () => {
   it("repeated by the same operation returns the datastore it made; another finds the name taken", async () => {
     const clusterId = (await t.lab.discover()).clusters[0]!.id;

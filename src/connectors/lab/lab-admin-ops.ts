@@ -3,11 +3,11 @@ import { mkdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { AppError } from "../../domain/app-error.ts";
 import type { CreateDatastoreSpec, Datastore, RelocationTarget, VirtualMachine, VmHardwareChange } from "../hypervisor-connector.ts";
+import { crashPoint } from "./crash-point.ts";
 import { datastoreView, toVirtualMachine } from "./inventory-view.ts";
 import type { LabDatastore, LabState, LabVm } from "./lab-state.ts";
 import { findVm, mutateLabState, nextMoref, saveLabState } from "./lab-state.ts";
 import { type PendingRelocation, abandonRelocation, finishRelocation } from "./relocation.ts";
-import { crashPoint } from "./crash-point.ts";
 import { pick } from "./vm-factory.ts";
 
 // The lab side of createDatastore, reconfigureVm and relocateVm (see hypervisor-connector.ts for

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, open, rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { AppError } from "../../domain/app-error.ts";
 import type {
   ChangedRange,
@@ -20,12 +20,13 @@ import type {
 } from "../hypervisor-connector.ts";
 import type { ChurnOptions, ChurnResult } from "./churn.ts";
 import { runChurn } from "./churn.ts";
+import { crashPoint } from "./crash-point.ts";
 import { BLOCK_SIZE, readAt } from "./disk-files.ts";
 import { dropDiskSnapshot, openSnapshotReader, snapshotChangedRanges, takeDiskSnapshots } from "./disk-snapshot.ts";
 import { toInventory, toVirtualMachine } from "./inventory-view.ts";
 import { createLabDatastore, reconfigureLabVm, relocateLabVm } from "./lab-admin-ops.ts";
-import { createDisk, flushDisk, writeDisk, zeroDisk } from "./lab-disk.ts";
-import type { LabDisk, LabState, LabVm } from "./lab-state.ts";
+import { writeDisk } from "./lab-disk.ts";
+import type { LabState } from "./lab-state.ts";
 import {
   emptyLabState,
   findDisk,
@@ -36,9 +37,8 @@ import {
   mutateLabState,
   saveLabState,
 } from "./lab-state.ts";
-import { crashPoint } from "./crash-point.ts";
 import { applyPower } from "./power.ts";
-import { buildVm, checkVmName } from "./vm-factory.ts";
+import { createLabVm, diskWriter, vmDirs } from "./vm-creation.ts";
 import type { ImportVmOptions } from "./vm-import.ts";
 import { runImport } from "./vm-import.ts";
 
@@ -76,11 +76,6 @@ export class LabConnector implements HypervisorConnector {
     return join(this.abs(snap.dir), diskId);
   }
 
-  /** Directories holding a VM's files: its home (config, snapshots) and its disks' folders. */
-  private vmDirs(vm: LabVm): string[] {
-    return [...new Set([this.abs(vm.dir), ...vm.disks.map((d) => dirname(this.abs(d.file)))])];
-  }
-
   async discover(): Promise<Inventory> {
     return toInventory(this.labDir, await loadLabState(this.labDir));
   }
@@ -109,39 +104,8 @@ export class LabConnector implements HypervisorConnector {
     return this.createVmFromDisks(spec, async () => undefined, operationId);
   }
 
-  async createVmFromDisks(spec: CreateVmSpec, fill: (disks: DiskWriter[]) => Promise<void>, operationId?: string): Promise<VirtualMachine> {
-    const made = operationId === undefined ? undefined : await this.createdBy(operationId);
-    if (made) return made;
-    // Phase 1 builds the record and blank disks; the VM is registered only once filled, so a
-    // half-restored VM never shows up in the inventory.
-    const vm = await mutateLabState(this.labDir, async (state) => {
-      const built = buildVm(state, spec);
-      await mkdir(this.abs(built.dir), { recursive: true });
-      for (const disk of built.disks) await createDisk(this.abs(disk.file), disk.capacityBytes);
-      return built;
-    });
-    try {
-      await fill(vm.disks.map((d) => this.writerFor(d)));
-      const registered = await mutateLabState(this.labDir, (state) => {
-        checkVmName(state, vm.name);
-        if (spec.powerOn) applyPower(vm, "powerOn");
-        if (operationId !== undefined) vm.createdByOperationId = operationId;
-        state.vms.push(vm);
-        return toVirtualMachine(state, vm);
-      });
-      crashPoint("lab.create.after-register");
-      return registered;
-    } catch (err) {
-      for (const dir of this.vmDirs(vm)) await rm(dir, { recursive: true, force: true });
-      throw err;
-    }
-  }
-
-  /** The VM an operation created already (a resumed creation), if any. */
-  private async createdBy(operationId: string): Promise<VirtualMachine | undefined> {
-    const state = await loadLabState(this.labDir);
-    const vm = state.vms.find((v) => v.createdByOperationId === operationId);
-    return vm && toVirtualMachine(state, vm);
+  createVmFromDisks(spec: CreateVmSpec, fill: (disks: DiskWriter[]) => Promise<void>, operationId?: string): Promise<VirtualMachine> {
+    return createLabVm(this.labDir, spec, fill, operationId);
   }
 
   async deleteVm(vmId: string): Promise<void> {
@@ -153,7 +117,7 @@ export class LabConnector implements HypervisorConnector {
       state.vms = state.vms.filter((v) => v.id !== vmId);
       await saveLabState(this.labDir, state);
       crashPoint("lab.delete.after-unregister");
-      for (const dir of this.vmDirs(vm)) await rm(dir, { recursive: true, force: true });
+      for (const dir of vmDirs(vm)) await rm(this.abs(dir), { recursive: true, force: true });
     });
   }
 
@@ -240,19 +204,7 @@ export class LabConnector implements HypervisorConnector {
     if (vm.powerState !== "poweredOff") {
       throw AppError.conflict(`virtual machine ${vm.name} must be powered off to restore its disks`);
     }
-    return this.writerFor(findDisk(vm, diskId));
-  }
-
-  private writerFor(disk: LabDisk): DiskWriter {
-    const path = this.abs(disk.file);
-    return {
-      diskId: disk.id,
-      capacityBytes: disk.capacityBytes,
-      write: (offset, data) => writeDisk(path, offset, data),
-      zero: (offset, length) => zeroDisk(path, offset, length),
-      flush: () => flushDisk(path),
-      close: async () => undefined,
-    };
+    return diskWriter(this.labDir, findDisk(vm, diskId));
   }
 
   // ---- lab-only operations (guest activity, tests, CLI) ----

@@ -79,6 +79,8 @@ export interface LabState {
   vms: LabVm[];
   /** Counter behind morefs, MAC and IP addresses, so they are never reused. */
   sequence: number;
+  /** VMs an operation is creating, not registered yet: their directories (see vm-creation.ts). */
+  pendingCreations?: { operationId: string; dirs: string[] }[];
 }
 
 export const inventoryPath = (labDir: string): string => join(labDir, "inventory.json");
