@@ -1,6 +1,6 @@
 import { cp, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { AppError } from "../../domain/app-error.ts";
+import { ConnectorError } from "../connector-error.ts";
 import { crashPoint } from "./crash-point.ts";
 import { cbtPath, statePath } from "./disk-files.ts";
 
@@ -87,8 +87,8 @@ export async function moveTree(labDir: string, from: string, to: string): Promis
 
 /**
  * Step 2 and 3 of a relocation journalled on `vm` (nothing to do without one): after it the VM's
- * paths name the files where they are. A disk found in neither place is a lost disk: 500, and the
- * journal stays for someone to look at.
+ * paths name the files where they are. A disk found in neither place is a lost disk ("corrupt"),
+ * and the journal stays for someone to look at.
  */
 export async function finishRelocation(labDir: string, vm: RelocatableVm): Promise<void> {
   const job = vm.relocation;
@@ -99,7 +99,7 @@ export async function finishRelocation(labDir: string, vm: RelocatableVm): Promi
   for (const rest of rests) {
     for (const file of [rest, cbtPath(rest), statePath(rest)]) {
       if (!(await exists(join(labDir, job.toDir, file)))) {
-        throw new AppError(500, "INTERNAL_ERROR", `${file} of a relocated virtual machine is missing from ${job.toDir}`);
+        throw new ConnectorError("corrupt", `${file} of a relocated virtual machine is missing from ${job.toDir}`);
       }
     }
   }

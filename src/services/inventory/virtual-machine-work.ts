@@ -1,5 +1,6 @@
 // The work behind virtual-machine operations, run by the job worker: call the connector, then
 // refresh the documents the change touched (the VM, and datastores whose usage moved).
+import { ConnectorError } from "../../connectors/connector-error.ts";
 import type { CreateVmSpec, PowerOperation } from "../../connectors/hypervisor-connector.ts";
 import type { StoredDocument } from "../../db/document-repository.ts";
 import { AppError } from "../../domain/app-error.ts";
@@ -35,6 +36,10 @@ export async function refreshVm(deps: InventoryContext, customerId: string, mana
   await syncFromConnector(deps, manager, { kinds: ["virtual-machine", "datastore"], vmIds: new Set([vmId]) });
 }
 
+/** A refusal because of the object's state (connectors report it as a conflict; the lab still as a 409). */
+const isConflict = (err: unknown): boolean =>
+  (err instanceof ConnectorError && err.kind === "conflict") || (err instanceof AppError && err.httpStatusCode === 409);
+
 /** Identifies a run of an operation: its id is the idempotency token handed to the connector. */
 export interface OperationRun {
   operationId: string;
@@ -61,7 +66,7 @@ export async function powerVm(
     const vm = await connector.powerVm(vmId, operation, run.operationId);
     return [vmResource(vm, managerId)];
   } catch (err) {
-    if (run.attempt > 1 && run.targetState !== undefined && err instanceof AppError && err.httpStatusCode === 409) {
+    if (run.attempt > 1 && run.targetState !== undefined && isConflict(err)) {
       const vm = await connector.getVm(vmId).catch(() => undefined); // gone: the 409 stands
       if (vm && POWER_STATE[vm.powerState] === run.targetState) return [vmResource(vm, managerId)];
     }
