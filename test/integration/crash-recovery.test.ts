@@ -6,14 +6,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { createDemoLab } from "../../src/connectors/lab/demo-lab.ts";
 import { embeddedDataOrchestratorId } from "../../src/services/inventory/data-orchestrators.ts";
-import { killServer, processToken, serve as serveProcess } from "../helpers/server-process.ts";
+import { killProcess, processToken, serveProcess } from "../helpers/obr-process.ts";
 import { testDatabase } from "../helpers/test-server.ts";
 
 const TERMINAL = ["SUCCEEDED", "FAILED", "CANCELLED", "TIMEDOUT"];
 
 let dataDir: string;
 let database: ReturnType<typeof testDatabase>;
-const serve = () => serveProcess(dataDir, database.url);
+const serve = () => serveProcess(dataDir, database.url, { OBR_JOB_LEASE_SECONDS: "1" });
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "obr-crash-"));
@@ -50,7 +50,7 @@ test("operations acknowledged before a SIGKILL survive it and end SUCCEEDED or F
       const list = (await (await fetch(`${url}/virtualization/v1beta1/hypervisor-managers`, { headers: auth })).json()) as { items: { id: string }[] };
       managerId ??= list.items[0]?.id;
       if (!managerId) {
-        await killServer(server);
+        await killProcess(server);
         continue;
       }
       res = await fetch(`${url}/virtualization/v1beta1/hypervisor-managers/${managerId}/refresh`, { method: "POST", headers: auth, body: "{}" });
@@ -60,7 +60,7 @@ test("operations acknowledged before a SIGKILL survive it and end SUCCEEDED or F
     if (res.status === 202 && location) acknowledged.push(location);
     // Die at a random instant within the work's first moments (possibly before it starts).
     await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 150)));
-    await killServer(server);
+    await killProcess(server);
   }
 
   const server = await serve();
@@ -87,6 +87,6 @@ test("operations acknowledged before a SIGKILL survive it and end SUCCEEDED or F
     expect(list.items).toHaveLength(1);
     expect(list.items[0]!.state).toBe("OK");
   } finally {
-    await killServer(server);
+    await killProcess(server);
   }
 }, 120_000);

@@ -1,5 +1,5 @@
-// Lab work interrupted by a crash at a deterministic point (OBR_CRASH_AT, src/connectors/lab/
-// crash-point.ts) in a real server process: after a restart the operation ends as what happened,
+// Lab work interrupted by a crash at a deterministic point (OBR_CRASH_POINT, src/services/
+// crash-points.ts) in a real server process: after a restart the operation ends as what happened,
 // and the API, the lab inventory and the files on disk agree.
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -14,7 +14,7 @@ import { embeddedDataOrchestratorId } from "../../src/services/inventory/data-or
 import { OPERATIONS, json } from "../helpers/greenlake.ts";
 import type { Operation } from "../helpers/inventory.ts";
 import { VIRT } from "../helpers/inventory.ts";
-import { type ServerProcess, killServer, processToken, serve, workspaceOf } from "../helpers/server-process.ts";
+import { type ObrProcess, killProcess, processToken, serveProcess } from "../helpers/obr-process.ts";
 import { testDatabase } from "../helpers/test-server.ts";
 
 const MiB = 1024 * 1024;
@@ -25,7 +25,7 @@ let database: ReturnType<typeof testDatabase>;
 let lab: LabConnector;
 let mover: VirtualMachine;
 let runner: VirtualMachine;
-const servers: ServerProcess[] = [];
+const servers: ObrProcess[] = [];
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "obr-lab-crash-"));
@@ -42,13 +42,14 @@ beforeAll(async () => {
   runner = await lab.createVm({ name: "runner", disks: [{ capacityBytes: MiB }], powerOn: true });
 });
 afterAll(async () => {
-  for (const server of servers) await killServer(server);
+  for (const server of servers) await killProcess(server);
   await rm(dataDir, { recursive: true, force: true });
   await database.drop();
 });
 
-async function start(crashAt?: string) {
-  const server = await serve(dataDir, database.url, crashAt ? { OBR_CRASH_AT: crashAt } : {});
+async function start(crashPoint?: string) {
+  const env = { OBR_JOB_LEASE_SECONDS: "1", ...(crashPoint ? { OBR_CRASH_POINT: crashPoint } : {}) };
+  const server = await serveProcess(dataDir, database.url, env);
   servers.push(server);
   const token = await processToken(server.url);
   const api = (path: string, init: { method?: string; json?: unknown } = {}) =>
@@ -111,7 +112,7 @@ test("a migrate, a power-off and a deploy killed after their lab change resume t
       json: {
         networkAddress: "lab://crashlab",
         hypervisorManagerType: "VMWARE_VCENTER",
-        dataOrchestratorId: embeddedDataOrchestratorId(workspaceOf(s.token)),
+        dataOrchestratorId: embeddedDataOrchestratorId(JSON.parse(Buffer.from(s.token.split(".")[1] ?? "", "base64url").toString()).cid),
         credentials: { username: "administrator@vsphere.local", password: "-" },
       },
     }),
@@ -127,7 +128,7 @@ test("a migrate, a power-off and a deploy killed after their lab change resume t
       json: { hypervisorManagerId: managerId, targetDatastoreId: nfs.id, targetHypervisorClusterId: cluster.id },
     }),
   );
-  expect(await s.server.exited).toBe("SIGKILL");
+  expect(await s.server.exited).toBe(137);
 
   // 2. Restarted: the migrate resumes and succeeds; the next server dies right after a power change.
   s = await start("lab.power.after-apply");
@@ -142,7 +143,7 @@ test("a migrate, a power-off and a deploy killed after their lab change resume t
   expect(await diskHashes(mover.id)).toEqual(hashesBefore); // read from the paths the API reports
 
   const powerOff = await location(await s.api(`${VMS}/${runner.id}/power-off`, { method: "POST", json: {} }));
-  expect(await s.server.exited).toBe("SIGKILL");
+  expect(await s.server.exited).toBe(137);
   expect((await lab.getVm(runner.id)).powerState).toBe("poweredOff"); // the change happened before the kill
 
   // 3. Restarted: the power-off resumes and reports what happened (not a 409 against its own change);
@@ -157,7 +158,7 @@ test("a migrate, a power-off and a deploy killed after their lab change resume t
   const deploy = await location(
     await s.api(VMS, { method: "POST", json: { vmConfig: { name: "deployed", acceptEula: true }, storageConfig: { defaultDatastoreId: nfs.id } } }),
   );
-  expect(await s.server.exited).toBe("SIGKILL");
+  expect(await s.server.exited).toBe(137);
 
   // 4. Restarted: the deploy resumes and finds the VM its first run made, instead of a second one.
   s = await start();

@@ -56,7 +56,7 @@ describe("createVm killed before registering its VM", () => {
   it("leaves no second home directory behind when the operation runs again", async () => {
     const op = randomUUID();
     const spec = { name: "half-made", disks: [{ capacityBytes: MiB }] };
-    expect(await runUntilCrash(t, "lab.create.after-disks", `await lab.createVm(${JSON.stringify(spec)}, ${JSON.stringify(op)});`)).toBe("SIGKILL");
+    expect(await runUntilCrash(t, "lab.create.after-disks", `await lab.createVm(${JSON.stringify(spec)}, ${JSON.stringify(op)});`)).toBe(137);
     const homes = () => readdir(join(t.lab.labDir, "datastores", "ds-ssd-01"));
     expect(await homes()).toHaveLength(1); // the dead run's blank disks, not registered
     expect((await t.lab.discover()).vms).toEqual([]);
@@ -91,7 +91,7 @@ describe("reconfigureVm", () => {
 describe("deleteVm", () => {
   it("killed between unregistering the VM and removing its files leaves no VM without its disks", async () => {
     const vm = await t.lab.createVm({ name: "gone", disks: [{ capacityBytes: MiB }] });
-    expect(await runUntilCrash(t, "lab.delete.after-unregister", `await lab.deleteVm(${JSON.stringify(vm.id)});`)).toBe("SIGKILL");
+    expect(await runUntilCrash(t, "lab.delete.after-unregister", `await lab.deleteVm(${JSON.stringify(vm.id)});`)).toBe(137);
     expect((await t.lab.discover()).vms).toEqual([]);
     // The resumed delete finds it gone (404), which the service takes as done.
     await expect(t.lab.deleteVm(vm.id)).rejects.toMatchObject(status(404));

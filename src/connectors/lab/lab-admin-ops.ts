@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { mkdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { AppError } from "../../domain/app-error.ts";
+import type { CrashPoints } from "../../services/crash-points.ts";
 import type { CreateDatastoreSpec, Datastore, RelocationTarget, VirtualMachine, VmHardwareChange } from "../hypervisor-connector.ts";
-import { crashPoint } from "./crash-point.ts";
 import { datastoreView, toVirtualMachine } from "./inventory-view.ts";
 import type { LabDatastore, LabState, LabVm } from "./lab-state.ts";
 import { findVm, mutateLabState, nextMoref, saveLabState } from "./lab-state.ts";
@@ -20,7 +20,7 @@ function requireWholePositive(value: number | undefined, what: string): void {
   if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) throw AppError.badRequest(`${what} must be a positive whole number, not ${value}`);
 }
 
-export async function createLabDatastore(labDir: string, spec: CreateDatastoreSpec, operationId?: string): Promise<Datastore> {
+export async function createLabDatastore(labDir: string, spec: CreateDatastoreSpec, operationId: string | undefined, crash: CrashPoints): Promise<Datastore> {
   const datastore = await mutateLabState(labDir, async (state) => {
     if (!DATASTORE_NAME.test(spec.name)) throw AppError.badRequest(`invalid datastore name ${JSON.stringify(spec.name)}`);
     requireWholePositive(spec.capacityBytes, "capacityBytes");
@@ -52,7 +52,7 @@ export async function createLabDatastore(labDir: string, spec: CreateDatastoreSp
     for (const host of state.hosts) if (cluster.hostIds.includes(host.id)) host.datastoreIds.push(id);
     return datastoreView(labDir, state, datastore);
   });
-  crashPoint("lab.datastore.after-create");
+  crash.hit("lab.datastore.after-create");
   return datastore;
 }
 
@@ -74,7 +74,7 @@ export function reconfigureLabVm(labDir: string, vmId: string, change: VmHardwar
   });
 }
 
-export function relocateLabVm(labDir: string, vmId: string, target: RelocationTarget): Promise<VirtualMachine> {
+export function relocateLabVm(labDir: string, vmId: string, target: RelocationTarget, crash: CrashPoints): Promise<VirtualMachine> {
   return mutateLabState(labDir, async (state) => {
     const vm = findVm(state, vmId);
     if (Object.values(target).every((v) => v === undefined)) throw AppError.badRequest("name a datastore, host, cluster or resource pool to relocate to");
@@ -94,7 +94,7 @@ export function relocateLabVm(labDir: string, vmId: string, target: RelocationTa
       resourcePoolId: poolId ?? (moving ? cluster.rootResourcePoolId : vm.resourcePoolId),
     };
     if (ds && !(vm.homeDatastoreId === ds.id && vm.disks.every((d) => d.datastoreId === ds.id))) {
-      await moveStorage(labDir, state, vm, ds, placement);
+      await moveStorage(labDir, state, vm, { ds, placement, crash });
     } else {
       Object.assign(vm, placement);
     }
@@ -118,7 +118,12 @@ function computeTarget(state: LabState, vm: LabVm, target: RelocationTarget) {
  * Moves a powered-off VM's home directory (with its disks) to `ds`, journalled (see relocation.ts):
  * the intent is saved before any file moves, so a crash at any point is rolled forward later.
  */
-async function moveStorage(labDir: string, state: LabState, vm: LabVm, ds: LabDatastore, placement: PendingRelocation["placement"]): Promise<void> {
+async function moveStorage(
+  labDir: string,
+  state: LabState,
+  vm: LabVm,
+  { ds, placement, crash }: { ds: LabDatastore; placement: PendingRelocation["placement"]; crash: CrashPoints },
+): Promise<void> {
   if (vm.powerState !== "poweredOff") throw AppError.conflict(`virtual machine ${vm.name} must be powered off to move its disks`);
   if (vm.snapshots.length > 0) throw AppError.conflict(`virtual machine ${vm.name} has snapshots; delete them before moving its disks`);
   const home = `${vm.dir}/`;
@@ -129,9 +134,9 @@ async function moveStorage(labDir: string, state: LabState, vm: LabVm, ds: LabDa
   if (await stat(join(labDir, toDir)).then(() => true, () => false)) throw AppError.conflict(`datastore ${ds.name} already holds a directory ${dirName}`);
   vm.relocation = { fromDir: vm.dir, toDir, datastoreId: ds.id, datastoreName: ds.name, placement };
   await saveLabState(labDir, state);
-  crashPoint("lab.relocate.after-journal");
+  crash.hit("lab.relocate.after-journal");
   try {
-    await finishRelocation(labDir, vm);
+    await finishRelocation(labDir, vm, crash);
   } catch (err) {
     // A live failure (no space, permissions): put the files back and report that nothing moved.
     // Should that fail too, the journal stays and the next access to the lab rolls forward.

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { AppError } from "../../domain/app-error.ts";
+import { type CrashPoints, NO_CRASH_POINTS } from "../../services/crash-points.ts";
 import type {
   ChangedRange,
   CreateDatastoreSpec,
@@ -20,7 +21,6 @@ import type {
 } from "../hypervisor-connector.ts";
 import type { ChurnOptions, ChurnResult } from "./churn.ts";
 import { runChurn } from "./churn.ts";
-import { crashPoint } from "./crash-point.ts";
 import { BLOCK_SIZE, readAt } from "./disk-files.ts";
 import { dropDiskSnapshot, openSnapshotReader, snapshotChangedRanges, takeDiskSnapshots } from "./disk-snapshot.ts";
 import { toInventory, toVirtualMachine } from "./inventory-view.ts";
@@ -62,10 +62,13 @@ export class LabConnector implements HypervisorConnector {
   readonly address: string;
   readonly changeBlockSize = BLOCK_SIZE;
   readonly labDir: string;
+  /** Points where crash tests stop the process (services/crash-points.ts); inert by default. */
+  private readonly crash: CrashPoints;
 
-  constructor(labDir: string, address: string) {
+  constructor(labDir: string, address: string, crash: CrashPoints = NO_CRASH_POINTS) {
     this.labDir = labDir;
     this.address = address;
+    this.crash = crash;
   }
 
   private abs(relative: string): string {
@@ -96,7 +99,7 @@ export class LabConnector implements HypervisorConnector {
       }
       return toVirtualMachine(state, vm);
     });
-    crashPoint("lab.power.after-apply");
+    this.crash.hit("lab.power.after-apply");
     return vm;
   }
 
@@ -105,7 +108,7 @@ export class LabConnector implements HypervisorConnector {
   }
 
   createVmFromDisks(spec: CreateVmSpec, fill: (disks: DiskWriter[]) => Promise<void>, operationId?: string): Promise<VirtualMachine> {
-    return createLabVm(this.labDir, spec, fill, operationId);
+    return createLabVm(this.labDir, spec, fill, operationId, this.crash);
   }
 
   async deleteVm(vmId: string): Promise<void> {
@@ -116,13 +119,13 @@ export class LabConnector implements HypervisorConnector {
       // never a VM whose disks are missing.
       state.vms = state.vms.filter((v) => v.id !== vmId);
       await saveLabState(this.labDir, state);
-      crashPoint("lab.delete.after-unregister");
+      this.crash.hit("lab.delete.after-unregister");
       for (const dir of vmDirs(vm)) await rm(this.abs(dir), { recursive: true, force: true });
     });
   }
 
   createDatastore(spec: CreateDatastoreSpec, operationId?: string): Promise<Datastore> {
-    return createLabDatastore(this.labDir, spec, operationId);
+    return createLabDatastore(this.labDir, spec, operationId, this.crash);
   }
 
   reconfigureVm(vmId: string, change: VmHardwareChange): Promise<VirtualMachine> {
@@ -130,7 +133,7 @@ export class LabConnector implements HypervisorConnector {
   }
 
   relocateVm(vmId: string, target: RelocationTarget): Promise<VirtualMachine> {
-    return relocateLabVm(this.labDir, vmId, target);
+    return relocateLabVm(this.labDir, vmId, target, this.crash);
   }
 
   createSnapshot(vmId: string, options: SnapshotOptions = {}): Promise<VmSnapshot> {

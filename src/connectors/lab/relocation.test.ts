@@ -3,12 +3,12 @@ import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { VirtualMachine } from "../hypervisor-connector.ts";
-import type { CrashPointName } from "./crash-point.ts";
+import type { CrashPoint } from "../../services/crash-points.ts";
 import { readJson } from "./json-file.ts";
 import { type LabState, inventoryPath } from "./lab-state.ts";
 import { MiB, type TestLab, createTestLab, runUntilCrash } from "./testing.ts";
 
-// A relocation killed (SIGKILL, in a child process) at each of its crash points is rolled forward
+// A relocation stopped dead (exit 137, in a child process) at each of its crash points is rolled forward
 // by the next access to the lab: the VM names its disks on the target datastore, the files are
 // there with their side files and unchanged bytes, and nothing is left on the source.
 
@@ -48,11 +48,11 @@ async function hashes(datastore: string): Promise<Record<string, string>> {
 
 const rawState = async () => (await readJson<LabState>(inventoryPath(t.lab.labDir)))!;
 
-const relocateAndCrash = (point: CrashPointName) =>
+const relocateAndCrash = (point: CrashPoint) =>
   runUntilCrash(t, point, `await lab.relocateVm(${JSON.stringify(vm.id)}, { datastoreId: ${JSON.stringify(nfs.id)} });`);
 
 describe("a relocation killed part-way", () => {
-  const points: [CrashPointName, "source" | "both" | "target"][] = [
+  const points: [CrashPoint, "source" | "both" | "target"][] = [
     ["lab.relocate.after-journal", "source"],
     ["lab.relocate.mid-move", "both"],
     ["lab.relocate.after-move", "target"],
@@ -61,7 +61,7 @@ describe("a relocation killed part-way", () => {
     it(`is rolled forward by the next reader after dying at ${point}`, async () => {
       const before = await hashes("ds-ssd-01");
       expect(Object.keys(before).length).toBeGreaterThanOrEqual(6); // 2 disks x (raw, .cbt, .state.json)
-      expect(await relocateAndCrash(point)).toBe("SIGKILL");
+      expect(await relocateAndCrash(point)).toBe(137);
 
       // The crash left the journal and the files where that point puts them.
       const left = await rawState();
@@ -88,7 +88,7 @@ describe("a relocation killed part-way", () => {
   }
 
   it("is rolled forward by the next operation on the lab, which then applies", async () => {
-    expect(await relocateAndCrash("lab.relocate.mid-move")).toBe("SIGKILL");
+    expect(await relocateAndCrash("lab.relocate.mid-move")).toBe(137);
     expect(await t.lab.powerVm(vm.id, "powerOn")).toMatchObject({ powerState: "poweredOn", datastoreIds: [nfs.id] });
     expect((await rawState()).vms[0]!.relocation).toBeUndefined();
     expect(await readdir(datastoreDir("ds-ssd-01"))).toEqual([]);

@@ -1,7 +1,7 @@
 import { cp, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { ConnectorError } from "../connector-error.ts";
-import { crashPoint } from "./crash-point.ts";
+import { type CrashPoints, NO_CRASH_POINTS } from "../../services/crash-points.ts";
 import { cbtPath, statePath } from "./disk-files.ts";
 
 // Moving a VM's home directory between datastores, journalled so that a crash at any instant
@@ -69,7 +69,7 @@ async function moveEntry(src: string, dst: string): Promise<void> {
 }
 
 /** Moves every entry of the directory `from` into `to` (both relative to `labDir`), then drops `from`. */
-export async function moveTree(labDir: string, from: string, to: string): Promise<void> {
+export async function moveTree(labDir: string, from: string, to: string, crash: CrashPoints = NO_CRASH_POINTS): Promise<void> {
   const src = join(labDir, from);
   const dst = join(labDir, to);
   await mkdir(dst, { recursive: true });
@@ -80,7 +80,7 @@ export async function moveTree(labDir: string, from: string, to: string): Promis
   for (const name of entries) {
     if (TRANSIENT.test(name)) continue;
     await moveEntry(join(src, name), join(dst, name));
-    crashPoint("lab.relocate.mid-move");
+    crash.hit("lab.relocate.mid-move");
   }
   await rm(src, { recursive: true, force: true }); // only transient files are left in it
 }
@@ -90,11 +90,11 @@ export async function moveTree(labDir: string, from: string, to: string): Promis
  * paths name the files where they are. A disk found in neither place is a lost disk ("corrupt"),
  * and the journal stays for someone to look at.
  */
-export async function finishRelocation(labDir: string, vm: RelocatableVm): Promise<void> {
+export async function finishRelocation(labDir: string, vm: RelocatableVm, crash: CrashPoints = NO_CRASH_POINTS): Promise<void> {
   const job = vm.relocation;
   if (!job) return;
-  await moveTree(labDir, job.fromDir, job.toDir);
-  crashPoint("lab.relocate.after-move");
+  await moveTree(labDir, job.fromDir, job.toDir, crash);
+  crash.hit("lab.relocate.after-move");
   const rests = vm.disks.map((d) => d.file.slice(job.fromDir.length + 1));
   for (const rest of rests) {
     for (const file of [rest, cbtPath(rest), statePath(rest)]) {

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { CrashPointName } from "./crash-point.ts";
+import type { CrashPoint } from "../../services/crash-points.ts";
 import { addDemoTopology } from "./demo-topology.ts";
 import { LabConnector, initLab } from "./lab-connector.ts";
 import { mutateLabState } from "./lab-state.ts";
@@ -34,17 +34,21 @@ export async function createTestLab(name = "test"): Promise<TestLab> {
 
 /**
  * Runs `code` (statements using `lab`, a LabConnector on `t`'s lab) in a child process told to die
- * at `point`; resolves with the signal that ended it (SIGKILL when it reached the point).
+ * at `point`; resolves with its exit code (137 when it reached the point).
  */
-export async function runUntilCrash(t: TestLab, point: CrashPointName, code: string): Promise<NodeJS.Signals | null> {
+export async function runUntilCrash(t: TestLab, point: CrashPoint, code: string): Promise<number | null> {
   const script = join(t.root, `crash-${randomSuffix()}.ts`);
-  const connector = pathToFileURL(join(import.meta.dirname, "lab-connector.ts")).href;
-  await writeFile(script, `import { LabConnector } from ${JSON.stringify(connector)};
-const lab = new LabConnector(${JSON.stringify(t.lab.labDir)}, "lab://test");
+  const url = (file: string) => JSON.stringify(pathToFileURL(join(import.meta.dirname, file)).href);
+  await writeFile(
+    script,
+    `import { LabConnector } from ${url("lab-connector.ts")};
+import { crashPointsAt } from ${url("../../services/crash-points.ts")};
+const lab = new LabConnector(${JSON.stringify(t.lab.labDir)}, "lab://test", crashPointsAt(${JSON.stringify(point)}, (code) => process.exit(code)));
 ${code}
-`);
-  const child = spawn(process.execPath, [script], { stdio: "inherit", env: { ...process.env, OBR_CRASH_AT: point } });
-  return new Promise((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
+`,
+  );
+  const child = spawn(process.execPath, [script], { stdio: "inherit" });
+  return new Promise((resolve) => child.on("exit", (exitCode) => resolve(exitCode)));
 }
 
 const randomSuffix = () => Math.random().toString(36).slice(2, 10);

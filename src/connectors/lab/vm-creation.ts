@@ -1,7 +1,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import type { CrashPoints } from "../../services/crash-points.ts";
 import type { CreateVmSpec, DiskWriter, VirtualMachine } from "../hypervisor-connector.ts";
-import { crashPoint } from "./crash-point.ts";
 import { toVirtualMachine } from "./inventory-view.ts";
 import { createDisk, flushDisk, writeDisk, zeroDisk } from "./lab-disk.ts";
 import type { LabDisk, LabState, LabVm } from "./lab-state.ts";
@@ -52,6 +52,7 @@ export async function createLabVm(
   spec: CreateVmSpec,
   fill: (disks: DiskWriter[]) => Promise<void>,
   operationId: string | undefined,
+  crash: CrashPoints,
 ): Promise<VirtualMachine> {
   if (operationId !== undefined) {
     const state = await loadLabState(labDir);
@@ -69,7 +70,7 @@ export async function createLabVm(
     for (const disk of built.disks) await createDisk(join(labDir, disk.file), disk.capacityBytes);
     return built;
   });
-  crashPoint("lab.create.after-disks");
+  crash.hit("lab.create.after-disks");
   try {
     await fill(vm.disks.map((d) => diskWriter(labDir, d)));
     const registered = await mutateLabState(labDir, async (state) => {
@@ -82,7 +83,7 @@ export async function createLabVm(
       state.vms.push(vm);
       return toVirtualMachine(state, vm);
     });
-    crashPoint("lab.create.after-register");
+    crash.hit("lab.create.after-register");
     return registered;
   } catch (err) {
     await removeDirs(labDir, vmDirs(vm));
