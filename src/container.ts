@@ -105,7 +105,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     retentionMs: config.operationRetentionDays * 86_400_000,
   });
   const labRoot = join(config.dataDir, "lab");
-  const connectors = createConnectorRegistry({ labRoot });
+  const connectors = createConnectorRegistry({ labRoot, crashPoints });
   // Data orchestrators have no endpoints yet: a table and the embedded one's record only.
   const orchestratorTable = { table: "data_orchestrators", promoted: { name: (d: StoredDocument) => String(d.name), hypervisor_manager_id: () => null } };
   const inventory: InventoryContext = {

@@ -296,8 +296,13 @@ export interface HypervisorConnector {
 
   discover(): Promise<Inventory>;
   getVm(vmId: string): Promise<VirtualMachine>;
-  powerVm(vmId: string, operation: PowerOperation): Promise<VirtualMachine>;
-  createVm(spec: CreateVmSpec): Promise<VirtualMachine>;
+  /**
+   * Idempotency: an `operationId` (the async operation's id) makes a repeated call by a resumed
+   * operation safe. powerVm returns the VM unchanged when that operation already applied its
+   * change; createVm, createVmFromDisks and createDatastore return what it already created.
+   */
+  powerVm(vmId: string, operation: PowerOperation, operationId?: string): Promise<VirtualMachine>;
+  createVm(spec: CreateVmSpec, operationId?: string): Promise<VirtualMachine>;
   /** The VM must not be powered on (409); its disks and snapshots are removed. */
   deleteVm(vmId: string): Promise<void>;
 
@@ -317,7 +322,7 @@ export interface HypervisorConnector {
    * Creates an empty datastore mounted by every host of spec.clusterId and returns it. Unknown
    * cluster or bad name/capacity is 400; a datastore of that name already existing is 409.
    */
-  createDatastore(spec: CreateDatastoreSpec): Promise<Datastore>;
+  createDatastore(spec: CreateDatastoreSpec, operationId?: string): Promise<Datastore>;
   /**
    * Changes CPU count, cores per socket and/or memory and returns the VM. The VM must be powered
    * off (409); unknown VM 404; bad numbers, or CPUs that do not split into whole sockets, 400.
@@ -341,7 +346,7 @@ export interface HypervisorConnector {
    * Creates a VM with blank disks (spec.disks), lets `fill` write them, then registers the VM
    * (powering it on if spec.powerOn). If `fill` throws, the VM is removed and the error rethrown.
    */
-  createVmFromDisks(spec: CreateVmSpec, fill: (disks: DiskWriter[]) => Promise<void>): Promise<VirtualMachine>;
+  createVmFromDisks(spec: CreateVmSpec, fill: (disks: DiskWriter[]) => Promise<void>, operationId?: string): Promise<VirtualMachine>;
 
   close(): Promise<void>;
 }

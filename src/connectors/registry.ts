@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { AppError } from "../domain/app-error.ts";
+import type { CrashPoints } from "../services/crash-points.ts";
 import type { HypervisorConnector } from "./hypervisor-connector.ts";
 import { LabConnector } from "./lab/lab-connector.ts";
 
@@ -11,6 +12,8 @@ const LAB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 export interface ConnectorRegistryOptions {
   /** Directory holding the labs (e.g. <dataDir>/lab). */
   labRoot: string;
+  /** Where lab work stops dead in crash tests (OBR_CRASH_POINT); none by default. */
+  crashPoints?: CrashPoints;
 }
 
 export interface ConnectorRegistry {
@@ -33,7 +36,7 @@ export function createConnectorRegistry(options: ConnectorRegistryOptions): Conn
     resolve(address) {
       const existing = connectors.get(address);
       if (existing) return existing;
-      const connector = new LabConnector(labDirFor(options.labRoot, address), address);
+      const connector = new LabConnector(labDirFor(options.labRoot, address), address, options.crashPoints);
       connectors.set(address, connector);
       return connector;
     },

@@ -43,11 +43,13 @@ export function inventoryJobs(deps: InventoryContext): JobHandler[] {
     }),
     defineJob({ type: JOB_UNREGISTER, payload: ManagerPayload, resumable: true, run: (ctx) => unregisterManager(deps, ctx.customerId, ctx.payload.managerId) }),
     defineJob({
-      // Not resumable: repeating a power operation after a crash would fail or act twice.
+      // Resumable: the connector keys the change by the operation id, and a resumed run finding the
+      // VM in payload.targetState (recorded at request time) is done, not refused.
       type: JOB_VM_POWER,
       payload: VmPowerPayload,
-      resumable: false,
-      run: ({ customerId, payload }) => powerVm(deps, customerId, payload.managerId, payload.vmId, payload.operation),
+      resumable: true,
+      run: ({ customerId, payload, operation, attempt }) =>
+        powerVm(deps, customerId, payload.managerId, payload.vmId, payload.operation, { operationId: operation.id, attempt, targetState: payload.targetState }),
     }),
     defineJob({
       type: JOB_VM_REFRESH,
@@ -60,7 +62,13 @@ export function inventoryJobs(deps: InventoryContext): JobHandler[] {
       },
     }),
     defineJob({ type: JOB_VM_DELETE, payload: VmPayload, resumable: true, run: ({ customerId, payload }) => deleteVm(deps, customerId, payload.managerId, payload.vmId) }),
-    defineJob({ type: JOB_VM_CREATE, payload: VmCreatePayload, resumable: false, run: ({ customerId, payload }) => createVm(deps, customerId, payload.managerId, payload.spec) }),
+    // Resumable: the operation id is the connector's idempotency token (no second VM).
+    defineJob({
+      type: JOB_VM_CREATE,
+      payload: VmCreatePayload,
+      resumable: true,
+      run: ({ customerId, payload, operation }) => createVm(deps, customerId, payload.managerId, payload.spec, operation.id),
+    }),
     defineJob({
       type: JOB_VM_UPDATE_HARDWARE,
       payload: VmHardwarePayload,
@@ -74,11 +82,11 @@ export function inventoryJobs(deps: InventoryContext): JobHandler[] {
       run: (ctx) => migrateVms(deps, ctx.customerId, ctx.payload.managerId, ctx.payload.vmIds, ctx.payload.target, ctx.progress),
     }),
     defineJob({
-      // Not resumable: a second run would find the datastore's name taken.
+      // Resumable: the operation id is the connector's idempotency token (no "name taken" on resume).
       type: JOB_DATASTORE_CREATE,
       payload: DatastoreCreatePayload,
-      resumable: false,
-      run: ({ customerId, payload }) => createDatastore(deps, customerId, payload.managerId, payload.spec),
+      resumable: true,
+      run: ({ customerId, payload, operation }) => createDatastore(deps, customerId, payload.managerId, payload.spec, operation.id),
     }),
   ];
 }

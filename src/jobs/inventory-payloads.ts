@@ -29,6 +29,8 @@ export const VmPowerPayload = Type.Object({
     Type.Literal("shutdownGuest"),
     Type.Literal("restartGuest"),
   ]),
+  /** The power state (as the API reports it) the operation ends in; a resumed run checks it. */
+  targetState: Type.Optional(Type.Union([Type.Literal("POWERED_ON"), Type.Literal("POWERED_OFF"), Type.Literal("SUSPENDED")])),
 });
 
 export const VmCreatePayload = Type.Object({

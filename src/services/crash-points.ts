@@ -7,6 +7,23 @@ export const CRASH_POINTS = [
   "after-busy-state",
   /** Inside the transaction that ends a job (its one fenced statement ran; nothing committed yet). */
   "before-completion-commit",
+  // Lab connector work (src/connectors/lab), between the steps a resumed operation must finish:
+  /** A VM relocation's journal is saved; no file has moved. */
+  "lab.relocate.after-journal",
+  /** A VM relocation has moved the first entry of the VM's home directory, not the others. */
+  "lab.relocate.mid-move",
+  /** A VM relocation has moved every file; the VM's new paths are not saved yet. */
+  "lab.relocate.after-move",
+  /** A power change is saved in the lab; the operation has not heard back. */
+  "lab.power.after-apply",
+  /** A new VM's blank disks exist; the VM is not registered yet. */
+  "lab.create.after-disks",
+  /** A new VM is registered in the lab; the operation has not heard back. */
+  "lab.create.after-register",
+  /** A deleted VM is gone from the lab inventory; its files are not removed yet. */
+  "lab.delete.after-unregister",
+  /** A new datastore is saved in the lab; the operation has not heard back. */
+  "lab.datastore.after-create",
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 

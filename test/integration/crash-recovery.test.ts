@@ -1,20 +1,19 @@
 // A real server process killed (SIGKILL) at random moments right after it acknowledged work:
 // after a restart every acknowledged operation still exists and reaches a terminal state.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { createDemoLab } from "../../src/connectors/lab/demo-lab.ts";
 import { embeddedDataOrchestratorId } from "../../src/services/inventory/data-orchestrators.ts";
+import { killProcess, processToken, serveProcess } from "../helpers/obr-process.ts";
 import { testDatabase } from "../helpers/test-server.ts";
 
-const MAIN = join(import.meta.dirname, "..", "..", "src", "main.ts");
-const CLIENT = { id: "crash-test-client", secret: "crash-test-secret-0123456789abcdef" };
 const TERMINAL = ["SUCCEEDED", "FAILED", "CANCELLED", "TIMEDOUT"];
 
 let dataDir: string;
 let database: ReturnType<typeof testDatabase>;
+const serve = () => serveProcess(dataDir, database.url, { OBR_JOB_LEASE_SECONDS: "1" });
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "obr-crash-"));
@@ -26,51 +25,13 @@ afterAll(async () => {
   await database.drop();
 });
 
-/** Starts `obr serve` as its own process; resolves with its URL once it listens. */
-function serve(): Promise<{ child: ChildProcess; url: string }> {
-  const env = {
-    ...process.env,
-    OBR_DATA_DIR: dataDir,
-    OBR_DATABASE_URL: database.url,
-    OBR_LISTEN: "127.0.0.1:0",
-    OBR_DEMO: "0",
-    OBR_JOB_LEASE_SECONDS: "1",
-    OBR_LOG_LEVEL: "warn",
-    OBR_CLIENT_ID: CLIENT.id,
-    OBR_CLIENT_SECRET: CLIENT.secret,
-  };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, "serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /obr listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1]! });
-    });
-    child.on("exit", (code) => reject(new Error(`obr serve exited (${code}) before listening: ${out}`)));
-  });
-}
-
-async function token(url: string): Promise<string> {
-  const r = await fetch(`${url}/as/token.oauth2`, {
-    method: "POST",
-    body: new URLSearchParams({ grant_type: "client_credentials", client_id: CLIENT.id, client_secret: CLIENT.secret }),
-  });
-  return ((await r.json()) as { access_token: string }).access_token;
-}
-
-const kill = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    child.once("exit", () => resolve());
-    child.kill("SIGKILL");
-  });
-
 test("operations acknowledged before a SIGKILL survive it and end SUCCEEDED or FAILED after a restart", async () => {
   const acknowledged: string[] = [];
   let managerId: string | undefined;
   for (let round = 0; round < 4; round++) {
-    const { child, url } = await serve();
-    const auth = { authorization: `Bearer ${await token(url)}`, "content-type": "application/json" };
+    const server = await serve();
+    const { url } = server;
+    const auth = { authorization: `Bearer ${await processToken(url)}`, "content-type": "application/json" };
     let res: Response;
     if (round === 0) {
       const workspace = JSON.parse(Buffer.from((auth.authorization.split(".")[1] ?? ""), "base64url").toString()).cid as string;
@@ -89,7 +50,7 @@ test("operations acknowledged before a SIGKILL survive it and end SUCCEEDED or F
       const list = (await (await fetch(`${url}/virtualization/v1beta1/hypervisor-managers`, { headers: auth })).json()) as { items: { id: string }[] };
       managerId ??= list.items[0]?.id;
       if (!managerId) {
-        await kill(child);
+        await killProcess(server);
         continue;
       }
       res = await fetch(`${url}/virtualization/v1beta1/hypervisor-managers/${managerId}/refresh`, { method: "POST", headers: auth, body: "{}" });
@@ -99,12 +60,13 @@ test("operations acknowledged before a SIGKILL survive it and end SUCCEEDED or F
     if (res.status === 202 && location) acknowledged.push(location);
     // Die at a random instant within the work's first moments (possibly before it starts).
     await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 150)));
-    await kill(child);
+    await killProcess(server);
   }
 
-  const { child, url } = await serve();
+  const server = await serve();
+  const { url } = server;
   try {
-    const auth = { authorization: `Bearer ${await token(url)}` };
+    const auth = { authorization: `Bearer ${await processToken(url)}` };
     expect(acknowledged.length).toBeGreaterThan(0);
     for (const location of acknowledged) {
       const deadline = Date.now() + 30_000;
@@ -125,6 +87,6 @@ test("operations acknowledged before a SIGKILL survive it and end SUCCEEDED or F
     expect(list.items).toHaveLength(1);
     expect(list.items[0]!.state).toBe("OK");
   } finally {
-    await kill(child);
+    await killProcess(server);
   }
 }, 120_000);

@@ -22,7 +22,17 @@ function guestInfo(vm: LabVm): GuestInfo {
 }
 
 export function toVirtualMachine(state: LabState, vm: LabVm): VirtualMachine {
-  const { guest: _guest, disks, dir: _dir, homeDatastoreId, snapshots: _snapshots, ...rest } = vm;
+  const {
+    guest: _guest,
+    disks,
+    dir: _dir,
+    homeDatastoreId,
+    snapshots: _snapshots,
+    relocation: _relocation,
+    createdByOperationId: _createdBy,
+    powerOperationId: _powerBy,
+    ...rest
+  } = vm;
   const home = state.datastores.find((d) => d.id === homeDatastoreId);
   const vmxName = `${vm.dir.split("/").at(-1) ?? vm.name}/${vm.name}.vmx`;
   return {
@@ -48,7 +58,7 @@ async function usedBytes(dir: string): Promise<number> {
 }
 
 export async function datastoreView(labDir: string, state: LabState, ds: LabDatastore): Promise<Datastore> {
-  const { dir, ...rest } = ds;
+  const { dir, createdByOperationId: _createdBy, ...rest } = ds;
   const used = await usedBytes(join(labDir, dir));
   let uncommitted = 0;
   for (const vm of state.vms) {

@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, rename } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { AppError } from "../../domain/app-error.ts";
+import type { CrashPoints } from "../../services/crash-points.ts";
 import type { CreateDatastoreSpec, Datastore, RelocationTarget, VirtualMachine, VmHardwareChange } from "../hypervisor-connector.ts";
 import { datastoreView, toVirtualMachine } from "./inventory-view.ts";
 import type { LabDatastore, LabState, LabVm } from "./lab-state.ts";
-import { findVm, mutateLabState, nextMoref } from "./lab-state.ts";
+import { findVm, mutateLabState, nextMoref, saveLabState } from "./lab-state.ts";
+import { type PendingRelocation, abandonRelocation, finishRelocation } from "./relocation.ts";
 import { pick } from "./vm-factory.ts";
 
 // The lab side of createDatastore, reconfigureVm and relocateVm (see hypervisor-connector.ts for
@@ -18,11 +20,14 @@ function requireWholePositive(value: number | undefined, what: string): void {
   if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) throw AppError.badRequest(`${what} must be a positive whole number, not ${value}`);
 }
 
-export function createLabDatastore(labDir: string, spec: CreateDatastoreSpec): Promise<Datastore> {
-  return mutateLabState(labDir, async (state) => {
+export async function createLabDatastore(labDir: string, spec: CreateDatastoreSpec, operationId: string | undefined, crash: CrashPoints): Promise<Datastore> {
+  const datastore = await mutateLabState(labDir, async (state) => {
     if (!DATASTORE_NAME.test(spec.name)) throw AppError.badRequest(`invalid datastore name ${JSON.stringify(spec.name)}`);
     requireWholePositive(spec.capacityBytes, "capacityBytes");
-    if (state.datastores.some((d) => d.name === spec.name)) throw AppError.conflict(`a datastore named ${spec.name} already exists`);
+    const taken = state.datastores.find((d) => d.name === spec.name);
+    // Made by this very operation before a crash: a resumed run returns it.
+    if (taken && operationId !== undefined && taken.createdByOperationId === operationId) return datastoreView(labDir, state, taken);
+    if (taken) throw AppError.conflict(`a datastore named ${spec.name} already exists`);
     const cluster = state.clusters.find((c) => c.id === spec.clusterId);
     if (!cluster) throw AppError.badRequest(`unknown cluster ${spec.clusterId}`);
     const id = randomUUID();
@@ -40,12 +45,15 @@ export function createLabDatastore(labDir: string, spec: CreateDatastoreSpec): P
       capacityBytes: spec.capacityBytes,
       url: `ds:///vmfs/volumes/${id}/`,
       dir,
+      ...(operationId === undefined ? {} : { createdByOperationId: operationId }),
     };
     state.datastores.push(datastore);
     cluster.datastoreIds.push(id);
     for (const host of state.hosts) if (cluster.hostIds.includes(host.id)) host.datastoreIds.push(id);
     return datastoreView(labDir, state, datastore);
   });
+  crash.hit("lab.datastore.after-create");
+  return datastore;
 }
 
 export function reconfigureLabVm(labDir: string, vmId: string, change: VmHardwareChange): Promise<VirtualMachine> {
@@ -54,18 +62,19 @@ export function reconfigureLabVm(labDir: string, vmId: string, change: VmHardwar
     requireWholePositive(change.numCpus, "numCpus");
     requireWholePositive(change.coresPerSocket, "coresPerSocket");
     requireWholePositive(change.memoryMib, "memoryMib");
-    if (vm.powerState !== "poweredOff") throw AppError.conflict(`virtual machine ${vm.name} must be powered off to change its hardware`);
     const numCpus = change.numCpus ?? vm.numCpus;
     const coresPerSocket = change.coresPerSocket ?? Math.min(vm.coresPerSocket, numCpus);
+    const memoryMib = change.memoryMib ?? vm.memoryMib;
+    // Already so (a resumed update whose change was saved): done, whatever the power state now.
+    if (numCpus === vm.numCpus && coresPerSocket === vm.coresPerSocket && memoryMib === vm.memoryMib) return toVirtualMachine(state, vm);
+    if (vm.powerState !== "poweredOff") throw AppError.conflict(`virtual machine ${vm.name} must be powered off to change its hardware`);
     if (numCpus % coresPerSocket !== 0) throw AppError.badRequest(`${numCpus} CPUs cannot be split into sockets of ${coresPerSocket} cores`);
-    vm.numCpus = numCpus;
-    vm.coresPerSocket = coresPerSocket;
-    if (change.memoryMib !== undefined) vm.memoryMib = change.memoryMib;
+    Object.assign(vm, { numCpus, coresPerSocket, memoryMib });
     return toVirtualMachine(state, vm);
   });
 }
 
-export function relocateLabVm(labDir: string, vmId: string, target: RelocationTarget): Promise<VirtualMachine> {
+export function relocateLabVm(labDir: string, vmId: string, target: RelocationTarget, crash: CrashPoints): Promise<VirtualMachine> {
   return mutateLabState(labDir, async (state) => {
     const vm = findVm(state, vmId);
     if (Object.values(target).every((v) => v === undefined)) throw AppError.badRequest("name a datastore, host, cluster or resource pool to relocate to");
@@ -79,11 +88,16 @@ export function relocateLabVm(labDir: string, vmId: string, target: RelocationTa
     const moving = vm.clusterId !== cluster.id;
     const nextHost = host ?? (moving ? state.hosts.find((h) => cluster.hostIds.includes(h.id)) : undefined);
     if (moving && !nextHost) throw AppError.conflict(`cluster ${cluster.name} has no host`);
-    vm.clusterId = cluster.id;
-    if (nextHost) vm.hostId = nextHost.id;
-    if (poolId) vm.resourcePoolId = poolId;
-    else if (moving) vm.resourcePoolId = cluster.rootResourcePoolId;
-    if (ds && !(vm.homeDatastoreId === ds.id && vm.disks.every((d) => d.datastoreId === ds.id))) await moveStorage(labDir, vm, ds);
+    const placement = {
+      clusterId: cluster.id,
+      hostId: nextHost?.id ?? vm.hostId,
+      resourcePoolId: poolId ?? (moving ? cluster.rootResourcePoolId : vm.resourcePoolId),
+    };
+    if (ds && !(vm.homeDatastoreId === ds.id && vm.disks.every((d) => d.datastoreId === ds.id))) {
+      await moveStorage(labDir, state, vm, { ds, placement, crash });
+    } else {
+      Object.assign(vm, placement);
+    }
     return toVirtualMachine(state, vm);
   });
 }
@@ -100,22 +114,35 @@ function computeTarget(state: LabState, vm: LabVm, target: RelocationTarget) {
   return { cluster, host, poolId: pool?.id };
 }
 
-/** Moves a powered-off VM's home directory (with its disks) to `ds`. */
-async function moveStorage(labDir: string, vm: LabVm, ds: LabDatastore): Promise<void> {
+/**
+ * Moves a powered-off VM's home directory (with its disks) to `ds`, journalled (see relocation.ts):
+ * the intent is saved before any file moves, so a crash at any point is rolled forward later.
+ */
+async function moveStorage(
+  labDir: string,
+  state: LabState,
+  vm: LabVm,
+  { ds, placement, crash }: { ds: LabDatastore; placement: PendingRelocation["placement"]; crash: CrashPoints },
+): Promise<void> {
   if (vm.powerState !== "poweredOff") throw AppError.conflict(`virtual machine ${vm.name} must be powered off to move its disks`);
   if (vm.snapshots.length > 0) throw AppError.conflict(`virtual machine ${vm.name} has snapshots; delete them before moving its disks`);
   const home = `${vm.dir}/`;
   if (!vm.disks.every((d) => d.file.startsWith(home))) throw AppError.conflict(`the disks of ${vm.name} are not all in its home directory`);
   const dirName = vm.dir.split("/").at(-1) ?? vm.id;
-  const nextDir = `${ds.dir}/${dirName}`;
-  await mkdir(join(labDir, ds.dir), { recursive: true });
-  await rename(join(labDir, vm.dir), join(labDir, nextDir));
-  for (const disk of vm.disks) {
-    const rest = disk.file.slice(home.length);
-    disk.file = `${nextDir}/${rest}`;
-    disk.datastoreId = ds.id;
-    disk.filePath = `[${ds.name}] ${dirName}/${rest}`;
+  const toDir = `${ds.dir}/${dirName}`;
+  // The target must be new: roll-forward and roll-back treat whatever is there as the move's own.
+  if (await stat(join(labDir, toDir)).then(() => true, () => false)) throw AppError.conflict(`datastore ${ds.name} already holds a directory ${dirName}`);
+  vm.relocation = { fromDir: vm.dir, toDir, datastoreId: ds.id, datastoreName: ds.name, placement };
+  await saveLabState(labDir, state);
+  crash.hit("lab.relocate.after-journal");
+  try {
+    await finishRelocation(labDir, vm, crash);
+  } catch (err) {
+    // A live failure (no space, permissions): put the files back and report that nothing moved.
+    // Should that fail too, the journal stays and the next access to the lab rolls forward.
+    await abandonRelocation(labDir, vm)
+      .then(() => saveLabState(labDir, state))
+      .catch(() => undefined);
+    throw err;
   }
-  vm.dir = nextDir;
-  vm.homeDatastoreId = ds.id;
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, open, rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { AppError } from "../../domain/app-error.ts";
+import { type CrashPoints, NO_CRASH_POINTS } from "../../services/crash-points.ts";
 import type {
   ChangedRange,
   CreateDatastoreSpec,
@@ -24,8 +25,8 @@ import { BLOCK_SIZE, readAt } from "./disk-files.ts";
 import { dropDiskSnapshot, openSnapshotReader, snapshotChangedRanges, takeDiskSnapshots } from "./disk-snapshot.ts";
 import { toInventory, toVirtualMachine } from "./inventory-view.ts";
 import { createLabDatastore, reconfigureLabVm, relocateLabVm } from "./lab-admin-ops.ts";
-import { createDisk, flushDisk, writeDisk, zeroDisk } from "./lab-disk.ts";
-import type { LabDisk, LabState, LabVm } from "./lab-state.ts";
+import { writeDisk } from "./lab-disk.ts";
+import type { LabState } from "./lab-state.ts";
 import {
   emptyLabState,
   findDisk,
@@ -37,7 +38,7 @@ import {
   saveLabState,
 } from "./lab-state.ts";
 import { applyPower } from "./power.ts";
-import { buildVm, checkVmName } from "./vm-factory.ts";
+import { createLabVm, diskWriter, vmDirs } from "./vm-creation.ts";
 import type { ImportVmOptions } from "./vm-import.ts";
 import { runImport } from "./vm-import.ts";
 
@@ -61,10 +62,13 @@ export class LabConnector implements HypervisorConnector {
   readonly address: string;
   readonly changeBlockSize = BLOCK_SIZE;
   readonly labDir: string;
+  /** Points where crash tests stop the process (services/crash-points.ts); inert by default. */
+  private readonly crash: CrashPoints;
 
-  constructor(labDir: string, address: string) {
+  constructor(labDir: string, address: string, crash: CrashPoints = NO_CRASH_POINTS) {
     this.labDir = labDir;
     this.address = address;
+    this.crash = crash;
   }
 
   private abs(relative: string): string {
@@ -73,11 +77,6 @@ export class LabConnector implements HypervisorConnector {
 
   private snapshotBase(snap: { dir: string }, diskId: string): string {
     return join(this.abs(snap.dir), diskId);
-  }
-
-  /** Directories holding a VM's files: its home (config, snapshots) and its disks' folders. */
-  private vmDirs(vm: LabVm): string[] {
-    return [...new Set([this.abs(vm.dir), ...vm.disks.map((d) => dirname(this.abs(d.file)))])];
   }
 
   async discover(): Promise<Inventory> {
@@ -89,52 +88,44 @@ export class LabConnector implements HypervisorConnector {
     return toVirtualMachine(state, findVm(state, vmId));
   }
 
-  powerVm(vmId: string, operation: PowerOperation): Promise<VirtualMachine> {
-    return mutateLabState(this.labDir, (state) => {
+  async powerVm(vmId: string, operation: PowerOperation, operationId?: string): Promise<VirtualMachine> {
+    const vm = await mutateLabState(this.labDir, (state) => {
       const vm = findVm(state, vmId);
-      applyPower(vm, operation);
+      // The new power state and the token of the operation that set it are saved together, so a
+      // resumed operation knows whether its change happened (a reset leaves no other trace).
+      if (operationId === undefined || vm.powerOperationId !== operationId) {
+        applyPower(vm, operation);
+        vm.powerOperationId = operationId;
+      }
       return toVirtualMachine(state, vm);
     });
+    this.crash.hit("lab.power.after-apply");
+    return vm;
   }
 
-  createVm(spec: CreateVmSpec): Promise<VirtualMachine> {
-    return this.createVmFromDisks(spec, async () => undefined);
+  createVm(spec: CreateVmSpec, operationId?: string): Promise<VirtualMachine> {
+    return this.createVmFromDisks(spec, async () => undefined, operationId);
   }
 
-  async createVmFromDisks(spec: CreateVmSpec, fill: (disks: DiskWriter[]) => Promise<void>): Promise<VirtualMachine> {
-    // Phase 1 builds the record and blank disks; the VM is registered only once filled, so a
-    // half-restored VM never shows up in the inventory.
-    const vm = await mutateLabState(this.labDir, async (state) => {
-      const built = buildVm(state, spec);
-      await mkdir(this.abs(built.dir), { recursive: true });
-      for (const disk of built.disks) await createDisk(this.abs(disk.file), disk.capacityBytes);
-      return built;
-    });
-    try {
-      await fill(vm.disks.map((d) => this.writerFor(d)));
-      return await mutateLabState(this.labDir, (state) => {
-        checkVmName(state, vm.name);
-        if (spec.powerOn) applyPower(vm, "powerOn");
-        state.vms.push(vm);
-        return toVirtualMachine(state, vm);
-      });
-    } catch (err) {
-      for (const dir of this.vmDirs(vm)) await rm(dir, { recursive: true, force: true });
-      throw err;
-    }
+  createVmFromDisks(spec: CreateVmSpec, fill: (disks: DiskWriter[]) => Promise<void>, operationId?: string): Promise<VirtualMachine> {
+    return createLabVm(this.labDir, spec, fill, operationId, this.crash);
   }
 
   async deleteVm(vmId: string): Promise<void> {
     await mutateLabState(this.labDir, async (state) => {
       const vm = findVm(state, vmId);
       if (vm.powerState === "poweredOn") throw AppError.conflict(`virtual machine ${vm.name} is powered on`);
+      // Unregistered (saved) before its files go: a crash in between leaves unnamed files behind,
+      // never a VM whose disks are missing.
       state.vms = state.vms.filter((v) => v.id !== vmId);
-      for (const dir of this.vmDirs(vm)) await rm(dir, { recursive: true, force: true });
+      await saveLabState(this.labDir, state);
+      this.crash.hit("lab.delete.after-unregister");
+      for (const dir of vmDirs(vm)) await rm(this.abs(dir), { recursive: true, force: true });
     });
   }
 
-  createDatastore(spec: CreateDatastoreSpec): Promise<Datastore> {
-    return createLabDatastore(this.labDir, spec);
+  createDatastore(spec: CreateDatastoreSpec, operationId?: string): Promise<Datastore> {
+    return createLabDatastore(this.labDir, spec, operationId, this.crash);
   }
 
   reconfigureVm(vmId: string, change: VmHardwareChange): Promise<VirtualMachine> {
@@ -142,7 +133,7 @@ export class LabConnector implements HypervisorConnector {
   }
 
   relocateVm(vmId: string, target: RelocationTarget): Promise<VirtualMachine> {
-    return relocateLabVm(this.labDir, vmId, target);
+    return relocateLabVm(this.labDir, vmId, target, this.crash);
   }
 
   createSnapshot(vmId: string, options: SnapshotOptions = {}): Promise<VmSnapshot> {
@@ -216,19 +207,7 @@ export class LabConnector implements HypervisorConnector {
     if (vm.powerState !== "poweredOff") {
       throw AppError.conflict(`virtual machine ${vm.name} must be powered off to restore its disks`);
     }
-    return this.writerFor(findDisk(vm, diskId));
-  }
-
-  private writerFor(disk: LabDisk): DiskWriter {
-    const path = this.abs(disk.file);
-    return {
-      diskId: disk.id,
-      capacityBytes: disk.capacityBytes,
-      write: (offset, data) => writeDisk(path, offset, data),
-      zero: (offset, length) => zeroDisk(path, offset, length),
-      flush: () => flushDisk(path),
-      close: async () => undefined,
-    };
+    return diskWriter(this.labDir, findDisk(vm, diskId));
   }
 
   // ---- lab-only operations (guest activity, tests, CLI) ----

@@ -18,6 +18,7 @@ import type {
 } from "../hypervisor-connector.ts";
 import { withLock } from "./file-lock.ts";
 import { readJson, writeJsonAtomic } from "./json-file.ts";
+import { type PendingRelocation, finishRelocation } from "./relocation.ts";
 
 // The lab vCenter's persisted inventory: <lab dir>/inventory.json, rewritten atomically under the
 // lab lock (<lab dir>/lab.lock). Nothing is cached in memory, so several processes can share a lab.
@@ -26,6 +27,8 @@ import { readJson, writeJsonAtomic } from "./json-file.ts";
 export interface LabDatastore extends Omit<Datastore, "freeBytes" | "uncommittedBytes"> {
   /** Directory of the datastore, relative to the lab dir. */
   dir: string;
+  /** Idempotency token: the operation that created it, so a resumed creation finds it. */
+  createdByOperationId?: string;
 }
 
 export interface LabDisk extends VirtualDisk {
@@ -55,6 +58,11 @@ export interface LabVm extends Omit<VirtualMachine, "disks" | "guest" | "datasto
   /** Datastore holding the VM's home directory. */
   homeDatastoreId: string;
   snapshots: LabSnapshot[];
+  /** A move of the VM's files in progress (see relocation.ts); finished by the next locked access. */
+  relocation?: PendingRelocation;
+  /** Idempotency tokens: the operation that created the VM, and the one that last changed its power. */
+  createdByOperationId?: string;
+  powerOperationId?: string;
 }
 
 export interface LabState {
@@ -71,6 +79,8 @@ export interface LabState {
   vms: LabVm[];
   /** Counter behind morefs, MAC and IP addresses, so they are never reused. */
   sequence: number;
+  /** VMs an operation is creating, not registered yet: their directories (see vm-creation.ts). */
+  pendingCreations?: { operationId: string; dirs: string[] }[];
 }
 
 export const inventoryPath = (labDir: string): string => join(labDir, "inventory.json");
@@ -108,10 +118,22 @@ export function nextMoref(state: LabState, prefix: string): string {
   return `${prefix}${state.sequence}`;
 }
 
-export async function loadLabState(labDir: string): Promise<LabState> {
+async function readLabState(labDir: string): Promise<LabState> {
   const state = await readJson<LabState>(inventoryPath(labDir));
   if (!state) throw AppError.notFound(`lab://${basename(labDir)} does not exist`); // its name, never the server's path
   return state;
+}
+
+const hasPendingWork = (state: LabState): boolean => state.vms.some((vm) => vm.relocation !== undefined);
+
+/**
+ * The inventory as it stands. While a relocation is journalled the VM's paths may not name where
+ * its files are, so the reader waits for the lab lock and finishes the relocation first (it is
+ * either still running in some process, or its process died and left it to us).
+ */
+export async function loadLabState(labDir: string): Promise<LabState> {
+  const state = await readLabState(labDir);
+  return hasPendingWork(state) ? mutateLabState(labDir, (s) => s) : state;
 }
 
 export const saveLabState = (labDir: string, state: LabState): Promise<void> =>
@@ -119,9 +141,14 @@ export const saveLabState = (labDir: string, state: LabState): Promise<void> =>
 
 /** Read-modify-write of the inventory under the lab lock; `fn` may also touch files. */
 export async function mutateLabState<T>(labDir: string, fn: (state: LabState) => Promise<T> | T): Promise<T> {
-  await loadLabState(labDir); // a missing lab is 404, not a lock-file error
+  await readLabState(labDir); // a missing lab is 404, not a lock-file error
   return withLock(labLockPath(labDir), async () => {
-    const state = await loadLabState(labDir);
+    const state = await readLabState(labDir);
+    if (hasPendingWork(state)) {
+      // Left by a process that died mid-way: roll it forward before anyone acts on the VM.
+      for (const vm of state.vms) await finishRelocation(labDir, vm);
+      await saveLabState(labDir, state);
+    }
     const result = await fn(state);
     await saveLabState(labDir, state);
     return result;

@@ -41,9 +41,10 @@ export function datastoreUseCases(deps: InventoryContext): DatastoreUseCases {
   };
 }
 
-export async function createDatastore(deps: InventoryContext, customerId: string, managerId: string, spec: DatastoreSpec): Promise<ResourceRef[]> {
+/** A resumed run gets the datastore its first run made (the connector keys it by the operation id). */
+export async function createDatastore(deps: InventoryContext, customerId: string, managerId: string, spec: DatastoreSpec, operationId: string): Promise<ResourceRef[]> {
   const manager = await loadManager(deps, customerId, managerId);
-  const datastore = await deps.connectors.resolve(parseManagerAddress(manager.networkAddress).address).createDatastore(spec);
+  const datastore = await deps.connectors.resolve(parseManagerAddress(manager.networkAddress).address).createDatastore(spec, operationId);
   await syncFromConnector(deps, manager, { kinds: ["datastore", "hypervisor-cluster", "hypervisor-host"] });
   return [{ name: datastore.name, resourceUri: resourceUriOf("datastore", datastore.id, managerId), type: typeOf("datastore") }];
 }

@@ -106,7 +106,9 @@ export function virtualMachineUseCases(deps: InventoryContext): VirtualMachineUs
     const vm = await usableVm(actor.workspaceId, id);
     requireAllowed(vm, allowed, verb.toLowerCase());
     const managerId = vm.hypervisorManagerInfo.id;
-    return startOperation(deps, actor, { name: `${verb} virtual machine ${vm.name}`, jobType: JOB_VM_POWER, payload: { managerId, vmId: id, operation }, resource: vmResource(vm, managerId) });
+    // The power state the VM ends in, for a run resumed after a crash (see powerVm).
+    const targetState = operation === "powerOff" || operation === "shutdownGuest" ? "POWERED_OFF" : "POWERED_ON";
+    return startOperation(deps, actor, { name: `${verb} virtual machine ${vm.name}`, jobType: JOB_VM_POWER, payload: { managerId, vmId: id, operation, targetState }, resource: vmResource(vm, managerId) });
   }
 
   async function migrate(actor: Actor, body: MigrateVmCommand): Promise<OperationOutcome> {

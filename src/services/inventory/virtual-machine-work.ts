@@ -1,5 +1,6 @@
 // The work behind virtual-machine operations, run by the job worker: call the connector, then
 // refresh the documents the change touched (the VM, and datastores whose usage moved).
+import { ConnectorError } from "../../connectors/connector-error.ts";
 import type { CreateVmSpec, PowerOperation } from "../../connectors/hypervisor-connector.ts";
 import type { StoredDocument } from "../../db/document-repository.ts";
 import { AppError } from "../../domain/app-error.ts";
@@ -8,6 +9,7 @@ import { parseManagerAddress } from "../../domain/network-address.ts";
 import type { ResourceRef } from "../async-operations.ts";
 import { loadManager, syncFromConnector } from "./hypervisor-manager-discovery.ts";
 import type { HardwareChange, InventoryContext, Relocation } from "./inventory-context.ts";
+import { POWER_STATE } from "./mappers/virtual-machine-mapper.ts";
 
 export interface VmDoc extends StoredDocument {
   name: string;
@@ -34,11 +36,41 @@ export async function refreshVm(deps: InventoryContext, customerId: string, mana
   await syncFromConnector(deps, manager, { kinds: ["virtual-machine", "datastore"], vmIds: new Set([vmId]) });
 }
 
-export async function powerVm(deps: InventoryContext, customerId: string, managerId: string, vmId: string, operation: PowerOperation): Promise<ResourceRef[]> {
+/** A refusal because of the object's state (connectors report it as a conflict; the lab still as a 409). */
+const isConflict = (err: unknown): boolean =>
+  (err instanceof ConnectorError && err.kind === "conflict") || (err instanceof AppError && err.httpStatusCode === 409);
+
+/** Identifies a run of an operation: its id is the idempotency token handed to the connector. */
+export interface OperationRun {
+  operationId: string;
+  /** 1 on the first run; more when resumed after a crash. */
+  attempt: number;
+}
+
+/**
+ * `targetState` is the VM's power state (as the API reports it) once the operation has happened,
+ * recorded when the operation was requested. A resumed run is done when the connector applied the
+ * change before the crash (it recognises the operation id), or when the VM is already in the target
+ * state and the connector refuses the operation for that reason (409).
+ */
+export async function powerVm(
+  deps: InventoryContext,
+  customerId: string,
+  managerId: string,
+  vmId: string,
+  operation: PowerOperation,
+  run: OperationRun & { targetState?: string | undefined },
+): Promise<ResourceRef[]> {
   const { connector } = await connectorFor(deps, customerId, managerId);
   try {
-    const vm = await connector.powerVm(vmId, operation);
+    const vm = await connector.powerVm(vmId, operation, run.operationId);
     return [vmResource(vm, managerId)];
+  } catch (err) {
+    if (run.attempt > 1 && run.targetState !== undefined && isConflict(err)) {
+      const vm = await connector.getVm(vmId).catch(() => undefined); // gone: the 409 stands
+      if (vm && POWER_STATE[vm.powerState] === run.targetState) return [vmResource(vm, managerId)];
+    }
+    throw err;
   } finally {
     // Whatever happened, the document shows the VM as the hypervisor has it now.
     await refreshVm(deps, customerId, managerId, vmId);
@@ -63,9 +95,10 @@ export async function deleteVm(deps: InventoryContext, customerId: string, manag
   return doc ? [vmResource(doc, managerId)] : [];
 }
 
-export async function createVm(deps: InventoryContext, customerId: string, managerId: string, spec: CreateVmSpec): Promise<ResourceRef[]> {
+/** A resumed run gets the VM its first run made (the connector keys it by the operation id), not a second one. */
+export async function createVm(deps: InventoryContext, customerId: string, managerId: string, spec: CreateVmSpec, operationId: string): Promise<ResourceRef[]> {
   const { connector } = await connectorFor(deps, customerId, managerId);
-  const vm = await connector.createVm(spec);
+  const vm = await connector.createVm(spec, operationId);
   await refreshVm(deps, customerId, managerId, vm.id);
   return [vmResource(vm, managerId)];
 }
