@@ -32,6 +32,15 @@ import { ApiClientService, type NewApiClient } from "./services/api-clients.ts";
 import { AsyncOperationService } from "./services/async-operations.ts";
 import { crashPointsAt } from "./services/crash-points.ts";
 import { DataOrchestrators } from "./services/inventory/data-orchestrators.ts";
+import { dataOrchestratorUseCases } from "./services/infrastructure/data-orchestrator-use-cases.ts";
+import { type OrchestratorFacts, processFacts } from "./services/infrastructure/orchestrator-facts.ts";
+import { OrchestratorHeartbeats } from "./services/infrastructure/orchestrator-heartbeats.ts";
+import { OrchestratorPairing } from "./services/infrastructure/orchestrator-pairing.ts";
+import { SupportBundles } from "./services/infrastructure/support-bundles.ts";
+import { orchestratorJobs } from "./jobs/orchestrator-jobs.ts";
+import { OrchestratorMonitor } from "./jobs/orchestrator-monitor.ts";
+import { RemoteJobBroker } from "./jobs/remote-job-broker.ts";
+import { orchestratorRoutes } from "./api/routes/orchestrator-routes.ts";
 import { datastoreUseCases } from "./services/inventory/datastore-actions.ts";
 import { type DemoInventory, registerDemoInventory } from "./services/inventory/demo-inventory.ts";
 import { hypervisorManagerUseCases } from "./services/inventory/hypervisor-manager-registration.ts";
@@ -82,6 +91,13 @@ export interface Services {
   useCases: UseCases;
   /** /health answers 503 `starting` until this is ready. */
   readiness: Readiness;
+  /** The embedded orchestrator's facts: this process's. */
+  facts(): OrchestratorFacts;
+  heartbeats: OrchestratorHeartbeats;
+  pairing: OrchestratorPairing;
+  broker: RemoteJobBroker;
+  bundles: SupportBundles;
+  monitor: OrchestratorMonitor;
 }
 
 export async function buildServices(config: Config, logger: Logger): Promise<Services> {
@@ -106,13 +122,25 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
   });
   const labRoot = join(config.dataDir, "lab");
   const connectors = createConnectorRegistry({ labRoot, crashPoints });
-  // Data orchestrators have no endpoints yet: a table and the embedded one's record only.
-  const orchestratorTable = { table: "data_orchestrators", promoted: { name: (d: StoredDocument) => String(d.name), hypervisor_manager_id: () => null } };
+  const startedAt = Date.now();
+  const facts = () => processFacts(VERSION, startedAt);
+  const orchestratorRepository = repositories.get("data-orchestrators")!;
+  const dataOrchestrators = new DataOrchestrators(orchestratorRepository, facts);
+  const heartbeats = new OrchestratorHeartbeats(database, orchestratorRepository, 3 * config.orchestratorHeartbeatSeconds * 1000);
+  const pairing = new OrchestratorPairing(database, orchestratorRepository);
+  const bundles = new SupportBundles(config.dataDir);
+  const broker = new RemoteJobBroker(queue, jobWrites, bundles, config.jobLeaseSeconds * 1000);
+  const monitor = new OrchestratorMonitor(heartbeats, worker, logger.child({ component: "orchestrators" }), {
+    intervalMs: config.orchestratorHeartbeatSeconds * 1000,
+    embeddedWorker: config.embeddedWorker,
+    facts,
+  });
+  for (const handler of orchestratorJobs({ orchestrators: dataOrchestrators, pairing, bundles, operations, config, facts })) worker.register(handler);
   const inventory: InventoryContext = {
     store: new InventoryStore(repositories),
     connectors,
     operations,
-    dataOrchestrators: new DataOrchestrators(new DocumentRepository(database, orchestratorTable), VERSION),
+    dataOrchestrators,
     syncLock: new KeyedMutex(),
     wake: () => worker.wake(),
   };
@@ -122,6 +150,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     hypervisorManagers: hypervisorManagerUseCases(inventory),
     virtualMachines: virtualMachineUseCases(inventory),
     datastores: datastoreUseCases(inventory),
+    dataOrchestrators: dataOrchestratorUseCases({ database, orchestrators: dataOrchestrators, pairing, operations, wake: () => worker.wake() }),
   };
   if (config.testJobs) {
     await createTestJobTables(database.db);
@@ -143,6 +172,12 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     inventory,
     useCases,
     readiness: { ready: false },
+    facts,
+    heartbeats,
+    pairing,
+    broker,
+    bundles,
+    monitor,
   };
 }
 
@@ -154,6 +189,8 @@ export async function buildApp(services: Services, serverFactory?: FastifyServer
   await app.register(tokenRoutes, { tokens, clients, limiter: new AttemptLimiter(10), sourceLimiter: new AttemptLimiter(100), signingKey });
   await healthRoutes(app, services.database, VERSION, services.readiness);
   await apiClientRoutes(app, services.clients);
+  const { pairing, heartbeats, broker, bundles } = services;
+  await orchestratorRoutes(app, { pairing, heartbeats, broker, bundles, orchestrators: services.inventory.dataOrchestrators });
   const context = { dialect: services.database.dialect, repositories: services.repositories };
   for (const { definition, handlers } of COLLECTIONS) registerCollection(app, definition, handlers(services.useCases), context);
   return app;
@@ -203,6 +240,7 @@ export async function startServer(config: Config, logger: Logger, options: { def
     throw err;
   }
   if (config.embeddedWorker) services.worker.start();
+  services.monitor.start();
   if (!options.deferReady) services.readiness.ready = true;
   const running = { app, services };
   return {
@@ -214,6 +252,7 @@ export async function startServer(config: Config, logger: Logger, options: { def
     async close() {
       await listener.close();
       await running.app.close();
+      await running.services.monitor.stop();
       await running.services.worker.stop();
       await running.services.connectors.close();
       await running.services.database.close();

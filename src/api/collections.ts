@@ -3,6 +3,7 @@ import type { UseCases } from "../services/use-cases.ts";
 import type { CollectionDefinition } from "./resource/collection-definition.ts";
 import type { CollectionHandlers } from "./resource/operation-handlers.ts";
 import { asyncOperations } from "./resources/async-operations.ts";
+import { dataOrchestratorHandlers, dataOrchestrators } from "./resources/data-orchestrators.ts";
 import { datastoreHandlers, datastores } from "./resources/datastores.ts";
 import {
   hypervisorClusters,
@@ -37,4 +38,5 @@ export const COLLECTIONS: readonly CollectionEntry[] = [
   { definition: hypervisorResourcePools, handlers: readOnly },
   { definition: hypervisorTags, handlers: readOnly },
   { definition: hypervisorLibraryImages, handlers: readOnly },
+  { definition: dataOrchestrators, handlers: (u) => dataOrchestratorHandlers(u.dataOrchestrators) },
 ];

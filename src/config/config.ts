@@ -28,6 +28,12 @@ export interface Config {
   readonly operationRetentionDays: number;
   /** Register the job types of the test suite (test.*): never in production. */
   readonly testJobs: boolean;
+  /** Orchestrators report every this many seconds; three missed reports make one DISCONNECTED. */
+  readonly orchestratorHeartbeatSeconds: number;
+  /** GET /metrics needs `Authorization: Bearer <token>` when set. */
+  readonly metricsToken: string | undefined;
+  /** host:port of a separate listener serving only /metrics (then the API port does not serve it). */
+  readonly metricsListen: { readonly host: string; readonly port: number } | undefined;
   /** Tests only: the crash point (services/crash-points.ts) at which the process exits 137. */
   readonly crashPoint: string | undefined;
   /** PEM files (certificate chain, private key): serve HTTPS when both are set. */
@@ -113,5 +119,13 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     tlsCert: tlsCert === undefined ? undefined : resolve(tlsCert),
     tlsKey: tlsKey === undefined ? undefined : resolve(tlsKey),
     trustProxy: parseTrustProxy(pick("trustProxy", "OBR_TRUST_PROXY") ?? "0"),
+    orchestratorHeartbeatSeconds: parseInteger(
+      "OBR_ORCHESTRATOR_HEARTBEAT_SECONDS",
+      pick("orchestratorHeartbeatSeconds", "OBR_ORCHESTRATOR_HEARTBEAT_SECONDS") ?? "10",
+      1,
+      3600,
+    ),
+    metricsToken: pick("metricsToken", "OBR_METRICS_TOKEN"),
+    metricsListen: ((v) => (v === undefined ? undefined : parseListen(v)))(pick("metricsListen", "OBR_METRICS_LISTEN")),
   });
 }

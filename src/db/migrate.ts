@@ -9,6 +9,7 @@ import * as m003 from "./migrations/003-inventory.ts";
 import * as m004 from "./migrations/004-job-queue-options.ts";
 import * as m006 from "./migrations/006-workspaces.ts";
 import * as m007 from "./migrations/007-normalised-names.ts";
+import * as m008 from "./migrations/008-data-orchestrators.ts";
 
 interface Migration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -21,6 +22,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ["004-job-queue-options", m004],
   ["006-workspaces", m006],
   ["007-normalised-names", m007],
+  ["008-data-orchestrators", m008],
 ];
 
 export async function migrate({ db, dialect }: Database): Promise<string[]> {

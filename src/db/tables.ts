@@ -83,5 +83,26 @@ export interface Tables {
   hypervisor_resource_pools: InventoryRow;
   hypervisor_tags: InventoryRow;
   hypervisor_library_images: InventoryRow;
-  data_orchestrators: InventoryRow;
+  data_orchestrators: DataOrchestratorRow;
+  orchestrator_activations: OrchestratorActivationRow;
+}
+
+/** Migration 008: how the orchestrator runs, its last heartbeat (epoch ms) and its secrets' hashes. */
+export interface DataOrchestratorRow extends InventoryRow {
+  deployment: string | null;
+  heartbeat_at: number | null;
+  connection_state: string | null;
+  credential_hash: string | null;
+  totp_seed: string | null;
+}
+
+/** An activation code an `obr orchestrator` process announced; paired once, then its credential issued once. */
+export interface OrchestratorActivationRow {
+  activation_code: string;
+  poll_secret_hash: string;
+  facts: string;
+  created_at: number;
+  customer_id: string | null;
+  orchestrator_id: string | null;
+  credential_issued: number;
 }

@@ -3,7 +3,7 @@
 // worker may run: its target is null or one of the worker's, no other job holds its concurrency
 // key, highest priority first. A lease that is not renewed expires; recovery (job-writes.ts) is a
 // compare-and-set on the expired lease, so one recoverer wins.
-import { type Kysely, sql } from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "../db/database.ts";
 import type { Tables } from "../db/tables.ts";
 
@@ -62,9 +62,18 @@ export class JobQueue {
   }
 
   /** The best due job for this worker, now leased to `owner`; `targets`: the orchestrators it serves. */
-  async claim(owner: string, leaseMs: number, targets: readonly string[] = [], now = Date.now()): Promise<ClaimedJob | undefined> {
+  claim(owner: string, leaseMs: number, targets: readonly string[] = [], now = Date.now()): Promise<ClaimedJob | undefined> {
+    const target = targets.length > 0 ? sql<boolean>`(q.target is null or q.target in (${sql.join(targets)}))` : sql<boolean>`q.target is null`;
+    return this.#claim(owner, leaseMs, target, now);
+  }
+
+  /** The best due job targeted at this one orchestrator (a separate process: it runs nothing else). */
+  claimTargeted(owner: string, leaseMs: number, target: string, now = Date.now()): Promise<ClaimedJob | undefined> {
+    return this.#claim(owner, leaseMs, sql<boolean>`q.target = ${target}`, now);
+  }
+
+  async #claim(owner: string, leaseMs: number, target: RawBuilder<boolean>, now: number): Promise<ClaimedJob | undefined> {
     const lock = this.#dialect === "postgres" ? sql`for update skip locked` : sql``;
-    const target = targets.length > 0 ? sql`(q.target is null or q.target in (${sql.join(targets)}))` : sql`q.target is null`;
     for (let attempt = 0; ; attempt++) {
       try {
         const result = await sql<JobRow>`

@@ -1,4 +1,5 @@
 // Every use case the api, the jobs and the CLI may call, built once by the composition root.
+import type { DataOrchestratorUseCases } from "./infrastructure/data-orchestrator-use-cases.ts";
 import type { DatastoreUseCases } from "./inventory/datastore-actions.ts";
 import type { HypervisorManagerUseCases } from "./inventory/hypervisor-manager-registration.ts";
 import type { VirtualMachineUseCases } from "./inventory/virtual-machine-actions.ts";
@@ -9,4 +10,5 @@ export interface UseCases {
   hypervisorManagers: HypervisorManagerUseCases;
   virtualMachines: VirtualMachineUseCases;
   datastores: DatastoreUseCases;
+  dataOrchestrators: DataOrchestratorUseCases;
 }

@@ -43,6 +43,10 @@ function responses(status: number, ok: TSchema, errors: readonly ErrorStatus[]) 
 
 function sendOutcome(reply: FastifyReply, op: Operation, outcome: Outcome): FastifyReply {
   if (outcome && "operationId" in outcome) reply.header("location", `${ASYNC_OPERATIONS_PATH}/${outcome.operationId}`);
+  // A created resource's Location is its own URI (201 + Location + body).
+  if (op.status === 201 && outcome && "resource" in outcome && "resourceUri" in outcome.resource && typeof outcome.resource.resourceUri === "string") {
+    reply.header("location", outcome.resource.resourceUri);
+  }
   if (op.status === 204 || (outcome === undefined && op.status !== 202)) return reply.code(204).send();
   const body = op.status === 202 || !outcome || !("resource" in outcome) ? {} : outcome.resource;
   const etag = etagOf(body);

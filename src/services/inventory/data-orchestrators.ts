@@ -1,12 +1,12 @@
-// The embedded data orchestrator: registrations must name a data orchestrator
-// (`dataOrchestratorId`), and until separate orchestrators exist every workspace has exactly one,
-// the one built into the server. Its record is created on first start for the bootstrap admin's
-// workspace and lazily for any other workspace the first time it registers something. The id is
-// derived from the workspace id, so concurrent creators agree and no lookup table is needed.
+// Data orchestrator records. Every workspace has the embedded orchestrator, the one built into the
+// server: its record is created on first start for the bootstrap admin's workspace and on first
+// use for any other. Its id is derived from the workspace id, so concurrent creators agree. Paired
+// `obr orchestrator` processes (deployment SEPARATE) are added by orchestrator-pairing.ts.
 import { createHash } from "node:crypto";
 import type { DocumentRepository, StoredDocument } from "../../db/document-repository.ts";
 import { nowIso } from "../../db/document-repository.ts";
 import { DATA_ORCHESTRATORS_PATH, DATA_ORCHESTRATOR_TYPE } from "../../domain/inventory-paths.ts";
+import { type OrchestratorFacts, factFields } from "../infrastructure/orchestrator-facts.ts";
 
 /** A UUID (version 8, name-based) unique to the workspace's embedded data orchestrator. */
 export function embeddedDataOrchestratorId(customerId: string): string {
@@ -15,19 +15,64 @@ export function embeddedDataOrchestratorId(customerId: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+export type Deployment = "EMBEDDED" | "SEPARATE";
+
 export interface DataOrchestratorRef {
   id: string;
   resourceUri: string;
   type: string;
 }
 
+export interface OrchestratorDoc extends StoredDocument {
+  name: string;
+  displayName: string;
+  connectionState: "CONNECTED" | "DISCONNECTED";
+  state: string;
+  stateReason?: string;
+  status: string;
+  deployment: Deployment;
+  resourceUri: string;
+}
+
+/** A new orchestrator document with the facts it reported (embedded: this process's). */
+export function newOrchestratorDoc(customerId: string, id: string, deployment: Deployment, displayName: string, facts: OrchestratorFacts, now = Date.now()): OrchestratorDoc {
+  const at = nowIso();
+  return {
+    id,
+    customerId,
+    name: deployment === "EMBEDDED" ? "obr-embedded" : `obr-orchestrator-${id.slice(0, 8)}`,
+    displayName,
+    type: DATA_ORCHESTRATOR_TYPE,
+    generation: 1,
+    createdAt: at,
+    updatedAt: at,
+    resourceUri: `${DATA_ORCHESTRATORS_PATH}/${id}`,
+    consoleUri: `/backup-and-recovery/data-orchestrators/${id}`,
+    serialNumber: `OBR${id.replaceAll("-", "").slice(0, 12).toUpperCase()}`,
+    platform: "VMWARE_ESXI",
+    deployment,
+    state: "OK",
+    status: "OK",
+    interfaces: { network: { hostname: facts.hostname } },
+    remoteAccessEnabled: false,
+    infosightEnabled: false,
+    ...factFields(facts, now),
+    connectionState: "CONNECTED",
+  };
+}
+
 export class DataOrchestrators {
   readonly #repository: DocumentRepository;
-  readonly #version: string;
+  readonly #facts: () => OrchestratorFacts;
 
-  constructor(repository: DocumentRepository, version: string) {
+  /** `facts`: the embedded orchestrator's, i.e. this server process's. */
+  constructor(repository: DocumentRepository, facts: () => OrchestratorFacts) {
     this.#repository = repository;
-    this.#version = version;
+    this.#facts = facts;
+  }
+
+  get repository(): DocumentRepository {
+    return this.#repository;
   }
 
   /** The workspace's embedded data orchestrator, created if absent. */
@@ -35,32 +80,11 @@ export class DataOrchestrators {
     const id = embeddedDataOrchestratorId(customerId);
     const existing = await this.#repository.get(customerId, id);
     if (existing) return existing;
-    const now = nowIso();
-    const doc: StoredDocument = {
-      id,
-      customerId,
-      name: "obr-embedded",
-      displayName: "Embedded data orchestrator",
-      type: DATA_ORCHESTRATOR_TYPE,
-      generation: 1,
-      createdAt: now,
-      updatedAt: now,
-      resourceUri: `${DATA_ORCHESTRATORS_PATH}/${id}`,
-      consoleUri: `/backup-and-recovery/data-orchestrators/${id}`,
-      connectionState: "CONNECTED",
-      state: "OK",
-      status: "OK",
-      softwareVersion: this.#version,
-    };
-    try {
-      await this.#repository.insert(doc);
-      return doc;
-    } catch (err) {
-      // Another request or replica created it first.
-      const raced = await this.#repository.get(customerId, id);
-      if (raced) return raced;
-      throw err;
-    }
+    const now = Date.now();
+    const doc = newOrchestratorDoc(customerId, id, "EMBEDDED", "Embedded data orchestrator", this.#facts(), now);
+    // Another request or replica may create it first: then theirs stands.
+    await this.#repository.insertIfAbsent(doc, { deployment: "EMBEDDED", heartbeat_at: now });
+    return (await this.#repository.get(customerId, id)) ?? doc;
   }
 
   /** Reference to a data orchestrator of the workspace, or undefined if it has none by that id. */
