@@ -6,6 +6,7 @@ import { clientsCommand } from "./clients-command.ts";
 import { secureDataDir } from "./data-dir-permissions.ts";
 import { infoCommand } from "./info-command.ts";
 import { labCommand } from "./lab-command.ts";
+import { orchestratorCommand } from "./orchestrator-command.ts";
 import { serveCommand } from "./serve-command.ts";
 import { storeCommand } from "./store-command.ts";
 
@@ -30,5 +31,6 @@ export function buildCli(env: Record<string, string | undefined>): Command {
   program.addCommand(labCommand(configFrom));
   program.addCommand(storeCommand());
   program.addCommand(infoCommand(configFrom));
+  program.addCommand(orchestratorCommand(env));
   return program;
 }

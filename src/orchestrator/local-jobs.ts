@@ -1,0 +1,67 @@
+// The jobs a separate orchestrator runs itself (targeted at it by the control plane): restart,
+// shutdown, its support bundle, and with OBR_TEST_JOBS=1 the test job of the suite.
+import { readFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Type } from "typebox";
+import { Value } from "typebox/value";
+import { REMOTE_ORCHESTRATOR_JOBS } from "../domain/orchestrator-job-types.ts";
+import { redact, tarGz } from "../services/infrastructure/tar-gz.ts";
+import type { OrchestratorFacts } from "../services/infrastructure/orchestrator-facts.ts";
+import type { ResourceRef } from "./control-plane-client.ts";
+
+export interface LocalJobContext {
+  jobId: string;
+  payload: unknown;
+  signal: AbortSignal;
+  progress(percent: number, message?: string): Promise<void>;
+  uploadBundle(archive: Buffer): Promise<ResourceRef>;
+}
+
+/** What the process does once the job is reported complete. */
+export type After = "continue" | "restart" | "shutdown";
+
+export interface LocalJobResult {
+  associatedResources?: ResourceRef[];
+  after?: After;
+}
+
+export interface LocalJobEnv {
+  /** The process's settings, shown (secrets removed) in the support bundle. */
+  settings: object;
+  logFile: string;
+  facts(): OrchestratorFacts;
+  testJobs: boolean;
+}
+
+/** The last part of the log a bundle carries. */
+const LOG_TAIL_BYTES = 4 * 1024 * 1024;
+
+export type LocalJob = (ctx: LocalJobContext) => Promise<LocalJobResult>;
+
+export function localJobs(env: LocalJobEnv): Map<string, LocalJob> {
+  const jobs = new Map<string, LocalJob>();
+  jobs.set(REMOTE_ORCHESTRATOR_JOBS.restart, async () => ({ after: "restart" }));
+  jobs.set(REMOTE_ORCHESTRATOR_JOBS.shutdown, async () => ({ after: "shutdown" }));
+  jobs.set(REMOTE_ORCHESTRATOR_JOBS.supportBundle, async (ctx) => {
+    const log = await readFile(env.logFile).catch(() => Buffer.alloc(0));
+    const description = Value.Check(Type.Object({ description: Type.String() }), ctx.payload) ? ctx.payload.description : "";
+    await ctx.progress(30, "collected the log, settings and facts");
+    const archive = tarGz([
+      { name: "bundle/README.txt", content: `obr orchestrator support bundle\n${description}\nSecrets (credential, poll secret, URL credentials) are removed.\n` },
+      { name: "bundle/orchestrator.log", content: log.subarray(Math.max(0, log.length - LOG_TAIL_BYTES)) },
+      { name: "bundle/settings.json", content: JSON.stringify(redact(env.settings), null, 2) },
+      { name: "bundle/facts.json", content: JSON.stringify(env.facts(), null, 2) },
+    ]);
+    const bundle = await ctx.uploadBundle(archive);
+    return { associatedResources: [bundle] };
+  });
+  if (env.testJobs) {
+    jobs.set(REMOTE_ORCHESTRATOR_JOBS.test, async (ctx) => {
+      const sleepMs = Value.Check(Type.Object({ sleepMs: Type.Integer({ minimum: 0 }) }), ctx.payload) ? ctx.payload.sleepMs : 0;
+      await ctx.progress(10, `test job running in process ${process.pid}`);
+      await sleep(sleepMs, undefined, { signal: ctx.signal });
+      return {};
+    });
+  }
+  return jobs;
+}
