@@ -41,6 +41,8 @@ import { orchestratorJobs } from "./jobs/orchestrator-jobs.ts";
 import { OrchestratorMonitor } from "./jobs/orchestrator-monitor.ts";
 import { RemoteJobBroker } from "./jobs/remote-job-broker.ts";
 import { orchestratorRoutes } from "./api/routes/orchestrator-routes.ts";
+import { metricsRoutes, startMetricsListener } from "./api/routes/metrics-routes.ts";
+import { Metrics } from "./services/metrics.ts";
 import { datastoreUseCases } from "./services/inventory/datastore-actions.ts";
 import { type DemoInventory, registerDemoInventory } from "./services/inventory/demo-inventory.ts";
 import { hypervisorManagerUseCases } from "./services/inventory/hypervisor-manager-registration.ts";
@@ -98,6 +100,8 @@ export interface Services {
   broker: RemoteJobBroker;
   bundles: SupportBundles;
   monitor: OrchestratorMonitor;
+  /** Prometheus metrics; store services add their statistics with metrics.registerStoreStats(). */
+  metrics: Metrics;
 }
 
 export async function buildServices(config: Config, logger: Logger): Promise<Services> {
@@ -178,6 +182,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     broker,
     bundles,
     monitor,
+    metrics: new Metrics(database, () => heartbeats.ages()),
   };
 }
 
@@ -185,6 +190,7 @@ export async function buildApp(services: Services, serverFactory?: FastifyServer
   const options = { logger: services.logger, bodyLimitBytes: services.config.bodyLimitBytes, version: VERSION, trustProxy: services.config.trustProxy };
   const { app } = await createApp({ ...options, ...(serverFactory ? { serverFactory } : {}) });
   registerAuthHook(app, services.tokens, services.clients);
+  metricsRoutes(app, services.metrics, { token: services.config.metricsToken, listen: services.config.metricsListen });
   const { tokens, clients, signingKey } = services;
   await app.register(tokenRoutes, { tokens, clients, limiter: new AttemptLimiter(10), sourceLimiter: new AttemptLimiter(100), signingKey });
   await healthRoutes(app, services.database, VERSION, services.readiness);
@@ -200,6 +206,8 @@ export interface RunningServer {
   app: FastifyInstance;
   services: Services;
   url: string;
+  /** The separate metrics listener's URL (OBR_METRICS_LISTEN), if any. */
+  metricsUrl: string | undefined;
   /** Start-up work is done: /health answers 200 from now on. */
   markReady(): void;
   close(): Promise<void>;
@@ -239,6 +247,19 @@ export async function startServer(config: Config, logger: Logger, options: { def
     await services?.database.close();
     throw err;
   }
+  const metricsListen = config.metricsListen;
+  let metricsApp: FastifyInstance | undefined;
+  try {
+    metricsApp = metricsListen ? await startMetricsListener(services.metrics, { token: config.metricsToken, listen: metricsListen }, logger, VERSION) : undefined;
+  } catch (err) {
+    await listener.close();
+    await app.close();
+    await services.database.close();
+    throw err;
+  }
+  const metricsAddress = metricsApp?.server.address();
+  const metricsHost = metricsListen?.host.includes(":") ? `[${metricsListen.host}]` : metricsListen?.host;
+  const metricsUrl = metricsAddress && typeof metricsAddress === "object" ? `http://${metricsHost}:${metricsAddress.port}` : undefined;
   if (config.embeddedWorker) services.worker.start();
   services.monitor.start();
   if (!options.deferReady) services.readiness.ready = true;
@@ -246,10 +267,12 @@ export async function startServer(config: Config, logger: Logger, options: { def
   return {
     ...running,
     url: listener.url,
+    metricsUrl,
     markReady() {
       running.services.readiness.ready = true;
     },
     async close() {
+      await metricsApp?.close();
       await listener.close();
       await running.app.close();
       await running.services.monitor.stop();

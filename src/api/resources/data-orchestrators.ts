@@ -44,8 +44,9 @@ export const dataOrchestrators = {
     DataOrchestratorUpdateSchema,
   ),
   remove: operationWithQuery(
-    // compat: 409 for the embedded orchestrator, which exists as long as the server does.
-    { operationId: "DataOrchestratorDelete", summary: "Unregister a Data Orchestrator (synchronous, 204)", status: 204, errors: [400, 401, 403, 404, 409, 500, 503] },
+    // compat: 409 for the embedded orchestrator, which exists as long as the server does (the
+    // contract's 405 is kept for a wrong method).
+    { operationId: "DataOrchestratorDelete", summary: "Unregister a Data Orchestrator (synchronous, 204)", status: 204, errors: [400, 401, 403, 404, 405, 409, 500, 503] },
     DataOrchestratorDeleteQuery,
   ),
   actions: {
