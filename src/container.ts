@@ -23,7 +23,12 @@ import { type CollectionTable, DocumentRepository, type StoredDocument } from ".
 import { migrate } from "./db/migrate.ts";
 import { registerPrivatePath } from "./domain/private-paths.ts";
 import { nameKey } from "./domain/unique-name.ts";
+import { loadOrCreateSecretBox } from "./auth/secret-box.ts";
+import { tcpProbe } from "./connectors/tcp-probe.ts";
+import { SecretTable } from "./db/storage-system-secrets.ts";
+import { gatewayJobs } from "./jobs/gateway-jobs.ts";
 import { inventoryJobs } from "./jobs/inventory-jobs.ts";
+import { storeOnceJobs } from "./jobs/storeonce-jobs.ts";
 import { JobQueue } from "./jobs/job-queue.ts";
 import { JobWrites } from "./jobs/job-writes.ts";
 import { createTestJobTables, testJobs } from "./jobs/test-jobs.ts";
@@ -31,6 +36,12 @@ import { Worker } from "./jobs/worker.ts";
 import { ApiClientService, type NewApiClient } from "./services/api-clients.ts";
 import { AsyncOperationService } from "./services/async-operations.ts";
 import { crashPointsAt } from "./services/crash-points.ts";
+import type { GatewayContext } from "./services/infrastructure/gateway-context.ts";
+import { gatewayUseCases } from "./services/infrastructure/gateway-use-cases.ts";
+import { storageSystemDirectory } from "./services/infrastructure/storage-system-directory.ts";
+import type { StoreOnceContext } from "./services/infrastructure/storeonce-work.ts";
+import { storeOnceUseCases } from "./services/infrastructure/storeonces.ts";
+import { StoresOnSystemSlot } from "./services/infrastructure/stores-on-system.ts";
 import { DataOrchestrators } from "./services/inventory/data-orchestrators.ts";
 import { dataOrchestratorUseCases } from "./services/infrastructure/data-orchestrator-use-cases.ts";
 import { type OrchestratorFacts, processFacts } from "./services/infrastructure/orchestrator-facts.ts";
@@ -90,6 +101,8 @@ export interface Services {
   repositories: Map<string, DocumentRepository>;
   connectors: ConnectorRegistry;
   inventory: InventoryContext;
+  /** Whether protection stores live on a gateway or StoreOnce (deletes are refused while they do). */
+  storesOnSystem: StoresOnSystemSlot;
   useCases: UseCases;
   /** /health answers 503 `starting` until this is ready. */
   readiness: Readiness;
@@ -149,12 +162,31 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     wake: () => worker.wake(),
   };
   for (const handler of inventoryJobs(inventory)) worker.register(handler);
+  const secrets = new SecretTable(database);
+  const sealer = await loadOrCreateSecretBox(config.dataDir);
+  // The protection-store use cases plug their answer in (`storesOnSystem.use`); until then no system holds stores.
+  const storesOnSystem = new StoresOnSystemSlot();
+  const gatewayContext: GatewayContext = {
+    gateways: repositories.get("protection-store-gateways")!,
+    inventory,
+    stores: storesOnSystem,
+    secrets,
+    sealer,
+    probe: tcpProbe,
+    dataDir: config.dataDir,
+    softwareVersion: VERSION,
+  };
+  const storeOnceContext: StoreOnceContext = { storeonces: repositories.get("storeonces")!, secrets, storeOnceRoot: join(config.dataDir, "storeonce") };
+  for (const handler of [...gatewayJobs(gatewayContext), ...storeOnceJobs(storeOnceContext)]) worker.register(handler);
   const useCases: UseCases = {
     protectionPolicies: protectionPolicyUseCases(repositories.get("protection-policies")!),
     hypervisorManagers: hypervisorManagerUseCases(inventory),
     virtualMachines: virtualMachineUseCases(inventory),
     datastores: datastoreUseCases(inventory),
     dataOrchestrators: dataOrchestratorUseCases({ database, orchestrators: dataOrchestrators, pairing, operations, wake: () => worker.wake() }),
+    protectionStoreGateways: gatewayUseCases(gatewayContext),
+    storeOnces: storeOnceUseCases({ ...storeOnceContext, inventory, sealer, stores: storesOnSystem, softwareVersion: VERSION }),
+    storageSystems: storageSystemDirectory(gatewayContext, storeOnceContext),
   };
   if (config.testJobs) {
     await createTestJobTables(database.db);
@@ -174,6 +206,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     repositories,
     connectors,
     inventory,
+    storesOnSystem,
     useCases,
     readiness: { ready: false },
     facts,

@@ -16,6 +16,8 @@ import {
 } from "./resources/hypervisor-inventory.ts";
 import { hypervisorManagerHandlers, hypervisorManagers } from "./resources/hypervisor-managers.ts";
 import { protectionPolicies, protectionPolicyHandlers } from "./resources/protection-policies.ts";
+import { protectionStoreGatewayHandlers, protectionStoreGateways } from "./resources/protection-store-gateways.ts";
+import { storeOnceHandlers, storeOnces } from "./resources/storeonces.ts";
 import { virtualMachineHandlers, virtualMachines } from "./resources/virtual-machines.ts";
 
 export interface CollectionEntry {
@@ -39,4 +41,6 @@ export const COLLECTIONS: readonly CollectionEntry[] = [
   { definition: hypervisorTags, handlers: readOnly },
   { definition: hypervisorLibraryImages, handlers: readOnly },
   { definition: dataOrchestrators, handlers: (u) => dataOrchestratorHandlers(u.dataOrchestrators) },
+  { definition: protectionStoreGateways, handlers: (u) => protectionStoreGatewayHandlers(u.protectionStoreGateways) },
+  { definition: storeOnces, handlers: (u) => storeOnceHandlers(u.storeOnces) },
 ];

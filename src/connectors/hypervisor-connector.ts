@@ -348,5 +348,11 @@ export interface HypervisorConnector {
    */
   createVmFromDisks(spec: CreateVmSpec, fill: (disks: DiskWriter[]) => Promise<void>, operationId?: string): Promise<VirtualMachine>;
 
+  /**
+   * The local directory of a VM's home, for appliances obr runs as lab VMs (a protection store
+   * gateway keeps its stores there). Unknown VM 404.
+   */
+  vmDirectory(vmId: string): Promise<string>;
+
   close(): Promise<void>;
 }

@@ -10,6 +10,7 @@ import * as m004 from "./migrations/004-job-queue-options.ts";
 import * as m006 from "./migrations/006-workspaces.ts";
 import * as m007 from "./migrations/007-normalised-names.ts";
 import * as m008 from "./migrations/008-data-orchestrators.ts";
+import * as m009 from "./migrations/009-storage-systems.ts";
 
 interface Migration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -23,6 +24,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ["006-workspaces", m006],
   ["007-normalised-names", m007],
   ["008-data-orchestrators", m008],
+  ["009-storage-systems", m009],
 ];
 
 export async function migrate({ db, dialect }: Database): Promise<string[]> {

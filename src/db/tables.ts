@@ -51,6 +51,21 @@ export interface InventoryRow extends DocumentRow {
   hypervisor_manager_id: string | null;
 }
 
+/** Protection store gateways and StoreOnce appliances (migration 009). */
+export interface StorageSystemRow extends DocumentRow {
+  name: string | null;
+  serial_number: string | null;
+}
+
+/** Secrets of storage systems, never part of a resource document (migration 009). */
+export interface StorageSystemSecretRow {
+  customer_id: string;
+  owner_id: string;
+  kind: string;
+  value: string;
+  updated_at: string;
+}
+
 export interface ApiClientRow {
   id: string;
   customer_id: string;
@@ -85,6 +100,9 @@ export interface Tables {
   hypervisor_library_images: InventoryRow;
   data_orchestrators: DataOrchestratorRow;
   orchestrator_activations: OrchestratorActivationRow;
+  protection_store_gateways: StorageSystemRow;
+  storeonces: StorageSystemRow;
+  storage_system_secrets: StorageSystemSecretRow;
 }
 
 /** Migration 008: how the orchestrator runs, its last heartbeat (epoch ms) and its secrets' hashes. */

@@ -1,5 +1,8 @@
 // Every use case the api, the jobs and the CLI may call, built once by the composition root.
 import type { DataOrchestratorUseCases } from "./infrastructure/data-orchestrator-use-cases.ts";
+import type { GatewayUseCases } from "./infrastructure/gateway-use-cases.ts";
+import type { StorageSystems } from "./infrastructure/storage-systems.ts";
+import type { StoreOnceUseCases } from "./infrastructure/storeonces.ts";
 import type { DatastoreUseCases } from "./inventory/datastore-actions.ts";
 import type { HypervisorManagerUseCases } from "./inventory/hypervisor-manager-registration.ts";
 import type { VirtualMachineUseCases } from "./inventory/virtual-machine-actions.ts";
@@ -11,4 +14,8 @@ export interface UseCases {
   virtualMachines: VirtualMachineUseCases;
   datastores: DatastoreUseCases;
   dataOrchestrators: DataOrchestratorUseCases;
+  protectionStoreGateways: GatewayUseCases;
+  storeOnces: StoreOnceUseCases;
+  /** Where protection stores live: gateways and StoreOnce appliances behind one port. */
+  storageSystems: StorageSystems;
 }

@@ -88,6 +88,11 @@ export class LabConnector implements HypervisorConnector {
     return toVirtualMachine(state, findVm(state, vmId));
   }
 
+  async vmDirectory(vmId: string): Promise<string> {
+    const state = await loadLabState(this.labDir);
+    return this.abs(findVm(state, vmId).dir);
+  }
+
   async powerVm(vmId: string, operation: PowerOperation, operationId?: string): Promise<VirtualMachine> {
     const vm = await mutateLabState(this.labDir, (state) => {
       const vm = findVm(state, vmId);
