@@ -9,7 +9,7 @@ import type { Role } from "../../domain/actor.ts";
 export type EnvelopeKind = "standard" | "page" | "psg";
 
 /** HTTP error statuses an operation documents (endpoints.tsv `error_statuses`). */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 412 | 415 | 424 | 429 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 412 | 415 | 424 | 429 | 500 | 501 | 503;
 
 export interface ListOptions {
   operationId: string;

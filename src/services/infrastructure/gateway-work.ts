@@ -141,7 +141,7 @@ export async function collectSupportBundle(ctx: GatewayContext, customerId: stri
 export async function runNetworkTest(ctx: GatewayContext, customerId: string, id: string, tool: NetworkTool, target: ProbeTarget, log: (m: string) => Promise<void>): Promise<JobEnd> {
   const g = await requireGateway(ctx, customerId, id);
   const result = await ctx.probe.probe(target.host, target.port, PROBE_TIMEOUT_MS);
-  const via = target.host === target.address ? "" : ` (probed ${target.host}:${target.port}: ${target.why})`;
+  const via = ` (probed ${target.host}:${target.port}: ${target.why})`;
   if (!result.reachable) throw AppError.badRequest(`${tool} ${target.address}: unreachable${via}: ${result.detail}`);
   await log(
     tool === "ping"
