@@ -1,8 +1,7 @@
 // The narrow blob interface the engine talks to. Keys are '/'-separated relative names
-// ("chunks/ab/abcd…", "backups/<id>"). A local directory implements it now; an S3-compatible
-// bucket can implement it later (PutObject or a multipart upload, GetObject, HeadObject,
-// ListObjectsV2, DeleteObject, PutObject with If-None-Match for putExclusive) without touching
-// the engine.
+// ("packs/ab/abcd…", "backups/<id>"). Implemented on a local directory (backends/local-dir.ts)
+// and on an S3-compatible bucket (backends/s3.ts); both pass the same contract suite
+// (test-support/backend-contract.ts).
 
 export interface BlobInfo {
   key: string;
@@ -29,6 +28,11 @@ export interface PutOptions {
 }
 
 export interface BlobBackend {
+  /**
+   * How long a GC lock or backup session lives without a renewal (lease.ts; default 60 s).
+   * Stores shared by several machines need the machines' clocks to agree to well within it.
+   */
+  readonly leaseMs?: number | undefined;
   /** Stores the blob so that it survives a crash once flush() has returned. Replaces atomically. */
   put(key: string, data: Uint8Array | readonly Uint8Array[], opts?: PutOptions): Promise<void>;
   /**

@@ -16,7 +16,8 @@ import type { IndexCache } from "./pack-index.ts";
 import { loadChunkIndex } from "./pack-index.ts";
 import { PackWriter } from "./pack-writer.ts";
 import { encodeManifest, newBackupId, putManifest, readManifest } from "./manifest.ts";
-import { BackupSession, gcSnapshot, waitForNoGc } from "./session.ts";
+import { gcSnapshot, waitForNoGc } from "./gc-lock.ts";
+import { BackupSession } from "./session.ts";
 import type { WorkerPool } from "./worker-pool.ts";
 
 export interface BackupOptions {

@@ -18,7 +18,8 @@ import { loadChunkIndex } from "./pack-index.ts";
 import { PackWriter } from "./pack-writer.ts";
 import type { Piece } from "./restore.ts";
 import { assertDecoded, fetchIntoSlot, slotBatches } from "./restore.ts";
-import { BackupSession, waitForNoGc } from "./session.ts";
+import { waitForNoGc } from "./gc-lock.ts";
+import { BackupSession } from "./session.ts";
 import type { DecodeItem } from "./worker-protocol.ts";
 import type { WorkerPool } from "./worker-pool.ts";
 

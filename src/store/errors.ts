@@ -130,6 +130,14 @@ export class GcLockedError extends StoreLockedError {
   }
 }
 
+/** The GC lock's lease lapsed (its holder was silent for a whole lease) or was taken over: the GC stopped. */
+export class GcLeaseLostError extends StoreLockedError {
+  constructor(reason: string) {
+    super("GC_LEASE_LOST", `garbage collection stopped: it lost the GC lock (${reason}); run it again`);
+    this.name = "GcLeaseLostError";
+  }
+}
+
 /** A concurrent GC removed a chunk this backup relied on; the backup was not recorded and may be retried. */
 export class ConcurrentGcError extends StoreError {
   constructor(missing: number) {

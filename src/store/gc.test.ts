@@ -6,7 +6,7 @@ import { LocalDirBackend } from "./backends/local-dir.ts";
 import { BackupNotFoundError, ConcurrentGcError, GcLockedError } from "./errors.ts";
 import { ProtectionStore } from "./protection-store.ts";
 import { listPacks, packKey } from "./pack-index.ts";
-import { GC_LOCK } from "./session.ts";
+import { GC_LOCK } from "./gc-lock.ts";
 import { makeImage, makeNext, sha, tempDir } from "./test-support/fixtures.ts";
 
 describe("deletion and garbage collection", () => {

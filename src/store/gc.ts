@@ -13,7 +13,8 @@ import { listBackupIds, readManifest } from "./manifest.ts";
 import type { ChunkIndex, PackEntry } from "./pack-index.ts";
 import { encodeMergedIndex, indexKey, listPacks, loadChunkIndex, MERGED_PREFIX, newPackId, packKey } from "./pack-index.ts";
 import { PackWriter } from "./pack-writer.ts";
-import { acquireGcLock, bumpGcEpoch, readSessions, releaseGcLock } from "./session.ts";
+import { acquireGcLock, bumpGcEpoch, sweepBrokenMarkers } from "./gc-lock.ts";
+import { readSessions } from "./session.ts";
 
 export const DEFAULT_GC_GRACE_MS = 24 * 3600 * 1000;
 /** A pack whose garbage is at least this share of its bytes is rewritten without it. */
@@ -46,7 +47,8 @@ type WithSweep = BlobBackend & { sweepIncomplete?: (prefix: string, olderThanMs:
 
 export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: GcOptions = {}): Promise<GcReport> {
   const graceMs = opts.graceMs ?? DEFAULT_GC_GRACE_MS;
-  if (!(await acquireGcLock(backend))) throw new GcLockedError();
+  const lease = await acquireGcLock(backend);
+  if (!lease) throw new GcLockedError();
   const report: GcReport = { deletedChunks: 0, deletedBytes: 0, keptRecent: 0, keptInPartialPacks: 0, liveChunks: 0, deletedPacks: 0, repackedPacks: 0, removedTemp: 0, mergedIndexes: 0, aborted: null };
   try {
     let marked: Set<string>;
@@ -101,7 +103,9 @@ export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: Gc
       report.deletedChunks += dead.length;
       report.deletedBytes += deadBytes;
     }
+    lease.assertHeld(); // before the first write and deletion: a lapsed holder must not act beside its successor
     await repackAll(backend, keys, repacks);
+    lease.assertHeld();
     // every index first and durable, so nothing names a pack that is going, then the packs
     const gone = [...deadPacks, ...repacks.map((r) => r.pack)];
     await forEachLimit(gone, 16, (pack) => backend.delete(indexKey(pack)));
@@ -109,6 +113,7 @@ export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: Gc
     await forEachLimit(gone, 16, (pack) => backend.delete(packKey(pack)));
     report.deletedPacks += deadPacks.length;
     report.repackedPacks += repacks.length;
+    lease.assertHeld();
     // packs without an index: backups interrupted before indexing them (never named by a manifest)
     for (const [pack, info] of packs) {
       if (!index.packs.has(pack) && now - info.mtimeMs >= graceMs) {
@@ -121,13 +126,15 @@ export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: Gc
     report.mergedIndexes = await mergeIndexes(backend, keys, index, new Set(gone));
     // every temporary file the store writes, wherever a kill left it: packs, indexes and
     // manifests, but also session parts, lock files being taken (locks/gc.tmp-*) and config.json's
+    lease.assertHeld();
     if (backend.sweepIncomplete) report.removedTemp += await backend.sweepIncomplete("", graceMs);
+    await sweepBrokenMarkers(backend);
     for (const k of deadSessionKeys) await backend.delete(k);
     await backend.flush();
     await bumpGcEpoch(backend);
     return report;
   } finally {
-    await releaseGcLock(backend);
+    await lease.release();
   }
 }
 

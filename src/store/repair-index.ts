@@ -11,7 +11,7 @@ import { forEachLimit } from "./concurrency.ts";
 import type { StoreKeys } from "./crypto.ts";
 import { GcLockedError } from "./errors.ts";
 import { decodeIndex, indexKey, listPacks, loadChunkIndex, packKey, TRAILER_MAGIC } from "./pack-index.ts";
-import { acquireGcLock, releaseGcLock } from "./session.ts";
+import { acquireGcLock } from "./gc-lock.ts";
 
 export interface RepairReport {
   /** packs in the store */
@@ -30,11 +30,13 @@ const TRAILER = 8;
 
 /** onProgress hears (packs scanned so far, packs to scan). */
 export async function runRepairIndex(backend: BlobBackend, keys: StoreKeys | null, onProgress?: (done: number, total: number) => void): Promise<RepairReport> {
-  if (!(await acquireGcLock(backend))) throw new GcLockedError();
+  const lease = await acquireGcLock(backend);
+  if (!lease) throw new GcLockedError();
   try {
     const index = await loadChunkIndex(backend, keys, { tolerate: true });
     const packs = await listPacks(backend); // after the indexes: see loadChunkIndex
     const todo = [...packs].filter(([pack]) => !index.packs.has(pack));
+    lease.assertHeld();
     const report: RepairReport = { packs: packs.size, packsScanned: 0, indexesWritten: 0, removedIndexes: [], unrecoverable: [] };
     const written = new Set<string>();
     onProgress?.(0, todo.length);
@@ -51,6 +53,7 @@ export async function runRepairIndex(backend: BlobBackend, keys: StoreKeys | nul
       onProgress?.(report.packsScanned, todo.length);
     });
     await backend.flush();
+    lease.assertHeld();
     // an unreadable per-pack blob was just replaced by put(); the others (merged blobs, or
     // blobs of packs whose trailer is damaged too) hold nothing readable
     for (const { key } of index.unreadable) {
@@ -62,7 +65,7 @@ export async function runRepairIndex(backend: BlobBackend, keys: StoreKeys | nul
     report.removedIndexes.sort();
     return report;
   } finally {
-    await releaseGcLock(backend);
+    await lease.release();
   }
 }
 

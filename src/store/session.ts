@@ -8,41 +8,22 @@
 //   flush has finished by then, so a chunk it removed is seen missing (ConcurrentGcError, nothing
 //   recorded); any later GC sees the session. The session is removed only after the manifest is
 //   durable, and GC reads manifests after sessions, so no window is left.
-// - One GC at a time: locks/gc created with O_EXCL; a lock left by a dead process on this host
-//   is broken.
+// - Each session's owner file is a lease (lease.ts) renewed while the backup runs: a session
+//   whose owner is dead (lease expired, or a process of this host gone) is ignored and removed.
 // - Session files are written visible, not durable: they only matter while their owner lives.
 //   A session whose owner file is missing or unreadable (a crash of the machine can leave it
 //   empty) counts as live only while it is young: a live owner writes it before any part.
+// The GC lock is in gc-lock.ts.
 import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { BlobBackend } from "./backend.ts";
 import { isNotFound } from "./backend.ts";
-import { processAlive } from "./process-alive.ts";
+import type { Owner } from "./lease.ts";
+import { encodeOwner, Heartbeat, leaseMs, newOwner, ownerDead, parseOwner } from "./lease.ts";
 
 export const SESSION_PREFIX = "sessions/";
-export const GC_LOCK = "locks/gc";
-/** Rewritten by every GC after its deletions: a backup that sees it change re-checks its chunks. */
-export const GC_EPOCH = "locks/gc-epoch";
-const UNREADABLE_LOCK_MS = 60_000;
 /** An owner-less session untouched this long is the leftover of a crash, not one starting up. */
 export const ORPHANED_SESSION_MS = 3600_000;
 const VOLATILE = { volatile: true };
-
-interface Owner {
-  host: string;
-  pid: number;
-  startedAt: number;
-}
-
-function owner(): Owner {
-  return { host: hostname(), pid: process.pid, startedAt: Date.now() };
-}
-
-/** True when the owner is certainly gone (same host, process no longer exists). */
-export function ownerDead(o: Owner): boolean {
-  return o.host === hostname() && !processAlive(o.pid);
-}
 
 export class BackupSession {
   readonly id: string;
@@ -52,12 +33,21 @@ export class BackupSession {
   #lastFlush = Date.now();
   /** The owner file's write: every part is written after it (see readSessions). */
   readonly #owned: Promise<void>;
+  /** Renews the owner's lease until end(). */
+  readonly #beat: Heartbeat;
 
   private constructor(backend: BlobBackend, id: string) {
     this.#backend = backend;
     this.id = id;
-    this.#owned = backend.put(`${SESSION_PREFIX}${id}/owner`, Buffer.from(JSON.stringify(owner())), VOLATILE);
-    this.#owned.catch(() => {}); // reported by flush()
+    const owner = newOwner(backend);
+    const ownerKey = `${SESSION_PREFIX}${id}/owner`;
+    const owned = backend.put(ownerKey, encodeOwner(owner), VOLATILE);
+    owned.catch(() => {}); // reported by flush()
+    this.#owned = owned;
+    this.#beat = new Heartbeat(owner, leaseMs(backend), async (next) => {
+      await owned; // never overtaken by the first write
+      await backend.put(ownerKey, encodeOwner(next), VOLATILE);
+    });
   }
 
   /**
@@ -89,6 +79,7 @@ export class BackupSession {
   }
 
   async end(): Promise<void> {
+    await this.#beat.stop(); // a renewal after the clean-up would leave an owner behind
     await this.#owned.catch(() => {}); // an owner written after the clean-up would outlive it
     const parts = await this.#backend.list(`${SESSION_PREFIX}${this.id}/`);
     for (const p of parts) await this.#backend.delete(p.key);
@@ -110,9 +101,9 @@ export async function readSessions(backend: BlobBackend): Promise<{ live: Set<st
   for (const [sid, keys] of bySession) {
     let o: Owner | null = null;
     try {
-      o = JSON.parse((await backend.get(`${SESSION_PREFIX}${sid}/owner`)).toString()) as Owner;
+      o = parseOwner(await backend.get(`${SESSION_PREFIX}${sid}/owner`));
     } catch (err) {
-      if (!isNotFound(err) && !(err instanceof SyntaxError)) throw err;
+      if (!isNotFound(err)) throw err;
     }
     // an owner-less session is one starting or ending (its parts count as live) or, once old,
     // the leftover of a crash
@@ -131,59 +122,4 @@ export async function readSessions(backend: BlobBackend): Promise<{ live: Set<st
     }
   }
   return { live, deadKeys };
-}
-
-/** Takes the GC lock, breaking one left by a dead process; false when a live GC holds it. */
-export async function acquireGcLock(backend: BlobBackend): Promise<boolean> {
-  const data = Buffer.from(JSON.stringify(owner()));
-  if (await backend.putExclusive(GC_LOCK, data)) return true;
-  const holder = await readLock(backend);
-  if (holder && !ownerDead(holder)) return false;
-  await backend.delete(GC_LOCK);
-  await backend.flush();
-  return backend.putExclusive(GC_LOCK, data);
-}
-
-export async function releaseGcLock(backend: BlobBackend): Promise<void> {
-  await backend.delete(GC_LOCK);
-  await backend.flush();
-}
-
-async function readLock(backend: BlobBackend): Promise<Owner | null> {
-  try {
-    return JSON.parse((await backend.get(GC_LOCK)).toString()) as Owner;
-  } catch (err) {
-    if (isNotFound(err)) return null;
-    if (!(err instanceof SyntaxError)) throw err;
-    // putExclusive writes locks whole; an unreadable one was left by an older obr killed while
-    // writing it: live while young, then ignored so it cannot block backups forever
-    const info = await backend.stat(GC_LOCK).catch(() => null);
-    return info && Date.now() - info.mtimeMs < UNREADABLE_LOCK_MS ? { host: "", pid: 0, startedAt: 0 } : null;
-  }
-}
-
-/** Waits while a live GC holds the lock (a dead holder's lock is ignored). */
-export async function waitForNoGc(backend: BlobBackend): Promise<void> {
-  for (;;) {
-    const holder = await readLock(backend);
-    if (!holder || ownerDead(holder)) return;
-    await sleep(20);
-  }
-}
-
-/** Whether a GC holds the lock now, and the epoch the last finished GC left. */
-export async function gcSnapshot(backend: BlobBackend): Promise<{ locked: boolean; epoch: string }> {
-  const holder = await readLock(backend);
-  let epoch = "";
-  try {
-    epoch = (await backend.get(GC_EPOCH)).toString();
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
-  return { locked: holder !== null && !ownerDead(holder), epoch };
-}
-
-export async function bumpGcEpoch(backend: BlobBackend): Promise<void> {
-  await backend.put(GC_EPOCH, Buffer.from(`${Date.now()}-${randomBytes(8).toString("hex")}`));
-  await backend.flush();
 }

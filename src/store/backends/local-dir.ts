@@ -18,11 +18,13 @@ let tmpSeq = 0;
 
 export class LocalDirBackend implements BlobBackend {
   readonly root: string;
+  readonly leaseMs: number | undefined;
   readonly #dirtyDirs = new Set<string>();
   readonly #knownDirs = new Set<string>();
 
-  constructor(root: string) {
+  constructor(root: string, opts: { leaseMs?: number } = {}) {
     this.root = root;
+    this.leaseMs = opts.leaseMs;
   }
 
   #path(key: string): string {

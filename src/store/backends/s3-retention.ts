@@ -1,0 +1,37 @@
+// Object Lock hooks (for locked cloud copies): COMPLIANCE retention on the objects a copy needs
+// (its manifest and the packs holding its chunks). Retention only ever grows: a pack shared by
+// copies locked until different dates keeps the latest, so each key's current retention is read
+// first and left alone when it already reaches `until` (S3 refuses to shorten COMPLIANCE
+// retention anyway; asking would fail the whole call).
+import { GetObjectRetentionCommand, PutObjectRetentionCommand } from "@aws-sdk/client-s3";
+import { forEachLimit } from "../concurrency.ts";
+import { s3Name } from "./s3-client.ts";
+import type { S3Requests } from "./s3-requests.ts";
+
+export interface RetentionReport {
+  /** keys whose retention was set or extended to `until` */
+  extended: number;
+  /** keys already retained until `until` or later */
+  kept: number;
+}
+
+export async function setComplianceRetention(r: S3Requests, keys: readonly string[], until: Date): Promise<RetentionReport> {
+  const report: RetentionReport = { extended: 0, kept: 0 };
+  await forEachLimit(keys, 8, async (key) => {
+    const current = await r
+      .run("GetObjectRetention", key, (c, loc, o) => c.send(new GetObjectRetentionCommand(loc), o))
+      .then((out) => out.Retention?.RetainUntilDate ?? null)
+      .catch((err: unknown) => {
+        // an object never retained has no retention configuration
+        if (err instanceof Error && s3Name(err.cause) === "NoSuchObjectLockConfiguration") return null;
+        throw err;
+      });
+    if (current && current.getTime() >= until.getTime()) {
+      report.kept++;
+      return;
+    }
+    await r.run("PutObjectRetention", key, (c, loc, o) => c.send(new PutObjectRetentionCommand({ ...loc, Retention: { Mode: "COMPLIANCE", RetainUntilDate: until } }), o));
+    report.extended++;
+  });
+  return report;
+}
