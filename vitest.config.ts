@@ -15,7 +15,8 @@ const integration = (db: "sqlite" | "postgres") => ({
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: "unit", include: ["src/**/*.test.ts"], testTimeout: 120_000 } },
+      // the unit project's store tests also run on S3: one throwaway RGW per run (skipped without Ceph)
+      { test: { name: "unit", include: ["src/**/*.test.ts"], testTimeout: 120_000, globalSetup: ["test/helpers/rgw-global-setup.ts"] } },
       integration("sqlite"),
       integration("postgres"),
     ],

@@ -1,17 +1,23 @@
 import { createHash } from "node:crypto";
-import { closeSync, copyFileSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, copyFileSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { extentOffsets } from "./manifest.ts";
 import { ProtectionStore } from "./protection-store.ts";
+import { backendKinds } from "./test-support/s3.ts";
 import { makeImage, makeNext, sha, tempDir } from "./test-support/fixtures.ts";
 
-describe("dedup and incremental backups", () => {
+const kinds = backendKinds();
+afterAll(() => {
+  for (const k of kinds) k.cleanup();
+});
+
+for (const k of kinds) describe.skipIf(Boolean(k.skip))(`dedup and incremental backups on ${k.name}${k.skip ? ` (skipped: ${k.skip})` : ""}`, () => {
   const t = tempDir();
   let store: ProtectionStore;
   const base = join(t.dir, "day0.img");
   beforeAll(async () => {
-    store = await ProtectionStore.create(join(t.dir, "store"));
+    store = await ProtectionStore.createOn(await k.make());
     makeImage(base, 12 << 20, "inc");
   });
   afterAll(async () => {
@@ -121,15 +127,14 @@ describe("dedup and incremental backups", () => {
   });
 
   it("a window writes again the parent's chunks it re-creates when the store has lost them", async () => {
-    const dir = join(t.dir, "lost-store");
-    let s = await ProtectionStore.create(dir);
+    const backend = await k.make();
+    let s = await ProtectionStore.createOn(backend);
     const parent = await s.backup(base);
     await s.close();
     // every chunk gone (a damaged store): the workers skip encoding the parent's chunks, so the
     // sink must encode those itself
-    rmSync(join(dir, "packs"), { recursive: true });
-    rmSync(join(dir, "index"), { recursive: true });
-    s = await ProtectionStore.open(dir);
+    for (const key of [...(await backend.listKeys("packs/")), ...(await backend.listKeys("index/"))]) await backend.delete(key);
+    s = await ProtectionStore.openOn(backend);
     try {
       const whole = readFileSync(base);
       // a change just past a parent cut: re-chunking restarts a chunk earlier and re-creates

@@ -4,13 +4,19 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEGMENT } from "./chunker.ts";
 import { ProtectionStore } from "./protection-store.ts";
+import { backendKinds } from "./test-support/s3.ts";
 import { makeImage, sha, tempDir, writeRandom } from "./test-support/fixtures.ts";
 
-describe("backup and restore round trips", () => {
+const kinds = backendKinds();
+afterAll(() => {
+  for (const k of kinds) k.cleanup();
+});
+
+for (const k of kinds) describe.skipIf(Boolean(k.skip))(`backup and restore round trips on ${k.name}${k.skip ? ` (skipped: ${k.skip})` : ""}`, () => {
   const t = tempDir();
   let store: ProtectionStore;
   beforeAll(async () => {
-    store = await ProtectionStore.create(join(t.dir, "store"));
+    store = await ProtectionStore.createOn(await k.make());
   });
   afterAll(async () => {
     await store.close();
