@@ -1,20 +1,26 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { LocalDirBackend } from "./backends/local-dir.ts";
 import { BackupNotFoundError, ConcurrentGcError, GcLockedError } from "./errors.ts";
 import { ProtectionStore } from "./protection-store.ts";
 import { listPacks, packKey } from "./pack-index.ts";
-import { GC_LOCK } from "./gc-lock.ts";
+import { acquireGcLock, GC_LOCK } from "./gc-lock.ts";
 import { makeImage, makeNext, sha, tempDir } from "./test-support/fixtures.ts";
+import { backendKinds } from "./test-support/s3.ts";
 
-describe("deletion and garbage collection", () => {
+const kinds = backendKinds();
+afterAll(() => {
+  for (const k of kinds) k.cleanup();
+});
+
+for (const k of kinds) describe.skipIf(Boolean(k.skip))(`deletion and garbage collection on ${k.name}${k.skip ? ` (skipped: ${k.skip})` : ""}`, () => {
   const t = tempDir();
   afterAll(() => t.cleanup());
 
   it("removes only unreferenced chunks, after the grace period", async () => {
-    const s = await ProtectionStore.create(join(t.dir, "s1"));
+    const s = await ProtectionStore.createOn(await k.make());
     try {
       const a = join(t.dir, "a.img");
       const b = join(t.dir, "b.img");
@@ -40,7 +46,7 @@ describe("deletion and garbage collection", () => {
   });
 
   it("repacks a pack that is mostly garbage and keeps one with little", async () => {
-    const s = await ProtectionStore.create(join(t.dir, "s4"));
+    const s = await ProtectionStore.createOn(await k.make());
     try {
       const a = join(t.dir, "p-a.img");
       const half = join(t.dir, "p-half.img");
@@ -72,8 +78,8 @@ describe("deletion and garbage collection", () => {
   });
 
   it("repacking several mostly-dead packs merges their live chunks into fewer new packs", async () => {
-    const dir = join(t.dir, "s-merge");
-    const s = await ProtectionStore.create(dir);
+    const backend = await k.make();
+    const s = await ProtectionStore.createOn(backend);
     try {
       const a = join(t.dir, "m-a.img");
       const b = join(t.dir, "m-b.img");
@@ -83,12 +89,12 @@ describe("deletion and garbage collection", () => {
       writeFileSync(b, Buffer.concat(Array.from({ length: 32 }, (_, i) => (i % 2 ? randomBytes(1 << 20) : whole.subarray(i << 20, (i + 1) << 20)))));
       const ba = await s.backup(a);
       const bb = await s.backup(b);
-      const before = await listPacks(new LocalDirBackend(dir));
+      const before = await listPacks(backend);
       await s.deleteBackup(ba.backupId);
       const gc = await s.gc({ graceMs: 0 });
       expect(gc.aborted).toBeNull();
       expect(gc.repackedPacks).toBeGreaterThanOrEqual(3);
-      const after = await listPacks(new LocalDirBackend(dir));
+      const after = await listPacks(backend);
       const fresh = [...after.keys()].filter((p) => !before.has(p));
       // one repack per old pack would leave as many new packs as were repacked
       expect(fresh.length).toBeLessThan(gc.repackedPacks);
@@ -103,14 +109,14 @@ describe("deletion and garbage collection", () => {
   });
 
   it("an index whose pack is gone is not trusted: the next backup writes those chunks again", async () => {
-    const dir = join(t.dir, "s5");
-    const s = await ProtectionStore.create(dir);
+    const backend = await k.make();
+    const s = await ProtectionStore.createOn(backend);
     try {
       const img = join(t.dir, "dangling.img");
       makeImage(img, 3 << 20, "dangling");
       const first = await s.backup(img);
       // what a GC with grace 0 can leave: it removed a pack its backup had not indexed yet
-      for (const p of await listPacks(new LocalDirBackend(dir))) rmSync(join(dir, packKey(p[0])));
+      for (const p of await listPacks(backend)) await backend.delete(packKey(p[0]));
       const second = await s.backup(img);
       expect(second.stats.newChunks).toBe(first.stats.newChunks);
       const out = join(t.dir, "dangling.out");
@@ -118,24 +124,129 @@ describe("deletion and garbage collection", () => {
       expect(sha(out)).toBe(sha(img));
       await s.deleteBackup(first.backupId);
       expect((await s.gc({ graceMs: 0 })).aborted).toBeNull();
-      expect(readdirSync(join(dir, "index"))).toHaveLength(readdirSync(join(dir, "packs"), { recursive: true }).filter((f) => String(f).includes("/")).length);
+      expect((await backend.listKeys("index/")).length).toBe((await listPacks(backend)).size);
       expect((await s.verify({ full: true })).ok).toBe(true);
     } finally {
       await s.close();
     }
   });
 
-  it("only one GC runs at a time; a lock left by a dead process is broken", async () => {
-    const dir = join(t.dir, "s2");
-    const s = await ProtectionStore.create(dir);
-    const backend = new LocalDirBackend(dir);
-    await backend.putExclusive(GC_LOCK, Buffer.from(JSON.stringify({ host: (await import("node:os")).hostname(), pid: process.pid, startedAt: 0 })));
-    await expect(s.gc({ graceMs: 0 })).rejects.toBeInstanceOf(GcLockedError);
-    await backend.delete(GC_LOCK);
-    await backend.putExclusive(GC_LOCK, Buffer.from(JSON.stringify({ host: (await import("node:os")).hostname(), pid: 2 ** 22 + 12345, startedAt: 0 })));
-    expect((await s.gc({ graceMs: 0 })).aborted).toBeNull();
-    await s.close();
+  it("only one GC runs at a time: of two started together exactly one runs", async () => {
+    const s = await ProtectionStore.createOn(await k.make());
+    try {
+      for (let round = 0; round < 3; round++) {
+        const results = await Promise.allSettled([s.gc({ graceMs: 0 }), s.gc({ graceMs: 0 })]);
+        expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+        const lost = results.find((r) => r.status === "rejected");
+        expect(lost?.status === "rejected" && lost.reason).toBeInstanceOf(GcLockedError);
+      }
+    } finally {
+      await s.close();
+    }
   });
+
+  it("a GC lock whose holder is alive blocks; one whose lease was not renewed, or whose process here is gone, is broken", async () => {
+    const backend = await k.make();
+    const s = await ProtectionStore.createOn(backend);
+    try {
+      const record = (o: object) => Buffer.from(JSON.stringify({ host: "other-machine", pid: 1, startedAt: 0, leaseId: "l1", ...o }));
+      await backend.putExclusive(GC_LOCK, record({ expiresAt: Date.now() + 60_000 }));
+      await expect(s.gc({ graceMs: 0 })).rejects.toBeInstanceOf(GcLockedError);
+      // the same holder, silent for longer than its lease (it died on its machine)
+      await backend.put(GC_LOCK, record({ expiresAt: Date.now() - 1 }));
+      expect((await s.gc({ graceMs: 0 })).aborted).toBeNull();
+      expect(await backend.has(GC_LOCK)).toBe(false);
+      // an obr from before leases: a process of this host that is gone
+      await backend.putExclusive(GC_LOCK, Buffer.from(JSON.stringify({ host: hostname(), pid: 2 ** 22 + 12345, startedAt: 0 })));
+      expect((await s.gc({ graceMs: 0 })).aborted).toBeNull();
+      // ... and a live one of this host
+      await backend.putExclusive(GC_LOCK, Buffer.from(JSON.stringify({ host: hostname(), pid: process.pid, startedAt: 0 })));
+      await expect(s.gc({ graceMs: 0 })).rejects.toBeInstanceOf(GcLockedError);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a held GC lock is renewed past its lease, and released at the end", async () => {
+    const backend = await k.make({ leaseMs: 600 });
+    const lease = await acquireGcLock(backend);
+    expect(lease).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 1500)); // 2.5 leases: only heartbeats keep it
+    expect(await acquireGcLock(backend)).toBeNull();
+    expect(() => lease?.assertHeld()).not.toThrow();
+    await lease?.release();
+    const next = await acquireGcLock(backend);
+    expect(next).not.toBeNull();
+    await next?.release();
+  });
+
+  it("a backup session whose owner stopped renewing its lease no longer protects its chunks", async () => {
+    const backend = await k.make();
+    const s = await ProtectionStore.createOn(backend);
+    try {
+      const img = join(t.dir, "lease.img");
+      makeImage(img, 2 << 20, "lease");
+      const b = await s.backup(img);
+      const ids = (await s.manifest(b.backupId)).ids.filter((id) => id !== "");
+      await s.deleteBackup(b.backupId);
+      const owner = (expiresAt: number) => Buffer.from(JSON.stringify({ host: "other-machine", pid: 1, startedAt: 0, leaseId: "s1", expiresAt }));
+      await backend.put("sessions/1-remote/owner", owner(Date.now() + 60_000));
+      await backend.put("sessions/1-remote/000001", Buffer.from(ids.join("\n")));
+      expect(await s.gc({ graceMs: 0 })).toMatchObject({ aborted: null, deletedChunks: 0 });
+      await backend.put("sessions/1-remote/owner", owner(Date.now() - 1));
+      expect(await s.gc({ graceMs: 0 })).toMatchObject({ aborted: null, deletedChunks: new Set(ids).size });
+      expect(await backend.listKeys("sessions/")).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a backup racing delete + GC (grace 0) never loses a chunk it references", async () => {
+    const s = await ProtectionStore.createOn(await k.make());
+    try {
+      const day0 = join(t.dir, "r0.img");
+      const day1 = join(t.dir, "r1.img");
+      makeImage(day0, 4 << 20, "race");
+      const ranges = makeNext(day0, day1, 0.05, 16);
+      let succeeded = 0;
+      let retried = 0;
+      // S3 rounds take seconds each: fewer unless the slow tier runs
+      const rounds = k.name === "s3" && !process.env.OBR_SLOW ? 4 : 12;
+      for (let i = 0; i < rounds; i++) {
+        const parent = await s.backup(day0);
+        const child = s.backup(day1, i % 2 ? { parent: parent.backupId, changedRanges: ranges } : { parent: parent.backupId });
+        child.catch(() => {}); // settled below; avoid an unhandled rejection while we delete
+        // delete the parent (the child's chunk source) and collect while the child runs
+        // (S3 requests take tens of ms: the child needs longer to have read its parent there)
+        await new Promise((r) => setTimeout(r, i * (k.name === "s3" ? 60 : 7)));
+        await s.deleteBackup(parent.backupId);
+        const gc = s.gc({ graceMs: 0 }).catch((e: unknown) => (e instanceof GcLockedError ? null : Promise.reject(e)));
+        const [res] = await Promise.allSettled([child, gc]);
+        if (res.status === "fulfilled") {
+          succeeded++;
+          const out = join(t.dir, `race-${i}.out`);
+          await s.restore(res.value.backupId, out);
+          expect(sha(out)).toBe(sha(day1));
+        } else {
+          // the GC took a chunk it reused (retryable), or the parent was deleted before it was read
+          if (!(res.reason instanceof ConcurrentGcError || res.reason instanceof BackupNotFoundError)) throw res.reason;
+          retried++;
+        }
+        const v = await s.verify({ full: true });
+        expect(v.damaged).toEqual([]);
+        for (const b of await s.listBackups()) await s.deleteBackup(b.backupId);
+      }
+      expect(succeeded).toBeGreaterThan(Math.floor(rounds / 4));
+      expect(succeeded + retried).toBe(rounds);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("garbage collection: what a local directory's crashes leave", () => {
+  const t = tempDir();
+  afterAll(() => t.cleanup());
 
   it("an unreadable GC lock (an older obr killed while writing it) blocks only while it is young", async () => {
     const dir = join(t.dir, "s-empty-lock");
@@ -177,45 +288,6 @@ describe("deletion and garbage collection", () => {
       for (const f of ["owner", "000001"]) utimesSync(join(session, f), old, old);
       expect(await s.gc({ graceMs: 0 })).toMatchObject({ aborted: null, deletedChunks: new Set(ids).size });
       expect(readdirSync(session)).toEqual([]);
-    } finally {
-      await s.close();
-    }
-  });
-
-  it("a backup racing delete + GC (grace 0) never loses a chunk it references", async () => {
-    const s = await ProtectionStore.create(join(t.dir, "s3"));
-    try {
-      const day0 = join(t.dir, "r0.img");
-      const day1 = join(t.dir, "r1.img");
-      makeImage(day0, 4 << 20, "race");
-      const ranges = makeNext(day0, day1, 0.05, 16);
-      let succeeded = 0;
-      let retried = 0;
-      for (let i = 0; i < 12; i++) {
-        const parent = await s.backup(day0);
-        const child = s.backup(day1, i % 2 ? { parent: parent.backupId, changedRanges: ranges } : { parent: parent.backupId });
-        child.catch(() => {}); // settled below; avoid an unhandled rejection while we delete
-        // delete the parent (the child's chunk source) and collect while the child runs
-        await new Promise((r) => setTimeout(r, i * 7));
-        await s.deleteBackup(parent.backupId);
-        const gc = s.gc({ graceMs: 0 }).catch((e: unknown) => (e instanceof GcLockedError ? null : Promise.reject(e)));
-        const [res] = await Promise.allSettled([child, gc]);
-        if (res.status === "fulfilled") {
-          succeeded++;
-          const out = join(t.dir, `race-${i}.out`);
-          await s.restore(res.value.backupId, out);
-          expect(sha(out)).toBe(sha(day1));
-        } else {
-          // the GC took a chunk it reused (retryable), or the parent was deleted before it was read
-          if (!(res.reason instanceof ConcurrentGcError || res.reason instanceof BackupNotFoundError)) throw res.reason;
-          retried++;
-        }
-        const v = await s.verify({ full: true });
-        expect(v.damaged).toEqual([]);
-        for (const b of await s.listBackups()) await s.deleteBackup(b.backupId);
-      }
-      expect(succeeded).toBeGreaterThan(3);
-      expect(succeeded + retried).toBe(12);
     } finally {
       await s.close();
     }
