@@ -8,6 +8,8 @@ import { forEachLimit } from "../concurrency.ts";
 import { s3Name } from "./s3-client.ts";
 import type { S3Requests } from "./s3-requests.ts";
 
+const NO_RETENTION = new Set(["NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError"]);
+
 export interface RetentionReport {
   /** keys whose retention was set or extended to `until` */
   extended: number;
@@ -22,8 +24,8 @@ export async function setComplianceRetention(r: S3Requests, keys: readonly strin
       .run("GetObjectRetention", key, (c, loc, o) => c.send(new GetObjectRetentionCommand(loc), o))
       .then((out) => out.Retention?.RetainUntilDate ?? null)
       .catch((err: unknown) => {
-        // an object never retained has no retention configuration
-        if (err instanceof Error && s3Name(err.cause) === "NoSuchObjectLockConfiguration") return null;
+        // an object never retained has no retention (AWS and RGW name that differently)
+        if (err instanceof Error && NO_RETENTION.has(s3Name(err.cause))) return null;
         throw err;
       });
     if (current && current.getTime() >= until.getTime()) {

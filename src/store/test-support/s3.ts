@@ -37,9 +37,9 @@ export async function newBucket(opts: BucketOptions = {}): Promise<S3Target> {
   return { ...target, bucket };
 }
 
-/** An S3 backend on a new bucket (small multipart sizes so tests exercise multipart uploads). */
+/** An S3 backend on a new bucket (small parts and listing pages, so tests exercise multipart uploads and paging). */
 export async function newS3Backend(opts: S3BackendOptions & BucketOptions = {}): Promise<S3Backend> {
-  return new S3Backend(await newBucket(opts), { multipartThreshold: 5 << 20, partSize: 5 << 20, claimSettleMs: 20, ...opts });
+  return new S3Backend(await newBucket(opts), { multipartThreshold: 5 << 20, partSize: 5 << 20, claimSettleMs: 20, pageSize: 7, ...opts });
 }
 
 export interface BackendKind {
