@@ -6,7 +6,7 @@ import { openDatabase } from "../db/database.ts";
 import { migrate } from "../db/migrate.ts";
 import { escapeForTerminal } from "../domain/names.ts";
 import { ApiClientService, type NewApiClient } from "../services/api-clients.ts";
-import type { ConfigFrom } from "./program.ts";
+import type { ConfigFrom } from "./config-from.ts";
 import { printJson, runOrExit } from "./terminal-output.ts";
 
 async function withClients<T>(cmd: Command, configFrom: ConfigFrom, work: (clients: ApiClientService) => Promise<T>): Promise<T> {

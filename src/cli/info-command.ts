@@ -10,7 +10,7 @@ import { migrate } from "../db/migrate.ts";
 import { type ApiClientView, ApiClientService } from "../services/api-clients.ts";
 import { embeddedDataOrchestratorId } from "../services/inventory/data-orchestrators.ts";
 import { VERSION } from "../version.ts";
-import type { ConfigFrom } from "./program.ts";
+import type { ConfigFrom } from "./config-from.ts";
 
 export interface WorkspaceInfo {
   workspaceId: string;

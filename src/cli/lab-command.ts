@@ -16,7 +16,7 @@ import { AppError } from "../domain/app-error.ts";
 import { escapeForTerminal } from "../domain/names.ts";
 import { LAB_SCHEME, parseManagerAddress } from "../domain/network-address.ts";
 import { embeddedDataOrchestratorId } from "../services/inventory/data-orchestrators.ts";
-import type { ConfigFrom } from "./program.ts";
+import type { ConfigFrom } from "./config-from.ts";
 
 const MiB = 1024 * 1024;
 

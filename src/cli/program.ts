@@ -9,8 +9,7 @@ import { labCommand } from "./lab-command.ts";
 import { orchestratorCommand } from "./orchestrator-command.ts";
 import { serveCommand } from "./serve-command.ts";
 import { storeCommand } from "./store-command.ts";
-
-export type ConfigFrom = (cmd: Command) => ReturnType<typeof loadConfig>;
+import type { ConfigFrom } from "./config-from.ts";
 
 export function buildCli(env: Record<string, string | undefined>): Command {
   const program = new Command("obr").version(VERSION).description("Open Backup & Recovery").showHelpAfterError();

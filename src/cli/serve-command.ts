@@ -6,7 +6,7 @@ import { StartupError } from "../api/listener.ts";
 import type { Config } from "../config/config.ts";
 import { type FirstStart, type RunningServer, firstStart, startServer } from "../container.ts";
 import { AppError } from "../domain/app-error.ts";
-import type { ConfigFrom } from "./program.ts";
+import type { ConfigFrom } from "./config-from.ts";
 
 export function serveCommand(configFrom: ConfigFrom): Command {
   return new Command("serve").description("run the API server with the embedded worker").action(async (_opts, cmd: Command) => {
