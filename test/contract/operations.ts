@@ -1,0 +1,72 @@
+// The operations in scope, read from the contract, and the operations an OpenAPI document (ours or
+// the contract's) declares, in one shape so that the coverage check compares like with like.
+import { readContractDocument, readEndpointRows } from "../helpers/contract.ts";
+
+export interface Operation {
+  method: string;
+  path: string;
+  operationId: string;
+  /** The lowest 2xx status the operation answers. */
+  successStatus: number;
+  /** Long work: answers with a Location header to an async operation. */
+  async: boolean;
+}
+
+/** The API bases the contract covers; anything we declare under them must be in scope. */
+export const CONTRACT_BASES = ["/backup-recovery/", "/data-services/", "/virtualization/"];
+
+// Beyond endpoints.tsv and the Virtualization API: the storage locations a cloud store's region
+// comes from (issue 12 puts them in scope).
+const DATA_SERVICES_IN_SCOPE = new Set(["ListLocations"]);
+
+const METHODS = ["get", "put", "post", "delete", "patch"] as const;
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function declaresLocation(response: unknown): boolean {
+  return isRecord(response) && isRecord(response.headers) && Object.keys(response.headers).some((h) => h.toLowerCase() === "location");
+}
+
+/**
+ * Every operation with an operationId in an OpenAPI document. Async: a 202 success status, or
+ * a success response that declares a Location header (the contract's 201 + Location creates).
+ */
+export function documentOperations(doc: unknown): Operation[] {
+  const out: Operation[] = [];
+  const paths = isRecord(doc) && isRecord(doc.paths) ? doc.paths : {};
+  for (const [path, item] of Object.entries(paths)) {
+    if (!isRecord(item)) continue;
+    for (const method of METHODS) {
+      const op = item[method];
+      if (!isRecord(op) || typeof op.operationId !== "string") continue;
+      const responses = isRecord(op.responses) ? op.responses : {};
+      const successStatus = Object.keys(responses)
+        .map(Number)
+        .filter((s) => s >= 200 && s < 300)
+        .sort((a, b) => a - b)[0];
+      if (successStatus === undefined) throw new Error(`${method.toUpperCase()} ${path} declares no 2xx response`);
+      const async = successStatus === 202 || declaresLocation(responses[String(successStatus)]);
+      out.push({ method: method.toUpperCase(), path, operationId: op.operationId, successStatus, async });
+    }
+  }
+  return out;
+}
+
+/** One endpoints.tsv row; some cells carry notes ("HypervisorManagerCreate (case inferred)", "202 (inferred)"). */
+function fromEndpointRow(row: Record<string, string>): Operation {
+  const operationId = /^\S+/.exec(row.operationId ?? "")?.[0];
+  const status = /^\d{3}/.exec(row.success_status ?? "")?.[0];
+  if (!operationId || !status || !row.method || !row.path) throw new Error(`endpoints.tsv: unreadable row ${JSON.stringify(row)}`);
+  return { method: row.method, path: row.path, operationId, successStatus: Number(status), async: (row.async ?? "").startsWith("yes") };
+}
+
+/**
+ * The operations in scope: every endpoints.tsv row (Backup and Recovery, the v1alpha1 hypervisor
+ * managers, async operations), the Virtualization API without its out-of-scope csp-* paths, and
+ * the data-services operations named above.
+ */
+export function operationsInScope(): Operation[] {
+  const rows = readEndpointRows().map(fromEndpointRow);
+  const virtualization = documentOperations(readContractDocument("virtualization")).filter((op) => !op.path.includes("/csp-"));
+  const dataServices = documentOperations(readContractDocument("data-services")).filter((op) => DATA_SERVICES_IN_SCOPE.has(op.operationId));
+  return [...rows, ...virtualization, ...dataServices];
+}
