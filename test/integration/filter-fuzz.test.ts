@@ -2,15 +2,17 @@
 // grammar-shaped token soup, generated expressions, truncated expressions and raw bytes. Every
 // answer must be 200 (a list) or 400 (the GreenLake error body) — never 500, never a hang.
 // app.inject runs the full Fastify pipeline (auth, validation, SQL) without sockets.
-// 100 000 cases on SQLite, 5 000 on PostgreSQL (OBR_FUZZ_RUNS overrides).
+// 5 000 cases in `npm test`, 100 000 in `npm run test:slow` (test/helpers/tiers.ts), on each
+// database; OBR_FUZZ_RUNS overrides both.
 import fc from "fast-check";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { markFailed, markRunning, markSucceeded } from "../../src/services/async-operations.ts";
 import { DEBUG_ID_RE, OPERATIONS } from "../helpers/greenlake.ts";
 import { type TestServer, startTestServer, testDb } from "../helpers/test-server.ts";
+import { cases, seed } from "../helpers/tiers.ts";
 
-const TOTAL = Number(process.env.OBR_FUZZ_RUNS ?? (testDb === "postgres" ? 5_000 : 100_000));
+const TOTAL = Number(process.env.OBR_FUZZ_RUNS ?? cases(5_000, 100_000));
 const share = (fraction: number) => Math.max(1, Math.round(TOTAL * fraction));
 
 let server: TestServer;
@@ -95,7 +97,7 @@ async function fuzz<T>(arb: fc.Arbitrary<T>, runs: number, send: (v: T) => Promi
     fc.asyncProperty(fc.array(arb, { minLength: BATCH, maxLength: BATCH }), async (inputs) => {
       await Promise.all(inputs.map(send));
     }),
-    { numRuns: batches },
+    { numRuns: batches, seed },
   );
 }
 
