@@ -1,6 +1,6 @@
 // The operations in scope, read from the contract, and the operations an OpenAPI document (ours or
 // the contract's) declares, in one shape so that the coverage check compares like with like.
-import { readContractDocument, readEndpointRows } from "../helpers/contract.ts";
+import { contractOperations, readContractDocument, successStatusOf } from "../helpers/contract.ts";
 
 export interface Operation {
   method: string;
@@ -39,10 +39,7 @@ export function documentOperations(doc: unknown): Operation[] {
       const op = item[method];
       if (!isRecord(op) || typeof op.operationId !== "string") continue;
       const responses = isRecord(op.responses) ? op.responses : {};
-      const successStatus = Object.keys(responses)
-        .map(Number)
-        .filter((s) => s >= 200 && s < 300)
-        .sort((a, b) => a - b)[0];
+      const successStatus = successStatusOf(responses);
       if (successStatus === undefined) throw new Error(`${method.toUpperCase()} ${path} declares no 2xx response`);
       const async = successStatus === 202 || declaresLocation(responses[String(successStatus)]);
       out.push({ method: method.toUpperCase(), path, operationId: op.operationId, successStatus, async });
@@ -51,22 +48,15 @@ export function documentOperations(doc: unknown): Operation[] {
   return out;
 }
 
-/** One endpoints.tsv row; some cells carry notes ("HypervisorManagerCreate (case inferred)", "202 (inferred)"). */
-function fromEndpointRow(row: Record<string, string>): Operation {
-  const operationId = /^\S+/.exec(row.operationId ?? "")?.[0];
-  const status = /^\d{3}/.exec(row.success_status ?? "")?.[0];
-  if (!operationId || !status || !row.method || !row.path) throw new Error(`endpoints.tsv: unreadable row ${JSON.stringify(row)}`);
-  return { method: row.method, path: row.path, operationId, successStatus: Number(status), async: (row.async ?? "").startsWith("yes") };
-}
-
 /**
  * The operations in scope: every endpoints.tsv row (Backup and Recovery, the v1alpha1 hypervisor
  * managers, async operations), the Virtualization API without its out-of-scope csp-* paths, and
  * the data-services operations named above.
  */
 export function operationsInScope(): Operation[] {
-  const rows = readEndpointRows().map(fromEndpointRow);
-  const virtualization = documentOperations(readContractDocument("virtualization")).filter((op) => !op.path.includes("/csp-"));
+  const contract = [...contractOperations()]
+    .filter(([, op]) => !op.path.includes("/csp-"))
+    .map(([operationId, { method, path, successStatus, async }]) => ({ method, path, operationId, successStatus, async }));
   const dataServices = documentOperations(readContractDocument("data-services")).filter((op) => DATA_SERVICES_IN_SCOPE.has(op.operationId));
-  return [...rows, ...virtualization, ...dataServices];
+  return [...contract, ...dataServices];
 }
