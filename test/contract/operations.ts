@@ -1,6 +1,6 @@
 // The operations in scope, read from the contract, and the operations an OpenAPI document (ours or
 // the contract's) declares, in one shape so that the coverage check compares like with like.
-import { contractOperations, readContractDocument, successStatusOf } from "../helpers/contract.ts";
+import { contractOperations, isRecord, readContractDocument, successStatusOf } from "../helpers/contract.ts";
 
 export interface Operation {
   method: string;
@@ -20,7 +20,6 @@ export const CONTRACT_BASES = ["/backup-recovery/", "/data-services/", "/virtual
 const DATA_SERVICES_IN_SCOPE = new Set(["ListLocations"]);
 
 const METHODS = ["get", "put", "post", "delete", "patch"] as const;
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function declaresLocation(response: unknown): boolean {
   return isRecord(response) && isRecord(response.headers) && Object.keys(response.headers).some((h) => h.toLowerCase() === "location");

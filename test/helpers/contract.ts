@@ -73,7 +73,7 @@ function validator(): Ajv2020 {
   return ajv;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** One of the contract's OpenAPI documents, parsed. */
 export function readContractDocument(name: SpecName): Record<string, unknown> {
