@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { cases, seededRandom } from "../../test/helpers/tiers.ts";
+import { cases, seededRandom, timeLimit } from "../../test/helpers/tiers.ts";
 import { ProtectionStore } from "./protection-store.ts";
 import { makeImage, makeNext, sha, tempDir } from "./test-support/fixtures.ts";
 
@@ -76,5 +76,5 @@ describe("crash safety", () => {
     } finally {
       await s.close();
     }
-  });
+  }, timeLimit(120_000));
 });

@@ -24,6 +24,14 @@ export function cases(fast: number, slowCount: number): number {
 }
 
 /**
+ * A test's time limit: its own in the fast tier; in the slow tier, with 10 to 50 times the cases,
+ * at least 15 minutes, so that a busy machine slows the run down rather than failing it.
+ */
+export function timeLimit(fastMs: number): number {
+  return slow ? Math.max(fastMs, 900_000) : fastMs;
+}
+
+/**
  * A seeded PRNG returning floats in [0, 1), for loops that pick random moments. `stream`
  * separates independent uses of the one seed so that they do not draw the same numbers.
  */

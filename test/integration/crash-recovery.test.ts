@@ -8,7 +8,7 @@ import { createDemoLab } from "../../src/connectors/lab/demo-lab.ts";
 import { embeddedDataOrchestratorId } from "../../src/services/inventory/data-orchestrators.ts";
 import { killProcess, processToken, serveProcess } from "../helpers/obr-process.ts";
 import { testDatabase } from "../helpers/test-server.ts";
-import { cases, seededRandom } from "../helpers/tiers.ts";
+import { cases, seededRandom, timeLimit } from "../helpers/tiers.ts";
 
 const TERMINAL = ["SUCCEEDED", "FAILED", "CANCELLED", "TIMEDOUT"];
 const ROUNDS = cases(4, 25);
@@ -92,4 +92,4 @@ test("operations acknowledged before a SIGKILL survive it and end SUCCEEDED or F
   } finally {
     await killProcess(server);
   }
-}, cases(120_000, 600_000));
+}, timeLimit(120_000));

@@ -15,7 +15,7 @@ import { TEST_JOB_COUNT } from "../../src/jobs/test-jobs.ts";
 import { until } from "../helpers/greenlake.ts";
 import { type ObrProcess, killProcess, serveProcess } from "../helpers/obr-process.ts";
 import { testDatabase, testDb } from "../helpers/test-server.ts";
-import { cases } from "../helpers/tiers.ts";
+import { cases, timeLimit } from "../helpers/tiers.ts";
 
 const ROUNDS = cases(1, 15);
 const JOBS_PER_ROUND = 6;
@@ -79,4 +79,4 @@ test.skipIf(testDb !== "postgres")(`two server processes, leases expiring under 
   // Leases really expired under running jobs and others took them over (a stalled process whose
   // heartbeat renews before anyone recovers its job keeps it, which is fine, so not all of them).
   expect(takenOver).toBeGreaterThan(0);
-}, cases(180_000, 600_000));
+}, timeLimit(180_000));

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { AppError } from "../../domain/app-error.ts";
 import { compileFilter } from "./filter-compile.ts";
 import { parseFilter } from "./filter-parser.ts";
-import { cases, seed } from "../../../test/helpers/tiers.ts";
+import { cases, seed, timeLimit } from "../../../test/helpers/tiers.ts";
 import { DOCS, makeSpec, openPostgres, openSqlite, type TestDb, type TestSchema } from "./test-support.ts";
 
 const SQLITE_RUNS = cases(5_000, 100_000);
@@ -175,7 +175,7 @@ describe("filter fuzzing", () => {
     );
     // Guard against generators that only ever produce rejected input.
     expect(accepted).toBeGreaterThan(SQLITE_RUNS * 0.25);
-  });
+  }, timeLimit(120_000));
 
   it.skipIf(pgDb === undefined)(`PostgreSQL: ${PG_RUNS} filters give rows or a 400, and the same rows as SQLite`, async () => {
     const pg = pgDb!;
@@ -200,5 +200,5 @@ describe("filter fuzzing", () => {
       { numRuns: PG_RUNS, seed },
     );
     expect(accepted).toBeGreaterThan(PG_RUNS * 0.25);
-  });
+  }, timeLimit(120_000));
 });
