@@ -8,7 +8,7 @@ export interface Operation {
   operationId: string;
   /** The lowest 2xx status the operation answers. */
   successStatus: number;
-  /** Long work: answers with a Location header to an async operation. */
+  /** Long work: 202 with a Location header to an async operation to poll. */
   async: boolean;
 }
 
@@ -21,14 +21,7 @@ const DATA_SERVICES_IN_SCOPE = new Set(["ListLocations"]);
 
 const METHODS = ["get", "put", "post", "delete", "patch"] as const;
 
-function declaresLocation(response: unknown): boolean {
-  return isRecord(response) && isRecord(response.headers) && Object.keys(response.headers).some((h) => h.toLowerCase() === "location");
-}
-
-/**
- * Every operation with an operationId in an OpenAPI document. Async: a 202 success status, or
- * a success response that declares a Location header (the contract's 201 + Location creates).
- */
+/** Every operation with an operationId in an OpenAPI document; async means a 202 success status. */
 export function documentOperations(doc: unknown): Operation[] {
   const out: Operation[] = [];
   const paths = isRecord(doc) && isRecord(doc.paths) ? doc.paths : {};
@@ -37,11 +30,9 @@ export function documentOperations(doc: unknown): Operation[] {
     for (const method of METHODS) {
       const op = item[method];
       if (!isRecord(op) || typeof op.operationId !== "string") continue;
-      const responses = isRecord(op.responses) ? op.responses : {};
-      const successStatus = successStatusOf(responses);
+      const successStatus = successStatusOf(op.responses);
       if (successStatus === undefined) throw new Error(`${method.toUpperCase()} ${path} declares no 2xx response`);
-      const async = successStatus === 202 || declaresLocation(responses[String(successStatus)]);
-      out.push({ method: method.toUpperCase(), path, operationId: op.operationId, successStatus, async });
+      out.push({ method: method.toUpperCase(), path, operationId: op.operationId, successStatus, async: successStatus === 202 });
     }
   }
   return out;
@@ -53,9 +44,11 @@ export function documentOperations(doc: unknown): Operation[] {
  * the data-services operations named above.
  */
 export function operationsInScope(): Operation[] {
+  // endpoints.tsv also marks POST /data-orchestrators async ("201+Location, body returned"), but
+  // its Location names the registered orchestrator, not an async operation: like ours, a 201 create.
   const contract = [...contractOperations()]
     .filter(([, op]) => !op.path.includes("/csp-"))
-    .map(([operationId, { method, path, successStatus, async }]) => ({ method, path, operationId, successStatus, async }));
+    .map(([operationId, { method, path, successStatus, async }]) => ({ method, path, operationId, successStatus, async: async && successStatus === 202 }));
   const dataServices = documentOperations(readContractDocument("data-services")).filter((op) => DATA_SERVICES_IN_SCOPE.has(op.operationId));
   return [...contract, ...dataServices];
 }
