@@ -14,6 +14,7 @@ const integration = (db: "sqlite" | "postgres") => ({
 
 export default defineConfig({
   test: {
+    globalSetup: ["test/helpers/tiers-setup.ts"],
     projects: [
       // the unit project's store tests also run on S3: one throwaway RGW per run (skipped without Ceph)
       { test: { name: "unit", include: ["src/**/*.test.ts"], testTimeout: 120_000, globalSetup: ["test/helpers/rgw-global-setup.ts"] } },

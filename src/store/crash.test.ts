@@ -2,15 +2,16 @@ import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { cases, seededRandom, timeLimit } from "../../test/helpers/tiers.ts";
 import { ProtectionStore } from "./protection-store.ts";
 import { makeImage, makeNext, sha, tempDir } from "./test-support/fixtures.ts";
 
-const KILLS = 50;
+const KILLS = cases(10, 50);
 
 /** Starts the child, waits for `ops` finished operations, then SIGKILLs it after delayMs. */
-function runAndKill(storeDir: string, imagesDir: string, ops: number, delayMs: number): Promise<void> {
+function runAndKill(storeDir: string, imagesDir: string, ops: number, delayMs: number, round: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, "test-support", "crash-child.ts"), storeDir, imagesDir], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(import.meta.dirname, "test-support", "crash-child.ts"), storeDir, imagesDir, String(round)], { stdio: ["ignore", "pipe", "pipe"] });
     let err = "";
     let done = -1; // READY counts as the first line
     child.stderr.on("data", (d: Buffer) => {
@@ -44,8 +45,9 @@ describe("crash safety", () => {
     const dir = join(t.dir, "store");
     await (await ProtectionStore.create(dir)).close();
 
+    const random = seededRandom();
     for (let i = 0; i < KILLS; i++) {
-      await runAndKill(dir, images, Math.floor(Math.random() * 3), Math.floor(Math.random() * 120));
+      await runAndKill(dir, images, Math.floor(random() * 3), Math.floor(random() * 120), i);
       const s = await ProtectionStore.open(dir);
       try {
         const v = await s.verify();
@@ -74,5 +76,5 @@ describe("crash safety", () => {
     } finally {
       await s.close();
     }
-  });
+  }, timeLimit(120_000));
 });

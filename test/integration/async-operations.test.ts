@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { AppError } from "../../src/domain/app-error.ts";
 import type { JobContext } from "../../src/jobs/job-handler.ts";
 import { markRunning } from "../../src/services/async-operations.ts";
-import { contractAvailable, contractSkipReason } from "../helpers/contract.ts";
 import { DEBUG_ID_RE, OPERATIONS, expectContract, expectError, json, sleep, until } from "../helpers/greenlake.ts";
 import { type TestServer, startTestServer } from "../helpers/test-server.ts";
 
@@ -50,7 +49,6 @@ const record = (type: string, ctx: JobContext) => {
 const RESULT = { type: "backup-recovery/protection-policy", resourceUri: "/backup-recovery/v1beta1/protection-policies/made-by-job", name: "made" };
 
 beforeAll(async () => {
-  if (!contractAvailable) console.warn(contractSkipReason);
   server = await startTestServer({ OBR_EMBEDDED_WORKER: "0" });
   userId = decodeJwt(server.admin.token).sub!;
   customerId = server.admin.workspaceId;

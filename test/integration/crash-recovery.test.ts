@@ -8,8 +8,10 @@ import { createDemoLab } from "../../src/connectors/lab/demo-lab.ts";
 import { embeddedDataOrchestratorId } from "../../src/services/inventory/data-orchestrators.ts";
 import { killProcess, processToken, serveProcess } from "../helpers/obr-process.ts";
 import { testDatabase } from "../helpers/test-server.ts";
+import { cases, seededRandom, timeLimit } from "../helpers/tiers.ts";
 
 const TERMINAL = ["SUCCEEDED", "FAILED", "CANCELLED", "TIMEDOUT"];
+const ROUNDS = cases(4, 25);
 
 let dataDir: string;
 let database: ReturnType<typeof testDatabase>;
@@ -28,7 +30,8 @@ afterAll(async () => {
 test("operations acknowledged before a SIGKILL survive it and end SUCCEEDED or FAILED after a restart", async () => {
   const acknowledged: string[] = [];
   let managerId: string | undefined;
-  for (let round = 0; round < 4; round++) {
+  const random = seededRandom();
+  for (let round = 0; round < ROUNDS; round++) {
     const server = await serve();
     const { url } = server;
     const auth = { authorization: `Bearer ${await processToken(url)}`, "content-type": "application/json" };
@@ -59,7 +62,7 @@ test("operations acknowledged before a SIGKILL survive it and end SUCCEEDED or F
     const location = res.headers.get("location");
     if (res.status === 202 && location) acknowledged.push(location);
     // Die at a random instant within the work's first moments (possibly before it starts).
-    await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 150)));
+    await new Promise((r) => setTimeout(r, Math.floor(random() * 150)));
     await killProcess(server);
   }
 
@@ -89,4 +92,4 @@ test("operations acknowledged before a SIGKILL survive it and end SUCCEEDED or F
   } finally {
     await killProcess(server);
   }
-}, 120_000);
+}, timeLimit(120_000));

@@ -2,15 +2,17 @@
 // grammar-shaped token soup, generated expressions, truncated expressions and raw bytes. Every
 // answer must be 200 (a list) or 400 (the GreenLake error body) — never 500, never a hang.
 // app.inject runs the full Fastify pipeline (auth, validation, SQL) without sockets.
-// 100 000 cases on SQLite, 5 000 on PostgreSQL (OBR_FUZZ_RUNS overrides).
+// 5 000 cases in `npm test`, 100 000 in `npm run test:slow` (test/helpers/tiers.ts), on each
+// database; OBR_FUZZ_RUNS overrides both.
 import fc from "fast-check";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { markFailed, markRunning, markSucceeded } from "../../src/services/async-operations.ts";
 import { DEBUG_ID_RE, OPERATIONS } from "../helpers/greenlake.ts";
 import { type TestServer, startTestServer, testDb } from "../helpers/test-server.ts";
+import { cases, seed, timeLimit } from "../helpers/tiers.ts";
 
-const TOTAL = Number(process.env.OBR_FUZZ_RUNS ?? (testDb === "postgres" ? 5_000 : 100_000));
+const TOTAL = Number(process.env.OBR_FUZZ_RUNS ?? cases(5_000, 100_000));
 const share = (fraction: number) => Math.max(1, Math.round(TOTAL * fraction));
 
 let server: TestServer;
@@ -95,7 +97,7 @@ async function fuzz<T>(arb: fc.Arbitrary<T>, runs: number, send: (v: T) => Promi
     fc.asyncProperty(fc.array(arb, { minLength: BATCH, maxLength: BATCH }), async (inputs) => {
       await Promise.all(inputs.map(send));
     }),
-    { numRuns: batches },
+    { numRuns: batches, seed },
   );
 }
 
@@ -216,25 +218,25 @@ describe(`filter fuzz on ${testDb} (${TOTAL} cases)`, () => {
       .oneof(fc.string({ unit: "binary", maxLength: 40 }), fc.string({ unit: "grapheme", maxLength: 40 }), fc.string({ maxLength: 80 }))
       .filter((s) => s.trim() !== "");
     await fuzz(unicode, share(0.25), sendFilter);
-  }, 120_000);
+  }, timeLimit(120_000));
 
   test(`grammar-shaped token soup (${share(0.45)})`, async () => {
     await fuzz(tokenSoup, share(0.45), sendFilter);
-  }, 120_000);
+  }, timeLimit(120_000));
 
   test(`generated expressions (${share(0.15)})`, async () => {
     await fuzz(expr, share(0.15), sendFilter);
-  }, 120_000);
+  }, timeLimit(120_000));
 
   test(`truncated expressions (${share(0.12)})`, async () => {
     const truncated = fc.tuple(expr, fc.nat()).map(([e, n]) => e.slice(0, e.length === 0 ? 0 : n % e.length));
     await fuzz(truncated, share(0.12), sendFilter);
-  }, 120_000);
+  }, timeLimit(120_000));
 
   test(`raw percent-encoded bytes (${share(0.03)})`, async () => {
     const raw = fc.uint8Array({ maxLength: 30 }).map((bytes) => [...bytes].map((b) => `%${b.toString(16).padStart(2, "0")}`).join(""));
     await fuzz(raw, share(0.03), (q) => check(`filter=${q}`, q));
-  }, 120_000);
+  }, timeLimit(120_000));
 
   test(`sort and select parameters too (${share(0.02)} each)`, async () => {
     const path = fc.oneof(fc.constantFrom(...ATTRIBUTES), fc.string({ maxLength: 12 }));
@@ -244,7 +246,7 @@ describe(`filter fuzz on ${testDb} (${TOTAL} cases)`, () => {
     await fuzz(sort, share(0.02), (v) => check(`sort=${encode(v)}`, `sort=${v}`));
     const select = fc.array(path, { maxLength: 6 }).map((ps) => ps.join(","));
     await fuzz(select, share(0.02), (v) => check(`select=${encode(v)}`, `select=${v}`));
-  }, 120_000);
+  }, timeLimit(120_000));
 
   test("the server is still healthy and the data unchanged afterwards", async () => {
     const res = await server.app.inject({ method: "GET", url: `${OPERATIONS}?limit=1000`, headers: { authorization } });

@@ -2,7 +2,6 @@
 // PATCH (merge-patch and plain JSON), If-Match, PUT, DELETE — every body checked against the contract.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { contractAvailable, contractSkipReason } from "../helpers/contract.ts";
 import { POLICIES, UUID_RE, expectContract, expectError, json, policyBody } from "../helpers/greenlake.ts";
 import { type TestServer, startTestServer } from "../helpers/test-server.ts";
 
@@ -41,7 +40,6 @@ interface PolicyList {
 let server: TestServer;
 
 beforeAll(async () => {
-  if (!contractAvailable) console.warn(contractSkipReason);
   server = await startTestServer();
 });
 afterAll(async () => {

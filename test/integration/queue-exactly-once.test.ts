@@ -2,7 +2,7 @@
 // block their process's event loop past the lease on their first attempt (no heartbeat can
 // renew it), so the other process recovers and runs them while the first is frozen; the frozen
 // one then wakes and carries on. Each job's side effect (a row committed with its completion)
-// must exist exactly once, and every job must end SUCCEEDED. OBR_SLOW=1 runs many more rounds.
+// must exist exactly once, and every job must end SUCCEEDED. `npm run test:slow` runs many more rounds.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,8 +15,9 @@ import { TEST_JOB_COUNT } from "../../src/jobs/test-jobs.ts";
 import { until } from "../helpers/greenlake.ts";
 import { type ObrProcess, killProcess, serveProcess } from "../helpers/obr-process.ts";
 import { testDatabase, testDb } from "../helpers/test-server.ts";
+import { cases, timeLimit } from "../helpers/tiers.ts";
 
-const ROUNDS = process.env.OBR_SLOW === "1" ? 15 : 1;
+const ROUNDS = cases(1, 15);
 const JOBS_PER_ROUND = 6;
 const LEASE_SECONDS = 1;
 
@@ -78,4 +79,4 @@ test.skipIf(testDb !== "postgres")(`two server processes, leases expiring under 
   // Leases really expired under running jobs and others took them over (a stalled process whose
   // heartbeat renews before anyone recovers its job keeps it, which is fine, so not all of them).
   expect(takenOver).toBeGreaterThan(0);
-}, 180_000);
+}, timeLimit(180_000));

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { cases, seed, timeLimit } from "../../../test/helpers/tiers.ts";
 import type { ChangedRange } from "../hypervisor-connector.ts";
 import { alignRanges } from "../ranges.ts";
 import { BLOCK_SIZE } from "./disk-files.ts";
@@ -92,7 +93,7 @@ describe("CBT and copy-on-write against a model", () => {
           await rm(dir, { recursive: true, force: true });
         }
       }),
-      { numRuns: 15, seed: 424242 },
+      { numRuns: cases(15, 300), seed },
     );
-  });
+  }, timeLimit(120_000));
 });
