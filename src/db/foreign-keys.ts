@@ -5,7 +5,12 @@
 // names it; SQLite names no constraint, and the repository asks the database which one failed.
 import { type CreateTableBuilder, type Kysely, sql } from "kysely";
 
-export const foreignKeyName = (table: string, column: string): string => `${table}_${column}_fkey`;
+/** PostgreSQL cuts identifiers at 63 bytes; a cut name would no longer say which key failed. */
+export function foreignKeyName(table: string, column: string): string {
+  const name = `${table}_${column}_fkey`;
+  if (Buffer.byteLength(name) > 63) throw new Error(`foreign key name ${name} is longer than 63 bytes: shorten the column name`);
+  return name;
+}
 
 /**
  * Makes a table referenceable: a unique index on (customer_id, id), which both databases require

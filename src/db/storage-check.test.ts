@@ -61,6 +61,15 @@ describe.each(dbs)("storage check on $database.dialect", ({ database }) => {
     const copies: CollectionTable = { table: "check_copies", promoted: { store_id: column }, references: { store_id: { table: "check_stores", relation: "store" } } };
     expect(await checkStorage(database, [copies])).toEqual({ unindexed: [] });
   });
+
+  // PostgreSQL refuses such a key when it is created; SQLite only when a row is written.
+  it.skipIf(database.dialect === "postgres")("refuses a reference whose target is not referenceable (SQLite would fail every write)", async () => {
+    const db = untyped(database);
+    await documentTable(db, database.dialect, "loose_stores").execute();
+    await addReference(documentTable(db, database.dialect, "loose_copies"), "loose_copies", "store_id", "loose_stores").execute();
+    const copies: CollectionTable = { table: "loose_copies", promoted: { store_id: column }, references: { store_id: { table: "loose_stores", relation: "store" } } };
+    await expect(checkStorage(database, [copies])).rejects.toThrow("loose_stores, referenced by loose_copies.store_id, has no unique index on (customer_id, id) (makeReferenceable)");
+  });
 });
 
 it("the server refuses to start when a collection's table is missing", async () => {

@@ -19,6 +19,8 @@ interface TableFacts {
   columns: Set<string>;
   /** Column lists of the table's indexes, in index order. */
   indexes: string[][];
+  /** The same for its unique indexes (a foreign key's target needs one on exactly its columns). */
+  unique: string[][];
   /** Foreign keys as `column -> target table`. */
   foreignKeys: Map<string, string>;
 }
@@ -26,7 +28,7 @@ interface TableFacts {
 async function sqliteFacts(database: Database, table: string): Promise<TableFacts> {
   const db = database.db;
   const columns = await sql<{ name: string }>`select name from pragma_table_info(${table})`.execute(db);
-  const indexed = await sql<{ index: string; column: string }>`select l.name as "index", i.name as "column"
+  const indexed = await sql<{ index: string; column: string; unique: number }>`select l.name as "index", i.name as "column", l."unique" as "unique"
     from pragma_index_list(${table}) l join pragma_index_info(l.name) i order by l.name, i.seqno`.execute(db);
   const keys = await sql<{ from: string; table: string }>`select "from", "table" from pragma_foreign_key_list(${table})`.execute(db);
   return facts(
@@ -40,7 +42,7 @@ async function postgresFacts(database: Database, table: string): Promise<TableFa
   const db = database.db;
   const columns = await sql<{ name: string }>`select column_name as name from information_schema.columns
     where table_schema = current_schema() and table_name = ${table}`.execute(db);
-  const indexed = await sql<{ index: string; column: string }>`select c.relname as "index", a.attname as "column"
+  const indexed = await sql<{ index: string; column: string; unique: boolean }>`select c.relname as "index", a.attname as "column", i.indisunique as "unique"
     from pg_index i join pg_class c on c.oid = i.indexrelid
     cross join lateral unnest(i.indkey) with ordinality k(attnum, ord)
     join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
@@ -61,10 +63,19 @@ async function postgresFacts(database: Database, table: string): Promise<TableFa
   );
 }
 
-function facts(columns: string[], indexed: { index: string; column: string }[], foreignKeys: [string, string][]): TableFacts {
+function facts(columns: string[], indexed: { index: string; column: string; unique: number | boolean }[], foreignKeys: [string, string][]): TableFacts {
   const indexes = new Map<string, string[]>();
-  for (const { index, column } of indexed) indexes.set(index, [...(indexes.get(index) ?? []), column]);
-  return { columns: new Set(columns), indexes: [...indexes.values()], foreignKeys: new Map(foreignKeys) };
+  const unique = new Set<string>();
+  for (const { index, column, unique: isUnique } of indexed) {
+    indexes.set(index, [...(indexes.get(index) ?? []), column]);
+    if (isUnique) unique.add(index);
+  }
+  return {
+    columns: new Set(columns),
+    indexes: [...indexes.values()],
+    unique: [...indexes].filter(([name]) => unique.has(name)).map(([, cols]) => cols),
+    foreignKeys: new Map(foreignKeys),
+  };
 }
 
 /** Throws (one message, every problem) when storage lacks what the definitions need. */
@@ -72,12 +83,16 @@ export async function checkStorage(database: Database, tables: readonly Collecti
   const problems: string[] = [];
   const unindexed: string[] = [];
   const seen = new Map<string, TableFacts>();
-  for (const t of tables) {
-    let known = seen.get(t.table);
+  const factsOf = async (table: string): Promise<TableFacts> => {
+    let known = seen.get(table);
     if (!known) {
-      known = database.dialect === "postgres" ? await postgresFacts(database, t.table) : await sqliteFacts(database, t.table);
-      seen.set(t.table, known);
+      known = database.dialect === "postgres" ? await postgresFacts(database, table) : await sqliteFacts(database, table);
+      seen.set(table, known);
     }
+    return known;
+  };
+  for (const t of tables) {
+    const known = await factsOf(t.table);
     if (known.columns.size === 0) {
       problems.push(`table ${t.table} does not exist`);
       continue;
@@ -88,6 +103,11 @@ export async function checkStorage(database: Database, tables: readonly Collecti
     if (missing.length > 0) problems.push(`table ${t.table} lacks column(s) ${missing.join(", ")}`);
     for (const [column, ref] of Object.entries(t.references ?? {})) {
       if (known.columns.has(column) && known.foreignKeys.get(column) !== ref.table) problems.push(`${t.table}.${column} has no foreign key to ${ref.table}`);
+      // SQLite accepts such a key and fails every later write with "foreign key mismatch".
+      const target = await factsOf(ref.table);
+      if (!target.unique.some((cols) => cols.length === 2 && cols[0] === "customer_id" && cols[1] === "id")) {
+        problems.push(`${ref.table}, referenced by ${t.table}.${column}, has no unique index on (customer_id, id) (makeReferenceable)`);
+      }
     }
     const leads = (cols: string[], column: string) => cols[0] === "customer_id" && (cols[1] === column || (disc !== undefined && cols[1] === disc && cols[2] === column));
     for (const column of Object.keys(t.promoted)) {
