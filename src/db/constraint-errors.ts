@@ -3,11 +3,17 @@
 // database decides; the messages only say which rule it applied.
 import { type Kysely, sql } from "kysely";
 import { AppError } from "../domain/app-error.ts";
-import type { CollectionTable } from "./document-repository.ts";
 import { type ForeignKeySide, refusedConstraint, violatedKey } from "./foreign-keys.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: tables are chosen at run time from the definition
 type AnyDb = Kysely<any>;
+
+/** The part of a CollectionTable (document-repository.ts) that names its constraints. */
+export interface ConstrainedTable {
+  table: string;
+  references?: Readonly<Record<string, { table: string; relation: string }>> | undefined;
+  referencedBy?: readonly ForeignKeySide[] | undefined;
+}
 
 /** What the refused statement was: a write of `values` (insert, update) or the delete of row `id`. */
 export type RefusedWrite = { kind: "write"; customerId: string; values: Readonly<Record<string, unknown>> } | { kind: "delete"; customerId: string; id: string };
@@ -20,7 +26,7 @@ async function exists(db: AnyDb, table: string, customerId: string, column: stri
 }
 
 /** The AppError for `err` when a constraint refused the write, else `err` itself. */
-export async function constraintError(err: unknown, table: CollectionTable, write: RefusedWrite, db: AnyDb): Promise<unknown> {
+export async function constraintError(err: unknown, table: ConstrainedTable, write: RefusedWrite, db: AnyDb): Promise<unknown> {
   const refused = refusedConstraint(err);
   if (refused === undefined) return err;
   if (refused.kind === "unique") {

@@ -1,6 +1,7 @@
 // One repository for every document collection: rows are (id, customer_id, generation, timestamps,
 // doc JSON, promoted columns). Every query is scoped to one customer_id: there is no method that
-// can read or write across tenants.
+// can read or write across tenants. In a table shared by several collections, every query is also
+// scoped to the collection's discriminator value.
 import { type CompiledQuery, type Expression, type Kysely, type RawBuilder, type SqlBool, type Transaction, type WhereInterface, sql } from "kysely";
 import { AppError } from "../domain/app-error.ts";
 import { constraintError, type RefusedWrite } from "./constraint-errors.ts";
