@@ -19,7 +19,7 @@ import type { Actor } from "./domain/actor.ts";
 import { type DemoLabSummary, createDemoLab } from "./connectors/lab/demo-lab.ts";
 import { type ConnectorRegistry, createConnectorRegistry } from "./connectors/registry.ts";
 import { type Database, openDatabase } from "./db/database.ts";
-import { type CollectionTable, DocumentRepository, type StoredDocument } from "./db/document-repository.ts";
+import { type CollectionTable, DocumentRepository } from "./db/document-repository.ts";
 import { migrate } from "./db/migrate.ts";
 import { registerPrivatePath } from "./domain/private-paths.ts";
 import { nameKey } from "./domain/unique-name.ts";
@@ -27,6 +27,7 @@ import { loadOrCreateSecretBox } from "./auth/secret-box.ts";
 import { tcpProbe } from "./connectors/tcp-probe.ts";
 import { SecretTable } from "./db/storage-system-secrets.ts";
 import { gatewayJobs } from "./jobs/gateway-jobs.ts";
+import { checkStorage } from "./db/storage-check.ts";
 import { inventoryJobs } from "./jobs/inventory-jobs.ts";
 import { storeOnceJobs } from "./jobs/storeonce-jobs.ts";
 import { JobQueue } from "./jobs/job-queue.ts";
@@ -64,27 +65,48 @@ import { KeyedMutex } from "./services/keyed-mutex.ts";
 import { protectionPolicyUseCases } from "./services/protection-policies.ts";
 import type { UseCases } from "./services/use-cases.ts";
 import type { CollectionDefinition } from "./api/resource/collection-definition.ts";
+import { promotedReaders } from "./api/query/promoted.ts";
 import { VERSION } from "./version.ts";
 
-/** Columns every document table has; the rest of a definition's `promoted` map are extras. */
+/** Columns every document table has, written by the repository; the rest of `promoted` are extras. */
 const BASE_COLUMNS = new Set(["id", "customer_id", "generation", "created_at", "updated_at"]);
-
-function valueAt(doc: StoredDocument, path: string): string | number | null {
-  let v: unknown = doc;
-  for (const key of path.split("/")) v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[key] : undefined;
-  return typeof v === "string" || typeof v === "number" ? v : null;
-}
 
 /** Collections whose names are unique per workspace, trimmed and case-insensitively (migration 007). */
 const UNIQUE_NAMES = new Set(["protection-policies", "hypervisor-managers"]);
 
+/** A definition's storage; `referencedBy` is filled in by tablesFor(), which sees every definition. */
 export function tableFor(def: CollectionDefinition): CollectionTable {
   const promoted: CollectionTable["promoted"] = {};
-  for (const [column, path] of Object.entries(def.promoted)) {
-    if (!BASE_COLUMNS.has(column)) promoted[column] = (doc) => valueAt(doc, path);
+  for (const [column, read] of Object.entries(promotedReaders(def.schema, def.promoted))) {
+    if (!BASE_COLUMNS.has(column)) promoted[column] = read;
   }
   if (UNIQUE_NAMES.has(def.name)) promoted.name_key = (doc) => (typeof doc.name === "string" ? nameKey(doc.name) : null);
-  return { table: def.name.replaceAll("-", "_"), promoted };
+  for (const column of Object.keys(def.references ?? {})) {
+    if (!(column in promoted)) throw new Error(`${def.name}: reference column ${column} is not promoted`);
+  }
+  return { table: def.table, promoted, discriminator: def.discriminator, references: def.references };
+}
+
+/** Storage of every definition, each table told which reference columns name its rows. */
+export function tablesFor(defs: readonly CollectionDefinition[]): Map<CollectionDefinition, CollectionTable> {
+  const tables = new Map(defs.map((def) => [def, tableFor(def)]));
+  for (const def of defs) {
+    for (const [column, ref] of Object.entries(def.references ?? {})) {
+      for (const target of tables.values()) {
+        if (target.table === ref.table) target.referencedBy = [...(target.referencedBy ?? []), { table: def.table, column, relation: def.name.replaceAll("-", " ") }];
+      }
+    }
+  }
+  return tables;
+}
+
+/**
+ * Refuses to start when storage lacks what the definitions need, and says which promoted columns
+ * no index leads with customer_id for (fine for small collections: filters scan the workspace's rows).
+ */
+async function checkDefinitions(database: Database, tables: Iterable<CollectionTable>, logger: Logger): Promise<void> {
+  const { unindexed } = await checkStorage(database, [...tables]);
+  if (unindexed.length > 0) logger.info({ unindexed }, `promoted columns without an index leading with customer_id: ${unindexed.join(", ")}`);
 }
 
 export interface Services {
@@ -126,7 +148,14 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     await database.close();
     throw err;
   }
-  const repositories = new Map(COLLECTIONS.map(({ definition }) => [definition.name, new DocumentRepository(database, tableFor(definition))]));
+  const tables = tablesFor(COLLECTIONS.map((c) => c.definition));
+  try {
+    await checkDefinitions(database, tables.values(), logger);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  const repositories = new Map(COLLECTIONS.map(({ definition }) => [definition.name, new DocumentRepository(database, tables.get(definition)!)]));
   const crashPoints = crashPointsAt(config.crashPoint, (code) => process.exit(code));
   const operations = new AsyncOperationService(repositories.get("async-operations")!, crashPoints);
   const queue = new JobQueue(database);

@@ -2,10 +2,11 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { type CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { type CompiledQuery, Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { AppError } from "../domain/app-error.ts";
 import { LruCache } from "./lru-cache.ts";
+import { ImmediateSqliteDialect } from "./sqlite-immediate.ts";
 import type { Tables } from "./tables.ts";
 import { WalIndex } from "./wal-index.ts";
 
@@ -82,7 +83,7 @@ function openSqlite(path: string): Database {
   handle.pragma("busy_timeout = 10000");
   handle.pragma("foreign_keys = ON");
   const statements = cachingStatements(handle);
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: statements.database }) });
+  const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: statements.database }) });
   // Kysely queues every query for the one connection, a promise handoff per query that costs more
   // than a point lookup. The queue only matters for reads while a transaction is open (they must
   // wait for its commit); otherwise a read runs at once: better-sqlite3 is synchronous, so no

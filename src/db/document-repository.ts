@@ -1,9 +1,12 @@
 // One repository for every document collection: rows are (id, customer_id, generation, timestamps,
 // doc JSON, promoted columns). Every query is scoped to one customer_id: there is no method that
-// can read or write across tenants.
-import { type CompiledQuery, type Expression, type Kysely, type RawBuilder, type SqlBool, type Transaction, sql } from "kysely";
+// can read or write across tenants. In a table shared by several collections, every query is also
+// scoped to the collection's discriminator value.
+import { type CompiledQuery, type Expression, type Kysely, type RawBuilder, type SqlBool, type Transaction, type WhereInterface, sql } from "kysely";
 import { AppError } from "../domain/app-error.ts";
+import { constraintError, type RefusedWrite } from "./constraint-errors.ts";
 import type { Database } from "./database.ts";
+import type { ForeignKeySide } from "./foreign-keys.ts";
 import { LruCache } from "./lru-cache.ts";
 import { compileTemplate, type QueryTemplate } from "./query-template.ts";
 
@@ -21,6 +24,15 @@ export interface CollectionTable {
   table: string;
   /** column -> value derived from the document, rewritten on every write. */
   promoted: Record<string, (doc: StoredDocument) => string | number | null>;
+  /**
+   * In a table shared by several collections, this collection's rows are those whose `column`
+   * holds `value`: every read filters on it and every write sets it.
+   */
+  discriminator?: { column: string; value: string } | undefined;
+  /** Promoted columns under a foreign key (see foreign-keys.ts): column -> target table and what its row is called. */
+  references?: Readonly<Record<string, { table: string; relation: string }>> | undefined;
+  /** Reference columns of other tables naming this table's rows, with what those rows are called. */
+  referencedBy?: readonly ForeignKeySide[] | undefined;
 }
 
 export interface ListPlan {
@@ -53,6 +65,8 @@ const DOC_CACHE_CHARS = 2_000_000;
 
 // biome-ignore lint/suspicious/noExplicitAny: tables are chosen at run time from the definition
 type AnyDb = Kysely<any>;
+// biome-ignore lint/suspicious/noExplicitAny: as above
+type AnyTables = any;
 
 type GetTemplate = QueryTemplate<{ doc: string }, "customer" | "id" | "scope">;
 type ListSlot = "customer" | "scope" | "limit" | "offset";
@@ -143,7 +157,7 @@ export class DocumentRepository {
     let template = this.#gets.get(key);
     if (!template) {
       template = compileTemplate(scopeColumn ? ["customer", "id", "scope"] : ["customer", "id"], (s) => {
-        let q = this.#db.selectFrom(this.#table.table).select(this.#docColumn.as("doc")).where("customer_id", "=", s.customer).where("id", "=", s.id);
+        let q = this.#own(this.#db.selectFrom(this.#table.table).select(this.#docColumn.as("doc")).where("customer_id", "=", s.customer).where("id", "=", s.id));
         if (scopeColumn) q = q.where(scopeColumn, "=", s.scope);
         return lock ? q.forUpdate() : q;
       });
@@ -165,10 +179,16 @@ export class DocumentRepository {
   /** Id of one document whose promoted `column` equals `value` (other than `exceptId`), if any. */
   async findIdBy(customerId: string, column: string, value: string | number, exceptId?: string): Promise<string | undefined> {
     if (!(column in this.#table.promoted)) throw new Error(`${this.#table.table}.${column} is not a promoted column`);
-    let q = this.#db.selectFrom(this.#table.table).select("id").where("customer_id", "=", customerId).where(column, "=", value);
+    let q = this.#own(this.#db.selectFrom(this.#table.table).select("id").where("customer_id", "=", customerId).where(column, "=", value));
     if (exceptId !== undefined) q = q.where("id", "!=", exceptId);
     const row = await q.limit(1).executeTakeFirst();
     return row?.id as string | undefined;
+  }
+
+  /** Restricts a query to this collection's rows of a shared table; unchanged for a table of its own. */
+  #own<Q extends WhereInterface<AnyTables, string>>(q: Q): Q {
+    const d = this.#table.discriminator;
+    return d ? (q.where(d.column, "=", d.value) as Q) : q;
   }
 
   #notFound(id: string): AppError {
@@ -206,6 +226,11 @@ export class DocumentRepository {
     return page;
   }
 
+  /** The page query list() runs for a plan, with its values: for EXPLAIN (bench:api, plan tests). */
+  pageQuery(customerId: string, plan: ListPlan, scope?: Scope): CompiledQuery<{ doc: string }> {
+    return this.#listTemplates(plan, scope).page.bind({ customer: customerId, scope: scope?.value, limit: plan.limit, offset: plan.offset });
+  }
+
   #listTemplates(plan: ListPlan, scope: Scope | undefined): ListTemplates {
     const scopeColumn = scope ? this.#scopeColumn(scope) : undefined;
     const cached = this.#lists.get(plan.orderBy);
@@ -225,7 +250,7 @@ export class DocumentRepository {
   }
 
   #listBase(plan: ListPlan, scope: Scope | undefined, s: { customer: never; scope: never }) {
-    let q = this.#db.selectFrom(this.#table.table).where("customer_id", "=", s.customer);
+    let q = this.#own(this.#db.selectFrom(this.#table.table).where("customer_id", "=", s.customer));
     if (scope) q = q.where(this.#scopeColumn(scope), "=", s.scope);
     if (plan.where) q = q.where(plan.where);
     return q;
@@ -263,11 +288,14 @@ export class DocumentRepository {
       doc: this.#database.dialect === "postgres" ? sql`${JSON.stringify(doc)}::jsonb` : JSON.stringify(doc),
     };
     for (const [column, derive] of Object.entries(this.#table.promoted)) values[column] = derive(doc);
+    const d = this.#table.discriminator;
+    if (d) values[d.column] = d.value;
     return values;
   }
 
   async insert(doc: StoredDocument, extra: Record<string, unknown> = {}, db: AnyDb = this.#db): Promise<void> {
-    await this.#unique(() => db.insertInto(this.#table.table).values({ ...this.#values(doc), ...extra }).execute());
+    const values = { ...this.#values(doc), ...extra };
+    await this.#checked(db, { kind: "write", customerId: doc.customerId, values }, () => db.insertInto(this.#table.table).values(values).execute());
   }
 
   /**
@@ -275,27 +303,22 @@ export class DocumentRepository {
    * key of the queue); false then. One statement, so it never aborts the caller's transaction.
    */
   async insertIfAbsent(doc: StoredDocument, extra: Record<string, unknown> = {}, db: AnyDb = this.#db): Promise<boolean> {
-    const r = await db
-      .insertInto(this.#table.table)
-      .values({ ...this.#values(doc), ...extra })
-      .onConflict((oc) => oc.doNothing())
-      .executeTakeFirst();
+    const values = { ...this.#values(doc), ...extra };
+    const r = await this.#checked(db, { kind: "write", customerId: doc.customerId, values }, () =>
+      db.insertInto(this.#table.table).values(values).onConflict((oc) => oc.doNothing()).executeTakeFirst(),
+    );
     return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
   }
 
-  /** A unique index refusing a write (e.g. a duplicate name under a race) is the client's 409. */
-  async #unique<R>(write: () => Promise<R>): Promise<R> {
+  /**
+   * Runs a write, turning a constraint the database refused into the client's 409: a unique index
+   * (a duplicate name under a race) or a foreign key (constraint-errors.ts).
+   */
+  async #checked<R>(db: AnyDb, refused: RefusedWrite, write: () => Promise<R>): Promise<R> {
     try {
       return await write();
     } catch (err) {
-      if (!(err instanceof Error) || !("code" in err)) throw err;
-      if (err.code === "SQLITE_CONSTRAINT_UNIQUE" || err.code === "SQLITE_CONSTRAINT_PRIMARYKEY" || err.code === "23505") {
-        // SQLite names the columns in the message, PostgreSQL the index in `constraint`.
-        const byName = /name/.test(`${err.message} ${"constraint" in err ? String(err.constraint) : ""}`);
-        const what = this.#table.table.replaceAll("_", " ").replace(/s$/, "");
-        throw AppError.conflict(byName ? `a ${what} with the same name already exists` : `the ${what} already exists`);
-      }
-      throw err;
+      throw await constraintError(err, this.#table, refused, db);
     }
   }
 
@@ -318,12 +341,9 @@ export class DocumentRepository {
       const next = await transform(structuredClone(current));
       next.generation = current.generation + 1;
       next.updatedAt = nowIso(current.updatedAt);
-      const result = await this.#unique(() =>
-        trx
-          .updateTable(this.#table.table)
-          .set(this.#values(next))
-          .where("customer_id", "=", customerId)
-          .where("id", "=", id)
+      const values = this.#values(next);
+      const result = await this.#checked(trx, { kind: "write", customerId, values }, () =>
+        this.#own(trx.updateTable(this.#table.table).set(values).where("customer_id", "=", customerId).where("id", "=", id))
           .where("generation", "=", current.generation)
           .executeTakeFirst(),
       );
@@ -341,7 +361,9 @@ export class DocumentRepository {
       if (!current) throw this.#notFound(id);
       checkGeneration(current.generation, expectedGeneration);
       guard?.(current);
-      await trx.deleteFrom(this.#table.table).where("customer_id", "=", customerId).where("id", "=", id).execute();
+      await this.#checked(trx, { kind: "delete", customerId, id }, () =>
+        this.#own(trx.deleteFrom(this.#table.table).where("customer_id", "=", customerId).where("id", "=", id)).execute(),
+      );
     });
   }
 

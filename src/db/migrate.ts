@@ -7,6 +7,7 @@ import * as m001 from "./migrations/001-initial.ts";
 import * as m002 from "./migrations/002-collection-versions.ts";
 import * as m003 from "./migrations/003-inventory.ts";
 import * as m004 from "./migrations/004-job-queue-options.ts";
+import * as m005 from "./migrations/005-inventory-manager-name.ts";
 import * as m006 from "./migrations/006-workspaces.ts";
 import * as m007 from "./migrations/007-normalised-names.ts";
 import * as m008 from "./migrations/008-data-orchestrators.ts";
@@ -21,6 +22,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ["002-collection-versions", m002],
   ["003-inventory", m003],
   ["004-job-queue-options", m004],
+  ["005-inventory-manager-name", m005],
   ["006-workspaces", m006],
   ["007-normalised-names", m007],
   ["008-data-orchestrators", m008],

@@ -23,13 +23,20 @@ import { testDatabase } from "../helpers/test-server.ts";
 const MANAGERS = "/virtualization/v1beta1/hypervisor-managers";
 
 // A writable child of hypervisor managers, stored in the folders table (test only).
-const NoteSchema = Type.Object({ id: Type.String(), name: Type.String(), customerId: Type.String(), generation: Type.Integer() });
+const NoteSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  customerId: Type.String(),
+  generation: Type.Integer(),
+  hypervisorManagerInfo: Type.Optional(Type.Object({ id: Type.String() })),
+});
 const testNotes = {
   name: "test-notes",
   path: `${MANAGERS}/{hypervisor-id}/test-notes`,
   idParam: "note-id",
   tag: "test",
   schema: NoteSchema,
+  table: "hypervisor_folders",
   parent: { param: "hypervisor-id", column: "hypervisor_manager_id", collection: "hypervisor-managers", what: "hypervisor manager" },
   promoted: { name: "name", hypervisor_manager_id: "hypervisorManagerInfo/id" },
   list: { operationId: "TestNoteList", summary: "List notes", envelope: "standard", limitDefault: 20, limitMax: 100, filterable: "all" },

@@ -6,7 +6,7 @@ import type { CollectionQuerySpec } from "./types.ts";
 export interface CollectionQueryOptions {
   /** JSON Schema of one item (TypeBox output). */
   schema: object;
-  /** Top-level attribute → promoted column, e.g. { createdAt: "created_at" }. */
+  /** Attribute path → promoted column, e.g. { createdAt: "created_at", "osInfo/name": "os_name" }. */
   promoted?: Record<string, string>;
   /** Default "all": GreenLake clients filter beyond the documented lists. */
   filterable?: readonly string[] | "all";

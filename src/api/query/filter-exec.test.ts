@@ -152,7 +152,7 @@ describe.each(dbs)("filter on $dialect", (t) => {
 
 function wrongTyped(dialect: string) {
   const doc = { id: "w1", sizeInGiB: "big", tags: "x", protections: ["X", 1, null, { schedules: "no" }], osInfo: [1], enabled: "true" };
-  return { id: "w1", customer_id: "c1", doc: JSON.stringify(doc), assigned: dialect === "sqlite" ? 0 : false, name: null, state: null, generation: null, created_at: null };
+  return { id: "w1", customer_id: "c1", doc: JSON.stringify(doc), assigned: dialect === "sqlite" ? 0 : false, name: null, state: null, generation: null, created_at: null, os_name: null };
 }
 
 const errors: [string, RegExp][] = [

@@ -10,10 +10,12 @@ import { AppError } from "../../domain/app-error.ts";
 import { compileFilter } from "./filter-compile.ts";
 import { parseFilter } from "./filter-parser.ts";
 import { cases, seed, timeLimit } from "../../../test/helpers/tiers.ts";
-import { DOCS, makeSpec, openPostgres, openSqlite, type TestDb, type TestSchema } from "./test-support.ts";
+import { attributesFromSchema } from "./schema-attributes.ts";
+import { DOCS, docSchema, makeSpec, openPostgres, openSqlite, type TestDb, type TestSchema } from "./test-support.ts";
 
 const SQLITE_RUNS = cases(5_000, 100_000);
 const PG_RUNS = cases(2_000, 100_000);
+const PROMOTION_RUNS = cases(3_000, 100_000);
 
 // A schema-invalid document on top of the fixtures, so type guards are exercised too.
 const FUZZ_DOCS = [
@@ -21,6 +23,8 @@ const FUZZ_DOCS = [
   { id: "w1", sizeInGiB: "big", tags: "x", protections: ["X", 1, null, { schedules: "no", type: 5 }], osInfo: [1], enabled: "true", createdAt: 7 },
 ];
 const spec = makeSpec();
+/** The same catalogue with nothing promoted: every attribute read from the JSON document. */
+const documentOnly = makeSpec({ attributes: attributesFromSchema(docSchema) });
 const sqliteDb = await openSqlite(FUZZ_DOCS);
 const sqliteRaw = sqliteDb.sqlite!;
 const pgDb = await openPostgres(FUZZ_DOCS);
@@ -145,8 +149,8 @@ const anyFilter = fc.oneof(
 );
 
 // ---- execution -------------------------------------------------------------------------
-function compiledSelect(db: Kysely<TestSchema>, filter: string, dialect: TestDb["dialect"]) {
-  const where = compileFilter(parseFilter(filter), spec, dialect);
+function compiledSelect(db: Kysely<TestSchema>, filter: string, dialect: TestDb["dialect"], catalogue = spec) {
+  const where = compileFilter(parseFilter(filter), catalogue, dialect);
   return db.selectFrom("docs").select("id").where(where).orderBy("id").compile();
 }
 
@@ -175,6 +179,23 @@ describe("filter fuzzing", () => {
     );
     // Guard against generators that only ever produce rejected input.
     expect(accepted).toBeGreaterThan(SQLITE_RUNS * 0.25);
+  }, timeLimit(120_000));
+
+  it(`SQLite: ${PROMOTION_RUNS} filters give the same rows through promoted columns (top-level and nested) as through the document`, () => {
+    const rows = (query: ReturnType<typeof compiledSelect>) => sqliteRaw.prepare(query.sql).all(...(query.parameters as unknown[]));
+    fc.assert(
+      fc.property(expr, (filter) => {
+        let query: ReturnType<typeof compiledSelect>;
+        try {
+          query = compiledSelect(sqliteDb.db, filter, "sqlite");
+        } catch (e) {
+          if (isBadRequest(e)) return;
+          throw e;
+        }
+        expect(rows(query)).toEqual(rows(compiledSelect(sqliteDb.db, filter, "sqlite", documentOnly)));
+      }),
+      { numRuns: PROMOTION_RUNS, seed },
+    );
   }, timeLimit(120_000));
 
   it.skipIf(pgDb === undefined)(`PostgreSQL: ${PG_RUNS} filters give rows or a 400, and the same rows as SQLite`, async () => {

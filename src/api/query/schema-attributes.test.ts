@@ -19,7 +19,7 @@ describe("attributesFromSchema", () => {
       sizeInGiB: { path: ["sizeInGiB"], type: "number", arrayAt: [] },
       description: { path: ["description"], type: "string", arrayAt: [] },
       expiresAt: { path: ["expiresAt"], type: "date-time", arrayAt: [] },
-      "osInfo/name": { path: ["osInfo", "name"], type: "string", arrayAt: [] },
+      "osInfo/name": { path: ["osInfo", "name"], type: "string", arrayAt: [], column: "os_name" },
       "osInfo/version": { path: ["osInfo", "version"], type: "integer", arrayAt: [] },
       tags: { path: ["tags"], type: "string", arrayAt: [0] },
       "protections/type": { path: ["protections", "type"], type: "string", arrayAt: [0] },
@@ -65,9 +65,10 @@ describe("attributesFromSchema", () => {
     expect(only?.type).toBe("json");
   });
 
-  it("rejects promoted columns for non-top-level or array attributes", () => {
+  it("promotes nested scalars, but nothing inside arrays or unknown", () => {
+    expect(attributesFromSchema(docSchema, { "osInfo/name": "os_name" }).get("osInfo/name")?.column).toBe("os_name");
     expect(() => attributesFromSchema(docSchema, { tags: "tags" })).toThrow(/'tags'/);
-    expect(() => attributesFromSchema(docSchema, { "osInfo/name": "os_name" })).toThrow(/'osInfo\/name'/);
+    expect(() => attributesFromSchema(docSchema, { "protections/type": "type" })).toThrow(/'protections\/type'/);
     expect(() => attributesFromSchema(docSchema, { nope: "nope" })).toThrow(/'nope'/);
   });
 });

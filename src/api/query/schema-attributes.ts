@@ -132,10 +132,12 @@ export function attributesFromSchema(schema: object, promoted: Record<string, st
   };
   walk(schema, [], []);
 
+  // Nested paths may be promoted too (hypervisorManagerInfo/id): outside arrays a path names at
+  // most one value per document, which one column can mirror.
   for (const [key, column] of Object.entries(promoted)) {
     const attr = out.get(key);
-    if (attr === undefined || attr.path.length !== 1 || attr.arrayAt.length > 0 || attr.type === "json") {
-      throw new Error(`promoted column '${column}': '${key}' is not a top-level scalar attribute`);
+    if (attr === undefined || attr.arrayAt.length > 0 || attr.type === "json") {
+      throw new Error(`promoted column '${column}': '${key}' is not a scalar attribute outside arrays`);
     }
     attr.column = column;
   }

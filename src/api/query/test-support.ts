@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { Type } from "typebox";
 import { parseListQuery } from "./list-query.ts";
+import { promotedReader } from "./promoted.ts";
 import { attributesFromSchema } from "./schema-attributes.ts";
 import type { CollectionQuerySpec, Dialect } from "./types.ts";
 
@@ -36,7 +37,9 @@ export const docSchema = Type.Object({
   additionalDetails: Type.Optional(Type.Object({}, { additionalProperties: true })),
 });
 
-export const PROMOTED = { name: "name", state: "state", generation: "generation", createdAt: "created_at", assigned: "assigned" };
+// osInfo/name is nested: its column is filled by the repository's own reader (promoted.ts).
+export const PROMOTED = { name: "name", state: "state", generation: "generation", createdAt: "created_at", assigned: "assigned", "osInfo/name": "os_name" };
+const osName = promotedReader(attributesFromSchema(docSchema).get("osInfo/name")!);
 
 export function makeSpec(overrides: Partial<CollectionQuerySpec> = {}): CollectionQuerySpec {
   return {
@@ -90,6 +93,7 @@ export interface TestSchema {
     generation: number | null;
     created_at: string | null;
     assigned: number | boolean | null;
+    os_name: string | null;
   };
 }
 
@@ -113,13 +117,14 @@ const row = (d: Record<string, unknown>, dialect: Dialect): TestSchema["docs"] =
   generation: typeof d["generation"] === "number" ? d["generation"] : null,
   created_at: text(d["createdAt"]),
   assigned: typeof d["assigned"] !== "boolean" ? null : dialect === "postgres" ? d["assigned"] : Number(d["assigned"]),
+  os_name: text(osName(d)),
 });
 
 export async function openSqlite(docs = DOCS): Promise<TestDb> {
   const sqlite = new Database(":memory:");
   const db = new Kysely<TestSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
   await sql`CREATE TABLE docs (id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, doc TEXT NOT NULL,
-    name TEXT, state TEXT, generation INTEGER, created_at TEXT, assigned INTEGER)`.execute(db);
+    name TEXT, state TEXT, generation INTEGER, created_at TEXT, assigned INTEGER, os_name TEXT)`.execute(db);
   await db.insertInto("docs").values(docs.map((d) => row(d, "sqlite"))).execute();
   return { dialect: "sqlite", db, sqlite, close: () => db.destroy() };
 }
@@ -140,7 +145,7 @@ export async function openPostgres(docs = DOCS): Promise<TestDb | undefined> {
   const pool = new pg.Pool({ connectionString: PG_URL, max: 4, options: `-c search_path=${schema}` });
   const db = new Kysely<TestSchema>({ dialect: new PostgresDialect({ pool }) });
   await sql`CREATE TABLE docs (id text PRIMARY KEY, customer_id text NOT NULL, doc jsonb NOT NULL,
-    name text, state text, generation bigint, created_at text, assigned boolean)`.execute(db);
+    name text, state text, generation bigint, created_at text, assigned boolean, os_name text collate "C")`.execute(db);
   await db.insertInto("docs").values(docs.map((d) => row(d, "postgres"))).execute();
   return {
     dialect: "postgres",

@@ -19,7 +19,7 @@ export interface AttributeInfo {
    * array → [0]; tags (array of strings) → [0] with path ['tags'].
    */
   arrayAt: number[];
-  /** Promoted column mirroring the value; only for non-array top-level attributes. */
+  /** Promoted column mirroring the value (NULL where the document lacks it); never inside arrays. */
   column?: string;
 }
 

@@ -91,8 +91,18 @@ export interface CollectionDefinition {
   schema: TSchema;
   /** Sub-collections (e.g. /hypervisor-managers/{hypervisor-id}/folders). */
   parent?: ParentOptions;
-  /** column -> top-level attribute, mirrored for indexes (must exist in the table). */
+  /** Table holding the documents; several definitions may share one (see `discriminator`). */
+  table: string;
+  /**
+   * column -> attribute path ("name", "hypervisorManagerInfo/id"): the column mirrors the value
+   * (NULL where absent) on every write, and filters and sorts on the path use the column, so
+   * its indexes. The server refuses to start when a column is missing from the table.
+   */
   promoted: Readonly<Record<string, string>>;
+  /** Tells this collection's rows apart in a shared table: added to every read and write. */
+  discriminator?: Discriminator;
+  /** Promoted columns that hold another table's id under a foreign key (see `Reference`). */
+  references?: Readonly<Record<string, Reference>>;
   list?: ListOptions;
   get?: GetOptions;
   create?: Operation;
@@ -103,4 +113,22 @@ export interface CollectionDefinition {
   actions?: Readonly<Record<string, Operation>>;
   /** POST {path}/{action} (collection-level actions). */
   collectionActions?: Readonly<Record<string, Operation>>;
+}
+
+/** A fixed column value, e.g. `{ column: "asset_type", value: "virtual-machine" }`. */
+export interface Discriminator {
+  column: string;
+  value: string;
+}
+
+/**
+ * A reference column: (customer_id, column) -> (customer_id, id) of `table`, declared by the
+ * migration with `addReference()` (src/db/foreign-keys.ts). A write naming a missing row, or a
+ * delete of a row still named, fails in the database and reaches the client as a 409 naming
+ * `relation`.
+ */
+export interface Reference {
+  table: string;
+  /** What the referenced row is called in messages, e.g. "protection store". */
+  relation: string;
 }

@@ -6,15 +6,15 @@ import type { CollectionDefinition } from "./collection-definition.ts";
 /** Columns every document table declares NOT NULL. */
 const NOT_NULL_COLUMNS: ReadonlySet<string> = new Set(["id", "customer_id", "generation", "created_at", "updated_at"]);
 
-/** attribute -> column for promoted top-level attributes (nested ones are read from the document). */
-function topLevelPromoted(promoted: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(promoted).filter(([, attr]) => !attr.includes("/")).map(([column, attr]) => [attr, column]));
+/** attribute path -> column for every promoted attribute, nested ones included. */
+function promotedAttributes(promoted: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(promoted).map(([column, attr]) => [attr, column]));
 }
 
 export function querySpec(def: CollectionDefinition): CollectionQuerySpec {
   const list = def.list;
   return {
-    attributes: attributesFromSchema(def.schema, topLevelPromoted(def.promoted)),
+    attributes: attributesFromSchema(def.schema, promotedAttributes(def.promoted)),
     notNullColumns: NOT_NULL_COLUMNS,
     filterable: !list || list.filterable === "all" ? "all" : new Set(list.filterable),
     sortable: list?.sortable ? new Set(list.sortable) : "all-scalars",

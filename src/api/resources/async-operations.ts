@@ -43,6 +43,7 @@ export const asyncOperations: CollectionDefinition = {
   idParam: "id",
   tag: "async-operations",
   schema: AsyncOperationSchema,
+  table: "async_operations",
   promoted: {
     state: "state",
     created_at: "createdAt",

@@ -23,6 +23,7 @@ export const dataOrchestrators = {
   idParam: "id",
   tag: "data-orchestrators",
   schema: DataOrchestratorSchema,
+  table: "data_orchestrators",
   promoted: { name: "name", connection_state: "connectionState", deployment: "deployment" },
   list: {
     operationId: "DataOrchestratorList",

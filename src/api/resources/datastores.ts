@@ -10,6 +10,7 @@ import { inventoryCollection } from "./inventory-collection.ts";
 export const datastores = {
   ...inventoryCollection({
     name: "datastores",
+    table: "datastores",
     path: `${VIRTUALIZATION_BASE}/datastores`,
     idParam: "datastore-id",
     schema: DatastoreSchema,

@@ -14,6 +14,7 @@ import { UNDER_MANAGER, inventoryCollection } from "./inventory-collection.ts";
 
 export const hypervisorClusters: CollectionDefinition = inventoryCollection({
   name: "hypervisor-clusters",
+  table: "hypervisor_clusters",
   path: `${VIRTUALIZATION_BASE}/hypervisor-clusters`,
   idParam: "cluster-id",
   schema: HypervisorClusterSchema,
@@ -24,6 +25,7 @@ export const hypervisorClusters: CollectionDefinition = inventoryCollection({
 
 export const hypervisorHosts: CollectionDefinition = inventoryCollection({
   name: "hypervisor-hosts",
+  table: "hypervisor_hosts",
   path: `${VIRTUALIZATION_BASE}/hypervisor-hosts`,
   idParam: "host-id",
   schema: HypervisorHostSchema,
@@ -35,7 +37,7 @@ export const hypervisorHosts: CollectionDefinition = inventoryCollection({
 // compat: the contract's lists of folders, networks, resource pools and tags name the manager
 // {uuid}; its other paths under a manager name it {hypervisor-id}.
 const child = (name: string, segment: string, idParam: string, schema: CollectionDefinition["schema"], list: string, get: string, what: string, listManagerParam = "uuid") =>
-  inventoryCollection({ name, path: `${UNDER_MANAGER}/${segment}`, idParam, schema, listOperationId: list, getOperationId: get, what, underManager: true, ...(listManagerParam !== "hypervisor-id" ? { listManagerParam } : {}) });
+  inventoryCollection({ name, table: name.replaceAll("-", "_"), path: `${UNDER_MANAGER}/${segment}`, idParam, schema, listOperationId: list, getOperationId: get, what, underManager: true, ...(listManagerParam !== "hypervisor-id" ? { listManagerParam } : {}) });
 
 export const hypervisorFolders = child("hypervisor-folders", "folders", "folder-id", HypervisorFolderSchema, "HypervisorFolderList", "HypervisorFolder", "folder");
 export const hypervisorNetworks = child("hypervisor-networks", "networks", "network-id", HypervisorNetworkSchema, "HypervisorNetworkList", "HypervisorNetwork", "network");

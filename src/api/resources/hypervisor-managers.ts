@@ -15,6 +15,7 @@ const V1ALPHA1_ITEM = `${HYPERVISOR_MANAGERS_V1ALPHA1}/{id}`;
 export const hypervisorManagers = {
   ...inventoryCollection({
     name: "hypervisor-managers",
+    table: "hypervisor_managers",
     path: `${VIRTUALIZATION_BASE}/hypervisor-managers`,
     idParam: "hypervisor-id",
     schema: HypervisorManagerSchema,

@@ -17,7 +17,9 @@ export interface InventoryCollectionSpec {
   underManager?: true;
   /** compat: the contract names the manager `{uuid}` on some of those lists. */
   listManagerParam?: string;
-  /** Attribute mirrored into hypervisor_manager_id (default hypervisorManagerInfo/id). */
+  /** Table of the collection, migration 003. */
+  table: string;
+  /** Attribute mirrored into hypervisor_manager_id (default hypervisorManagerInfo/id, so filters on it use the column). */
   managerAttribute?: string;
   /** Extra statuses the contract documents (503 on hypervisor managers). */
   moreErrors?: readonly ErrorStatus[];
@@ -34,6 +36,7 @@ export function inventoryCollection(spec: InventoryCollectionSpec): CollectionDe
     idParam: spec.idParam,
     tag: spec.name,
     schema: spec.schema,
+    table: spec.table,
     ...(spec.underManager ? { parent: MANAGER_PARENT } : {}),
     promoted: {
       name: "name",

@@ -11,6 +11,7 @@ export const protectionPolicies = {
   idParam: "id",
   tag: "protection-policies",
   schema: PolicySchema,
+  table: "protection_policies",
   promoted: { name: "name", created_at: "createdAt", updated_at: "updatedAt", generation: "generation" },
   list: {
     operationId: "DataManagementTemplatesList",

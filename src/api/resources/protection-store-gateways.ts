@@ -34,6 +34,7 @@ export const protectionStoreGateways = {
   idParam: "id",
   tag: "protection-store-gateways",
   schema: ProtectionStoreGatewaySchema,
+  table: "protection_store_gateways",
   promoted: { name: "name", serial_number: "serialNumber" },
   list: {
     operationId: "ProtectionStoreGatewaysList",

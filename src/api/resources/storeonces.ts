@@ -13,6 +13,7 @@ export const storeOnces = {
   idParam: "id",
   tag: "storeonces",
   schema: StoreOnceSchema,
+  table: "storeonces",
   promoted: { name: "name", serial_number: "serialNumber" },
   list: {
     operationId: "StoreOncesList",

@@ -15,6 +15,7 @@ const action = (operationId: string, summary: string, errors = VM_ERRORS) => ope
 export const virtualMachines = {
   ...inventoryCollection({
     name: "virtual-machines",
+    table: "virtual_machines",
     path: `${VIRTUALIZATION_BASE}/virtual-machines`,
     idParam: "vm-id",
     schema: VirtualMachineSchema,
