@@ -10,6 +10,7 @@ import { COLLECTIONS } from "./api/collections.ts";
 import { registerCollection } from "./api/resource/register-collection.ts";
 import { apiClientRoutes } from "./api/routes/api-client-routes.ts";
 import { type Readiness, healthRoutes } from "./api/routes/health-routes.ts";
+import { storageLocationRoutes } from "./api/routes/storage-location-routes.ts";
 import { tokenRoutes } from "./api/routes/token-routes.ts";
 import { AttemptLimiter } from "./auth/attempt-limiter.ts";
 import { type SigningKey, loadOrCreateSigningKey } from "./auth/signing-key.ts";
@@ -230,6 +231,7 @@ export async function buildApp(services: Services, serverFactory?: FastifyServer
   await apiClientRoutes(app, services.clients);
   const { pairing, heartbeats, broker, bundles } = services;
   await orchestratorRoutes(app, { pairing, heartbeats, broker, bundles, orchestrators: services.inventory.dataOrchestrators });
+  await storageLocationRoutes(app);
   const context = { dialect: services.database.dialect, repositories: services.repositories };
   for (const { definition, handlers } of COLLECTIONS) registerCollection(app, definition, handlers(services.useCases), context);
   return app;
