@@ -63,6 +63,15 @@ import { InventoryStore } from "./services/inventory/inventory-store.ts";
 import { virtualMachineUseCases } from "./services/inventory/virtual-machine-actions.ts";
 import { KeyedMutex } from "./services/keyed-mutex.ts";
 import { protectionPolicyUseCases } from "./services/protection-policies.ts";
+import { StoreCopies } from "./services/infrastructure/copies-of-store.ts";
+import type { ProtectionStoreContext } from "./services/infrastructure/protection-store-state.ts";
+import { protectionStoreUseCases } from "./services/infrastructure/protection-stores.ts";
+import { StorageSystemSources } from "./services/infrastructure/storage-system-sources.ts";
+import { StoreRegistry } from "./services/infrastructure/store-registry.ts";
+import { protectionStoreJobs } from "./jobs/protection-store-jobs.ts";
+import { ProtectionStoreFactory } from "./store/chunk-store-factory.ts";
+import { FileKeyVault } from "./store/key-vault.ts";
+import type { ProtectionStore } from "./store/protection-store.ts";
 import type { UseCases } from "./services/use-cases.ts";
 import type { CollectionDefinition } from "./api/resource/collection-definition.ts";
 import { VERSION } from "./version.ts";
@@ -104,6 +113,12 @@ export interface Services {
   inventory: InventoryContext;
   /** Whether protection stores live on a gateway or StoreOnce (deletes are refused while they do). */
   storesOnSystem: StoresOnSystemSlot;
+  /** Where protection stores find their hosts: the gateways and StoreOnce appliances (tests add more). */
+  storageSystems: StorageSystemSources;
+  /** Where a store's delete counts its copies: copy collections add themselves. */
+  storeCopies: StoreCopies;
+  /** Every chunk store this process has open. */
+  storeRegistry: StoreRegistry<ProtectionStore>;
   useCases: UseCases;
   /** /health answers 503 `starting` until this is ready. */
   readiness: Readiness;
@@ -179,6 +194,21 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
   };
   const storeOnceContext: StoreOnceContext = { storeonces: repositories.get("storeonces")!, secrets, storeOnceRoot: join(config.dataDir, "storeonce") };
   for (const handler of [...gatewayJobs(gatewayContext), ...storeOnceJobs(storeOnceContext)]) worker.register(handler);
+  const storageSystems = new StorageSystemSources();
+  storageSystems.add(storageSystemDirectory(gatewayContext, storeOnceContext));
+  const storeCopies = new StoreCopies();
+  const storeRegistry = new StoreRegistry(new ProtectionStoreFactory());
+  const stores: ProtectionStoreContext = {
+    repository: repositories.get("protection-stores")!,
+    operations,
+    storageSystems,
+    registry: storeRegistry,
+    keys: new FileKeyVault(join(config.dataDir, "keys")),
+    copies: storeCopies,
+    cloudRoot: join(config.dataDir, "cloud"),
+    wake: () => worker.wake(),
+  };
+  for (const handler of protectionStoreJobs(stores)) worker.register(handler);
   const useCases: UseCases = {
     protectionPolicies: protectionPolicyUseCases(repositories.get("protection-policies")!),
     hypervisorManagers: hypervisorManagerUseCases(inventory),
@@ -187,7 +217,8 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     dataOrchestrators: dataOrchestratorUseCases({ database, orchestrators: dataOrchestrators, pairing, operations, wake: () => worker.wake() }),
     protectionStoreGateways: gatewayUseCases(gatewayContext),
     storeOnces: storeOnceUseCases({ ...storeOnceContext, inventory, sealer, stores: storesOnSystem, softwareVersion: VERSION }),
-    storageSystems: storageSystemDirectory(gatewayContext, storeOnceContext),
+    storageSystems,
+    protectionStores: protectionStoreUseCases(stores),
   };
   if (config.testJobs) {
     await createTestJobTables(database.db);
@@ -208,6 +239,9 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     connectors,
     inventory,
     storesOnSystem,
+    storageSystems,
+    storeCopies,
+    storeRegistry,
     useCases,
     readiness: { ready: false },
     facts,
@@ -312,6 +346,7 @@ export async function startServer(config: Config, logger: Logger, options: { def
       await running.app.close();
       await running.services.monitor.stop();
       await running.services.worker.stop();
+      await running.services.storeRegistry.close();
       await running.services.connectors.close();
       await running.services.database.close();
     },

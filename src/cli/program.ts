@@ -1,4 +1,4 @@
-// The obr command: `obr serve` (default), `obr clients ...`, `obr lab ...`, `obr store ...`, `obr info`.
+// The obr command: `obr serve` (default), `obr clients ...`, `obr lab ...`, `obr store ...`, `obr stores ...`, `obr info`.
 import { Command, Option } from "commander";
 import { type ConfigOverrides, loadConfig } from "../config/config.ts";
 import { VERSION } from "../version.ts";
@@ -9,6 +9,7 @@ import { labCommand } from "./lab-command.ts";
 import { orchestratorCommand } from "./orchestrator-command.ts";
 import { serveCommand } from "./serve-command.ts";
 import { storeCommand } from "./store-command.ts";
+import { storesCommand } from "./stores-command.ts";
 
 export type ConfigFrom = (cmd: Command) => ReturnType<typeof loadConfig>;
 
@@ -32,5 +33,6 @@ export function buildCli(env: Record<string, string | undefined>): Command {
   program.addCommand(storeCommand());
   program.addCommand(infoCommand(configFrom));
   program.addCommand(orchestratorCommand(env));
+  program.addCommand(storesCommand(configFrom));
   return program;
 }
