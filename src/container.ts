@@ -209,8 +209,9 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     wake: () => worker.wake(),
   };
   for (const handler of protectionStoreJobs(stores)) worker.register(handler);
+  const protectionStores = protectionStoreUseCases(stores);
   const useCases: UseCases = {
-    protectionPolicies: protectionPolicyUseCases(repositories.get("protection-policies")!),
+    protectionPolicies: protectionPolicyUseCases(repositories.get("protection-policies")!, protectionStores),
     hypervisorManagers: hypervisorManagerUseCases(inventory),
     virtualMachines: virtualMachineUseCases(inventory),
     datastores: datastoreUseCases(inventory),
@@ -218,7 +219,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     protectionStoreGateways: gatewayUseCases(gatewayContext),
     storeOnces: storeOnceUseCases({ ...storeOnceContext, inventory, sealer, stores: storesOnSystem, softwareVersion: VERSION }),
     storageSystems,
-    protectionStores: protectionStoreUseCases(stores),
+    protectionStores,
   };
   if (config.testJobs) {
     await createTestJobTables(database.db);
