@@ -67,6 +67,7 @@ import { StoreCopies } from "./services/infrastructure/copies-of-store.ts";
 import type { ProtectionStoreContext } from "./services/infrastructure/protection-store-state.ts";
 import { protectionStoreUseCases } from "./services/infrastructure/protection-stores.ts";
 import { StorageSystemSources } from "./services/infrastructure/storage-system-sources.ts";
+import { type DemoStore, createDemoStore } from "./services/infrastructure/demo-stores.ts";
 import { StoreRegistry } from "./services/infrastructure/store-registry.ts";
 import { protectionStoreJobs } from "./jobs/protection-store-jobs.ts";
 import { ProtectionStoreFactory } from "./store/chunk-store-factory.ts";
@@ -119,6 +120,8 @@ export interface Services {
   storeCopies: StoreCopies;
   /** Every chunk store this process has open. */
   storeRegistry: StoreRegistry<ProtectionStore>;
+  /** What the protection-store use cases and jobs share (the demo store is made through it). */
+  stores: ProtectionStoreContext;
   useCases: UseCases;
   /** /health answers 503 `starting` until this is ready. */
   readiness: Readiness;
@@ -243,6 +246,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     storageSystems,
     storeCopies,
     storeRegistry,
+    stores,
     useCases,
     readiness: { ready: false },
     facts,
@@ -360,11 +364,14 @@ export interface FirstStart {
   workspaceId: string;
   dataOrchestratorId: string;
   demo: DemoInventory<DemoLabSummary> | undefined;
+  /** The demo cloud protection store made on this start, if any. */
+  demoStore: DemoStore | undefined;
 }
 
 /**
  * What `obr serve` does once the server listens: make sure the bootstrap admin exists, give its
- * workspace the embedded data orchestrator's record, and (OBR_DEMO, default on) the demo lab.
+ * workspace the embedded data orchestrator's record, and (OBR_DEMO, default on) the demo lab and
+ * a demo cloud protection store.
  */
 export async function firstStart(services: Services): Promise<FirstStart> {
   const { config, clients } = services;
@@ -384,5 +391,11 @@ export async function firstStart(services: Services): Promise<FirstStart> {
     // The demo is a convenience: the server keeps running without it.
     services.logger.warn({ err }, "could not set up the demo inventory");
   }
-  return { created, workspaceId: admin.workspaceId, dataOrchestratorId: orchestrator.id, demo };
+  let demoStore: DemoStore | undefined;
+  try {
+    if (config.demo) demoStore = await createDemoStore(services.stores, services.useCases.protectionStores, actor, config.embeddedWorker);
+  } catch (err) {
+    services.logger.warn({ err }, "could not create the demo protection store");
+  }
+  return { created, workspaceId: admin.workspaceId, dataOrchestratorId: orchestrator.id, demo, demoStore };
 }

@@ -33,7 +33,7 @@ export function serveCommand(configFrom: ConfigFrom): Command {
       await server?.close().catch(() => undefined);
       return fail(err, logger);
     }
-    const { created, demo, dataOrchestratorId } = first;
+    const { created, demo, demoStore, dataOrchestratorId } = first;
     const out = process.stdout;
     out.write(`\nobr listening on ${server.url}  (data: ${config.dataDir}, database: ${server.services.database.dialect})\n`);
     out.write(`  API docs: ${server.url}/docs   OpenAPI: ${server.url}/openapi.json\n`);
@@ -48,6 +48,12 @@ export function serveCommand(configFrom: ConfigFrom): Command {
       out.write(`\n  Demo inventory (OBR_DEMO=0 turns it off):\n${formatDemoLabSummary(demo.summary).replace(/^/gm, "  ")}\n`);
       out.write(`  registered as hypervisor manager ${demo.managerId}: ${demo.state ?? "queued"} (operation ${demo.operationId})\n`);
       out.write(`  Try: GET ${server.url}/virtualization/v1beta1/virtual-machines?sort=name\n\n`);
+    }
+    if (demoStore) {
+      out.write(`  Demo cloud protection store ${demoStore.storeId} in ${demoStore.storageLocationId}: ${demoStore.state ?? "queued"} (operation ${demoStore.operationId})\n`);
+      out.write(`    encrypted with its own key; print it for disaster recovery with: obr stores export-key ${demoStore.storeId}\n`);
+      out.write("    (an on-premises store comes with the protection store gateways, which this build does not deploy yet)\n");
+      out.write(`  Try: GET ${server.url}/backup-recovery/v1beta1/protection-stores\n\n`);
     }
     // Everything above (admin, credentials.json, demo lab, banner) is done: /health turns 200.
     server.markReady();
