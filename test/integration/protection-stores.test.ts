@@ -186,6 +186,22 @@ describe("statistics", () => {
     expect(after.deduplicationRatio).toBeGreaterThanOrEqual(2);
     expect(after.generation).toBe(before.generation + 1);
   });
+  test("a write reported while an operation holds the store updates the sizes, not its busy state", async () => {
+    const system = addTestSystem(server, server.admin.workspaceId);
+    const { id } = await createStore(server, { protectionStoreType: "ON_PREMISES", storageSystemId: system.id });
+    const store = await server.services.storeRegistry.open(id, { dir: join(system.storeRoot, id) });
+    const image = join(server.dataDir, "busy.img");
+    makeImage(image, 2 << 20, "busy");
+    await store.backup(image, { label: "vm-02" });
+    // As a delete or reattach that has been accepted and not yet run leaves it.
+    await server.services.stores.repository.update(server.admin.workspaceId, id, undefined, (d) => ({ ...d, state: "NOT_READY", stateReason: "being deleted" }));
+    await server.services.useCases.protectionStores.refreshStats(server.admin.workspaceId, id);
+    const busy = await get(id);
+    expect(busy).toMatchObject({ state: "NOT_READY", stateReason: "being deleted", userDataStoredInBytes: 2 << 20 });
+    const unchanged = busy.generation;
+    await server.services.useCases.protectionStores.refreshStats(server.admin.workspaceId, id);
+    expect((await get(id)).generation).toBe(unchanged);
+  });
 });
 
 describe("list", () => {

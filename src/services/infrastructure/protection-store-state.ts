@@ -81,15 +81,23 @@ export interface StoreLocation extends ChunkStoreLocation {
   system?: StorageSystemRef;
 }
 
+export interface RefreshOptions {
+  /** Data was written to or removed from the store: its cached statistics are stale. */
+  written?: boolean;
+  /** The operation that holds the store ends here: its measured state replaces NOT_READY. */
+  settle?: boolean;
+}
+
 /**
  * Measures the store (the registry's cached statistics unless `written` says they are stale)
  * and writes state, health and sizes into its document; a store that cannot be opened is
- * STORE_FAILURE with the store's error as the reason. Returns the document as stored.
+ * STORE_FAILURE with the store's error as the reason. While an operation holds the store
+ * (NOT_READY), only the sizes change unless `settle`. Returns the document as stored.
  */
-export async function refreshStore(ctx: ProtectionStoreContext, customerId: string, storeId: string, written = false): Promise<ProtectionStoreDoc | undefined> {
+export async function refreshStore(ctx: ProtectionStoreContext, customerId: string, storeId: string, options: RefreshOptions = {}): Promise<ProtectionStoreDoc | undefined> {
   const doc = await ctx.repository.get<ProtectionStoreDoc>(customerId, storeId);
   if (!doc) return undefined;
-  if (written) ctx.registry.written(storeId);
+  if (options.written) ctx.registry.written(storeId);
   let measured: Partial<ProtectionStoreDoc>;
   try {
     const location = await locate(ctx, doc);
@@ -107,11 +115,17 @@ export async function refreshStore(ctx: ProtectionStoreContext, customerId: stri
   } catch (err) {
     measured = { state: "STORE_FAILURE", status: "ERROR", stateReason: reasonOf(err) };
   }
-  // Unchanged measurements are not written: the generation moves only when something did.
-  if (Object.entries(measured).every(([k, v]) => doc[k] === v) && (measured.state !== "ONLINE" || doc.stateReason === undefined)) return doc;
-  return ctx.repository.update<ProtectionStoreDoc>(customerId, storeId, undefined, (current) => {
+  const apply = (current: ProtectionStoreDoc): ProtectionStoreDoc => {
+    if (current.state === "NOT_READY" && !options.settle) {
+      const { state: _s, status: _h, stateReason: _r, connectedState: _c, ...sizes } = measured;
+      return { ...current, ...sizes };
+    }
     const next = { ...current, ...measured };
     if (measured.state === "ONLINE") delete next.stateReason;
     return next;
-  });
+  };
+  // Unchanged measurements are not written: the generation moves only when something did.
+  const next = apply({ ...doc });
+  if ([...Object.keys(measured), "stateReason"].every((k) => next[k] === doc[k])) return doc;
+  return ctx.repository.update<ProtectionStoreDoc>(customerId, storeId, undefined, apply);
 }

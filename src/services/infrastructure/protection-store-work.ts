@@ -21,7 +21,7 @@ export async function provisionStore(ctx: ProtectionStoreContext, customerId: st
     if (!(err instanceof Error && "code" in err && err.code === "STORE_EXISTS")) throw err;
     await ctx.registry.open(storeId, location);
   }
-  const done = await refreshStore(ctx, customerId, storeId);
+  const done = await refreshStore(ctx, customerId, storeId, { settle: true });
   if (done?.state !== "ONLINE") throw new Error(done?.stateReason ?? "the store did not come online");
   return [storeResource(done)];
 }
@@ -47,12 +47,12 @@ export async function reattachStore(ctx: ProtectionStoreContext, customerId: str
   await ctx.repository.update<ProtectionStoreDoc>(customerId, storeId, undefined, (doc) => ({ ...doc, ...systemFields(system) }));
   // The new orchestrators open the store afresh: the key and data must still be there.
   await ctx.registry.release(storeId);
-  const done = await refreshStore(ctx, customerId, storeId);
+  const done = await refreshStore(ctx, customerId, storeId, { settle: true });
   if (done?.state !== "ONLINE") throw new Error(done?.stateReason ?? "the store did not come online");
   return [storeResource(done)];
 }
 
 /** After a failed create, delete or reattach: the store's state says what is true now. */
 export async function settleStore(ctx: ProtectionStoreContext, customerId: string, storeId: string): Promise<void> {
-  await refreshStore(ctx, customerId, storeId);
+  await refreshStore(ctx, customerId, storeId, { settle: true });
 }

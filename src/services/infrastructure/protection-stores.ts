@@ -177,7 +177,7 @@ export function protectionStoreUseCases(ctx: ProtectionStoreContext): Protection
     },
 
     async refreshStats(workspaceId, id) {
-      await refreshStore(ctx, workspaceId, id, true);
+      await refreshStore(ctx, workspaceId, id, { written: true });
     },
   };
 }
