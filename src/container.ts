@@ -69,6 +69,7 @@ import { protectionStoreUseCases } from "./services/infrastructure/protection-st
 import { StorageSystemSources } from "./services/infrastructure/storage-system-sources.ts";
 import { type DemoStore, createDemoStore } from "./services/infrastructure/demo-stores.ts";
 import { StoreRegistry } from "./services/infrastructure/store-registry.ts";
+import { protectionStoreStats } from "./services/infrastructure/store-metrics.ts";
 import { protectionStoreJobs } from "./jobs/protection-store-jobs.ts";
 import { ProtectionStoreFactory } from "./store/chunk-store-factory.ts";
 import { FileKeyVault } from "./store/key-vault.ts";
@@ -224,6 +225,8 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     storageSystems,
     protectionStores,
   };
+  const metrics = new Metrics(database, () => heartbeats.ages());
+  metrics.registerStoreStats(protectionStoreStats(database));
   if (config.testJobs) {
     await createTestJobTables(database.db);
     for (const handler of testJobs(database, worker.id)) worker.register(handler);
@@ -255,7 +258,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     broker,
     bundles,
     monitor,
-    metrics: new Metrics(database, () => heartbeats.ages()),
+    metrics,
   };
 }
 

@@ -185,6 +185,11 @@ describe("statistics", () => {
     // Two identical backups: every chunk is stored once.
     expect(after.deduplicationRatio).toBeGreaterThanOrEqual(2);
     expect(after.generation).toBe(before.generation + 1);
+    // GET /metrics reports the same measurements, per store and workspace.
+    const metrics = await (await server.api("/metrics")).text();
+    const labels = `{store_id="${id}",workspace="${server.admin.workspaceId}"}`;
+    expect(metrics).toContain(`obr_protection_store_logical_bytes${labels} ${8 << 20}\n`);
+    expect(metrics).toContain(`obr_protection_store_stored_bytes${labels} ${after.sizeOnDiskInBytes}\n`);
   });
   test("a write reported while an operation holds the store updates the sizes, not its busy state", async () => {
     const system = addTestSystem(server, server.admin.workspaceId);
