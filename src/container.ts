@@ -214,6 +214,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
   };
   for (const handler of protectionStoreJobs(stores)) worker.register(handler);
   const protectionStores = protectionStoreUseCases(stores);
+  storesOnSystem.use({ count: (workspaceId, systemId) => protectionStores.countOnSystem(workspaceId, systemId) });
   const useCases: UseCases = {
     protectionPolicies: protectionPolicyUseCases(repositories.get("protection-policies")!, protectionStores),
     hypervisorManagers: hypervisorManagerUseCases(inventory),

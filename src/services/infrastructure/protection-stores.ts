@@ -3,7 +3,8 @@
 // in one transaction, and leave the chunk store work to the jobs (protection-store-work.ts).
 // PATCH is synchronous, as the contract says (200 + the store).
 import { randomUUID } from "node:crypto";
-import type { Static } from "typebox";
+import { type Static, Type } from "typebox";
+import { Value } from "typebox/value";
 import { nowIso } from "../../db/document-repository.ts";
 import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";
@@ -41,7 +42,16 @@ export interface ProtectionStoreUseCases {
   find(workspaceId: string, id: string): Promise<StoreSummary | undefined>;
   /** Re-measures the store after data was written to or removed from it (the protection workflow calls this). */
   refreshStats(workspaceId: string, id: string): Promise<void>;
+  /**
+   * ON_PREMISES stores whose data lives on that storage system (a gateway or StoreOnce may not be
+   * deleted while it holds any). Cloud stores bound to a gateway do not count: they are reattached.
+   */
+  countOnSystem(workspaceId: string, systemId: string): Promise<number>;
 }
+
+/** More stores than one system holds in practice; counting reads at most this many. */
+const MAX_STORES_PER_SYSTEM = 10_000;
+const OnPremises = Type.Object({ protectionStoreType: Type.Literal("ON_PREMISES") });
 
 function ensureIdle(doc: ProtectionStoreDoc): void {
   // compat: 409 is not among the contract's statuses for these operations; a store busy with
@@ -174,6 +184,11 @@ export function protectionStoreUseCases(ctx: ProtectionStoreContext): Protection
     async find(workspaceId, id) {
       const doc = await repository.get<ProtectionStoreDoc>(workspaceId, id);
       return doc ? { id: doc.id, displayName: doc.displayName, protectionStoreType: doc.protectionStoreType } : undefined;
+    },
+
+    async countOnSystem(workspaceId, systemId) {
+      const page = await repository.list(workspaceId, { orderBy: [], offset: 0, limit: MAX_STORES_PER_SYSTEM }, { column: "storage_system_id", value: systemId });
+      return page.docs.filter((text) => Value.Check(OnPremises, JSON.parse(text))).length;
     },
 
     async refreshStats(workspaceId, id) {
