@@ -67,7 +67,7 @@ import { StoreCopies } from "./services/infrastructure/copies-of-store.ts";
 import type { ProtectionStoreContext } from "./services/infrastructure/protection-store-state.ts";
 import { protectionStoreUseCases } from "./services/infrastructure/protection-stores.ts";
 import { StorageSystemSources } from "./services/infrastructure/storage-system-sources.ts";
-import { type DemoStore, createDemoStore } from "./services/infrastructure/demo-stores.ts";
+import { type DemoStores, createDemoStores } from "./services/infrastructure/demo-stores.ts";
 import { StoreRegistry } from "./services/infrastructure/store-registry.ts";
 import { protectionStoreStats } from "./services/infrastructure/store-metrics.ts";
 import { protectionStoreJobs } from "./jobs/protection-store-jobs.ts";
@@ -362,20 +362,27 @@ export async function startServer(config: Config, logger: Logger, options: { def
   };
 }
 
+/** A datastore of the manager (the demo gateway's home), or undefined when it has none. */
+async function firstDatastore(inventory: InventoryContext, workspaceId: string, managerId: string): Promise<{ managerId: string; datastoreId: string } | undefined> {
+  const page = await inventory.store.repository("datastore").list(workspaceId, { orderBy: [], offset: 0, limit: 1 }, { column: "hypervisor_manager_id", value: managerId });
+  const doc: unknown = page.docs[0] === undefined ? undefined : JSON.parse(page.docs[0]);
+  return doc !== null && typeof doc === "object" && "id" in doc && typeof doc.id === "string" ? { managerId, datastoreId: doc.id } : undefined;
+}
+
 export interface FirstStart {
   /** The admin client created now (its secret is shown once), if any. */
   created: NewApiClient | undefined;
   workspaceId: string;
   dataOrchestratorId: string;
   demo: DemoInventory<DemoLabSummary> | undefined;
-  /** The demo cloud protection store made on this start, if any. */
-  demoStore: DemoStore | undefined;
+  /** The demo protection stores (and gateway) made on this start, if any. */
+  demoStores: DemoStores | undefined;
 }
 
 /**
  * What `obr serve` does once the server listens: make sure the bootstrap admin exists, give its
  * workspace the embedded data orchestrator's record, and (OBR_DEMO, default on) the demo lab and
- * a demo cloud protection store.
+ * demo protection stores (a cloud store; a gateway in the demo lab with an on-premises store).
  */
 export async function firstStart(services: Services): Promise<FirstStart> {
   const { config, clients } = services;
@@ -395,11 +402,13 @@ export async function firstStart(services: Services): Promise<FirstStart> {
     // The demo is a convenience: the server keeps running without it.
     services.logger.warn({ err }, "could not set up the demo inventory");
   }
-  let demoStore: DemoStore | undefined;
+  let demoStores: DemoStores | undefined;
   try {
-    if (config.demo) demoStore = await createDemoStore(services.stores, services.useCases.protectionStores, actor, config.embeddedWorker);
+    const { protectionStores: stores, protectionStoreGateways: gateways } = services.useCases;
+    const lab = demo?.state === "SUCCEEDED" ? await firstDatastore(services.inventory, actor.workspaceId, demo.managerId) : undefined;
+    if (config.demo) demoStores = await createDemoStores({ ctx: services.stores, stores, gateways, admin: actor, wait: config.embeddedWorker }, lab);
   } catch (err) {
-    services.logger.warn({ err }, "could not create the demo protection store");
+    services.logger.warn({ err }, "could not create the demo protection stores");
   }
-  return { created, workspaceId: admin.workspaceId, dataOrchestratorId: orchestrator.id, demo, demoStore };
+  return { created, workspaceId: admin.workspaceId, dataOrchestratorId: orchestrator.id, demo, demoStores };
 }
