@@ -10,6 +10,7 @@ import { COLLECTIONS } from "./api/collections.ts";
 import { registerCollection } from "./api/resource/register-collection.ts";
 import { apiClientRoutes } from "./api/routes/api-client-routes.ts";
 import { type Readiness, healthRoutes } from "./api/routes/health-routes.ts";
+import { storageLocationRoutes } from "./api/routes/storage-location-routes.ts";
 import { tokenRoutes } from "./api/routes/token-routes.ts";
 import { AttemptLimiter } from "./auth/attempt-limiter.ts";
 import { type SigningKey, loadOrCreateSigningKey } from "./auth/signing-key.ts";
@@ -63,6 +64,17 @@ import { InventoryStore } from "./services/inventory/inventory-store.ts";
 import { virtualMachineUseCases } from "./services/inventory/virtual-machine-actions.ts";
 import { KeyedMutex } from "./services/keyed-mutex.ts";
 import { protectionPolicyUseCases } from "./services/protection-policies.ts";
+import { StoreCopies } from "./services/infrastructure/copies-of-store.ts";
+import type { ProtectionStoreContext } from "./services/infrastructure/protection-store-state.ts";
+import { protectionStoreUseCases } from "./services/infrastructure/protection-stores.ts";
+import { StorageSystemSources } from "./services/infrastructure/storage-system-sources.ts";
+import { type DemoStores, createDemoStores } from "./services/infrastructure/demo-stores.ts";
+import { StoreRegistry } from "./services/infrastructure/store-registry.ts";
+import { protectionStoreStats } from "./services/infrastructure/store-metrics.ts";
+import { protectionStoreJobs } from "./jobs/protection-store-jobs.ts";
+import { ProtectionStoreFactory } from "./store/chunk-store-factory.ts";
+import { FileKeyVault } from "./store/key-vault.ts";
+import type { ProtectionStore } from "./store/protection-store.ts";
 import type { UseCases } from "./services/use-cases.ts";
 import type { CollectionDefinition } from "./api/resource/collection-definition.ts";
 import { promotedReaders } from "./api/query/promoted.ts";
@@ -125,6 +137,14 @@ export interface Services {
   inventory: InventoryContext;
   /** Whether protection stores live on a gateway or StoreOnce (deletes are refused while they do). */
   storesOnSystem: StoresOnSystemSlot;
+  /** Where protection stores find their hosts: the gateways and StoreOnce appliances (tests add more). */
+  storageSystems: StorageSystemSources;
+  /** Where a store's delete counts its copies: copy collections add themselves. */
+  storeCopies: StoreCopies;
+  /** Every chunk store this process has open. */
+  storeRegistry: StoreRegistry<ProtectionStore>;
+  /** What the protection-store use cases and jobs share (the demo store is made through it). */
+  stores: ProtectionStoreContext;
   useCases: UseCases;
   /** /health answers 503 `starting` until this is ready. */
   readiness: Readiness;
@@ -207,16 +227,36 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
   };
   const storeOnceContext: StoreOnceContext = { storeonces: repositories.get("storeonces")!, secrets, storeOnceRoot: join(config.dataDir, "storeonce") };
   for (const handler of [...gatewayJobs(gatewayContext), ...storeOnceJobs(storeOnceContext)]) worker.register(handler);
+  const storageSystems = new StorageSystemSources();
+  storageSystems.add(storageSystemDirectory(gatewayContext, storeOnceContext));
+  const storeCopies = new StoreCopies();
+  const storeRegistry = new StoreRegistry(new ProtectionStoreFactory());
+  const stores: ProtectionStoreContext = {
+    repository: repositories.get("protection-stores")!,
+    operations,
+    storageSystems,
+    registry: storeRegistry,
+    keys: new FileKeyVault(join(config.dataDir, "keys")),
+    copies: storeCopies,
+    cloudRoot: join(config.dataDir, "cloud"),
+    wake: () => worker.wake(),
+  };
+  for (const handler of protectionStoreJobs(stores)) worker.register(handler);
+  const protectionStores = protectionStoreUseCases(stores);
+  storesOnSystem.use({ count: (workspaceId, systemId) => protectionStores.countOnSystem(workspaceId, systemId) });
   const useCases: UseCases = {
-    protectionPolicies: protectionPolicyUseCases(repositories.get("protection-policies")!),
+    protectionPolicies: protectionPolicyUseCases(repositories.get("protection-policies")!, protectionStores),
     hypervisorManagers: hypervisorManagerUseCases(inventory),
     virtualMachines: virtualMachineUseCases(inventory),
     datastores: datastoreUseCases(inventory),
     dataOrchestrators: dataOrchestratorUseCases({ database, orchestrators: dataOrchestrators, pairing, operations, wake: () => worker.wake() }),
     protectionStoreGateways: gatewayUseCases(gatewayContext),
     storeOnces: storeOnceUseCases({ ...storeOnceContext, inventory, sealer, stores: storesOnSystem, softwareVersion: VERSION }),
-    storageSystems: storageSystemDirectory(gatewayContext, storeOnceContext),
+    storageSystems,
+    protectionStores,
   };
+  const metrics = new Metrics(database, () => heartbeats.ages());
+  metrics.registerStoreStats(protectionStoreStats(database));
   if (config.testJobs) {
     await createTestJobTables(database.db);
     for (const handler of testJobs(database, worker.id)) worker.register(handler);
@@ -236,6 +276,10 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     connectors,
     inventory,
     storesOnSystem,
+    storageSystems,
+    storeCopies,
+    storeRegistry,
+    stores,
     useCases,
     readiness: { ready: false },
     facts,
@@ -244,7 +288,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     broker,
     bundles,
     monitor,
-    metrics: new Metrics(database, () => heartbeats.ages()),
+    metrics,
   };
 }
 
@@ -259,6 +303,7 @@ export async function buildApp(services: Services, serverFactory?: FastifyServer
   await apiClientRoutes(app, services.clients);
   const { pairing, heartbeats, broker, bundles } = services;
   await orchestratorRoutes(app, { pairing, heartbeats, broker, bundles, orchestrators: services.inventory.dataOrchestrators });
+  await storageLocationRoutes(app);
   const context = { dialect: services.database.dialect, repositories: services.repositories };
   for (const { definition, handlers } of COLLECTIONS) registerCollection(app, definition, handlers(services.useCases), context);
   return app;
@@ -339,10 +384,18 @@ export async function startServer(config: Config, logger: Logger, options: { def
       await running.app.close();
       await running.services.monitor.stop();
       await running.services.worker.stop();
+      await running.services.storeRegistry.close();
       await running.services.connectors.close();
       await running.services.database.close();
     },
   };
+}
+
+/** A datastore of the manager (the demo gateway's home), or undefined when it has none. */
+async function firstDatastore(inventory: InventoryContext, workspaceId: string, managerId: string): Promise<{ managerId: string; datastoreId: string } | undefined> {
+  const page = await inventory.store.repository("datastore").list(workspaceId, { orderBy: [], offset: 0, limit: 1 }, { column: "hypervisor_manager_id", value: managerId });
+  const doc: unknown = page.docs[0] === undefined ? undefined : JSON.parse(page.docs[0]);
+  return doc !== null && typeof doc === "object" && "id" in doc && typeof doc.id === "string" ? { managerId, datastoreId: doc.id } : undefined;
 }
 
 export interface FirstStart {
@@ -351,11 +404,14 @@ export interface FirstStart {
   workspaceId: string;
   dataOrchestratorId: string;
   demo: DemoInventory<DemoLabSummary> | undefined;
+  /** The demo protection stores (and gateway) made on this start, if any. */
+  demoStores: DemoStores | undefined;
 }
 
 /**
  * What `obr serve` does once the server listens: make sure the bootstrap admin exists, give its
- * workspace the embedded data orchestrator's record, and (OBR_DEMO, default on) the demo lab.
+ * workspace the embedded data orchestrator's record, and (OBR_DEMO, default on) the demo lab and
+ * demo protection stores (a cloud store; a gateway in the demo lab with an on-premises store).
  */
 export async function firstStart(services: Services): Promise<FirstStart> {
   const { config, clients } = services;
@@ -375,5 +431,13 @@ export async function firstStart(services: Services): Promise<FirstStart> {
     // The demo is a convenience: the server keeps running without it.
     services.logger.warn({ err }, "could not set up the demo inventory");
   }
-  return { created, workspaceId: admin.workspaceId, dataOrchestratorId: orchestrator.id, demo };
+  let demoStores: DemoStores | undefined;
+  try {
+    const { protectionStores: stores, protectionStoreGateways: gateways } = services.useCases;
+    const lab = demo?.state === "SUCCEEDED" ? await firstDatastore(services.inventory, actor.workspaceId, demo.managerId) : undefined;
+    if (config.demo) demoStores = await createDemoStores({ ctx: services.stores, stores, gateways, admin: actor, wait: config.embeddedWorker }, lab);
+  } catch (err) {
+    services.logger.warn({ err }, "could not create the demo protection stores");
+  }
+  return { created, workspaceId: admin.workspaceId, dataOrchestratorId: orchestrator.id, demo, demoStores };
 }

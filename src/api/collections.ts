@@ -18,6 +18,7 @@ import { hypervisorManagerHandlers, hypervisorManagers } from "./resources/hyper
 import { protectionPolicies, protectionPolicyHandlers } from "./resources/protection-policies.ts";
 import { protectionStoreGatewayHandlers, protectionStoreGateways } from "./resources/protection-store-gateways.ts";
 import { storeOnceHandlers, storeOnces } from "./resources/storeonces.ts";
+import { protectionStoreHandlers, protectionStores } from "./resources/protection-stores.ts";
 import { virtualMachineHandlers, virtualMachines } from "./resources/virtual-machines.ts";
 
 export interface CollectionEntry {
@@ -30,6 +31,7 @@ const readOnly = (): CollectionHandlers => ({});
 export const COLLECTIONS: readonly CollectionEntry[] = [
   { definition: protectionPolicies, handlers: (u) => protectionPolicyHandlers(u.protectionPolicies) },
   { definition: asyncOperations, handlers: readOnly },
+  { definition: protectionStores, handlers: (u) => protectionStoreHandlers(u.protectionStores) },
   { definition: hypervisorManagers, handlers: (u) => hypervisorManagerHandlers(u.hypervisorManagers) },
   { definition: virtualMachines, handlers: (u) => virtualMachineHandlers(u.virtualMachines) },
   { definition: datastores, handlers: (u) => datastoreHandlers(u.datastores) },

@@ -1,4 +1,4 @@
-// The obr command: `obr serve` (default), `obr clients ...`, `obr lab ...`, `obr store ...`, `obr info`.
+// The obr command: `obr serve` (default), `obr clients ...`, `obr lab ...`, `obr store ...`, `obr stores ...`, `obr info`.
 import { Command, Option } from "commander";
 import { type ConfigOverrides, loadConfig } from "../config/config.ts";
 import { VERSION } from "../version.ts";
@@ -10,6 +10,7 @@ import { orchestratorCommand } from "./orchestrator-command.ts";
 import { serveCommand } from "./serve-command.ts";
 import { storeCommand } from "./store-command.ts";
 import type { ConfigFrom } from "./config-from.ts";
+import { storesCommand } from "./stores-command.ts";
 
 export function buildCli(env: Record<string, string | undefined>): Command {
   const program = new Command("obr").version(VERSION).description("Open Backup & Recovery").showHelpAfterError();
@@ -31,5 +32,6 @@ export function buildCli(env: Record<string, string | undefined>): Command {
   program.addCommand(storeCommand());
   program.addCommand(infoCommand(configFrom));
   program.addCommand(orchestratorCommand(env));
+  program.addCommand(storesCommand(configFrom));
   return program;
 }

@@ -33,7 +33,7 @@ export function serveCommand(configFrom: ConfigFrom): Command {
       await server?.close().catch(() => undefined);
       return fail(err, logger);
     }
-    const { created, demo, dataOrchestratorId } = first;
+    const { created, demo, demoStores, dataOrchestratorId } = first;
     const out = process.stdout;
     out.write(`\nobr listening on ${server.url}  (data: ${config.dataDir}, database: ${server.services.database.dialect})\n`);
     out.write(`  API docs: ${server.url}/docs   OpenAPI: ${server.url}/openapi.json\n`);
@@ -48,6 +48,15 @@ export function serveCommand(configFrom: ConfigFrom): Command {
       out.write(`\n  Demo inventory (OBR_DEMO=0 turns it off):\n${formatDemoLabSummary(demo.summary).replace(/^/gm, "  ")}\n`);
       out.write(`  registered as hypervisor manager ${demo.managerId}: ${demo.state ?? "queued"} (operation ${demo.operationId})\n`);
       out.write(`  Try: GET ${server.url}/virtualization/v1beta1/virtual-machines?sort=name\n\n`);
+    }
+    if (demoStores) {
+      const { cloud, gateway, onPremises } = demoStores;
+      out.write(`  Demo protection stores (OBR_DEMO=0 turns them off):\n`);
+      out.write(`    cloud store ${cloud.id} in ${cloud.storageLocationId}: ${cloud.state ?? "queued"} (operation ${cloud.operationId})\n`);
+      out.write(`      encrypted with its own key; print it for disaster recovery with: obr stores export-key ${cloud.id}\n`);
+      if (gateway) out.write(`    protection store gateway ${gateway.id} (demo-psg) in the demo lab: ${gateway.state ?? "queued"} (operation ${gateway.operationId})\n`);
+      if (onPremises) out.write(`    on-premises store ${onPremises.id} on that gateway: ${onPremises.state ?? "queued"} (operation ${onPremises.operationId})\n`);
+      out.write(`  Try: GET ${server.url}/backup-recovery/v1beta1/protection-stores\n\n`);
     }
     // Everything above (admin, credentials.json, demo lab, banner) is done: /health turns 200.
     server.markReady();

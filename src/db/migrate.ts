@@ -12,6 +12,7 @@ import * as m006 from "./migrations/006-workspaces.ts";
 import * as m007 from "./migrations/007-normalised-names.ts";
 import * as m008 from "./migrations/008-data-orchestrators.ts";
 import * as m009 from "./migrations/009-storage-systems.ts";
+import * as m010 from "./migrations/010-protection-stores.ts";
 
 interface Migration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -27,6 +28,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ["007-normalised-names", m007],
   ["008-data-orchestrators", m008],
   ["009-storage-systems", m009],
+  ["010-protection-stores", m010],
 ];
 
 export async function migrate({ db, dialect }: Database): Promise<string[]> {

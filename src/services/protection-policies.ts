@@ -18,7 +18,7 @@ export type PatchPolicyCommand = Static<typeof PolicyUpdateSchema>;
 interface StoredProtection {
   id: string;
   type: string;
-  protectionStoreInfo?: { id: string; type: string; resourceUri: string };
+  protectionStoreInfo?: { id: string; name: string; protectionStoreType: string; type: string; resourceUri: string };
   schedules: ScheduleSpec[];
 }
 
@@ -30,18 +30,40 @@ interface Policy extends StoredDocument {
   protections: StoredProtection[];
 }
 
-function storeInfo(id: string) {
-  // compat: name and protectionStoreType are filled once protection stores exist in obr.
-  return { id, type: "backup-recovery/protection-store", resourceUri: `/backup-recovery/v1beta1/protection-stores/${id}` };
+/** How a policy finds the protection stores its tiers name (the protection-store use cases). */
+export interface ProtectionStoreLookup {
+  find(workspaceId: string, id: string): Promise<{ id: string; displayName: string; protectionStoreType: string } | undefined>;
 }
 
-function toStored(protections: CreatePolicyCommand["protections"]): StoredProtection[] {
-  return protections.map((p) => ({
-    id: randomUUID(),
-    type: p.type,
-    ...(p.protectionStoreId ? { protectionStoreInfo: storeInfo(p.protectionStoreId) } : {}),
-    schedules: p.schedules,
-  }));
+/** The store type each tier writes to: a backup to an on-premises store, a cloud backup to a cloud one. */
+const STORE_TYPE_OF_TIER: Readonly<Record<string, string>> = { BACKUP: "ON_PREMISES", CLOUD_BACKUP: "CLOUD" };
+
+/**
+ * The tiers with their protectionStoreInfo filled from the stores they name: each must be a store
+ * of the caller's workspace, of the type the tier needs (400 otherwise).
+ */
+async function toStored(stores: ProtectionStoreLookup, workspaceId: string, protections: CreatePolicyCommand["protections"]): Promise<StoredProtection[]> {
+  const out: StoredProtection[] = [];
+  for (const [i, p] of protections.entries()) {
+    let protectionStoreInfo: StoredProtection["protectionStoreInfo"];
+    if (p.protectionStoreId) {
+      const store = await stores.find(workspaceId, p.protectionStoreId);
+      if (!store) throw AppError.badRequest(`protections[${i}].protectionStoreId '${p.protectionStoreId}' is not a protection store of this workspace`);
+      const needed = STORE_TYPE_OF_TIER[p.type];
+      if (needed && store.protectionStoreType !== needed) {
+        throw AppError.badRequest(`protections[${i}]: a ${p.type} protection needs a protection store of type ${needed}; '${store.displayName}' is ${store.protectionStoreType}`);
+      }
+      protectionStoreInfo = {
+        id: store.id,
+        name: store.displayName,
+        protectionStoreType: store.protectionStoreType,
+        type: "backup-recovery/protection-store",
+        resourceUri: `/backup-recovery/v1beta1/protection-stores/${store.id}`,
+      };
+    }
+    out.push({ id: randomUUID(), type: p.type, ...(protectionStoreInfo ? { protectionStoreInfo } : {}), schedules: p.schedules });
+  }
+  return out;
 }
 
 const asSpecs = (protections: StoredProtection[]): ProtectionSpec[] =>
@@ -55,7 +77,7 @@ export interface ProtectionPolicyUseCases {
   remove(actor: Actor, id: string, ifMatch?: number): Promise<void>;
 }
 
-export function protectionPolicyUseCases(repository: DocumentRepository): ProtectionPolicyUseCases {
+export function protectionPolicyUseCases(repository: DocumentRepository, stores: ProtectionStoreLookup): ProtectionPolicyUseCases {
   // Names identify policies in the console and in scripts: two policies may not share one, even
   // in another case or with other surrounding spaces. The unique index on name_key settles races.
   const uniqueName = async (customerId: string, raw: string, exceptId?: string): Promise<string> => {
@@ -69,6 +91,7 @@ export function protectionPolicyUseCases(repository: DocumentRepository): Protec
     async create(actor, body) {
       validateProtections(body.protections);
       const name = await uniqueName(actor.workspaceId, body.name);
+      const protections = await toStored(stores, actor.workspaceId, body.protections);
       const id = randomUUID();
       const now = nowIso();
       const policy: Policy = {
@@ -86,7 +109,7 @@ export function protectionPolicyUseCases(repository: DocumentRepository): Protec
         assigned: false,
         createdBy: { id: actor.apiClientId, name: actor.clientId },
         protectionJobsInfo: [],
-        protections: toStored(body.protections),
+        protections,
       };
       await repository.insert(policy);
       return { resource: policy };
@@ -119,6 +142,9 @@ export function protectionPolicyUseCases(repository: DocumentRepository): Protec
     async replace(actor, id, body, ifMatch) {
       validateProtections(body.protections);
       const name = await uniqueName(actor.workspaceId, body.name, id);
+      // Another workspace's policy is not there (404) whatever stores the body names.
+      if (!(await repository.get(actor.workspaceId, id))) throw AppError.notFound(`protection policies '${id}' not found`);
+      const protections = await toStored(stores, actor.workspaceId, body.protections);
       const next = await repository.update<Policy>(actor.workspaceId, id, ifMatch, (policy) => {
         if (policy.assigned) throw AppError.badRequest("the policy is assigned to protection jobs; change it with PATCH");
         const { description: _old, ...rest } = policy;
@@ -127,7 +153,7 @@ export function protectionPolicyUseCases(repository: DocumentRepository): Protec
           name,
           ...(body.description !== undefined ? { description: body.description } : {}),
           applicationType: body.applicationType,
-          protections: toStored(body.protections),
+          protections,
         };
       });
       return { resource: next };

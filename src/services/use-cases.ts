@@ -3,6 +3,7 @@ import type { DataOrchestratorUseCases } from "./infrastructure/data-orchestrato
 import type { GatewayUseCases } from "./infrastructure/gateway-use-cases.ts";
 import type { StorageSystems } from "./infrastructure/storage-systems.ts";
 import type { StoreOnceUseCases } from "./infrastructure/storeonces.ts";
+import type { ProtectionStoreUseCases } from "./infrastructure/protection-stores.ts";
 import type { DatastoreUseCases } from "./inventory/datastore-actions.ts";
 import type { HypervisorManagerUseCases } from "./inventory/hypervisor-manager-registration.ts";
 import type { VirtualMachineUseCases } from "./inventory/virtual-machine-actions.ts";
@@ -18,4 +19,5 @@ export interface UseCases {
   storeOnces: StoreOnceUseCases;
   /** Where protection stores live: gateways and StoreOnce appliances behind one port. */
   storageSystems: StorageSystems;
+  protectionStores: ProtectionStoreUseCases;
 }

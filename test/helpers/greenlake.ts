@@ -80,6 +80,11 @@ export interface PolicyOptions {
   backup?: boolean;
   /** Include a CLOUD_BACKUP tier fed by the backup. */
   cloud?: boolean;
+  /**
+   * The real stores the BACKUP and CLOUD_BACKUP tiers name (test/helpers/stores.ts `storesOf`);
+   * without them the tiers name ids of no store, which the server refuses.
+   */
+  stores?: { onPremises: string; cloud: string };
 }
 
 /** A valid create/replace body: SNAPSHOT (schedule 1) → BACKUP (schedule 2) [→ CLOUD_BACKUP (3)]. */
@@ -100,7 +105,7 @@ export function policyBody(name: string, o: PolicyOptions = {}): Record<string, 
   if (o.backup !== false) {
     protections.push({
       type: "BACKUP",
-      protectionStoreId: randomUUID(),
+      protectionStoreId: o.stores?.onPremises ?? randomUUID(),
       schedules: [
         {
           scheduleId: 2,
@@ -116,7 +121,7 @@ export function policyBody(name: string, o: PolicyOptions = {}): Record<string, 
   if (o.cloud) {
     protections.push({
       type: "CLOUD_BACKUP",
-      protectionStoreId: randomUUID(),
+      protectionStoreId: o.stores?.cloud ?? randomUUID(),
       schedules: [
         {
           scheduleId: 3,

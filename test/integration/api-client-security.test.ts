@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { API_CLIENTS, POLICIES, expectError, json, policyBody } from "../helpers/greenlake.ts";
+import { storesOf } from "../helpers/stores.ts";
 import { type TestServer, startTestServer } from "../helpers/test-server.ts";
 import { migrate } from "../../src/db/migrate.ts";
 
@@ -27,7 +28,7 @@ const tokenStatus = async (clientId: string, clientSecret: string) =>
 describe("an orphaned workspace", () => {
   test("whose clients were all deleted cannot be claimed through the API by another workspace's admin", async () => {
     const victim = await server.client("admin");
-    await json(await server.api(POLICIES, { method: "POST", token: victim.token, json: policyBody(`victim-${randomUUID()}`) }), 200);
+    await json(await server.api(POLICIES, { method: "POST", token: victim.token, json: policyBody(`victim-${randomUUID()}`, { stores: await storesOf(server, victim) }) }), 200);
     for (const c of await server.services.clients.list(victim.workspaceId)) await server.services.clients.delete(c.id);
 
     const r = await server.api(API_CLIENTS, { method: "POST", json: { name: "takeover", role: "admin", workspaceId: victim.workspaceId } });
@@ -104,7 +105,7 @@ describe("rotate and set-role through the admin API", () => {
 
   test("PATCH role applies to the tokens the client already holds", async () => {
     const c = await server.client("operator", server.admin.workspaceId);
-    expect((await server.api(POLICIES, { method: "POST", token: c.token, json: policyBody(`before-${randomUUID()}`) })).status).toBe(200);
+    expect((await server.api(POLICIES, { method: "POST", token: c.token, json: policyBody(`before-${randomUUID()}`, { stores: await storesOf(server) }) })).status).toBe(200);
     const changed = await json<{ role: string }>(await server.api(`${API_CLIENTS}/${c.clientId}`, { method: "PATCH", json: { role: "read-only" } }), 200);
     expect(changed.role).toBe("read-only");
     expect((await server.api(POLICIES, { method: "POST", token: c.token, json: policyBody(`after-${randomUUID()}`) })).status).toBe(403);

@@ -4,6 +4,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import { SignJWT, createLocalJWKSet, decodeJwt, decodeProtectedHeader, exportSPKI, generateKeyPair, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { API_CLIENTS, POLICIES, expectError, json, policyBody, sleep } from "../helpers/greenlake.ts";
+import { storesOf } from "../helpers/stores.ts";
 import { type TestServer, startTestServer } from "../helpers/test-server.ts";
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields);
@@ -225,7 +226,7 @@ describe("roles", () => {
     // Nothing was created by the refused request.
     const list = await json<{ total: number; items: { name: string }[] }>(await server.api(`${POLICIES}?filter=startswith(name,'ro-')`), 200);
     expect(list.total).toBe(0);
-    const created = await json<{ id: string }>(await server.api(POLICIES, { method: "POST", json: policyBody(`ro-target-${randomUUID()}`) }), 200);
+    const created = await json<{ id: string }>(await server.api(POLICIES, { method: "POST", json: policyBody(`ro-target-${randomUUID()}`, { stores: await storesOf(server) }) }), 200);
     const patch = await server.api(`${POLICIES}/${created.id}`, { token: ro.token, method: "PATCH", json: { name: "renamed" } });
     await expectError(patch, 403);
     const del = await server.api(`${POLICIES}/${created.id}`, { token: ro.token, method: "DELETE" });
@@ -236,7 +237,7 @@ describe("roles", () => {
 
   test("operator: may create policies, 403 on API-client management", async () => {
     const op = await server.client("operator", server.admin.workspaceId);
-    await json(await server.api(POLICIES, { token: op.token, method: "POST", json: policyBody(`op-${randomUUID()}`) }), 200);
+    await json(await server.api(POLICIES, { token: op.token, method: "POST", json: policyBody(`op-${randomUUID()}`, { stores: await storesOf(server) }) }), 200);
     expect((await expectError(await server.api(API_CLIENTS, { token: op.token }), 403)).errorCode).toBe("FORBIDDEN");
     await expectError(await server.api(API_CLIENTS, { token: op.token, method: "POST", json: { name: "x", role: "admin" } }), 403);
     await expectError(await server.api(`${API_CLIENTS}/${server.admin.clientId}`, { token: op.token, method: "DELETE" }), 403);

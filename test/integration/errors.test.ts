@@ -2,6 +2,7 @@
 // debugId} with the right status, no internals, and a log line carrying the same debugId.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { OPERATIONS, POLICIES, expectError, json, policyBody, until } from "../helpers/greenlake.ts";
+import { storesOf } from "../helpers/stores.ts";
 import { type TestServer, startTestServer } from "../helpers/test-server.ts";
 
 let server: TestServer;
@@ -80,7 +81,7 @@ describe("status codes and bodies", () => {
     expect(err.errorCode).toBe("PAYLOAD_TOO_LARGE");
     await expectLogged(err.debugId, "POST", POLICIES, 413);
 
-    const p = await json<{ id: string; generation: number }>(await server.api(POLICIES, { method: "POST", json: policyBody("small") }), 200);
+    const p = await json<{ id: string; generation: number }>(await server.api(POLICIES, { method: "POST", json: policyBody("small", { stores: await storesOf(server) }) }), 200);
     const patch = await server.api(`${POLICIES}/${p.id}`, {
       method: "PATCH",
       headers: { "content-type": "application/merge-patch+json" },

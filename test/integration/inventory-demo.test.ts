@@ -1,11 +1,12 @@
 // The first start with OBR_DEMO on (what `obr serve` runs once it listens): the admin's workspace
 // gets the demo lab as a real registration (its operation SUCCEEDED), visible through HTTP with
-// the documented shape; a second start changes nothing. The harness's admin client exists before
+// the documented shape, and demo protection stores; a second start changes nothing. The harness's admin client exists before
 // firstStart runs, so it is the admin firstStart picks (no credentials.json is written).
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type FirstStart, firstStart } from "../../src/container.ts";
 import { OPERATIONS, expectContract, json } from "../helpers/greenlake.ts";
 import { MiB, VIRT, list } from "../helpers/inventory.ts";
+import { STORES } from "../helpers/stores.ts";
 import { type TestServer, startTestServer } from "../helpers/test-server.ts";
 
 let server: TestServer;
@@ -58,10 +59,31 @@ test("1 datacenter, 1 cluster, 2 hosts, 2 datastores, networks and 6 VMs with 1-
   expect(start.demo!.summary.allocatedBytes).toBeLessThan(start.demo!.summary.provisionedBytes);
 });
 
+test("demo protection stores: an encrypted cloud store, and a gateway in the demo lab with an on-premises store", async () => {
+  const made = start.demoStores!;
+  expect([made.cloud.state, made.gateway?.state, made.onPremises?.state]).toEqual(["SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]);
+  const stores = await json<{ total: number; items: Record<string, unknown>[] }>(await server.api(`${STORES}?sort=displayName`, { token }), 200);
+  expectContract("backup-recovery", "ProtectionStoreList", stores);
+  expect(stores.total).toBe(2);
+  expect(stores.items[0]).toMatchObject({ id: made.cloud.id, protectionStoreType: "CLOUD", state: "ONLINE", encrypted: true, storageLocationInfo: { id: "aws:us-west-2" } });
+  expect(stores.items[1]).toMatchObject({
+    id: made.onPremises!.id,
+    protectionStoreType: "ON_PREMISES",
+    state: "ONLINE",
+    storageSystemInfo: { id: made.gateway!.id, type: "PROTECTION_STORE_GATEWAY" },
+  });
+  const gateway = await json<{ name: string; vmId?: string }>(await server.api(`/backup-recovery/v1beta1/protection-store-gateways/${made.gateway!.id}`, { token }), 200);
+  expect(gateway.name).toBe("demo-psg");
+  const stranger = await server.client("admin");
+  expect((await json<{ total: number }>(await server.api(STORES, { token: stranger.token }), 200)).total).toBe(0);
+});
+
 test("a second start neither rebuilds nor re-registers", async () => {
   const again = await firstStart(server.services);
   expect(again.created).toBeUndefined();
   expect(again.demo).toBeUndefined();
+  expect(again.demoStores).toBeUndefined();
+  expect((await json<{ total: number }>(await server.api(STORES, { token }), 200)).total).toBe(2);
   expect(again.dataOrchestratorId).toBe(start.dataOrchestratorId);
   expect((await list(server, `${VIRT}/hypervisor-managers`, undefined, token)).total).toBe(1);
 });

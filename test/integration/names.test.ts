@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { API_CLIENTS, POLICIES, expectError, json, policyBody } from "../helpers/greenlake.ts";
+import { storesOf } from "../helpers/stores.ts";
 import { V1ALPHA1, VIRT, registrationBody } from "../helpers/inventory.ts";
 import { type TestServer, startTestServer } from "../helpers/test-server.ts";
 
@@ -34,10 +35,10 @@ describe("names", () => {
   });
 
   test("schedule names and a policy rename are checked too; ordinary Unicode is accepted", async () => {
-    const body = policyBody(`sauvegarde été ✓ ${randomUUID()}`);
+    const body = policyBody(`sauvegarde été ✓ ${randomUUID()}`, { stores: await storesOf(server) });
     const created = await json<{ id: string }>(await server.api(POLICIES, { method: "POST", json: body }), 200);
     expect((await expectError(await server.api(`${POLICIES}/${created.id}`, { method: "PATCH", json: { name: "x\u001b" } }), 400)).message).toMatch(/control characters/);
-    const schedules = policyBody(`with schedule ${randomUUID()}`) as { protections: { schedules: { name?: string }[] }[] };
+    const schedules = policyBody(`with schedule ${randomUUID()}`, { stores: await storesOf(server) }) as { protections: { schedules: { name?: string }[] }[] };
     schedules.protections[0]!.schedules[0]!.name = "tab\tname";
     await expectError(await server.api(POLICIES, { method: "POST", json: schedules }), 400);
   });

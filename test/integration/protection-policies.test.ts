@@ -2,7 +2,8 @@
 // PATCH (merge-patch and plain JSON), If-Match, PUT, DELETE — every body checked against the contract.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { POLICIES, UUID_RE, expectContract, expectError, json, policyBody } from "../helpers/greenlake.ts";
+import { POLICIES, type PolicyOptions, UUID_RE, expectContract, expectError, json, policyBody } from "../helpers/greenlake.ts";
+import { STORES, type StorePair, addTestSystem, createStore, storesOf } from "../helpers/stores.ts";
 import { type TestServer, startTestServer } from "../helpers/test-server.ts";
 
 interface Schedule {
@@ -38,10 +39,15 @@ interface PolicyList {
 }
 
 let server: TestServer;
+let stores: StorePair;
 
 beforeAll(async () => {
   server = await startTestServer();
+  stores = await storesOf(server);
 });
+
+/** A valid policy body whose tiers name this workspace's real stores. */
+const policy = (name: string, o: PolicyOptions = {}) => policyBody(name, { stores, ...o });
 afterAll(async () => {
   await server?.stop();
 });
@@ -70,7 +76,7 @@ const patch = (id: string, body: unknown, headers: Record<string, string> = MERG
 describe("create, get, list", () => {
   test("POST answers 200 with the full server-completed policy", async () => {
     const before = Date.now();
-    const body = policyBody(`gold-${randomUUID()}`, { description: "finance VMs", cloud: true });
+    const body = policy(`gold-${randomUUID()}`, { description: "finance VMs", cloud: true });
     const p = await create(body);
     expect(p.id).toMatch(UUID_RE);
     expect(p.name).toBe(body.name);
@@ -97,15 +103,15 @@ describe("create, get, list", () => {
       expect(tier.schedules).toEqual(sent[i]!.schedules);
       if (sent[i]!.protectionStoreId) {
         expect(tier.protectionStoreInfo?.id).toBe(sent[i]!.protectionStoreId);
-        expect(tier.protectionStoreInfo?.resourceUri).toContain(sent[i]!.protectionStoreId!);
+        expect(tier.protectionStoreInfo?.resourceUri).toBe(`${STORES}/${sent[i]!.protectionStoreId!}`);
       } else expect(tier).not.toHaveProperty("protectionStoreInfo");
     });
     expect(await get(p.id)).toEqual(p);
   });
 
   test("GET lists the created policies with count, offset and total", async () => {
-    const a = await create(policyBody(`list-a-${randomUUID()}`));
-    const b = await create(policyBody(`list-b-${randomUUID()}`, { backup: false, applicationType: "AWS" }));
+    const a = await create(policy(`list-a-${randomUUID()}`));
+    const b = await create(policy(`list-b-${randomUUID()}`, { backup: false, applicationType: "AWS" }));
     const all = await list("?limit=1000");
     expect(all.offset).toBe(0);
     expect(all.count).toBe(all.items.length);
@@ -121,7 +127,7 @@ describe("create, get, list", () => {
 });
 
 describe("validation: 400 and nothing changes", () => {
-  const base = () => policyBody(`v-${randomUUID()}`);
+  const base = () => policy(`v-${randomUUID()}`);
   const tiers = (b: Record<string, unknown>) => b.protections as Record<string, unknown>[];
   const schedules = (b: Record<string, unknown>, tier: number) => tiers(b)[tier]!.schedules as Record<string, unknown>[];
   const mutated = (fn: (b: Record<string, unknown>) => void) => {
@@ -152,7 +158,7 @@ describe("validation: 400 and nothing changes", () => {
     [
       "BACKUP fed from CLOUD_BACKUP",
       () => {
-        const b = policyBody(`v-${randomUUID()}`, { cloud: true });
+        const b = policy(`v-${randomUUID()}`, { cloud: true });
         schedules(b, 1)[0]!.sourceProtectionScheduleId = 3;
         return b;
       },
@@ -170,7 +176,7 @@ describe("validation: 400 and nothing changes", () => {
   ];
 
   test.each(cases)("%s → 400", async (_label, build, message) => {
-    if (!(await list(`?filter=name eq '${existing}'`)).total) await create(policyBody(existing));
+    if (!(await list(`?filter=name eq '${existing}'`)).total) await create(policy(existing));
     const before = await list("?limit=1000");
     const r = await server.api(POLICIES, { method: "POST", json: build() });
     const err = await expectError(r, 400);
@@ -187,9 +193,47 @@ describe("validation: 400 and nothing changes", () => {
   });
 });
 
+describe("protection stores named by the tiers", () => {
+  const tiers = (b: Record<string, unknown>) => b.protections as Record<string, unknown>[];
+  const withStores = (backup: string, cloud: string) => policy(`stores-${randomUUID()}`, { cloud: true, stores: { onPremises: backup, cloud } });
+
+  test("protectionStoreInfo carries the store's name and type", async () => {
+    const p = await create(withStores(stores.onPremises, stores.cloud));
+    expect(p.protections[1]!.protectionStoreInfo).toEqual({
+      id: stores.onPremises,
+      name: "local store",
+      protectionStoreType: "ON_PREMISES",
+      type: "backup-recovery/protection-store",
+      resourceUri: `${STORES}/${stores.onPremises}`,
+    });
+    expect(p.protections[2]!.protectionStoreInfo).toMatchObject({ id: stores.cloud, name: "cloud store", protectionStoreType: "CLOUD" });
+  });
+
+  test("a store that does not exist, of another workspace or of the wrong type → 400 and nothing changes", async () => {
+    const other = await server.client("admin");
+    const foreignSystem = addTestSystem(server, other.workspaceId);
+    const foreign = await createStore(server, { protectionStoreType: "ON_PREMISES", storageSystemId: foreignSystem.id }, other.token);
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [withStores(randomUUID(), stores.cloud), /protections\[1\]\.protectionStoreId .* not a protection store/],
+      [withStores(foreign.id, stores.cloud), /not a protection store of this workspace/],
+      [withStores(stores.cloud, stores.cloud), /BACKUP protection needs a protection store of type ON_PREMISES/],
+      [withStores(stores.onPremises, stores.onPremises), /CLOUD_BACKUP protection needs a protection store of type CLOUD/],
+    ];
+    const before = await list("?limit=1000");
+    for (const [body, message] of cases) expect((await expectError(await server.api(POLICIES, { method: "POST", json: body }), 400)).message).toMatch(message);
+    expect((await list("?limit=1000")).total).toBe(before.total);
+
+    const p = await create(withStores(stores.onPremises, stores.cloud));
+    const swapped = withStores(stores.onPremises, stores.cloud);
+    tiers(swapped)[1]!.protectionStoreId = stores.cloud;
+    await expectError(await server.api(`${POLICIES}/${p.id}`, { method: "PUT", json: swapped }), 400);
+    expect(await get(p.id)).toEqual(p);
+  });
+});
+
 describe("PATCH", () => {
   test("merge-patch: name, description null removes it, schedules of one tier replaced; generation +1 each time", async () => {
-    const p = await create(policyBody(`patch-${randomUUID()}`, { description: "to be removed" }));
+    const p = await create(policy(`patch-${randomUUID()}`, { description: "to be removed" }));
     const newName = `patched-${randomUUID()}`;
     let r = await patch(p.id, { name: newName });
     const g2 = await json<Policy>(r, 200);
@@ -231,7 +275,7 @@ describe("PATCH", () => {
   });
 
   test("application/json is accepted like merge-patch", async () => {
-    const p = await create(policyBody(`json-${randomUUID()}`));
+    const p = await create(policy(`json-${randomUUID()}`));
     const r = await patch(p.id, { name: `json-renamed-${randomUUID()}`, description: "added" }, { "content-type": "application/json" });
     const next = await json<Policy>(r, 200);
     expect(next.description).toBe("added");
@@ -254,13 +298,13 @@ describe("PATCH", () => {
     ["unknown field inside a protection", { protections: [{ id: randomUUID(), type: "BACKUP" }] }],
   ];
   test.each(refused)("PATCH with %s → 400 and the resource is unchanged", async (_label, body) => {
-    const p = await create(policyBody(`ro-${randomUUID()}`));
+    const p = await create(policy(`ro-${randomUUID()}`));
     await expectError(await patch(p.id, body), 400);
     expect(await get(p.id)).toEqual(p);
   });
 
   test("PATCH that breaks a policy rule or names no tier → 400 and unchanged", async () => {
-    const p = await create(policyBody(`rule-${randomUUID()}`));
+    const p = await create(policy(`rule-${randomUUID()}`));
     const hourlyWithStart = [{ scheduleId: 1, schedule: { recurrence: "HOURLY", repeatInterval: { every: 1 }, startTime: "01:00" } }];
     await expectError(await patch(p.id, { protections: [{ id: p.protections[0]!.id, schedules: hourlyWithStart }] }), 400);
     const dup = [{ scheduleId: 1, schedule: { recurrence: "DAILY", repeatInterval: { every: 1 } } }];
@@ -278,8 +322,8 @@ describe("PATCH", () => {
   });
 
   test("PATCH renaming to another policy's name → 409 and unchanged", async () => {
-    const a = await create(policyBody(`dupA-${randomUUID()}`));
-    const b = await create(policyBody(`dupB-${randomUUID()}`));
+    const a = await create(policy(`dupA-${randomUUID()}`));
+    const b = await create(policy(`dupB-${randomUUID()}`));
     await expectError(await patch(b.id, { name: a.name }), 409);
     expect(await get(b.id)).toEqual(b);
     // Keeping its own name is no clash.
@@ -287,7 +331,7 @@ describe("PATCH", () => {
   });
 
   test("PATCH with invalid JSON → 400 and unchanged", async () => {
-    const p = await create(policyBody(`badjson-${randomUUID()}`));
+    const p = await create(policy(`badjson-${randomUUID()}`));
     for (const headers of [MERGE, { "content-type": "application/json" }]) {
       const r = await server.api(`${POLICIES}/${p.id}`, { method: "PATCH", headers, body: '{"name": ' });
       await expectError(r, 400);
@@ -296,7 +340,7 @@ describe("PATCH", () => {
   });
 
   test("If-Match with a stale generation → 412 and unchanged; with the current one → 200", async () => {
-    const p = await create(policyBody(`ifm-${randomUUID()}`));
+    const p = await create(policy(`ifm-${randomUUID()}`));
     const g2 = await json<Policy>(await patch(p.id, { description: "v2" }), 200);
     for (const stale of ['"1"', "1", 'W/"1"', '"3"']) {
       const r = await patch(p.id, { description: "lost update" }, { ...MERGE, "if-match": stale });
@@ -315,8 +359,8 @@ describe("PATCH", () => {
 
 describe("PUT", () => {
   test("replaces the policy: 200, new protections, same id/createdAt/createdBy, generation +1", async () => {
-    const p = await create(policyBody(`put-${randomUUID()}`, { description: "old" }));
-    const replacement = policyBody(`put-new-${randomUUID()}`, { backup: false, applicationType: "MSSQL" });
+    const p = await create(policy(`put-${randomUUID()}`, { description: "old" }));
+    const replacement = policy(`put-new-${randomUUID()}`, { backup: false, applicationType: "MSSQL" });
     const r = await server.api(`${POLICIES}/${p.id}`, { method: "PUT", json: replacement });
     const next = await json<Policy>(r, 200);
     expectContract("backup-recovery", "DataManagementTemplatesDetail", next);
@@ -334,30 +378,30 @@ describe("PUT", () => {
   });
 
   test("PUT keeping its own name is no clash; PUT taking another policy's name → 409", async () => {
-    const a = await create(policyBody(`put-own-${randomUUID()}`));
-    const b = await create(policyBody(`put-other-${randomUUID()}`));
-    const same = await json<Policy>(await server.api(`${POLICIES}/${a.id}`, { method: "PUT", json: policyBody(a.name, { cloud: true }) }), 200);
+    const a = await create(policy(`put-own-${randomUUID()}`));
+    const b = await create(policy(`put-other-${randomUUID()}`));
+    const same = await json<Policy>(await server.api(`${POLICIES}/${a.id}`, { method: "PUT", json: policy(a.name, { cloud: true }) }), 200);
     expect(same.protections).toHaveLength(3);
-    await expectError(await server.api(`${POLICIES}/${a.id}`, { method: "PUT", json: policyBody(b.name) }), 409);
+    await expectError(await server.api(`${POLICIES}/${a.id}`, { method: "PUT", json: policy(b.name) }), 409);
     expect(await get(a.id)).toEqual(same);
   });
 
   test("PUT with an invalid body, a stale If-Match or an unknown id is refused and changes nothing", async () => {
-    const p = await create(policyBody(`put-bad-${randomUUID()}`));
-    const bad = policyBody(p.name);
+    const p = await create(policy(`put-bad-${randomUUID()}`));
+    const bad = policy(p.name);
     delete (bad.protections as Record<string, unknown>[])[1]!.protectionStoreId;
     await expectError(await server.api(`${POLICIES}/${p.id}`, { method: "PUT", json: bad }), 400);
-    await expectError(await server.api(`${POLICIES}/${p.id}`, { method: "PUT", json: { ...policyBody(p.name), generation: 5 } }), 400);
-    const stale = await server.api(`${POLICIES}/${p.id}`, { method: "PUT", json: policyBody(p.name), headers: { "if-match": '"7"' } });
+    await expectError(await server.api(`${POLICIES}/${p.id}`, { method: "PUT", json: { ...policy(p.name), generation: 5 } }), 400);
+    const stale = await server.api(`${POLICIES}/${p.id}`, { method: "PUT", json: policy(p.name), headers: { "if-match": '"7"' } });
     await expectError(stale, 412);
     expect(await get(p.id)).toEqual(p);
-    await expectError(await server.api(`${POLICIES}/${randomUUID()}`, { method: "PUT", json: policyBody(`x-${randomUUID()}`) }), 404);
+    await expectError(await server.api(`${POLICIES}/${randomUUID()}`, { method: "PUT", json: policy(`x-${randomUUID()}`) }), 404);
   });
 });
 
 describe("DELETE", () => {
   test("204, then GET/PATCH/PUT/DELETE → 404 and the list no longer has it", async () => {
-    const p = await create(policyBody(`del-${randomUUID()}`));
+    const p = await create(policy(`del-${randomUUID()}`));
     const before = await total();
     await expectError(await server.api(`${POLICIES}/${p.id}`, { method: "DELETE", headers: { "if-match": '"9"' } }), 412);
     expect(await total()).toBe(before);
@@ -367,14 +411,14 @@ describe("DELETE", () => {
     expect(await total()).toBe(before - 1);
     await expectError(await server.api(`${POLICIES}/${p.id}`), 404);
     await expectError(await patch(p.id, { name: "ghost" }), 404);
-    await expectError(await server.api(`${POLICIES}/${p.id}`, { method: "PUT", json: policyBody(`ghost-${randomUUID()}`) }), 404);
+    await expectError(await server.api(`${POLICIES}/${p.id}`, { method: "PUT", json: policy(`ghost-${randomUUID()}`) }), 404);
     await expectError(await server.api(`${POLICIES}/${p.id}`, { method: "DELETE" }), 404);
     // The name is free again.
-    await create(policyBody(p.name));
+    await create(policy(p.name));
   });
 
   test("DELETE with the current generation in If-Match → 204", async () => {
-    const p = await create(policyBody(`del-ifm-${randomUUID()}`));
+    const p = await create(policy(`del-ifm-${randomUUID()}`));
     expect((await server.api(`${POLICIES}/${p.id}`, { method: "DELETE", headers: { "if-match": '"1"' } })).status).toBe(204);
   });
 });
@@ -388,9 +432,9 @@ describe("assigned policies", () => {
   }
 
   test("PUT and DELETE of an assigned policy → 400 and unchanged; PATCH still works", async () => {
-    const p = await assign((await create(policyBody(`assigned-${randomUUID()}`))).id);
+    const p = await assign((await create(policy(`assigned-${randomUUID()}`))).id);
     expect(p.assigned).toBe(true);
-    await expectError(await server.api(`${POLICIES}/${p.id}`, { method: "PUT", json: policyBody(`assigned-new-${randomUUID()}`) }), 400);
+    await expectError(await server.api(`${POLICIES}/${p.id}`, { method: "PUT", json: policy(`assigned-new-${randomUUID()}`) }), 400);
     await expectError(await server.api(`${POLICIES}/${p.id}`, { method: "DELETE" }), 400);
     expect(await get(p.id)).toEqual(p);
     const patched = await json<Policy>(await patch(p.id, { description: "still editable" }), 200);
@@ -402,9 +446,9 @@ describe("assigned policies", () => {
 describe("hostile bodies", () => {
   test("__proto__ / constructor keys are refused (JSON and merge-patch) and pollute nothing", async () => {
     const before = await total();
-    const raw = `{"__proto__":{"polluted":true},${JSON.stringify(policyBody(`proto-${randomUUID()}`)).slice(1)}`;
+    const raw = `{"__proto__":{"polluted":true},${JSON.stringify(policy(`proto-${randomUUID()}`)).slice(1)}`;
     await expectError(await server.api(POLICIES, { method: "POST", headers: { "content-type": "application/json" }, body: raw }), 400);
-    const p = await create(policyBody(`proto-target-${randomUUID()}`));
+    const p = await create(policy(`proto-target-${randomUUID()}`));
     for (const headers of [MERGE, { "content-type": "application/json" }]) {
       const r = await server.api(`${POLICIES}/${p.id}`, { method: "PATCH", headers, body: '{"__proto__":{"polluted":true},"description":"x"}' });
       await expectError(r, 400);
@@ -419,7 +463,7 @@ describe("hostile bodies", () => {
 
 describe("concurrent writes", () => {
   test("concurrent PATCHes without If-Match all apply: no lost update, no spurious 412", async () => {
-    const p = await create(policyBody(`race-${randomUUID()}`));
+    const p = await create(policy(`race-${randomUUID()}`));
     const n = 8;
     const results = await Promise.all(
       Array.from({ length: n }, (_, i) => server.api(`${POLICIES}/${p.id}`, { method: "PATCH", json: { description: `writer ${i}` } })),
@@ -432,7 +476,7 @@ describe("concurrent writes", () => {
   });
 
   test("concurrent PATCHes with the same If-Match: exactly one wins, the others get 412", async () => {
-    const p = await create(policyBody(`race-ifm-${randomUUID()}`));
+    const p = await create(policy(`race-ifm-${randomUUID()}`));
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, i) => patch(p.id, { description: `writer ${i}` }, { ...MERGE, "if-match": '"1"' })),
     );
@@ -443,7 +487,7 @@ describe("concurrent writes", () => {
 
   test("concurrent creates with one name: exactly one policy gets it", async () => {
     const name = `race-name-${randomUUID()}`;
-    const results = await Promise.all(Array.from({ length: 6 }, () => server.api(POLICIES, { method: "POST", json: policyBody(name) })));
+    const results = await Promise.all(Array.from({ length: 6 }, () => server.api(POLICIES, { method: "POST", json: policy(name) })));
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([200, 409, 409, 409, 409, 409]);
     expect((await list(`?filter=${encodeURIComponent(`name eq '${name}'`)}`)).total).toBe(1);

@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { API_CLIENTS, OPERATIONS, POLICIES, expectError, json, policyBody } from "../helpers/greenlake.ts";
+import { storesOf } from "../helpers/stores.ts";
 import { type TestClient, type TestServer, startTestServer } from "../helpers/test-server.ts";
 
 interface Page {
@@ -21,7 +22,7 @@ let child: { id: string };
 beforeAll(async () => {
   server = await startTestServer();
   other = await server.client("admin");
-  policy = await json(await server.api(POLICIES, { method: "POST", json: policyBody(`tenant-a-${randomUUID()}`, { description: "A" }) }), 200);
+  policy = await json(await server.api(POLICIES, { method: "POST", json: policyBody(`tenant-a-${randomUUID()}`, { description: "A", stores: await storesOf(server) }) }), 200);
   const userId = decodeJwt(server.admin.token).sub!;
   operation = await server.services.operations.create({ customerId: server.admin.workspaceId, userId, name: "workspace A task" });
   child = await server.services.operations.create({ customerId: server.admin.workspaceId, userId, name: "child", parentId: operation.id });
@@ -98,7 +99,7 @@ describe("another workspace's admin", () => {
 
   test("may use the same policy name in its own workspace; each side sees only its own", async () => {
     const mine = await json<{ id: string; customerId: string }>(
-      await server.api(POLICIES, { token: other.token, method: "POST", json: policyBody(policy.name) }),
+      await server.api(POLICIES, { token: other.token, method: "POST", json: policyBody(policy.name, { stores: await storesOf(server, other) }) }),
       200,
     );
     expect(mine.customerId).toBe(other.workspaceId);

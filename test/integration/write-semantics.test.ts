@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { OPERATIONS, POLICIES, expectError, json, policyBody } from "../helpers/greenlake.ts";
+import { storesOf } from "../helpers/stores.ts";
 import { type SmallLab, V1ALPHA1, VIRT, accepted, createSmallLab, list, registerLab } from "../helpers/inventory.ts";
 import { type TestServer, startTestServer } from "../helpers/test-server.ts";
 
@@ -40,22 +41,22 @@ describe("body-less actions with Content-Type: application/json", () => {
 describe("names unique per workspace, trimmed and compared case-insensitively", () => {
   test("a name differing only by case or surrounding spaces is 409 and nothing is created; the stored name is trimmed", async () => {
     const base = `race-${randomUUID().slice(0, 8)}`;
-    const first = await json<{ id: string; name: string }>(await server.api(POLICIES, { method: "POST", json: policyBody(`${base} `) }), 200);
+    const first = await json<{ id: string; name: string }>(await server.api(POLICIES, { method: "POST", json: policyBody(`${base} `, { stores: await storesOf(server) }) }), 200);
     expect(first.name).toBe(base);
     const before = await policies();
     // Spaces only: a tab or a newline is a control character, which names refuse (400).
     for (const variant of [base, base.toUpperCase(), `  ${base.replace("race", "Race")}   `]) {
-      const err = await expectError(await server.api(POLICIES, { method: "POST", json: policyBody(variant) }), 409);
+      const err = await expectError(await server.api(POLICIES, { method: "POST", json: policyBody(variant, { stores: await storesOf(server) }) }), 409);
       expect(err.errorCode).toBe("CONFLICT");
     }
     expect(await policies()).toEqual(before);
   });
 
   test("PATCH and PUT to another policy's name in another case are 409 and change nothing", async () => {
-    const a = await json<{ id: string; name: string }>(await server.api(POLICIES, { method: "POST", json: policyBody(`Gold-${randomUUID()}`) }), 200);
-    const b = await json<{ id: string; generation: number }>(await server.api(POLICIES, { method: "POST", json: policyBody(`silver-${randomUUID()}`) }), 200);
+    const a = await json<{ id: string; name: string }>(await server.api(POLICIES, { method: "POST", json: policyBody(`Gold-${randomUUID()}`, { stores: await storesOf(server) }) }), 200);
+    const b = await json<{ id: string; generation: number }>(await server.api(POLICIES, { method: "POST", json: policyBody(`silver-${randomUUID()}`, { stores: await storesOf(server) }) }), 200);
     await expectError(await server.api(`${POLICIES}/${b.id}`, { method: "PATCH", json: { name: ` ${a.name.toLowerCase()} ` } }), 409);
-    await expectError(await server.api(`${POLICIES}/${b.id}`, { method: "PUT", json: policyBody(a.name.toUpperCase()) }), 409);
+    await expectError(await server.api(`${POLICIES}/${b.id}`, { method: "PUT", json: policyBody(a.name.toUpperCase(), { stores: await storesOf(server) }) }), 409);
     expect((await json<{ generation: number }>(await server.api(`${POLICIES}/${b.id}`), 200)).generation).toBe(b.generation);
     // Its own name in another case is no clash.
     const renamed = await json<{ name: string }>(await server.api(`${POLICIES}/${a.id}`, { method: "PATCH", json: { name: ` ${a.name.toUpperCase()}` } }), 200);
@@ -69,7 +70,7 @@ describe("names unique per workspace, trimmed and compared case-insensitively", 
   test("concurrent creates of case variants: exactly one wins, the others are 409", async () => {
     const base = `burst-${randomUUID().slice(0, 8)}`;
     const variants = [base, base.toUpperCase(), ` ${base}`, `${base} `, base.replace("burst", "Burst"), base.replace("burst", "bURST")];
-    const statuses = await Promise.all(variants.map(async (name) => (await server.api(POLICIES, { method: "POST", json: policyBody(name) })).status));
+    const statuses = await Promise.all(variants.map(async (name) => (await server.api(POLICIES, { method: "POST", json: policyBody(name, { stores: await storesOf(server) }) })).status));
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(variants.length - 1);
   });
@@ -100,7 +101,7 @@ describe("PATCH of a manager's networkAddress", () => {
 
 describe("ETag", () => {
   test("GET and writes send ETag: \"<generation>\"; If-Match takes it back, strong or weak; a stale one is 412", async () => {
-    const created = await server.api(POLICIES, { method: "POST", json: policyBody(`etag-${randomUUID()}`) });
+    const created = await server.api(POLICIES, { method: "POST", json: policyBody(`etag-${randomUUID()}`, { stores: await storesOf(server) }) });
     const p = await json<{ id: string; generation: number }>(created, 200);
     expect(created.headers.get("etag")).toBe('"1"');
     const got = await server.api(`${POLICIES}/${p.id}`);

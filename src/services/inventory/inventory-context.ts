@@ -36,7 +36,10 @@ export interface StartOperation {
   resource: ResourceRef;
 }
 
-export function startOperation(deps: InventoryContext, actor: Actor, start: StartOperation): Promise<OperationOutcome> {
+/** What starting an operation needs: the operations service and a way to wake the local worker. */
+export type OperationStarter = Pick<InventoryContext, "operations" | "wake">;
+
+export function startOperation(deps: OperationStarter, actor: Actor, start: StartOperation): Promise<OperationOutcome> {
   return startBusyOperation(deps, actor, async () => undefined, () => start);
 }
 
@@ -45,7 +48,7 @@ export function startOperation(deps: InventoryContext, actor: Actor, start: Star
  * operation in the same transaction, then wakes the local worker: a crash leaves both or neither.
  */
 export async function startBusyOperation<R>(
-  deps: InventoryContext,
+  deps: OperationStarter,
   actor: Actor,
   busy: (uow: UnitOfWork) => Promise<R>,
   describe: (state: R) => StartOperation,

@@ -1,0 +1,33 @@
+// The port through which a protection store's delete learns which copies (backups, cloud
+// backups) it still holds. Copies do not exist in obr yet: the collections that will hold them
+// add a source in container.ts; until then every store holds none, so delete never refuses.
+export interface StoreCopyCount {
+  /** Copies the store holds. */
+  copies: number;
+  /** Of those, copies whose lockedUntil lies in the future: they forbid delete even with force. */
+  locked: number;
+}
+
+export interface CopiesOfStore {
+  count(workspaceId: string, storeId: string): Promise<StoreCopyCount>;
+}
+
+/** Sums what every added source counts (none added: no copies). */
+export class StoreCopies implements CopiesOfStore {
+  readonly #sources: CopiesOfStore[] = [];
+
+  add(source: CopiesOfStore): void {
+    this.#sources.push(source);
+  }
+
+  async count(workspaceId: string, storeId: string): Promise<StoreCopyCount> {
+    let copies = 0;
+    let locked = 0;
+    for (const source of this.#sources) {
+      const c = await source.count(workspaceId, storeId);
+      copies += c.copies;
+      locked += c.locked;
+    }
+    return { copies, locked };
+  }
+}

@@ -1,0 +1,58 @@
+// The chunk-store side of the protection-store operations, run by their jobs: create the store
+// (a resumed create opens what the first run made), destroy it, bind a cloud store to another
+// storage system. Each ends by measuring the store into its document (refreshStore).
+import { AppError } from "../../domain/app-error.ts";
+import type { ResourceRef } from "../async-operations.ts";
+import { type ProtectionStoreContext, type ProtectionStoreDoc, locate, refreshStore, storeResource, systemFields } from "./protection-store-state.ts";
+
+async function load(ctx: ProtectionStoreContext, customerId: string, storeId: string): Promise<ProtectionStoreDoc | undefined> {
+  return ctx.repository.get<ProtectionStoreDoc>(customerId, storeId);
+}
+
+export async function provisionStore(ctx: ProtectionStoreContext, customerId: string, storeId: string): Promise<ResourceRef[]> {
+  const doc = await load(ctx, customerId, storeId);
+  if (!doc) throw AppError.notFound(`protection store ${storeId} no longer exists`);
+  const location = await locate(ctx, doc, true);
+  if (!location) throw AppError.badRequest(`storage system ${doc.storageSystemInfo?.id ?? "(none)"} no longer exists`);
+  try {
+    await ctx.registry.create(storeId, location);
+  } catch (err) {
+    // A create interrupted after the store was written resumes by opening it.
+    if (!(err instanceof Error && "code" in err && err.code === "STORE_EXISTS")) throw err;
+    await ctx.registry.open(storeId, location);
+  }
+  const done = await refreshStore(ctx, customerId, storeId, { settle: true });
+  if (done?.state !== "ONLINE") throw new Error(done?.stateReason ?? "the store did not come online");
+  return [storeResource(done)];
+}
+
+export async function destroyStore(ctx: ProtectionStoreContext, customerId: string, storeId: string): Promise<ResourceRef[]> {
+  const doc = await load(ctx, customerId, storeId);
+  if (!doc) return []; // deleted by an earlier run of this job
+  // Checked again here: a copy may have been locked since the request was accepted.
+  const held = await ctx.copies.count(customerId, storeId);
+  if (held.locked > 0) throw AppError.badRequest(`protection store '${doc.displayName}' holds ${held.locked} locked copies`);
+  const location = await locate(ctx, doc);
+  // An on-premises store whose storage system is gone has no data left to remove.
+  if (location) await ctx.registry.destroy(storeId, location.dir);
+  else await ctx.registry.release(storeId);
+  await ctx.keys.remove(storeId);
+  await ctx.repository.delete(customerId, storeId, undefined);
+  return [storeResource(doc)];
+}
+
+export async function reattachStore(ctx: ProtectionStoreContext, customerId: string, storeId: string, storageSystemId: string): Promise<ResourceRef[]> {
+  const system = await ctx.storageSystems.find(customerId, storageSystemId);
+  if (!system) throw AppError.badRequest(`storage system ${storageSystemId} no longer exists`);
+  await ctx.repository.update<ProtectionStoreDoc>(customerId, storeId, undefined, (doc) => ({ ...doc, ...systemFields(system) }));
+  // The new orchestrators open the store afresh: the key and data must still be there.
+  await ctx.registry.release(storeId);
+  const done = await refreshStore(ctx, customerId, storeId, { settle: true });
+  if (done?.state !== "ONLINE") throw new Error(done?.stateReason ?? "the store did not come online");
+  return [storeResource(done)];
+}
+
+/** After a failed create, delete or reattach: the store's state says what is true now. */
+export async function settleStore(ctx: ProtectionStoreContext, customerId: string, storeId: string): Promise<void> {
+  await refreshStore(ctx, customerId, storeId, { settle: true });
+}

@@ -1,0 +1,140 @@
+// Keys of encrypted protection stores, kept on the server's disk: each store's key is a random
+// 256-bit secret, stored in <keys dir>/<store id>.key wrapped (AES-256-GCM, the store id as
+// additional data, so a key file copied to another store's name does not open) under the master
+// key in <keys dir>/master.key. The directory is 0700 and every file 0600; a file is written to
+// a temporary name, fsynced and renamed, so a crash never leaves half a key.
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { link, mkdir, open, readFile, rm, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { Type } from "typebox";
+import { Value } from "typebox/value";
+import type { StoreKeys } from "../services/infrastructure/store-keys.ts";
+import { StoreArgumentError, WrongKeyError, wrapStoreError } from "./errors.ts";
+
+const KEY_BYTES = 32;
+const MASTER = "master.key";
+const WrappedKey = Type.Object({ version: Type.Literal(1), iv: Type.String(), tag: Type.String(), wrapped: Type.String() });
+
+function isMissing(err: unknown): boolean {
+  return err instanceof Error && "code" in err && err.code === "ENOENT";
+}
+
+export class FileKeyVault implements StoreKeys {
+  readonly dir: string;
+  #master: Promise<Buffer> | undefined;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  async ensure(storeId: string): Promise<string> {
+    const existing = await this.get(storeId);
+    if (existing !== undefined) return existing;
+    const key = randomBytes(KEY_BYTES);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", await this.#masterKey(true), iv);
+    cipher.setAAD(aad(storeId));
+    const wrapped = Buffer.concat([cipher.update(key), cipher.final()]);
+    const record = { version: 1, iv: iv.toString("base64"), tag: cipher.getAuthTag().toString("base64"), wrapped: wrapped.toString("base64") };
+    // Two concurrent ensure() calls agree: the second finds the first one's file.
+    if (!(await this.#write(this.#path(storeId), Buffer.from(`${JSON.stringify(record)}\n`)))) return (await this.get(storeId)) ?? key.toString("hex");
+    return key.toString("hex");
+  }
+
+  async get(storeId: string): Promise<string | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.#path(storeId), "utf8");
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw wrapStoreError(err, "read key", this.dir);
+    }
+    let record: unknown;
+    try {
+      record = JSON.parse(text);
+    } catch {
+      record = undefined;
+    }
+    if (!Value.Check(WrappedKey, record)) throw new WrongKeyError(`the key file of store ${storeId} is damaged`);
+    const master = await this.#masterKey(false);
+    try {
+      const decipher = createDecipheriv("aes-256-gcm", master, Buffer.from(record.iv, "base64"));
+      decipher.setAAD(aad(storeId));
+      decipher.setAuthTag(Buffer.from(record.tag, "base64"));
+      return Buffer.concat([decipher.update(Buffer.from(record.wrapped, "base64")), decipher.final()]).toString("hex");
+    } catch {
+      throw new WrongKeyError(`the key of store ${storeId} does not unwrap with ${MASTER} (a different master key?)`);
+    }
+  }
+
+  async remove(storeId: string): Promise<void> {
+    try {
+      await rm(this.#path(storeId), { force: true });
+    } catch (err) {
+      throw wrapStoreError(err, "remove key", this.dir);
+    }
+  }
+
+  #path(storeId: string): string {
+    if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,127}$/.test(storeId)) throw new StoreArgumentError(`bad store id '${storeId}'`);
+    return join(this.dir, `${storeId}.key`);
+  }
+
+  /** The master key, created (exclusively, so two processes agree on one) when `create` allows. */
+  #masterKey(create: boolean): Promise<Buffer> {
+    const load = async (): Promise<Buffer> => {
+      const path = join(this.dir, MASTER);
+      try {
+        const key = await readFile(path);
+        if (key.length !== KEY_BYTES) throw new WrongKeyError(`${MASTER} must hold ${KEY_BYTES} bytes`);
+        return key;
+      } catch (err) {
+        if (!isMissing(err)) throw wrapStoreError(err, "read master key", this.dir);
+      }
+      if (!create) throw new WrongKeyError(`${MASTER} is missing from the keys directory: restore it from your backup of the data dir`);
+      const key = randomBytes(KEY_BYTES);
+      return (await this.#write(path, key)) ? key : readFile(path);
+    };
+    this.#master ??= load().catch((err: unknown) => {
+      this.#master = undefined;
+      throw err;
+    });
+    return this.#master;
+  }
+
+  /** Writes a 0600 file durably, never over an existing one: false when the file already exists. */
+  async #write(path: string, data: Buffer): Promise<boolean> {
+    try {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+      const fh = await open(tmp, "wx", 0o600);
+      try {
+        await fh.writeFile(data);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      try {
+        await link(tmp, path);
+      } catch (err) {
+        if (err instanceof Error && "code" in err && err.code === "EEXIST") return false;
+        throw err;
+      } finally {
+        await unlink(tmp);
+      }
+      const dirHandle = await open(this.dir, "r");
+      try {
+        await dirHandle.sync();
+      } finally {
+        await dirHandle.close();
+      }
+      return true;
+    } catch (err) {
+      throw wrapStoreError(err, "write key", this.dir);
+    }
+  }
+}
+
+function aad(storeId: string): Buffer {
+  return Buffer.from(`obr-store-key-v1:${storeId}`);
+}
