@@ -14,5 +14,11 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .execute();
   await db.schema.createIndex("protection_stores_customer_name").on("protection_stores").columns(["customer_id", "name"]).execute();
   await db.schema.createIndex("protection_stores_customer_system").on("protection_stores").columns(["customer_id", "storage_system_id"]).execute();
+  // The HPE blog lists a gateway's stores by type and system: `protectionStoreType eq 'ON_PREMISES' and storageSystemInfo/id eq ...`.
+  await db.schema
+    .createIndex("protection_stores_customer_type_system")
+    .on("protection_stores")
+    .columns(["customer_id", "protection_store_type", "storage_system_id"])
+    .execute();
   await versionTriggers(db, dialect, "protection_stores");
 }
