@@ -11,3 +11,8 @@ export class ConnectorError extends Error {
     this.kind = kind;
   }
 }
+
+/** True when `err` is a connector's failure of that kind (an unknown VM, a wrong power state...). */
+export function isConnectorError(err: unknown, kind: ConnectorErrorKind): err is ConnectorError {
+  return err instanceof ConnectorError && err.kind === kind;
+}

@@ -16,8 +16,8 @@ describe("connector registry", () => {
 
   it("rejects other schemes and unsafe lab names with 400", () => {
     const registry = createConnectorRegistry({ labRoot: "/data/lab" });
-    expect(() => registry.resolve("vcenter://vc.example.com")).toThrow(expect.objectContaining({ httpStatusCode: 400, message: "no connector for vcenter://vc.example.com" }));
-    expect(() => registry.resolve("lab://../etc")).toThrow(expect.objectContaining({ httpStatusCode: 400 }));
-    expect(() => registry.resolve("lab://")).toThrow(expect.objectContaining({ httpStatusCode: 400 }));
+    expect(() => registry.resolve("vcenter://vc.example.com")).toThrow(expect.objectContaining({ kind: "bad-argument", message: "no connector for vcenter://vc.example.com" }));
+    expect(() => registry.resolve("lab://../etc")).toThrow(expect.objectContaining({ kind: "bad-argument" }));
+    expect(() => registry.resolve("lab://")).toThrow(expect.objectContaining({ kind: "bad-argument" }));
   });
 });

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { AppError } from "../domain/app-error.ts";
+import { ConnectorError } from "./connector-error.ts";
 import type { CrashPoints } from "../services/crash-points.ts";
 import type { HypervisorConnector } from "./hypervisor-connector.ts";
 import { LabConnector } from "./lab/lab-connector.ts";
@@ -25,8 +25,8 @@ export interface ConnectorRegistry {
 /** Directory of the lab named in a `lab://<name>` address. */
 export function labDirFor(labRoot: string, address: string): string {
   const name = address.startsWith("lab://") ? address.slice("lab://".length).replace(/\/$/, "") : undefined;
-  if (name === undefined) throw AppError.badRequest(`no connector for ${address}`);
-  if (!LAB_NAME.test(name)) throw AppError.badRequest(`invalid lab name in ${address}`);
+  if (name === undefined) throw new ConnectorError("bad-argument", `no connector for ${address}`);
+  if (!LAB_NAME.test(name)) throw new ConnectorError("bad-argument", `invalid lab name in ${address}`);
   return join(labRoot, name);
 }
 

@@ -76,8 +76,8 @@ describe("changed-block tracking", () => {
     const a = await t.lab.createSnapshot(vm.id);
     const b = await t.lab.createSnapshot(vm.id);
     const [d0, d1] = vm.disks.map((d) => d.id);
-    await expect(t.lab.changedRanges(vm.id, b.id, d0!, b.disks[1]!.changeId)).rejects.toMatchObject({ httpStatusCode: 412 });
-    await expect(t.lab.changedRanges(vm.id, a.id, d1!, b.disks[1]!.changeId)).rejects.toMatchObject({ httpStatusCode: 412 });
-    await expect(t.lab.changedRanges(vm.id, a.id, d1!, "garbage")).rejects.toMatchObject({ httpStatusCode: 412 });
+    await expect(t.lab.changedRanges(vm.id, b.id, d0!, b.disks[1]!.changeId)).rejects.toMatchObject({ kind: "precondition" });
+    await expect(t.lab.changedRanges(vm.id, a.id, d1!, b.disks[1]!.changeId)).rejects.toMatchObject({ kind: "precondition" });
+    await expect(t.lab.changedRanges(vm.id, a.id, d1!, "garbage")).rejects.toMatchObject({ kind: "precondition" });
   });
 });

@@ -1,4 +1,4 @@
-import { AppError } from "../../domain/app-error.ts";
+import { ConnectorError } from "../connector-error.ts";
 import type { ChangedRange, VirtualMachine } from "../hypervisor-connector.ts";
 import { mergeRanges, rangesBytes } from "../ranges.ts";
 import { mixedBytes, randomInt, seededRandom } from "./content.ts";
@@ -18,9 +18,9 @@ export interface ChurnOptions {
 }
 
 export function checkChurnOptions(options: ChurnOptions): void {
-  if (!(options.percent > 0 && options.percent <= 100)) throw AppError.badRequest("churn percent must be in (0, 100]");
+  if (!(options.percent > 0 && options.percent <= 100)) throw new ConnectorError("bad-argument", "churn percent must be in (0, 100]");
   const mean = options.runMeanBlocks ?? 256;
-  if (!(Number.isFinite(mean) && mean >= 1)) throw AppError.badRequest("churn runMeanBlocks must be >= 1");
+  if (!(Number.isFinite(mean) && mean >= 1)) throw new ConnectorError("bad-argument", "churn runMeanBlocks must be >= 1");
 }
 
 /** Picks the 4 KiB-aligned ranges to rewrite: merged, covering `percent` of the disk (±1 block). */

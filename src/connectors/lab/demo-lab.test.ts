@@ -76,7 +76,7 @@ describe("demo lab", () => {
   });
 
   it("refuses to overwrite an existing lab", async () => {
-    await expect(createDemoLab(root, "demo")).rejects.toMatchObject({ httpStatusCode: 409 });
+    await expect(createDemoLab(root, "demo")).rejects.toMatchObject({ kind: "conflict" });
     expect(await ensureDemoLab(root, "demo")).toBeNull();
   });
 });

@@ -82,7 +82,7 @@ describe("lab disk engine", () => {
   });
 
   it("rejects writes outside the disk", async () => {
-    await expect(writeDisk(disk, 4 * MiB - 10, Buffer.alloc(11))).rejects.toMatchObject({ httpStatusCode: 400 });
-    await expect(writeDisk(disk, -1, Buffer.alloc(1))).rejects.toMatchObject({ httpStatusCode: 400 });
+    await expect(writeDisk(disk, 4 * MiB - 10, Buffer.alloc(11))).rejects.toMatchObject({ kind: "bad-argument" });
+    await expect(writeDisk(disk, -1, Buffer.alloc(1))).rejects.toMatchObject({ kind: "bad-argument" });
   });
 });

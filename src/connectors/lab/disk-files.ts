@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { open } from "node:fs/promises";
-import { AppError } from "../../domain/app-error.ts";
+import { ConnectorError } from "../connector-error.ts";
 import { writeJsonAtomic } from "./json-file.ts";
 
 // On-disk layout of one lab disk whose data lives in the sparse raw file P:
@@ -40,7 +40,7 @@ export async function readDiskState(disk: string): Promise<DiskState> {
   try {
     text = readFileSync(statePath(disk), "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw AppError.notFound(`lab disk ${disk} does not exist`);
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new ConnectorError("not-found", `lab disk ${disk} does not exist`);
     throw err;
   }
   return JSON.parse(text) as DiskState;
@@ -122,9 +122,9 @@ export function writeSmall(path: string, position: number, data: Uint8Array): vo
 /** Throws 400 unless `offset..offset+length` lies inside the disk. */
 export function checkBounds(capacityBytes: number, offset: number, length: number): void {
   if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
-    throw AppError.badRequest(`invalid disk range offset=${offset} length=${length}`);
+    throw new ConnectorError("bad-argument", `invalid disk range offset=${offset} length=${length}`);
   }
   if (offset + length > capacityBytes) {
-    throw AppError.badRequest(`range ${offset}+${length} is past the end of the disk (${capacityBytes} bytes)`);
+    throw new ConnectorError("bad-argument", `range ${offset}+${length} is past the end of the disk (${capacityBytes} bytes)`);
   }
 }

@@ -2,7 +2,7 @@ import { constants } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { copyFile, open, rm, truncate, writeFile } from "node:fs/promises";
 import { dirname, relative, resolve } from "node:path";
-import { AppError } from "../../domain/app-error.ts";
+import { ConnectorError } from "../connector-error.ts";
 import type { ChangedRange, DiskReader } from "../hypervisor-connector.ts";
 import { blocksToRanges } from "../ranges.ts";
 import {
@@ -42,7 +42,7 @@ const metaPath = (base: string) => `${base}.json`;
 
 async function readMeta(base: string): Promise<SnapshotMeta> {
   const meta = await readJson<SnapshotMeta>(metaPath(base));
-  if (!meta) throw AppError.notFound(`snapshot disk ${base} does not exist`);
+  if (!meta) throw new ConnectorError("not-found", `snapshot disk ${base} does not exist`);
   return meta;
 }
 
@@ -159,7 +159,7 @@ export async function openSnapshotReader(disk: string, base: string): Promise<Di
     return blocksToRanges(map.length, BLOCK_SIZE, capacityBytes, (b) => (map[b] ?? 0) > 0);
   };
   const clip = (offset: number, length: number) => {
-    if (offset < 0 || length < 0) throw AppError.badRequest(`invalid read offset=${offset} length=${length}`);
+    if (offset < 0 || length < 0) throw new ConnectorError("bad-argument", `invalid read offset=${offset} length=${length}`);
     return Math.max(0, Math.min(length, capacityBytes - offset));
   };
   if (meta.kind === "reflink") {
@@ -176,7 +176,7 @@ export async function openSnapshotReader(disk: string, base: string): Promise<Di
     withLock(lockPath(disk), async () => {
       const state = await readDiskState(disk);
       if (!state.cowSnapshots.some((s) => s.id === meta.snapshotId)) {
-        throw AppError.conflict(`snapshot ${meta.snapshotId} was deleted while being read`);
+        throw new ConnectorError("conflict", `snapshot ${meta.snapshotId} was deleted while being read`);
       }
       const n = clip(offset, length);
       const out = await readAt(live, offset, n);
@@ -210,10 +210,10 @@ export async function snapshotChangedRanges(base: string, sinceChangeId: string 
     const [cbtId, epochText] = sinceChangeId.split(":");
     since = Number(epochText);
     if (cbtId !== meta.cbtId || !Number.isInteger(since) || since < 0) {
-      throw AppError.preconditionFailed(`changeId ${sinceChangeId} does not belong to this disk; read it in full`);
+      throw new ConnectorError("precondition", `changeId ${sinceChangeId} does not belong to this disk; read it in full`);
     }
     if (since > meta.epoch) {
-      throw AppError.preconditionFailed(`changeId ${sinceChangeId} is newer than the snapshot`);
+      throw new ConnectorError("precondition", `changeId ${sinceChangeId} is newer than the snapshot`);
     }
   }
   const map = await readCbtMap(`${base}.cbt`, blockCount(meta.capacityBytes));

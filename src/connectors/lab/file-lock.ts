@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { AppError } from "../../domain/app-error.ts";
+import { ConnectorError } from "../connector-error.ts";
 
 // Locks that hold across processes: the API server and `obr lab churn` may work on the same lab at
 // once. A lock is an in-process promise chain (so callers in one process queue without polling)
@@ -92,7 +92,7 @@ function tryCreate(path: string): boolean {
     return true;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw AppError.notFound(`lab object ${basename(path)} no longer exists`);
+    if (code === "ENOENT") throw new ConnectorError("not-found", `lab object ${basename(path)} no longer exists`);
     if (code !== "EEXIST") throw err;
     return false;
   }
@@ -114,7 +114,7 @@ async function acquireFile(path: string): Promise<void> {
     }
     if (Date.now() > deadline) {
       if (waiting) removeQuietly(waitMarker(path));
-      throw new AppError(503, "SERVICE_UNAVAILABLE", `lab resource is locked by another process: ${path}`);
+      throw new ConnectorError("unavailable", `lab resource is locked by another process: ${path}`);
     }
     // Re-created on every poll in case an acquirer removed it as stale. It only matters to other
     // processes: waiters in this process queue in inProcess().

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import type { ConnectorErrorKind } from "../connector-error.ts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MiB, type TestLab, createTestLab, runUntilCrash } from "./testing.ts";
 
@@ -14,7 +15,7 @@ beforeEach(async () => {
 });
 afterEach(() => t.cleanup());
 
-const status = (httpStatusCode: number) => ({ httpStatusCode });
+const kind = (kind: ConnectorErrorKind) => ({ kind });
 
 describe("powerVm", () => {
   it("repeated by the same operation returns the VM without acting again", async () => {
@@ -24,8 +25,8 @@ describe("powerVm", () => {
     expect(off.powerState).toBe("poweredOff");
     expect(await t.lab.powerVm(vm.id, "powerOff", op)).toEqual(off);
     // Another operation (or none) finds the VM off: refused as before.
-    await expect(t.lab.powerVm(vm.id, "powerOff", randomUUID())).rejects.toMatchObject(status(409));
-    await expect(t.lab.powerVm(vm.id, "powerOff")).rejects.toMatchObject(status(409));
+    await expect(t.lab.powerVm(vm.id, "powerOff", randomUUID())).rejects.toMatchObject(kind("conflict"));
+    await expect(t.lab.powerVm(vm.id, "powerOff")).rejects.toMatchObject(kind("conflict"));
   });
 
   it("resets once per operation: a repeat does not boot the VM again", async () => {
@@ -47,8 +48,8 @@ describe("createVm", () => {
     expect(await t.lab.createVm(spec, op)).toEqual(vm);
     expect((await t.lab.discover()).vms.map((v) => v.id)).toEqual([vm.id]);
     expect((await readdir(join(t.lab.labDir, "datastores", "ds-ssd-01"))).filter((d) => d.startsWith("made-once"))).toHaveLength(1);
-    await expect(t.lab.createVm(spec, randomUUID())).rejects.toMatchObject(status(409));
-    await expect(t.lab.createVm(spec)).rejects.toMatchObject(status(409));
+    await expect(t.lab.createVm(spec, randomUUID())).rejects.toMatchObject(kind("conflict"));
+    await expect(t.lab.createVm(spec)).rejects.toMatchObject(kind("conflict"));
   });
 });
 
@@ -74,7 +75,7 @@ describe("createDatastore", () => {
     const ds = await t.lab.createDatastore(spec, op);
     expect(await t.lab.createDatastore(spec, op)).toEqual(ds);
     expect((await t.lab.discover()).datastores.filter((d) => d.name === "ds-once")).toEqual([ds]);
-    await expect(t.lab.createDatastore(spec, randomUUID())).rejects.toMatchObject(status(409));
+    await expect(t.lab.createDatastore(spec, randomUUID())).rejects.toMatchObject(kind("conflict"));
   });
 });
 
@@ -84,7 +85,7 @@ describe("reconfigureVm", () => {
     await t.lab.reconfigureVm(vm.id, { numCpus: 4, memoryMib: 4096 });
     await t.lab.powerVm(vm.id, "powerOn");
     expect(await t.lab.reconfigureVm(vm.id, { numCpus: 4, memoryMib: 4096 })).toMatchObject({ numCpus: 4, memoryMib: 4096, powerState: "poweredOn" });
-    await expect(t.lab.reconfigureVm(vm.id, { numCpus: 8 })).rejects.toMatchObject(status(409));
+    await expect(t.lab.reconfigureVm(vm.id, { numCpus: 8 })).rejects.toMatchObject(kind("conflict"));
   });
 });
 
@@ -94,6 +95,6 @@ describe("deleteVm", () => {
     expect(await runUntilCrash(t, "lab.delete.after-unregister", `await lab.deleteVm(${JSON.stringify(vm.id)});`)).toBe(137);
     expect((await t.lab.discover()).vms).toEqual([]);
     // The resumed delete finds it gone (404), which the service takes as done.
-    await expect(t.lab.deleteVm(vm.id)).rejects.toMatchObject(status(404));
+    await expect(t.lab.deleteVm(vm.id)).rejects.toMatchObject(kind("not-found"));
   });
 });

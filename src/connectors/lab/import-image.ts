@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { lstat, mkdtemp, open, realpath, rm, stat } from "node:fs/promises";
 import { extname, join, sep } from "node:path";
 import { promisify } from "node:util";
-import { AppError } from "../../domain/app-error.ts";
+import { ConnectorError } from "../connector-error.ts";
 import { readAt } from "./disk-files.ts";
 
 // Reading a user's disk image for `obr lab import-vm`: raw images are read directly, other
@@ -40,12 +40,12 @@ async function convertWithQemuImg(path: string, tmpParent: string): Promise<stri
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-      throw AppError.badRequest(
+      throw new ConnectorError("bad-argument", 
         `cannot import ${path}: qemu-img is not installed (install qemu-utils, or convert the image to raw first)`,
       );
     }
     const detail = (err as { stderr?: string }).stderr?.trim() || (err as Error).message;
-    throw AppError.badRequest(`qemu-img could not convert ${path}: ${detail}`);
+    throw new ConnectorError("bad-argument", `qemu-img could not convert ${path}: ${detail}`);
   }
 }
 
@@ -56,12 +56,12 @@ async function convertWithQemuImg(path: string, tmpParent: string): Promise<stri
  */
 export async function checkImportSource(path: string, privateDir?: string): Promise<void> {
   const s = await lstat(path).catch(() => undefined);
-  if (!s) throw AppError.badRequest(`disk image ${path} does not exist`);
-  if (s.isSymbolicLink()) throw AppError.badRequest(`disk image ${path} is a symbolic link; give the file it points to`);
-  if (!s.isFile()) throw AppError.badRequest(`disk image ${path} is not a regular file`);
+  if (!s) throw new ConnectorError("bad-argument", `disk image ${path} does not exist`);
+  if (s.isSymbolicLink()) throw new ConnectorError("bad-argument", `disk image ${path} is a symbolic link; give the file it points to`);
+  if (!s.isFile()) throw new ConnectorError("bad-argument", `disk image ${path} is not a regular file`);
   if (privateDir === undefined) return;
   const [file, dir] = await Promise.all([realpath(path), realpath(privateDir).catch(() => privateDir)]);
-  if (file === dir || file.startsWith(`${dir}${sep}`)) throw AppError.badRequest(`disk image ${path} is inside the data dir; obr does not import its own files`);
+  if (file === dir || file.startsWith(`${dir}${sep}`)) throw new ConnectorError("bad-argument", `disk image ${path} is inside the data dir; obr does not import its own files`);
 }
 
 /** Opens an image as raw, converting it in `tmpParent` (a directory on the lab's filesystem) if needed. */
@@ -69,7 +69,7 @@ export async function prepareRawImage(path: string, tmpParent: string): Promise<
   await checkImportSource(path);
   const s = await stat(path);
   if (!(await needsConversion(path))) {
-    if (s.size === 0) throw AppError.badRequest(`disk image ${path} is empty`);
+    if (s.size === 0) throw new ConnectorError("bad-argument", `disk image ${path} is empty`);
     checkWholeSectors(path, s.size);
     return { path, capacityBytes: s.size, cleanup: async () => undefined };
   }
@@ -87,7 +87,7 @@ export async function prepareRawImage(path: string, tmpParent: string): Promise<
 
 /** A disk is a whole number of 512-byte sectors; anything else is not a disk image. */
 function checkWholeSectors(path: string, size: number): void {
-  if (size % SECTOR !== 0) throw AppError.badRequest(`disk image ${path} is ${size} bytes, not a whole number of ${SECTOR}-byte sectors`);
+  if (size % SECTOR !== 0) throw new ConnectorError("bad-argument", `disk image ${path} is ${size} bytes, not a whole number of ${SECTOR}-byte sectors`);
 }
 
 /** Yields the image's non-zero data as extents; all-zero 64 KiB blocks are skipped (stay holes). */

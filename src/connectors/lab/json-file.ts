@@ -1,5 +1,5 @@
 import { open, readFile, rename, unlink } from "node:fs/promises";
-import { AppError } from "../../domain/app-error.ts";
+import { ConnectorError } from "../connector-error.ts";
 
 let tmpCounter = 0;
 
@@ -34,6 +34,6 @@ export async function readJson<T>(path: string): Promise<T | undefined> {
   try {
     return JSON.parse(text) as T;
   } catch (cause) {
-    throw new AppError(500, "INTERNAL_ERROR", `corrupt lab file ${path}`, { cause });
+    throw new ConnectorError("corrupt", `corrupt lab file ${path}`, { cause });
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { ConnectorErrorKind } from "../connector-error.ts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Inventory } from "../hypervisor-connector.ts";
 import { mutateLabState, nextMoref } from "./lab-state.ts";
@@ -17,7 +18,7 @@ beforeEach(async () => {
 afterEach(() => t.cleanup());
 
 const byName = <T extends { name: string }>(items: T[], name: string): T => items.find((i) => i.name === name)!;
-const status = (httpStatusCode: number) => ({ httpStatusCode });
+const kind = (kind: ConnectorErrorKind) => ({ kind });
 
 describe("createDatastore", () => {
   it("creates an empty datastore mounted by every host of the cluster", async () => {
@@ -37,10 +38,10 @@ describe("createDatastore", () => {
 
   it("refuses a taken name (409), an unknown cluster and bad arguments (400)", async () => {
     const spec = { name: "ds-x", type: "VVOL" as const, capacityBytes: MiB, clusterId: inv.clusters[0]!.id };
-    await expect(t.lab.createDatastore({ ...spec, name: "ds-nfs-01" })).rejects.toMatchObject(status(409));
-    await expect(t.lab.createDatastore({ ...spec, clusterId: randomUUID() })).rejects.toMatchObject(status(400));
-    for (const name of ["", "../escape", "a/b", ".hidden"]) await expect(t.lab.createDatastore({ ...spec, name })).rejects.toMatchObject(status(400));
-    for (const capacityBytes of [0, -1, 1.5]) await expect(t.lab.createDatastore({ ...spec, capacityBytes })).rejects.toMatchObject(status(400));
+    await expect(t.lab.createDatastore({ ...spec, name: "ds-nfs-01" })).rejects.toMatchObject(kind("conflict"));
+    await expect(t.lab.createDatastore({ ...spec, clusterId: randomUUID() })).rejects.toMatchObject(kind("bad-argument"));
+    for (const name of ["", "../escape", "a/b", ".hidden"]) await expect(t.lab.createDatastore({ ...spec, name })).rejects.toMatchObject(kind("bad-argument"));
+    for (const capacityBytes of [0, -1, 1.5]) await expect(t.lab.createDatastore({ ...spec, capacityBytes })).rejects.toMatchObject(kind("bad-argument"));
     expect((await t.lab.discover()).datastores.map((d) => d.name)).toEqual(["ds-ssd-01", "ds-nfs-01"]);
   });
 });
@@ -58,15 +59,15 @@ describe("reconfigureVm", () => {
 
   it("refuses an unknown VM (404), a VM not powered off (409) and bad numbers (400), changing nothing", async () => {
     const vm = await t.lab.createVm({ name: "hw", numCpus: 2, disks: [{ capacityBytes: MiB }] });
-    await expect(t.lab.reconfigureVm(randomUUID(), { numCpus: 2 })).rejects.toMatchObject(status(404));
-    await expect(t.lab.reconfigureVm(vm.id, { numCpus: 3, coresPerSocket: 2 })).rejects.toMatchObject(status(400));
+    await expect(t.lab.reconfigureVm(randomUUID(), { numCpus: 2 })).rejects.toMatchObject(kind("not-found"));
+    await expect(t.lab.reconfigureVm(vm.id, { numCpus: 3, coresPerSocket: 2 })).rejects.toMatchObject(kind("bad-argument"));
     for (const change of [{ numCpus: -2 }, { coresPerSocket: -2 }, { memoryMib: 0.5 }]) {
-      await expect(t.lab.reconfigureVm(vm.id, change)).rejects.toMatchObject(status(400));
+      await expect(t.lab.reconfigureVm(vm.id, change)).rejects.toMatchObject(kind("bad-argument"));
     }
     await t.lab.powerVm(vm.id, "powerOn");
-    await expect(t.lab.reconfigureVm(vm.id, { numCpus: 4 })).rejects.toMatchObject(status(409));
+    await expect(t.lab.reconfigureVm(vm.id, { numCpus: 4 })).rejects.toMatchObject(kind("conflict"));
     await t.lab.powerVm(vm.id, "suspend");
-    await expect(t.lab.reconfigureVm(vm.id, { memoryMib: 8192 })).rejects.toMatchObject(status(409));
+    await expect(t.lab.reconfigureVm(vm.id, { memoryMib: 8192 })).rejects.toMatchObject(kind("conflict"));
     expect(await t.lab.getVm(vm.id)).toMatchObject({ numCpus: 2, coresPerSocket: 1, memoryMib: 4096 });
   });
 });
@@ -144,7 +145,7 @@ describe("relocateVm", () => {
     });
     // On ds-nfs-01, which all hosts mount: each target below fails for the one reason given.
     const vm = await t.lab.createVm({ name: "stay", datastoreId: nfs.id, disks: [{ capacityBytes: MiB }] });
-    await expect(t.lab.relocateVm(randomUUID(), { clusterId: c1.id })).rejects.toMatchObject(status(404));
+    await expect(t.lab.relocateVm(randomUUID(), { clusterId: c1.id })).rejects.toMatchObject(kind("not-found"));
     const bad = [
       {},
       { datastoreId: randomUUID() },
@@ -156,12 +157,12 @@ describe("relocateVm", () => {
       { clusterId: c1.id, datastoreId: dsC2.id }, // datastore the cluster does not mount
       { hostId: host2.id, datastoreId: ssd.id }, // ... the host does not mount
     ];
-    for (const target of bad) await expect(t.lab.relocateVm(vm.id, target), JSON.stringify(target)).rejects.toMatchObject(status(400));
+    for (const target of bad) await expect(t.lab.relocateVm(vm.id, target), JSON.stringify(target)).rejects.toMatchObject(kind("bad-argument"));
     expect(await t.lab.getVm(vm.id)).toEqual(vm);
     // Compute only: the VM's current datastore must be mounted where it goes.
     const onSsd = await t.lab.createVm({ name: "on-ssd", datastoreId: ssd.id, disks: [{ capacityBytes: MiB }] });
-    await expect(t.lab.relocateVm(onSsd.id, { clusterId: c2.id })).rejects.toMatchObject(status(400));
-    await expect(t.lab.relocateVm(onSsd.id, { hostId: host2.id })).rejects.toMatchObject(status(400));
+    await expect(t.lab.relocateVm(onSsd.id, { clusterId: c2.id })).rejects.toMatchObject(kind("bad-argument"));
+    await expect(t.lab.relocateVm(onSsd.id, { hostId: host2.id })).rejects.toMatchObject(kind("bad-argument"));
     expect(await t.lab.getVm(onSsd.id)).toEqual(onSsd);
   });
 
@@ -169,20 +170,20 @@ describe("relocateVm", () => {
     const { c2, c3, dsC2 } = await addClusters();
     const [ssd, nfs] = [byName(inv.datastores, "ds-ssd-01"), byName(inv.datastores, "ds-nfs-01")];
     const onNfs = await t.lab.createVm({ name: "on-nfs", datastoreId: nfs.id, disks: [{ capacityBytes: MiB }] });
-    await expect(t.lab.relocateVm(onNfs.id, { clusterId: c3.id })).rejects.toMatchObject(status(409)); // cluster without a host
+    await expect(t.lab.relocateVm(onNfs.id, { clusterId: c3.id })).rejects.toMatchObject(kind("conflict")); // cluster without a host
 
     const running = await t.lab.createVm({ name: "running", datastoreId: ssd.id, disks: [{ capacityBytes: MiB }], powerOn: true });
-    await expect(t.lab.relocateVm(running.id, { datastoreId: nfs.id })).rejects.toMatchObject(status(409));
+    await expect(t.lab.relocateVm(running.id, { datastoreId: nfs.id })).rejects.toMatchObject(kind("conflict"));
     // Refused as a whole: the cluster part of the move does not happen either.
-    await expect(t.lab.relocateVm(running.id, { clusterId: c2.id, datastoreId: dsC2.id })).rejects.toMatchObject(status(409));
+    await expect(t.lab.relocateVm(running.id, { clusterId: c2.id, datastoreId: dsC2.id })).rejects.toMatchObject(kind("conflict"));
     expect(await t.lab.getVm(running.id)).toEqual(running);
 
     const snapped = await t.lab.createVm({ name: "snapped", datastoreId: ssd.id, disks: [{ capacityBytes: MiB }] });
     await t.lab.createSnapshot(snapped.id);
-    await expect(t.lab.relocateVm(snapped.id, { datastoreId: nfs.id })).rejects.toMatchObject(status(409));
+    await expect(t.lab.relocateVm(snapped.id, { datastoreId: nfs.id })).rejects.toMatchObject(kind("conflict"));
 
     const spread = await t.lab.createVm({ name: "spread", datastoreId: ssd.id, disks: [{ capacityBytes: MiB }, { capacityBytes: MiB, datastoreId: nfs.id }] });
-    await expect(t.lab.relocateVm(spread.id, { datastoreId: nfs.id })).rejects.toMatchObject(status(409)); // a disk outside its home
+    await expect(t.lab.relocateVm(spread.id, { datastoreId: nfs.id })).rejects.toMatchObject(kind("conflict")); // a disk outside its home
 
     for (const vm of [onNfs, snapped, spread]) expect(await t.lab.getVm(vm.id)).toEqual(vm);
     expect(await readdir(join(t.lab.labDir, "datastores", "ds-nfs-01"))).toHaveLength(2); // on-nfs and spread's second disk only

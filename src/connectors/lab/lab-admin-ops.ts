@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { AppError } from "../../domain/app-error.ts";
+import { ConnectorError } from "../connector-error.ts";
 import type { CrashPoints } from "../../services/crash-points.ts";
 import type { CreateDatastoreSpec, Datastore, RelocationTarget, VirtualMachine, VmHardwareChange } from "../hypervisor-connector.ts";
 import { datastoreView, toVirtualMachine } from "./inventory-view.ts";
@@ -17,19 +17,19 @@ import { pick } from "./vm-factory.ts";
 const DATASTORE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
 function requireWholePositive(value: number | undefined, what: string): void {
-  if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) throw AppError.badRequest(`${what} must be a positive whole number, not ${value}`);
+  if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) throw new ConnectorError("bad-argument", `${what} must be a positive whole number, not ${value}`);
 }
 
 export async function createLabDatastore(labDir: string, spec: CreateDatastoreSpec, operationId: string | undefined, crash: CrashPoints): Promise<Datastore> {
   const datastore = await mutateLabState(labDir, async (state) => {
-    if (!DATASTORE_NAME.test(spec.name)) throw AppError.badRequest(`invalid datastore name ${JSON.stringify(spec.name)}`);
+    if (!DATASTORE_NAME.test(spec.name)) throw new ConnectorError("bad-argument", `invalid datastore name ${JSON.stringify(spec.name)}`);
     requireWholePositive(spec.capacityBytes, "capacityBytes");
     const taken = state.datastores.find((d) => d.name === spec.name);
     // Made by this very operation before a crash: a resumed run returns it.
     if (taken && operationId !== undefined && taken.createdByOperationId === operationId) return datastoreView(labDir, state, taken);
-    if (taken) throw AppError.conflict(`a datastore named ${spec.name} already exists`);
+    if (taken) throw new ConnectorError("conflict", `a datastore named ${spec.name} already exists`);
     const cluster = state.clusters.find((c) => c.id === spec.clusterId);
-    if (!cluster) throw AppError.badRequest(`unknown cluster ${spec.clusterId}`);
+    if (!cluster) throw new ConnectorError("bad-argument", `unknown cluster ${spec.clusterId}`);
     const id = randomUUID();
     const dir = `datastores/${spec.name}`;
     await mkdir(join(labDir, dir), { recursive: true });
@@ -67,8 +67,8 @@ export function reconfigureLabVm(labDir: string, vmId: string, change: VmHardwar
     const memoryMib = change.memoryMib ?? vm.memoryMib;
     // Already so (a resumed update whose change was saved): done, whatever the power state now.
     if (numCpus === vm.numCpus && coresPerSocket === vm.coresPerSocket && memoryMib === vm.memoryMib) return toVirtualMachine(state, vm);
-    if (vm.powerState !== "poweredOff") throw AppError.conflict(`virtual machine ${vm.name} must be powered off to change its hardware`);
-    if (numCpus % coresPerSocket !== 0) throw AppError.badRequest(`${numCpus} CPUs cannot be split into sockets of ${coresPerSocket} cores`);
+    if (vm.powerState !== "poweredOff") throw new ConnectorError("conflict", `virtual machine ${vm.name} must be powered off to change its hardware`);
+    if (numCpus % coresPerSocket !== 0) throw new ConnectorError("bad-argument", `${numCpus} CPUs cannot be split into sockets of ${coresPerSocket} cores`);
     Object.assign(vm, { numCpus, coresPerSocket, memoryMib });
     return toVirtualMachine(state, vm);
   });
@@ -77,17 +77,17 @@ export function reconfigureLabVm(labDir: string, vmId: string, change: VmHardwar
 export function relocateLabVm(labDir: string, vmId: string, target: RelocationTarget, crash: CrashPoints): Promise<VirtualMachine> {
   return mutateLabState(labDir, async (state) => {
     const vm = findVm(state, vmId);
-    if (Object.values(target).every((v) => v === undefined)) throw AppError.badRequest("name a datastore, host, cluster or resource pool to relocate to");
+    if (Object.values(target).every((v) => v === undefined)) throw new ConnectorError("bad-argument", "name a datastore, host, cluster or resource pool to relocate to");
     const ds = target.datastoreId === undefined ? undefined : pick(state.datastores, target.datastoreId, "datastore");
     const { cluster, host, poolId } = computeTarget(state, vm, target);
     const mounted = host ?? cluster;
     for (const id of ds ? [ds.id] : [vm.homeDatastoreId, ...vm.disks.map((d) => d.datastoreId)]) {
       const name = state.datastores.find((d) => d.id === id)?.name ?? id;
-      if (!mounted.datastoreIds.includes(id)) throw AppError.badRequest(`datastore ${name} is not available to ${host ? "host" : "cluster"} ${mounted.name}`);
+      if (!mounted.datastoreIds.includes(id)) throw new ConnectorError("bad-argument", `datastore ${name} is not available to ${host ? "host" : "cluster"} ${mounted.name}`);
     }
     const moving = vm.clusterId !== cluster.id;
     const nextHost = host ?? (moving ? state.hosts.find((h) => cluster.hostIds.includes(h.id)) : undefined);
-    if (moving && !nextHost) throw AppError.conflict(`cluster ${cluster.name} has no host`);
+    if (moving && !nextHost) throw new ConnectorError("conflict", `cluster ${cluster.name} has no host`);
     const placement = {
       clusterId: cluster.id,
       hostId: nextHost?.id ?? vm.hostId,
@@ -107,10 +107,10 @@ function computeTarget(state: LabState, vm: LabVm, target: RelocationTarget) {
   const host = target.hostId === undefined ? undefined : pick(state.hosts, target.hostId, "host");
   const pool = target.resourcePoolId === undefined ? undefined : pick(state.resourcePools, target.resourcePoolId, "resource pool");
   const clusterId = target.clusterId ?? host?.clusterId ?? pool?.clusterId ?? vm.clusterId;
-  if (!clusterId) throw AppError.badRequest(`name a target cluster for virtual machine ${vm.name}`);
+  if (!clusterId) throw new ConnectorError("bad-argument", `name a target cluster for virtual machine ${vm.name}`);
   const cluster = pick(state.clusters, clusterId, "cluster");
-  if (host && host.clusterId !== cluster.id) throw AppError.badRequest(`host ${host.name} is not in cluster ${cluster.name}`);
-  if (pool && pool.clusterId !== cluster.id) throw AppError.badRequest(`resource pool ${pool.name} is not in cluster ${cluster.name}`);
+  if (host && host.clusterId !== cluster.id) throw new ConnectorError("bad-argument", `host ${host.name} is not in cluster ${cluster.name}`);
+  if (pool && pool.clusterId !== cluster.id) throw new ConnectorError("bad-argument", `resource pool ${pool.name} is not in cluster ${cluster.name}`);
   return { cluster, host, poolId: pool?.id };
 }
 
@@ -124,14 +124,14 @@ async function moveStorage(
   vm: LabVm,
   { ds, placement, crash }: { ds: LabDatastore; placement: PendingRelocation["placement"]; crash: CrashPoints },
 ): Promise<void> {
-  if (vm.powerState !== "poweredOff") throw AppError.conflict(`virtual machine ${vm.name} must be powered off to move its disks`);
-  if (vm.snapshots.length > 0) throw AppError.conflict(`virtual machine ${vm.name} has snapshots; delete them before moving its disks`);
+  if (vm.powerState !== "poweredOff") throw new ConnectorError("conflict", `virtual machine ${vm.name} must be powered off to move its disks`);
+  if (vm.snapshots.length > 0) throw new ConnectorError("conflict", `virtual machine ${vm.name} has snapshots; delete them before moving its disks`);
   const home = `${vm.dir}/`;
-  if (!vm.disks.every((d) => d.file.startsWith(home))) throw AppError.conflict(`the disks of ${vm.name} are not all in its home directory`);
+  if (!vm.disks.every((d) => d.file.startsWith(home))) throw new ConnectorError("conflict", `the disks of ${vm.name} are not all in its home directory`);
   const dirName = vm.dir.split("/").at(-1) ?? vm.id;
   const toDir = `${ds.dir}/${dirName}`;
   // The target must be new: roll-forward and roll-back treat whatever is there as the move's own.
-  if (await stat(join(labDir, toDir)).then(() => true, () => false)) throw AppError.conflict(`datastore ${ds.name} already holds a directory ${dirName}`);
+  if (await stat(join(labDir, toDir)).then(() => true, () => false)) throw new ConnectorError("conflict", `datastore ${ds.name} already holds a directory ${dirName}`);
   vm.relocation = { fromDir: vm.dir, toDir, datastoreId: ds.id, datastoreName: ds.name, placement };
   await saveLabState(labDir, state);
   crash.hit("lab.relocate.after-journal");

@@ -3,6 +3,7 @@ import { readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ConnectorError } from "../connector-error.ts";
 import { LabConnector } from "./lab-connector.ts";
 import { MiB, type TestLab, createTestLab } from "./testing.ts";
 
@@ -44,34 +45,48 @@ describe("lab connector", () => {
 
     expect((await t.lab.resolveVm("new-vm")).id).toBe(vm.id);
     expect((await t.lab.resolveVm(vm.id)).name).toBe("new-vm");
-    await expect(t.lab.createVm({ name: "new-vm", disks: [{ capacityBytes: MiB }] })).rejects.toMatchObject({ httpStatusCode: 409 });
+    await expect(t.lab.createVm({ name: "new-vm", disks: [{ capacityBytes: MiB }] })).rejects.toMatchObject({ kind: "conflict" });
     await t.lab.createSnapshot(vm.id);
     await t.lab.deleteVm(vm.id);
     expect(await readdir(dsDir)).toEqual([]);
     expect((await t.lab.discover()).vms).toEqual([]);
-    await expect(t.lab.getVm(vm.id)).rejects.toMatchObject({ httpStatusCode: 404 });
+    await expect(t.lab.getVm(vm.id)).rejects.toMatchObject({ kind: "not-found" });
+  });
+
+  it("fails with its own ConnectorError, by kind: unknown VM, wrong power state, bad name", async () => {
+    const vm = await t.lab.createVm({ name: "kinds", disks: [{ capacityBytes: MiB }] });
+    const failure = (p: Promise<unknown>) => p.then(() => undefined, (err: unknown) => err);
+    const unknown = await failure(t.lab.getVm("vm-missing"));
+    expect(unknown).toBeInstanceOf(ConnectorError);
+    expect(unknown).toMatchObject({ kind: "not-found", message: "virtual machine vm-missing not found" });
+    const off = await failure(t.lab.powerVm(vm.id, "powerOff"));
+    expect(off).toBeInstanceOf(ConnectorError);
+    expect(off).toMatchObject({ kind: "conflict", message: "cannot powerOff virtual machine kinds: it is poweredOff" });
+    const badName = await failure(t.lab.createVm({ name: "", disks: [{ capacityBytes: MiB }] }));
+    expect(badName).toBeInstanceOf(ConnectorError);
+    expect(badName).toMatchObject({ kind: "bad-argument" });
   });
 
   it("rejects bad specs", async () => {
-    await expect(t.lab.createVm({ name: "", disks: [{ capacityBytes: MiB }] })).rejects.toMatchObject({ httpStatusCode: 400 });
-    await expect(t.lab.createVm({ name: "x", disks: [] })).rejects.toMatchObject({ httpStatusCode: 400 });
-    await expect(t.lab.createVm({ name: "x", disks: [{ capacityBytes: -1 }] })).rejects.toMatchObject({ httpStatusCode: 400 });
-    await expect(t.lab.createVm({ name: "x", hostId: "nope", disks: [{ capacityBytes: 1 }] })).rejects.toMatchObject({ httpStatusCode: 400 });
+    await expect(t.lab.createVm({ name: "", disks: [{ capacityBytes: MiB }] })).rejects.toMatchObject({ kind: "bad-argument" });
+    await expect(t.lab.createVm({ name: "x", disks: [] })).rejects.toMatchObject({ kind: "bad-argument" });
+    await expect(t.lab.createVm({ name: "x", disks: [{ capacityBytes: -1 }] })).rejects.toMatchObject({ kind: "bad-argument" });
+    await expect(t.lab.createVm({ name: "x", hostId: "nope", disks: [{ capacityBytes: 1 }] })).rejects.toMatchObject({ kind: "bad-argument" });
   });
 
   it("applies power operations with vCenter's rules and reports guest identity only while running", async () => {
     const vm = await t.lab.createVm({ name: "pwr", guest: { family: "linux", osName: "Linux", hostname: "pwr.lab" }, disks: [{ capacityBytes: MiB }] });
     expect(vm.guest).toMatchObject({ hostname: null, ipAddress: null, toolsStatus: "notRunning" });
-    await expect(t.lab.powerVm(vm.id, "powerOff")).rejects.toMatchObject({ httpStatusCode: 409 });
+    await expect(t.lab.powerVm(vm.id, "powerOff")).rejects.toMatchObject({ kind: "conflict" });
     const on = await t.lab.powerVm(vm.id, "powerOn");
     expect(on).toMatchObject({ powerState: "poweredOn", guest: { hostname: "pwr.lab", toolsStatus: "ok" } });
     expect(on.guest.ipAddress).toMatch(/^10\.20\.\d+\.\d+$/);
     expect(on.bootTime).not.toBeNull();
     expect(on.networkAdapters[0]?.connected).toBe(true);
-    await expect(t.lab.powerVm(vm.id, "powerOn")).rejects.toMatchObject({ httpStatusCode: 409 });
-    await expect(t.lab.deleteVm(vm.id)).rejects.toMatchObject({ httpStatusCode: 409 });
+    await expect(t.lab.powerVm(vm.id, "powerOn")).rejects.toMatchObject({ kind: "conflict" });
+    await expect(t.lab.deleteVm(vm.id)).rejects.toMatchObject({ kind: "conflict" });
     expect((await t.lab.powerVm(vm.id, "suspend")).powerState).toBe("suspended");
-    await expect(t.lab.powerVm(vm.id, "reset")).rejects.toMatchObject({ httpStatusCode: 409 });
+    await expect(t.lab.powerVm(vm.id, "reset")).rejects.toMatchObject({ kind: "conflict" });
     expect((await t.lab.powerVm(vm.id, "powerOn")).powerState).toBe("poweredOn");
     expect((await t.lab.powerVm(vm.id, "restartGuest")).powerState).toBe("poweredOn");
     const off = await t.lab.powerVm(vm.id, "shutdownGuest");
@@ -88,7 +103,7 @@ describe("lab connector", () => {
     expect(again.vms[0]).toMatchObject({ id: vm.id, instanceUuid: vm.instanceUuid, moref: vm.moref, powerState: "poweredOn" });
     const reloaded = new LabConnector(t.lab.labDir, t.lab.address);
     expect((await reloaded.listSnapshots(vm.id))[0]).toMatchObject({ id: snap.id, name: "s1", consistency: "CRASH" });
-    await expect(new LabConnector(join(t.root, "missing"), "lab://missing").discover()).rejects.toMatchObject({ httpStatusCode: 404 });
+    await expect(new LabConnector(join(t.root, "missing"), "lab://missing").discover()).rejects.toMatchObject({ kind: "not-found" });
   });
 
   it("reports datastore usage from the sparse files", async () => {
@@ -103,7 +118,7 @@ describe("lab connector", () => {
 
   it("restores into a powered-off VM's disk and creates VMs from restored disks", async () => {
     const src = await t.lab.createVm({ name: "src", disks: [{ capacityBytes: 4 * MiB }], powerOn: true });
-    await expect(t.lab.openDiskWriter(src.id, src.disks[0]!.id)).rejects.toMatchObject({ httpStatusCode: 409 });
+    await expect(t.lab.openDiskWriter(src.id, src.disks[0]!.id)).rejects.toMatchObject({ kind: "conflict" });
     await t.lab.powerVm(src.id, "powerOff");
     const writer = await t.lab.openDiskWriter(src.id, src.disks[0]!.id);
     await writer.write(MiB, Buffer.alloc(MiB, 9));
@@ -113,7 +128,7 @@ describe("lab connector", () => {
     const live = await t.lab.readDisk(src.id, src.disks[0]!.id, MiB, MiB);
     const expected = Buffer.alloc(MiB, 9).fill(0, 100, 1100);
     expect(live.equals(expected)).toBe(true); // (toEqual on MiB buffers is very slow)
-    await expect(writer.write(4 * MiB - 1, Buffer.alloc(2))).rejects.toMatchObject({ httpStatusCode: 400 });
+    await expect(writer.write(4 * MiB - 1, Buffer.alloc(2))).rejects.toMatchObject({ kind: "bad-argument" });
 
     const restored = await t.lab.createVmFromDisks(
       { name: "restored", disks: [{ capacityBytes: 2 * MiB }], powerOn: true },

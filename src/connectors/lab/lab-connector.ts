@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, open, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { AppError } from "../../domain/app-error.ts";
+import { ConnectorError } from "../connector-error.ts";
 import { type CrashPoints, NO_CRASH_POINTS } from "../../services/crash-points.ts";
 import type {
   ChangedRange,
@@ -50,7 +50,7 @@ export async function initLab(labDir: string, name: string): Promise<LabState> {
   await mkdir(labDir, { recursive: true });
   const state = emptyLabState(name);
   const handle = await open(inventoryPath(labDir), "wx").catch((err: NodeJS.ErrnoException) => {
-    if (err.code === "EEXIST") throw AppError.conflict(`lab://${name} already exists`);
+    if (err.code === "EEXIST") throw new ConnectorError("conflict", `lab://${name} already exists`);
     throw err;
   });
   await handle.close();
@@ -119,7 +119,7 @@ export class LabConnector implements HypervisorConnector {
   async deleteVm(vmId: string): Promise<void> {
     await mutateLabState(this.labDir, async (state) => {
       const vm = findVm(state, vmId);
-      if (vm.powerState === "poweredOn") throw AppError.conflict(`virtual machine ${vm.name} is powered on`);
+      if (vm.powerState === "poweredOn") throw new ConnectorError("conflict", `virtual machine ${vm.name} is powered on`);
       // Unregistered (saved) before its files go: a crash in between leaves unnamed files behind,
       // never a VM whose disks are missing.
       state.vms = state.vms.filter((v) => v.id !== vmId);
@@ -210,7 +210,7 @@ export class LabConnector implements HypervisorConnector {
   async openDiskWriter(vmId: string, diskId: string): Promise<DiskWriter> {
     const vm = findVm(await loadLabState(this.labDir), vmId);
     if (vm.powerState !== "poweredOff") {
-      throw AppError.conflict(`virtual machine ${vm.name} must be powered off to restore its disks`);
+      throw new ConnectorError("conflict", `virtual machine ${vm.name} must be powered off to restore its disks`);
     }
     return diskWriter(this.labDir, findDisk(vm, diskId));
   }
@@ -248,14 +248,14 @@ export class LabConnector implements HypervisorConnector {
   async resolveVm(idOrName: string): Promise<VirtualMachine> {
     const state = await loadLabState(this.labDir);
     const vm = state.vms.find((v) => v.id === idOrName) ?? state.vms.find((v) => v.name === idOrName);
-    if (!vm) throw AppError.notFound(`virtual machine ${idOrName} not found`);
+    if (!vm) throw new ConnectorError("not-found", `virtual machine ${idOrName} not found`);
     return toVirtualMachine(state, vm);
   }
 
   async resolveDatastore(idOrName: string): Promise<string> {
     const state = await loadLabState(this.labDir);
     const ds = state.datastores.find((d) => d.id === idOrName || d.name === idOrName);
-    if (!ds) throw AppError.badRequest(`unknown datastore ${idOrName}`);
+    if (!ds) throw new ConnectorError("bad-argument", `unknown datastore ${idOrName}`);
     return ds.id;
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { basename, join } from "node:path";
-import { AppError } from "../../domain/app-error.ts";
+import { ConnectorError } from "../connector-error.ts";
 import type {
   Cluster,
   Datacenter,
@@ -120,7 +120,7 @@ export function nextMoref(state: LabState, prefix: string): string {
 
 async function readLabState(labDir: string): Promise<LabState> {
   const state = await readJson<LabState>(inventoryPath(labDir));
-  if (!state) throw AppError.notFound(`lab://${basename(labDir)} does not exist`); // its name, never the server's path
+  if (!state) throw new ConnectorError("not-found", `lab://${basename(labDir)} does not exist`); // its name, never the server's path
   return state;
 }
 
@@ -157,18 +157,18 @@ export async function mutateLabState<T>(labDir: string, fn: (state: LabState) =>
 
 export function findVm(state: LabState, vmId: string): LabVm {
   const vm = state.vms.find((v) => v.id === vmId);
-  if (!vm) throw AppError.notFound(`virtual machine ${vmId} not found`);
+  if (!vm) throw new ConnectorError("not-found", `virtual machine ${vmId} not found`);
   return vm;
 }
 
 export function findDisk(vm: LabVm, diskId: string): LabDisk {
   const disk = vm.disks.find((d) => d.id === diskId);
-  if (!disk) throw AppError.notFound(`disk ${diskId} not found on virtual machine ${vm.id}`);
+  if (!disk) throw new ConnectorError("not-found", `disk ${diskId} not found on virtual machine ${vm.id}`);
   return disk;
 }
 
 export function findSnapshot(vm: LabVm, snapshotId: string): LabSnapshot {
   const snap = vm.snapshots.find((s) => s.id === snapshotId);
-  if (!snap) throw AppError.notFound(`snapshot ${snapshotId} not found on virtual machine ${vm.id}`);
+  if (!snap) throw new ConnectorError("not-found", `snapshot ${snapshotId} not found on virtual machine ${vm.id}`);
   return snap;
 }

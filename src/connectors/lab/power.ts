@@ -1,4 +1,4 @@
-import { AppError } from "../../domain/app-error.ts";
+import { ConnectorError } from "../connector-error.ts";
 import type { PowerOperation, PowerState } from "../hypervisor-connector.ts";
 import type { LabVm } from "./lab-state.ts";
 
@@ -30,12 +30,12 @@ export function isPowerOperation(value: string): value is PowerOperation {
 
 /** Applies `operation` to the VM record (mutates it) or throws 409. */
 export function applyPower(vm: LabVm, operation: PowerOperation, now: Date = new Date()): void {
-  if (!isPowerOperation(operation)) throw AppError.badRequest(`unknown power operation ${operation}`);
+  if (!isPowerOperation(operation)) throw new ConnectorError("bad-argument", `unknown power operation ${operation}`);
   if (!allowedFrom[operation].includes(vm.powerState)) {
-    throw AppError.conflict(`cannot ${operation} virtual machine ${vm.name}: it is ${vm.powerState}`);
+    throw new ConnectorError("conflict", `cannot ${operation} virtual machine ${vm.name}: it is ${vm.powerState}`);
   }
   if ((operation === "shutdownGuest" || operation === "restartGuest") && vm.guest.toolsVersion === "") {
-    throw AppError.conflict(`cannot ${operation} virtual machine ${vm.name}: VMware Tools are not installed`);
+    throw new ConnectorError("conflict", `cannot ${operation} virtual machine ${vm.name}: VMware Tools are not installed`);
   }
   const next = resultState[operation];
   // A fresh boot (not a resume from suspend) gets a new boot time.

@@ -100,7 +100,7 @@ it("refuses (409) a move onto a datastore that already holds the VM's directory 
   await mkdir(datastoreDir("ds-nfs-01"), { recursive: true });
   await writeFile(join(datastoreDir("ds-nfs-01"), home), "someone else's file");
   const before = await hashes("ds-ssd-01");
-  await expect(t.lab.relocateVm(vm.id, { datastoreId: nfs.id })).rejects.toMatchObject({ httpStatusCode: 409 });
+  await expect(t.lab.relocateVm(vm.id, { datastoreId: nfs.id })).rejects.toMatchObject({ kind: "conflict" });
   expect(await t.lab.getVm(vm.id)).toEqual(vm);
   expect(await hashes("ds-ssd-01")).toEqual(before);
   expect((await rawState()).vms[0]!.relocation).toBeUndefined();

@@ -114,7 +114,7 @@ describe("lab snapshots", () => {
       await reader.close();
     }
     expect((await t.lab.listSnapshots(vm.id)).map((s) => s.name)).toEqual(["s0", "s2"]);
-    await expect(t.lab.openSnapshotDisk(vm.id, snaps[1]!.id, diskId)).rejects.toMatchObject({ httpStatusCode: 404 });
+    await expect(t.lab.openSnapshotDisk(vm.id, snaps[1]!.id, diskId)).rejects.toMatchObject({ kind: "not-found" });
   });
 
   it("refuses reads of a snapshot deleted under an open reader", async () => {
@@ -122,7 +122,7 @@ describe("lab snapshots", () => {
     const snap = await t.lab.createSnapshot(vm.id);
     const reader = await t.lab.openSnapshotDisk(vm.id, snap.id, vm.disks[0]!.id);
     await t.lab.deleteSnapshot(vm.id, snap.id);
-    await expect(reader.read(0, 10)).rejects.toMatchObject({ httpStatusCode: 409 });
+    await expect(reader.read(0, 10)).rejects.toMatchObject({ kind: "conflict" });
     await reader.close();
   });
 

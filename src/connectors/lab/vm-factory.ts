@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { AppError } from "../../domain/app-error.ts";
+import { ConnectorError } from "../connector-error.ts";
 import type { CreateVmSpec } from "../hypervisor-connector.ts";
 import type { LabDisk, LabState, LabVm } from "./lab-state.ts";
 import { nextMoref } from "./lab-state.ts";
@@ -16,27 +16,27 @@ const safeName = (name: string) => name.replace(/[^A-Za-z0-9._-]+/g, "_").slice(
 export function pick<T extends { id: string }>(items: readonly T[], id: string | undefined, what: string, fallback?: T): T {
   if (id !== undefined) {
     const found = items.find((i) => i.id === id);
-    if (!found) throw AppError.badRequest(`unknown ${what} ${id}`);
+    if (!found) throw new ConnectorError("bad-argument", `unknown ${what} ${id}`);
     return found;
   }
-  if (!fallback) throw AppError.conflict(`the lab has no ${what} to place the virtual machine on`);
+  if (!fallback) throw new ConnectorError("conflict", `the lab has no ${what} to place the virtual machine on`);
   return fallback;
 }
 
 export function checkVmName(state: LabState, name: string): void {
   if (name.trim() === "" || name.length > NAME_MAX) {
-    throw AppError.badRequest(`virtual machine name must be 1-${NAME_MAX} characters`);
+    throw new ConnectorError("bad-argument", `virtual machine name must be 1-${NAME_MAX} characters`);
   }
   checkName(name, "virtual machine name");
-  if (state.vms.some((v) => v.name === name)) throw AppError.conflict(`a virtual machine named ${name} already exists`);
+  if (state.vms.some((v) => v.name === name)) throw new ConnectorError("conflict", `a virtual machine named ${name} already exists`);
 }
 
 export function buildVm(state: LabState, spec: CreateVmSpec): LabVm {
   checkVmName(state, spec.name);
-  if (spec.disks.length === 0) throw AppError.badRequest("a virtual machine needs at least one disk");
+  if (spec.disks.length === 0) throw new ConnectorError("bad-argument", "a virtual machine needs at least one disk");
   for (const d of spec.disks) {
     if (!Number.isSafeInteger(d.capacityBytes) || d.capacityBytes <= 0) {
-      throw AppError.badRequest(`invalid disk capacity ${d.capacityBytes}`);
+      throw new ConnectorError("bad-argument", `invalid disk capacity ${d.capacityBytes}`);
     }
   }
   const host = pick(state.hosts, spec.hostId, "host", state.hosts[0]);
@@ -45,7 +45,7 @@ export function buildVm(state: LabState, spec: CreateVmSpec): LabVm {
   const cluster = state.clusters.find((c) => c.id === host.clusterId);
   const rootFolder = state.folders.find((f) => f.type === "VM" && f.datacenterId === host.datacenterId && !f.parentId);
   const folder = pick(state.folders, spec.folderId, "folder", rootFolder);
-  if (folder.type !== "VM") throw AppError.badRequest(`folder ${folder.id} is not a VM folder`);
+  if (folder.type !== "VM") throw new ConnectorError("bad-argument", `folder ${folder.id} is not a VM folder`);
   const rootPool = state.resourcePools.find((p) => p.id === cluster?.rootResourcePoolId);
   const pool = pick(state.resourcePools, spec.resourcePoolId, "resource pool", rootPool);
 

@@ -69,10 +69,10 @@ describe("import-vm", () => {
   });
 
   it("rejects missing images, unknown datastores and qcow2 without qemu-img", async () => {
-    await expect(t.lab.importVm({ diskPath: join(t.root, "nope.raw") })).rejects.toMatchObject({ httpStatusCode: 400 });
+    await expect(t.lab.importVm({ diskPath: join(t.root, "nope.raw") })).rejects.toMatchObject({ kind: "bad-argument" });
     const raw = join(t.root, "x.raw");
     await writeFile(raw, Buffer.alloc(4096, 1));
-    await expect(t.lab.importVm({ diskPath: raw, datastore: "nope" })).rejects.toMatchObject({ httpStatusCode: 400 });
+    await expect(t.lab.importVm({ diskPath: raw, datastore: "nope" })).rejects.toMatchObject({ kind: "bad-argument" });
     // A qcow2 header is recognised even under a .raw name.
     const qcow = join(t.root, "disguised.raw");
     await writeFile(qcow, Buffer.concat([Buffer.from([0x51, 0x46, 0x49, 0xfb]), Buffer.alloc(1020)]));
@@ -82,7 +82,7 @@ describe("import-vm", () => {
     process.env.PATH = emptyBin;
     try {
       await expect(t.lab.importVm({ diskPath: qcow })).rejects.toMatchObject({
-        httpStatusCode: 400,
+        kind: "bad-argument",
         message: expect.stringMatching(/qemu-img is not installed/),
       });
     } finally {

@@ -1,5 +1,5 @@
 import { basename, extname } from "node:path";
-import { AppError } from "../../domain/app-error.ts";
+import { ConnectorError } from "../connector-error.ts";
 import type { CreateVmSpec, DiskWriter, GuestFamily, VirtualMachine } from "../hypervisor-connector.ts";
 import type { RawImage } from "./import-image.ts";
 import { nonZeroExtents, prepareRawImage } from "./import-image.ts";
@@ -26,7 +26,7 @@ export interface ImportTarget {
 export async function runImport(target: ImportTarget, options: ImportVmOptions): Promise<VirtualMachine> {
   const paths = typeof options.diskPath === "string" ? [options.diskPath] : [...options.diskPath];
   const first = paths[0];
-  if (first === undefined) throw AppError.badRequest("import needs at least one disk image");
+  if (first === undefined) throw new ConnectorError("bad-argument", "import needs at least one disk image");
   const datastoreId = options.datastore === undefined ? undefined : await target.resolveDatastore(options.datastore);
   const images: RawImage[] = [];
   try {
