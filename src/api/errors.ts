@@ -1,20 +1,10 @@
 // The single place that turns any failure into the GreenLake error body
 // {httpStatusCode, errorCode, message, debugId}. Nothing else writes error responses.
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { ConnectorError, type ConnectorErrorKind } from "../connectors/connector-error.ts";
 import { AppError, type ErrorCode } from "../domain/app-error.ts";
 import { NAME_PATTERN } from "../domain/names.ts";
 import { redactPrivatePaths } from "../domain/private-paths.ts";
-import {
-  BackupNotFoundError,
-  ConcurrentGcError,
-  StoreArgumentError,
-  StoreError,
-  StoreExistsError,
-  StoreLockedError,
-  StoreNotFoundError,
-  WrongKeyError,
-} from "../store/errors.ts";
+import { type FailureStatus, portFailureStatus } from "../services/failure-status.ts";
 
 export interface ErrorBody {
   httpStatusCode: number;
@@ -65,27 +55,7 @@ function describeValidation(err: FastifyError): string {
   return `${where}: ${parts.join("; ") || err.message}`;
 }
 
-// By type, never by message. A store that its key does not open is the server's problem (503
-// until an operator fixes it), never a 401 that clients would read as a bad token. Corruption,
-// I/O, config and internal failures are 500s.
-function storeStatus(err: StoreError): [number, ErrorCode] {
-  if (err instanceof WrongKeyError) return [503, "SERVICE_UNAVAILABLE"];
-  if (err instanceof StoreNotFoundError || err instanceof BackupNotFoundError) return [404, "NOT_FOUND"];
-  if (err instanceof StoreExistsError || err instanceof StoreLockedError || err instanceof ConcurrentGcError) return [409, "CONFLICT"];
-  if (err instanceof StoreArgumentError) return [400, "BAD_REQUEST"];
-  return [500, "INTERNAL_ERROR"];
-}
-
-const CONNECTOR_STATUS: Record<ConnectorErrorKind, [number, ErrorCode]> = {
-  "not-found": [404, "NOT_FOUND"],
-  conflict: [409, "CONFLICT"],
-  "bad-argument": [400, "BAD_REQUEST"],
-  precondition: [412, "PRECONDITION_FAILED"],
-  unavailable: [503, "SERVICE_UNAVAILABLE"],
-  corrupt: [500, "INTERNAL_ERROR"],
-};
-
-function fromKind(err: Error, [status, code]: [number, ErrorCode]): AppError {
+function fromKind(err: Error, [status, code]: FailureStatus): AppError {
   // 500s say nothing about the inside; the log line has the error itself.
   const message = status >= 500 && status !== 503 ? "internal error; quote the debugId when reporting it" : err.message;
   return new AppError(status, code, message, { cause: err });
@@ -94,8 +64,8 @@ function fromKind(err: Error, [status, code]: [number, ErrorCode]): AppError {
 /** Maps anything thrown during a request to an AppError; unknown errors become 500. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  if (err instanceof StoreError) return fromKind(err, storeStatus(err));
-  if (err instanceof ConnectorError) return fromKind(err, CONNECTOR_STATUS[err.kind]);
+  const port = portFailureStatus(err);
+  if (port && err instanceof Error) return fromKind(err, port);
   const e = err as FastifyError;
   if (e?.validation) return new AppError(400, "BAD_REQUEST", describeValidation(e));
   switch (e?.code) {

@@ -4,8 +4,8 @@
 // attempts left) or ends FAILED with the reason, by a compare-and-set that one recoverer wins.
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import { AppError } from "../domain/app-error.ts";
 import { redactPrivatePaths } from "../domain/private-paths.ts";
+import { describeFailure } from "./job-failure.ts";
 import {
   type AsyncOperation,
   type AsyncOperationService,
@@ -225,17 +225,14 @@ export class Worker {
       if (ended) await this.#undoParents(ended.failedParents);
     } catch (err) {
       if (signal.aborted || err instanceof JobLeaseLostError) return;
-      const message = err instanceof AppError || err instanceof TransientJobError ? redactPrivatePaths(err.message) : "internal error while running the operation";
+      const { message, code, unexpected } = describeFailure(err);
       if (err instanceof TransientJobError && job.attempts < this.#maxAttempts(job, handler)) {
         const delay = Math.min(MAX_RETRY_DELAY_MS, this.#opts.retryBaseMs * 2 ** (job.attempts - 1));
         const note = `attempt ${job.attempts} failed: ${message}; retrying in ${delay} ms`;
         await this.#writes.end(job, fence, (op) => logLine(op, note), { queue_state: "queued", ...RELEASED, run_after: Date.now() + delay });
         return;
       }
-      if (!(err instanceof AppError || err instanceof TransientJobError) || (err instanceof AppError && err.httpStatusCode >= 500)) {
-        this.#log.error({ err, operationId: job.id }, "job failed");
-      }
-      const code = err instanceof AppError ? err.errorCode : err instanceof TransientJobError ? "RETRIES_EXHAUSTED" : "INTERNAL_ERROR";
+      if (unexpected) this.#log.error({ err, operationId: job.id }, "job failed");
       await fail((op) => markFailed(op, message, code), message).catch((e: unknown) => this.#log.error({ err: e }, "could not record job failure"));
     } finally {
       clearInterval(heartbeat);

@@ -249,3 +249,14 @@ describe("refresh", () => {
     expect((await getVm(id)).powerState).toBe("POWERED_ON");
   });
 });
+
+describe("a VM the lab lost", () => {
+  test("an action on it ends FAILED with the connector's reason and NOT_FOUND", async () => {
+    const lost = await lab.lab.createVm({ name: "lost-01", disks: [{ capacityBytes: 1024 * 1024 }] });
+    expect((await accepted(server, `${VIRT}/hypervisor-managers/${managerId}/refresh`)).state).toBe("SUCCEEDED");
+    await lab.lab.deleteVm(lost.id); // behind obr's back: the document still says it is there
+    const op = await accepted(server, `${VMS}/${lost.id}/power-on`);
+    expect(op.state).toBe("FAILED");
+    expect(op.error).toMatchObject({ error: `virtual machine ${lost.id} not found`, errorCode: "NOT_FOUND" });
+  });
+});

@@ -1,6 +1,7 @@
 // What the gateway jobs do. Each ends by writing the gateway's new state in the same transaction
 // as the operation's completion (`commit`), so a crash never leaves a finished operation with a
 // gateway still busy, nor a busy gateway whose work is lost.
+import { isConnectorError } from "../../connectors/connector-error.ts";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { CreateVmSpec, PowerOperation } from "../../connectors/hypervisor-connector.ts";
@@ -56,7 +57,7 @@ async function removeVm(connector: Awaited<ReturnType<typeof managerPlacement>>[
     if (vm.powerState !== "poweredOff") await connector.powerVm(vmId, "powerOff");
     await connector.deleteVm(vmId);
   } catch (err) {
-    if (!(err instanceof AppError && err.httpStatusCode === 404)) throw err;
+    if (!isConnectorError(err, "not-found")) throw err;
   }
 }
 

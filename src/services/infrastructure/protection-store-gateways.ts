@@ -1,6 +1,7 @@
 // Protection store gateways: deploy (a lab VM in the named hypervisor manager), patch, delete,
 // recover and resize, and the two sizers. Everything checkable is checked before the operation
 // is queued (400/404/409, nothing changed); the work runs as jobs (gateway-work.ts).
+import { isConnectorError } from "../../connectors/connector-error.ts";
 import { createHash, randomUUID } from "node:crypto";
 import type { Static } from "typebox";
 import { nowIso } from "../../db/document-repository.ts";
@@ -199,7 +200,7 @@ async function vmExists(ctx: GatewayContext, g: GatewayDoc): Promise<boolean> {
     await connector.getVm(g.vmId);
     return true;
   } catch (err) {
-    if (err instanceof AppError && err.httpStatusCode === 404) return false;
+    if (isConnectorError(err, "not-found")) return false;
     throw err;
   }
 }

@@ -1,10 +1,10 @@
 // `npm start` on an empty data dir: build the demo lab and register it as a hypervisor manager
 // of the bootstrap admin's workspace through the same path as POST /hypervisor-managers (a real
 // registration with its async operation), so the API has something to show from the first minute.
+import { isConnectorError } from "../../connectors/connector-error.ts";
 import { access } from "node:fs/promises";
 import { join } from "node:path";
 import type { Actor } from "../../domain/actor.ts";
-import { AppError } from "../../domain/app-error.ts";
 import { TERMINAL_STATES } from "../async-operations.ts";
 import { embeddedDataOrchestratorId } from "./data-orchestrators.ts";
 import { type RegisterManagerCommand, hypervisorManagerUseCases } from "./hypervisor-manager-registration.ts";
@@ -45,7 +45,7 @@ export async function registerDemoInventory<S>(deps: InventoryContext, options: 
     summary = await options.buildLab(options.labRoot, DEMO_LAB_NAME);
   } catch (err) {
     // Another replica starting at the same time built it first; that one registers it.
-    if (err instanceof AppError && err.httpStatusCode === 409) return undefined;
+    if (isConnectorError(err, "conflict")) return undefined;
     throw err;
   }
   const command: RegisterManagerCommand = {

@@ -1,5 +1,6 @@
 // The work behind hypervisor-manager operations, run by the job worker: discover the inventory
 // through the manager's connector and store it, apply an update, or unregister.
+import { ConnectorError, isConnectorError } from "../../connectors/connector-error.ts";
 import type { StoredDocument } from "../../db/document-repository.ts";
 import { AppError } from "../../domain/app-error.ts";
 import { redactPrivatePaths } from "../../domain/private-paths.ts";
@@ -82,9 +83,9 @@ export async function discoverManager(
       return m;
     });
   } catch (err) {
-    const reason = err instanceof AppError ? err.message : "discovery failed";
+    const reason = err instanceof AppError || err instanceof ConnectorError ? redactPrivatePaths(err.message) : "discovery failed";
     await setManagerState(deps, customerId, managerId, "ERROR", `discovery failed: ${reason}`).catch(() => undefined);
-    throw err instanceof AppError && err.httpStatusCode === 404 ? AppError.badRequest(`${manager.networkAddress}: ${err.message}`) : err;
+    throw isConnectorError(err, "not-found") ? AppError.badRequest(`${manager.networkAddress}: ${err.message}`) : err;
   }
   return [managerResource(manager)];
 }

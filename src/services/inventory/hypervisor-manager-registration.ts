@@ -1,6 +1,7 @@
 // POST/PATCH/DELETE /backup-recovery/v1alpha1/hypervisor-managers and POST
 // /virtualization/v1beta1/hypervisor-managers/{id}/refresh: validate synchronously (400/404/409),
 // record the change of state, then hand the work to an async operation.
+import { ConnectorError } from "../../connectors/connector-error.ts";
 import { randomUUID } from "node:crypto";
 import type { Static } from "typebox";
 import { nowIso } from "../../db/document-repository.ts";
@@ -51,7 +52,8 @@ export function hypervisorManagerUseCases(deps: InventoryContext): HypervisorMan
     try {
       await deps.connectors.resolve(address).discover();
     } catch (err) {
-      if (err instanceof AppError && err.httpStatusCode < 500) throw AppError.badRequest(`networkAddress '${address}': no hypervisor manager answers there`);
+      // Nothing usable there (unknown scheme or lab, a wrong one); an unavailable or damaged lab is the server's problem.
+      if (err instanceof ConnectorError && err.kind !== "unavailable" && err.kind !== "corrupt") throw AppError.badRequest(`networkAddress '${address}': no hypervisor manager answers there`);
       throw err;
     }
   };

@@ -1,9 +1,8 @@
 // The work behind virtual-machine operations, run by the job worker: call the connector, then
 // refresh the documents the change touched (the VM, and datastores whose usage moved).
-import { ConnectorError } from "../../connectors/connector-error.ts";
+import { isConnectorError } from "../../connectors/connector-error.ts";
 import type { CreateVmSpec, PowerOperation } from "../../connectors/hypervisor-connector.ts";
 import type { StoredDocument } from "../../db/document-repository.ts";
-import { AppError } from "../../domain/app-error.ts";
 import { resourceUriOf, typeOf } from "../../domain/inventory-paths.ts";
 import { parseManagerAddress } from "../../domain/network-address.ts";
 import type { ResourceRef } from "../async-operations.ts";
@@ -36,9 +35,8 @@ export async function refreshVm(deps: InventoryContext, customerId: string, mana
   await syncFromConnector(deps, manager, { kinds: ["virtual-machine", "datastore"], vmIds: new Set([vmId]) });
 }
 
-/** A refusal because of the object's state (connectors report it as a conflict; the lab still as a 409). */
-const isConflict = (err: unknown): boolean =>
-  (err instanceof ConnectorError && err.kind === "conflict") || (err instanceof AppError && err.httpStatusCode === 409);
+/** A refusal because of the object's state. */
+const isConflict = (err: unknown): boolean => isConnectorError(err, "conflict");
 
 /** Identifies a run of an operation: its id is the idempotency token handed to the connector. */
 export interface OperationRun {
@@ -84,7 +82,7 @@ export async function deleteVm(deps: InventoryContext, customerId: string, manag
     await connector.deleteVm(vmId);
   } catch (err) {
     // Already gone from the lab (a resumed run): only the document is left to remove.
-    if (!(err instanceof AppError && err.httpStatusCode === 404)) {
+    if (!isConnectorError(err, "not-found")) {
       await refreshVm(deps, customerId, managerId, vmId);
       throw err;
     }

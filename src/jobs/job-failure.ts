@@ -1,0 +1,30 @@
+// What a failed job records on its operation: the error's own message where it is written for
+// users, with the server's private paths taken out, and the error code a request would answer.
+import { AppError } from "../domain/app-error.ts";
+import { redactPrivatePaths } from "../domain/private-paths.ts";
+import { ConnectorError } from "../connectors/connector-error.ts";
+import { portFailureStatus } from "../services/failure-status.ts";
+import { TransientJobError } from "./job-handler.ts";
+
+export interface JobFailure {
+  message: string;
+  code: string;
+  /** Not a refusal the job meant to report: worth an error in the log. */
+  unexpected: boolean;
+}
+
+const GENERIC = "internal error while running the operation";
+
+export function describeFailure(err: unknown): JobFailure {
+  if (err instanceof AppError) return { message: redactPrivatePaths(err.message), code: err.errorCode, unexpected: err.httpStatusCode >= 500 };
+  if (err instanceof TransientJobError) return { message: redactPrivatePaths(err.message), code: "RETRIES_EXHAUSTED", unexpected: false };
+  const port = portFailureStatus(err);
+  if (port && err instanceof Error) {
+    const [status, code] = port;
+    // A connector says what went wrong in the hypervisor's terms (a damaged lab file included);
+    // a store's corruption or I/O failure may carry file system details, so it stays generic.
+    const told = err instanceof ConnectorError || status < 500 || status === 503;
+    return { message: told ? redactPrivatePaths(err.message) : GENERIC, code, unexpected: status >= 500 };
+  }
+  return { message: GENERIC, code: "INTERNAL_ERROR", unexpected: true };
+}

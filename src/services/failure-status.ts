@@ -1,0 +1,44 @@
+// The status and error code of a failure from a port (a connector, the chunk store), by type and
+// never by message. api/errors.ts answers requests with it and the job worker records it on a
+// failed operation, so a connector's 409 reads the same in a response and in an operation.
+import { ConnectorError, type ConnectorErrorKind } from "../connectors/connector-error.ts";
+import type { ErrorCode } from "../domain/app-error.ts";
+import {
+  BackupNotFoundError,
+  ConcurrentGcError,
+  StoreArgumentError,
+  StoreError,
+  StoreExistsError,
+  StoreLockedError,
+  StoreNotFoundError,
+  WrongKeyError,
+} from "../store/errors.ts";
+
+export type FailureStatus = [status: number, code: ErrorCode];
+
+// A store that its key does not open is the server's problem (503 until an operator fixes it),
+// never a 401 that clients would read as a bad token. Corruption, I/O, config and internal
+// failures are 500s.
+function storeStatus(err: StoreError): FailureStatus {
+  if (err instanceof WrongKeyError) return [503, "SERVICE_UNAVAILABLE"];
+  if (err instanceof StoreNotFoundError || err instanceof BackupNotFoundError) return [404, "NOT_FOUND"];
+  if (err instanceof StoreExistsError || err instanceof StoreLockedError || err instanceof ConcurrentGcError) return [409, "CONFLICT"];
+  if (err instanceof StoreArgumentError) return [400, "BAD_REQUEST"];
+  return [500, "INTERNAL_ERROR"];
+}
+
+const CONNECTOR_STATUS: Record<ConnectorErrorKind, FailureStatus> = {
+  "not-found": [404, "NOT_FOUND"],
+  conflict: [409, "CONFLICT"],
+  "bad-argument": [400, "BAD_REQUEST"],
+  precondition: [412, "PRECONDITION_FAILED"],
+  unavailable: [503, "SERVICE_UNAVAILABLE"],
+  corrupt: [500, "INTERNAL_ERROR"],
+};
+
+/** The status of a store or connector error; undefined for anything else. */
+export function portFailureStatus(err: unknown): FailureStatus | undefined {
+  if (err instanceof StoreError) return storeStatus(err);
+  if (err instanceof ConnectorError) return CONNECTOR_STATUS[err.kind];
+  return undefined;
+}
