@@ -24,9 +24,9 @@ test("a resumed power-off finding the VM off succeeds; a first run, or one aimin
   const vm = lab.vms[0]!;
   const power = (operation: "powerOff" | "suspend", attempt: number, targetState: string) =>
     powerVm(server.services.inventory, server.admin.workspaceId, managerId, vm.id, operation, { operationId: randomUUID(), attempt, targetState });
-  await expect(power("powerOff", 1, "POWERED_OFF")).rejects.toMatchObject({ httpStatusCode: 409 });
+  await expect(power("powerOff", 1, "POWERED_OFF")).rejects.toMatchObject({ kind: "conflict" });
   const [resource] = await power("powerOff", 2, "POWERED_OFF");
   expect(resource?.resourceUri).toMatch(new RegExp(`/virtual-machines/${vm.id}$`));
-  await expect(power("suspend", 2, "SUSPENDED")).rejects.toMatchObject({ httpStatusCode: 409 });
+  await expect(power("suspend", 2, "SUSPENDED")).rejects.toMatchObject({ kind: "conflict" });
   expect((await lab.lab.getVm(vm.id)).powerState).toBe("poweredOff");
 });
