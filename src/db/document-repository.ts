@@ -177,9 +177,9 @@ export class DocumentRepository {
   }
 
   /** Id of one document whose promoted `column` equals `value` (other than `exceptId`), if any. */
-  async findIdBy(customerId: string, column: string, value: string | number, exceptId?: string): Promise<string | undefined> {
+  async findIdBy(customerId: string, column: string, value: string | number, exceptId?: string, uow: AnyDb = this.#db): Promise<string | undefined> {
     if (!(column in this.#table.promoted)) throw new Error(`${this.#table.table}.${column} is not a promoted column`);
-    let q = this.#own(this.#db.selectFrom(this.#table.table).select("id").where("customer_id", "=", customerId).where(column, "=", value));
+    let q = this.#own(uow.selectFrom(this.#table.table).select("id").where("customer_id", "=", customerId).where(column, "=", value));
     if (exceptId !== undefined) q = q.where("id", "!=", exceptId);
     const row = await q.limit(1).executeTakeFirst();
     return row?.id as string | undefined;
@@ -206,10 +206,11 @@ export class DocumentRepository {
    * Only a version read before the page query may vouch for it, so the first full page of a query
    * is only noted, and the next request reads the version first.
    */
-  async list(customerId: string, plan: ListPlan, scope?: Scope): Promise<ListPage> {
+  async list(customerId: string, plan: ListPlan, scope?: Scope, uow?: AnyDb): Promise<ListPage> {
     const templates = this.#listTemplates(plan, scope);
     const values = { customer: customerId, scope: scope?.value, limit: plan.limit, offset: plan.offset };
     const query = templates.page.bind(values);
+    if (uow) return this.#listIn(uow, plan, scope, templates, values);
     const key = queryKey(query);
     const seen = this.#pages.get(key);
     const version = seen ? await this.#readVersion(customerId) : undefined;
@@ -224,6 +225,15 @@ export class DocumentRepository {
     const page: ListPage = Object.freeze({ docs: Object.freeze(docs), total: await this.#count(customerId, templates.count.bind(values), version) });
     this.#pages.set(key, version === undefined ? {} : { version, page });
     return page;
+  }
+
+  /** list() inside a unit of work: what that transaction sees, so nothing is cached or served from a cache. */
+  async #listIn(uow: AnyDb, plan: ListPlan, scope: Scope | undefined, templates: ListTemplates, values: Record<ListSlot, unknown>): Promise<ListPage> {
+    const docs = (await uow.executeQuery(templates.page.bind(values))).rows.map((r) => r.doc);
+    if (docs.length < plan.limit && (docs.length > 0 || plan.offset === 0)) return { docs, total: plan.offset + docs.length };
+    templates.count ??= compileTemplate(this.#scopeSlots(scope), (s) => this.#listBase(plan, scope, s).select(sql<number>`count(*)`.as("n")));
+    const [row] = (await uow.executeQuery(templates.count.bind(values))).rows;
+    return { docs, total: Number(row?.n ?? 0) };
   }
 
   /** The page query list() runs for a plan, with its values: for EXPLAIN (bench:api, plan tests). */
@@ -355,16 +365,28 @@ export class DocumentRepository {
     return outer ? work(outer) : this.transaction(work);
   }
 
-  async delete(customerId: string, id: string, expectedGeneration: number | undefined, guard?: (doc: StoredDocument) => void): Promise<void> {
-    await this.transaction(async (trx) => {
-      const current = await this.get(customerId, id, trx, true);
+  /**
+   * Deletes one document in a transaction (the caller's `uow`, or one of its own). `guard` sees
+   * the locked document and may read other tables through the same transaction; what it throws
+   * refuses the delete, so a check and the delete it allows cannot be split by another writer.
+   */
+  async delete<T extends StoredDocument = StoredDocument>(
+    customerId: string,
+    id: string,
+    expectedGeneration: number | undefined,
+    guard?: (doc: T, uow: Transaction<unknown> & AnyDb) => void | Promise<void>,
+    uow?: Transaction<unknown> & AnyDb,
+  ): Promise<void> {
+    const work = async (trx: Transaction<unknown> & AnyDb) => {
+      const current = await this.get<T>(customerId, id, trx, true);
       if (!current) throw this.#notFound(id);
       checkGeneration(current.generation, expectedGeneration);
-      guard?.(current);
+      await guard?.(current, trx);
       await this.#checked(trx, { kind: "delete", customerId, id }, () =>
         this.#own(trx.deleteFrom(this.#table.table).where("customer_id", "=", customerId).where("id", "=", id)).execute(),
       );
-    });
+    };
+    await (uow ? work(uow) : this.transaction(work));
   }
 
   transaction<R>(work: (trx: Transaction<unknown> & AnyDb) => Promise<R>): Promise<R> {

@@ -1,6 +1,8 @@
 // The port through which a protection store's delete learns which copies (backups, cloud
 // backups) it still holds. Copies do not exist in obr yet: the collections that will hold them
 // add a source in container.ts; until then every store holds none, so delete never refuses.
+import type { UnitOfWork } from "../async-operations.ts";
+
 export interface StoreCopyCount {
   /** Copies the store holds. */
   copies: number;
@@ -9,7 +11,8 @@ export interface StoreCopyCount {
 }
 
 export interface CopiesOfStore {
-  count(workspaceId: string, storeId: string): Promise<StoreCopyCount>;
+  /** Counted in `uow` when given: a delete's guard counts in the delete's own transaction. */
+  count(workspaceId: string, storeId: string, uow?: UnitOfWork): Promise<StoreCopyCount>;
 }
 
 /** Sums what every added source counts (none added: no copies). */
@@ -20,11 +23,11 @@ export class StoreCopies implements CopiesOfStore {
     this.#sources.push(source);
   }
 
-  async count(workspaceId: string, storeId: string): Promise<StoreCopyCount> {
+  async count(workspaceId: string, storeId: string, uow?: UnitOfWork): Promise<StoreCopyCount> {
     let copies = 0;
     let locked = 0;
     for (const source of this.#sources) {
-      const c = await source.count(workspaceId, storeId);
+      const c = await source.count(workspaceId, storeId, uow);
       copies += c.copies;
       locked += c.locked;
     }

@@ -119,12 +119,14 @@ export function dataOrchestratorUseCases(deps: DataOrchestratorDeps): DataOrches
     },
 
     async unregister(actor, id, ifMatch) {
-      const doc = await load(actor, id);
-      separateOnly(doc, "unregistered");
+      await load(actor, id);
       // The row holds the credential's hash: deleting it revokes the credential at once, and the
-      // process's next call (heartbeat, renew, progress) is refused, so it stops its work.
-      await repository.delete(actor.workspaceId, id, ifMatch);
-      await db.deleteFrom("orchestrator_activations").where("customer_id", "=", actor.workspaceId).where("orchestrator_id", "=", id).execute();
+      // process's next call (heartbeat, renew, progress) is refused, so it stops its work. Its
+      // activation codes go in the same transaction.
+      await repository.transaction(async (uow) => {
+        await repository.delete<OrchestratorDoc>(actor.workspaceId, id, ifMatch, (doc) => separateOnly(doc, "unregistered"), uow);
+        await uow.deleteFrom("orchestrator_activations").where("customer_id", "=", actor.workspaceId).where("orchestrator_id", "=", id).execute();
+      });
       return undefined;
     },
 

@@ -2,7 +2,7 @@
 // (a resumed create opens what the first run made), destroy it, bind a cloud store to another
 // storage system. Each ends by measuring the store into its document (refreshStore).
 import { AppError } from "../../domain/app-error.ts";
-import type { ResourceRef } from "../async-operations.ts";
+import type { ResourceRef, UnitOfWork } from "../async-operations.ts";
 import { type ProtectionStoreContext, type ProtectionStoreDoc, locate, refreshStore, storeResource, systemFields } from "./protection-store-state.ts";
 
 async function load(ctx: ProtectionStoreContext, customerId: string, storeId: string): Promise<ProtectionStoreDoc | undefined> {
@@ -30,14 +30,18 @@ export async function destroyStore(ctx: ProtectionStoreContext, customerId: stri
   const doc = await load(ctx, customerId, storeId);
   if (!doc) return []; // deleted by an earlier run of this job
   // Checked again here: a copy may have been locked since the request was accepted.
-  const held = await ctx.copies.count(customerId, storeId);
-  if (held.locked > 0) throw AppError.badRequest(`protection store '${doc.displayName}' holds ${held.locked} locked copies`);
+  const refuseLocked = async (uow?: UnitOfWork) => {
+    const held = await ctx.copies.count(customerId, storeId, uow);
+    if (held.locked > 0) throw AppError.badRequest(`protection store '${doc.displayName}' holds ${held.locked} locked copies`);
+  };
+  await refuseLocked();
   const location = await locate(ctx, doc);
   // An on-premises store whose storage system is gone has no data left to remove.
   if (location) await ctx.registry.destroy(storeId, location.dir);
   else await ctx.registry.release(storeId);
   await ctx.keys.remove(storeId);
-  await ctx.repository.delete(customerId, storeId, undefined);
+  // And once more in the row's delete transaction, so no copy locked meanwhile loses its store.
+  await ctx.repository.delete(customerId, storeId, undefined, (_doc, uow) => refuseLocked(uow));
   return [storeResource(doc)];
 }
 
