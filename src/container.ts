@@ -243,7 +243,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
   };
   for (const handler of protectionStoreJobs(stores)) worker.register(handler);
   const protectionStores = protectionStoreUseCases(stores);
-  storesOnSystem.use({ count: (workspaceId, systemId) => protectionStores.countOnSystem(workspaceId, systemId) });
+  storesOnSystem.use({ count: (workspaceId, systemId, uow) => protectionStores.countOnSystem(workspaceId, systemId, uow) });
   const useCases: UseCases = {
     protectionPolicies: protectionPolicyUseCases(repositories.get("protection-policies")!, protectionStores),
     hypervisorManagers: hypervisorManagerUseCases(inventory),

@@ -1,8 +1,8 @@
 // What a failed job records on its operation: the error's own message where it is written for
 // users, with the server's private paths taken out, and the error code a request would answer.
+import { ConnectorError } from "../connectors/connector-error.ts";
 import { AppError } from "../domain/app-error.ts";
 import { redactPrivatePaths } from "../domain/private-paths.ts";
-import { ConnectorError } from "../connectors/connector-error.ts";
 import { portFailureStatus } from "../services/failure-status.ts";
 import { TransientJobError } from "./job-handler.ts";
 

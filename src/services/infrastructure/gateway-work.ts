@@ -1,9 +1,9 @@
 // What the gateway jobs do. Each ends by writing the gateway's new state in the same transaction
 // as the operation's completion (`commit`), so a crash never leaves a finished operation with a
 // gateway still busy, nor a busy gateway whose work is lost.
-import { isConnectorError } from "../../connectors/connector-error.ts";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { isConnectorError } from "../../connectors/connector-error.ts";
 import type { CreateVmSpec, PowerOperation } from "../../connectors/hypervisor-connector.ts";
 import { AppError } from "../../domain/app-error.ts";
 import type { SizeInput, SizeOverride, SizeResult } from "../../domain/gateway-sizer.ts";
@@ -65,8 +65,11 @@ async function removeVm(connector: Awaited<ReturnType<typeof managerPlacement>>[
 export async function deleteGateway(ctx: GatewayContext, customerId: string, id: string): Promise<JobEnd> {
   const g = await requireGateway(ctx, customerId, id);
   // A store created after the request was accepted still stops the delete.
-  const stores = await ctx.stores.count(customerId, id);
-  if (stores > 0) throw AppError.conflict(`protection store gateway '${g.name}' holds ${stores} protection store(s); delete them first`);
+  const refuseStores = async (uow?: UnitOfWork) => {
+    const stores = await ctx.stores.count(customerId, id, uow);
+    if (stores > 0) throw AppError.conflict(`protection store gateway '${g.name}' holds ${stores} protection store(s); delete them first`);
+  };
+  await refuseStores();
   if (g.vmId !== undefined) {
     const placement = await gatewayPlacement(ctx, g).catch(() => undefined);
     if (placement) await removeVm(placement.connector, g.vmId);
@@ -74,7 +77,8 @@ export async function deleteGateway(ctx: GatewayContext, customerId: string, id:
   return {
     associatedResources: [gatewayResource(g)],
     commit: async (uow) => {
-      await uow.deleteFrom(ctx.gateways.table).where("customer_id", "=", customerId).where("id", "=", id).execute();
+      // Counted again in the delete's transaction: so is one created while the VM was removed.
+      await ctx.gateways.delete(customerId, id, undefined, (_doc, trx) => refuseStores(trx), uow);
       await ctx.secrets.removeAll(customerId, id, uow);
     },
   };

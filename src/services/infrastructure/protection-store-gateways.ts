@@ -1,9 +1,9 @@
 // Protection store gateways: deploy (a lab VM in the named hypervisor manager), patch, delete,
 // recover and resize, and the two sizers. Everything checkable is checked before the operation
 // is queued (400/404/409, nothing changed); the work runs as jobs (gateway-work.ts).
-import { isConnectorError } from "../../connectors/connector-error.ts";
 import { createHash, randomUUID } from "node:crypto";
 import type { Static } from "typebox";
+import { isConnectorError } from "../../connectors/connector-error.ts";
 import { nowIso } from "../../db/document-repository.ts";
 import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";

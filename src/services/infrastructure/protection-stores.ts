@@ -46,7 +46,7 @@ export interface ProtectionStoreUseCases {
    * ON_PREMISES stores whose data lives on that storage system (a gateway or StoreOnce may not be
    * deleted while it holds any). Cloud stores bound to a gateway do not count: they are reattached.
    */
-  countOnSystem(workspaceId: string, systemId: string): Promise<number>;
+  countOnSystem(workspaceId: string, systemId: string, uow?: UnitOfWork): Promise<number>;
 }
 
 /** More stores than one system holds in practice; counting reads at most this many. */
@@ -186,8 +186,8 @@ export function protectionStoreUseCases(ctx: ProtectionStoreContext): Protection
       return doc ? { id: doc.id, displayName: doc.displayName, protectionStoreType: doc.protectionStoreType } : undefined;
     },
 
-    async countOnSystem(workspaceId, systemId) {
-      const page = await repository.list(workspaceId, { orderBy: [], offset: 0, limit: MAX_STORES_PER_SYSTEM }, { column: "storage_system_id", value: systemId });
+    async countOnSystem(workspaceId, systemId, uow) {
+      const page = await repository.list(workspaceId, { orderBy: [], offset: 0, limit: MAX_STORES_PER_SYSTEM }, { column: "storage_system_id", value: systemId }, uow);
       return page.docs.filter((text) => Value.Check(OnPremises, JSON.parse(text))).length;
     },
 

@@ -1,10 +1,11 @@
 // How gateways and StoreOnce appliances learn whether protection stores live on them (a system
 // holding stores is not deleted). The protection-store use cases fill this port; until they are
 // wired, the slot answers that none exist.
+import type { UnitOfWork } from "../async-operations.ts";
 
 export interface StoresOnSystem {
-  /** Protection stores of the workspace hosted on the storage system. */
-  count(workspaceId: string, systemId: string): Promise<number>;
+  /** Protection stores of the workspace hosted on the storage system (counted in `uow` when given). */
+  count(workspaceId: string, systemId: string, uow?: UnitOfWork): Promise<number>;
 }
 
 export const NO_STORES: StoresOnSystem = { count: async () => 0 };
@@ -20,7 +21,7 @@ export class StoresOnSystemSlot implements StoresOnSystem {
     this.#current = port;
   }
 
-  count(workspaceId: string, systemId: string): Promise<number> {
-    return this.#current.count(workspaceId, systemId);
+  count(workspaceId: string, systemId: string, uow?: UnitOfWork): Promise<number> {
+    return this.#current.count(workspaceId, systemId, uow);
   }
 }

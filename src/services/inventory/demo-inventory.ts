@@ -1,9 +1,9 @@
 // `npm start` on an empty data dir: build the demo lab and register it as a hypervisor manager
 // of the bootstrap admin's workspace through the same path as POST /hypervisor-managers (a real
 // registration with its async operation), so the API has something to show from the first minute.
-import { isConnectorError } from "../../connectors/connector-error.ts";
 import { access } from "node:fs/promises";
 import { join } from "node:path";
+import { isConnectorError } from "../../connectors/connector-error.ts";
 import type { Actor } from "../../domain/actor.ts";
 import { TERMINAL_STATES } from "../async-operations.ts";
 import { embeddedDataOrchestratorId } from "./data-orchestrators.ts";

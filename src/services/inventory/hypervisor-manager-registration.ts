@@ -1,9 +1,9 @@
 // POST/PATCH/DELETE /backup-recovery/v1alpha1/hypervisor-managers and POST
 // /virtualization/v1beta1/hypervisor-managers/{id}/refresh: validate synchronously (400/404/409),
 // record the change of state, then hand the work to an async operation.
-import { ConnectorError } from "../../connectors/connector-error.ts";
 import { randomUUID } from "node:crypto";
 import type { Static } from "typebox";
+import { ConnectorError } from "../../connectors/connector-error.ts";
 import { nowIso } from "../../db/document-repository.ts";
 import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";
