@@ -5,7 +5,8 @@
 // lab stores it; a vCenter connector derives it from the vCenter instance UUID and the moref), and
 // `moref`, the hypervisor's own reference ("vm-1001", "host-12", "datastore-21").
 // Units: bytes unless the name says otherwise. Timestamps: ISO-8601 UTC strings.
-// Errors: AppError (404 unknown object, 409 wrong state, 400 bad argument).
+// Errors: ConnectorError (connector-error.ts) by kind: not-found (unknown object), conflict (wrong
+// state), bad-argument, precondition (an unusable changeId), unavailable, corrupt.
 
 export type PowerState = "poweredOn" | "poweredOff" | "suspended";
 export type PowerOperation = "powerOn" | "powerOff" | "suspend" | "reset" | "shutdownGuest" | "restartGuest";
