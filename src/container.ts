@@ -259,7 +259,7 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
   metrics.registerStoreStats(protectionStoreStats(database));
   if (config.testJobs) {
     await createTestJobTables(database.db);
-    for (const handler of testJobs(database, worker.id)) worker.register(handler);
+    for (const handler of testJobs(worker.id)) worker.register(handler);
   }
   return {
     config,

@@ -33,10 +33,10 @@ import { type JobHandler, type UndoContext, defineJob } from "./job-handler.ts";
 export function gatewayJobs(ctx: GatewayContext): JobHandler[] {
   const settle =
     (state: "PSG_STATE_DEPLOYED_ERROR" | "PSG_STATE_ERROR") =>
-    ({ customerId, payload, reason }: UndoContext<{ gatewayId: string }>) =>
-      settleGateway(ctx, customerId, payload.gatewayId, state, reason);
-  const back = ({ customerId, payload, reason }: UndoContext<{ gatewayId: string; returnTo: Parameters<typeof settleGateway>[3] }>) =>
-    settleGateway(ctx, customerId, payload.gatewayId, payload.returnTo, reason);
+    ({ customerId, payload, reason, uow }: UndoContext<{ gatewayId: string }>) =>
+      settleGateway(ctx, customerId, payload.gatewayId, state, reason, uow);
+  const back = ({ customerId, payload, reason, uow }: UndoContext<{ gatewayId: string; returnTo: Parameters<typeof settleGateway>[3] }>) =>
+    settleGateway(ctx, customerId, payload.gatewayId, payload.returnTo, reason, uow);
   // Deploy and recover create a VM; not resumable: a second run would find the VM's name taken.
   const deploy = (type: string) =>
     defineJob({

@@ -42,13 +42,18 @@ export interface JobOutcome {
 /** What run() returns: resources for associatedResources, or an outcome. */
 export type JobResult = ResourceRef[] | JobOutcome | undefined;
 
-/** What onAbandon/onFailure get to undo a job's busy states. */
+/**
+ * What onAbandon/onFailure get to undo a job's busy states. `uow` is the transaction that ends
+ * the job (the fenced completion, or the recoverer's compare-and-set): write through it, so the
+ * undo commits with the end state or not at all.
+ */
 export interface UndoContext<P = unknown> {
   customerId: string;
   operationId: string;
   payload: P;
   /** Why the job ended: the error message. */
   reason: string;
+  uow: UnitOfWork;
 }
 
 /** The worker's view of a job type (payload type erased: it holds many types in one map). */
@@ -64,9 +69,9 @@ export interface JobHandler {
   check?(payload: unknown): string | undefined;
   /** Throw an AppError to fail with its message, a TransientJobError to be retried with backoff. */
   run(ctx: JobContext): Promise<JobResult>;
-  /** Undoes busy states when an interrupted, non-resumable run is abandoned. */
+  /** Undoes busy states when an interrupted run is abandoned (not resumable, or out of attempts). */
   onAbandon?(ctx: UndoContext): Promise<void>;
-  /** Undoes busy states when the job ends FAILED or TIMEDOUT. */
+  /** Undoes busy states when the job ends FAILED or TIMEDOUT (also after a crash, past its time limit). */
   onFailure?(ctx: UndoContext): Promise<void>;
 }
 

@@ -44,12 +44,21 @@ export class JobWrites {
   readonly #dialect: Database["dialect"];
   readonly #operations: AsyncOperationService;
   readonly #crash: CrashPoints;
+  #undoParent: (parent: FailedParent, uow: UnitOfWork) => Promise<void> = async () => {};
 
   constructor(database: Database, operations: AsyncOperationService, crashPoints: CrashPoints) {
     this.#db = database.db;
     this.#dialect = database.dialect;
     this.#operations = operations;
     this.#crash = crashPoints;
+  }
+
+  /**
+   * How a parent that a completion ends FAILED undoes its busy states: run inside that
+   * completion's transaction (set by the worker, which knows the job types).
+   */
+  undoParentsWith(undo: (parent: FailedParent, uow: UnitOfWork) => Promise<void>): void {
+    this.#undoParent = undo;
   }
 
   /**
@@ -107,7 +116,8 @@ export class JobWrites {
 
   /**
    * Ends a run: the document change and queue change in one fenced statement, and in the same
-   * transaction the parent it may complete. Undefined when the fence does not hold.
+   * transaction the parent it may complete (and, unless `undoParents` is false, the undo of a
+   * parent that ends FAILED). Undefined when the fence does not hold.
    */
   async end(
     job: JobRef,
@@ -115,6 +125,7 @@ export class JobWrites {
     mutate: (op: AsyncOperation) => void,
     queue: QueueChange,
     alsoCommit?: (uow: UnitOfWork) => Promise<void>,
+    undoParents = true,
   ): Promise<{ op: AsyncOperation; failedParents: FailedParent[] } | undefined> {
     return this.#operations.repository.transaction(async (trx) => {
       const parentId = await this.#lockParentOf(trx, job.id);
@@ -125,6 +136,7 @@ export class JobWrites {
       // A parent that waits ends when its last child is done; one that is about to wait checks at once.
       if (queue.queue_state === "waiting") await this.#settle(trx, job.customerId, job.id, failedParents);
       else if (queue.queue_state === "done" && parentId) await this.#settle(trx, job.customerId, parentId, failedParents);
+      if (undoParents) for (const parent of failedParents) await this.#undoParent(parent, trx);
       this.#crash.hit("before-completion-commit");
       return { op, failedParents };
     });
@@ -146,13 +158,19 @@ export class JobWrites {
 
   /**
    * Settles waiting parents the completions missed (e.g. children ended by a process that then
-   * died before settling) and refreshes their derived progress. Returns the parents ended FAILED.
+   * died before settling) and refreshes their derived progress; a parent ended FAILED is undone
+   * in the transaction that ends it. Returns the parents ended FAILED.
    */
   async refreshWaiting(): Promise<FailedParent[]> {
     const waiting = await this.#db.selectFrom("async_operations").select(["id", "customer_id"]).where("queue_state", "=", "waiting").limit(100).execute();
     const failed: FailedParent[] = [];
     for (const parent of waiting) {
-      await this.#db.transaction().execute((trx) => this.#settle(trx, parent.customer_id, parent.id, failed));
+      await this.#operations.repository.transaction(async (trx) => {
+        const ended: FailedParent[] = [];
+        await this.#settle(trx, parent.customer_id, parent.id, ended);
+        for (const p of ended) await this.#undoParent(p, trx);
+        failed.push(...ended);
+      });
     }
     return failed;
   }

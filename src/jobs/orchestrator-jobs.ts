@@ -5,7 +5,7 @@ import { Type } from "typebox";
 import { AppError } from "../domain/app-error.ts";
 import { ORCHESTRATOR_JOBS } from "../domain/orchestrator-job-types.ts";
 import { DataOrchestratorUpdateSchema } from "../domain/schemas/data-orchestrator-schemas.ts";
-import type { AsyncOperationService } from "../services/async-operations.ts";
+import type { AsyncOperationService, UnitOfWork } from "../services/async-operations.ts";
 import type { OrchestratorPatch } from "../services/infrastructure/data-orchestrator-use-cases.ts";
 import type { OrchestratorFacts } from "../services/infrastructure/orchestrator-facts.ts";
 import type { OrchestratorPairing } from "../services/infrastructure/orchestrator-pairing.ts";
@@ -52,12 +52,12 @@ export function applySettings(doc: OrchestratorDoc, patch: OrchestratorPatch): O
 
 export function orchestratorJobs(deps: OrchestratorJobDeps): JobHandler[] {
   const repository = deps.orchestrators.repository;
-  const settle = (customerId: string, id: string, change: (d: OrchestratorDoc) => OrchestratorDoc) =>
-    repository.update<OrchestratorDoc>(customerId, id, undefined, change).catch((err: unknown) => {
+  const settle = (customerId: string, id: string, change: (d: OrchestratorDoc) => OrchestratorDoc, uow?: UnitOfWork) =>
+    repository.update<OrchestratorDoc>(customerId, id, undefined, change, uow).catch((err: unknown) => {
       if (!(err instanceof AppError && err.httpStatusCode === 404)) throw err;
     });
-  const backToOk = async (ctx: { customerId: string; payload: { orchestratorId: string } }) => {
-    await settle(ctx.customerId, ctx.payload.orchestratorId, (d) => ({ ...d, state: "OK" }));
+  const backToOk = async (ctx: { customerId: string; payload: { orchestratorId: string }; uow: UnitOfWork }) => {
+    await settle(ctx.customerId, ctx.payload.orchestratorId, (d) => ({ ...d, state: "OK" }), ctx.uow);
   };
 
   return [

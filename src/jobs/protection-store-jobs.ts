@@ -14,7 +14,7 @@ const DeletePayload = Type.Object({ storeId: Id, force: Type.Boolean() });
 const ReattachPayload = Type.Object({ storeId: Id, storageSystemId: Id });
 
 export function protectionStoreJobs(ctx: ProtectionStoreContext): JobHandler[] {
-  const settle = ({ customerId, payload }: UndoContext<{ storeId: string }>) => settleStore(ctx, customerId, payload.storeId);
+  const settle = ({ customerId, payload, uow }: UndoContext<{ storeId: string }>) => settleStore(ctx, customerId, payload.storeId, uow);
   return [
     defineJob({
       type: JOB_STORE_CREATE,

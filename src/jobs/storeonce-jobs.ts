@@ -8,7 +8,7 @@ import { type JobHandler, type UndoContext, defineJob } from "./job-handler.ts";
 const StoreOncePayload = Type.Object({ storeOnceId: Type.String({ minLength: 1 }) });
 
 export function storeOnceJobs(ctx: StoreOnceContext): JobHandler[] {
-  const fail = ({ customerId, payload, reason }: UndoContext<{ storeOnceId: string }>) => failStoreOnce(ctx, customerId, payload.storeOnceId, reason);
+  const fail = ({ customerId, payload, reason, uow }: UndoContext<{ storeOnceId: string }>) => failStoreOnce(ctx, customerId, payload.storeOnceId, reason, uow);
   // Measuring and unregistering are idempotent: after a crash they simply run again.
   const measure = (type: string) =>
     defineJob({ type, payload: StoreOncePayload, resumable: true, run: ({ customerId, payload }) => measureStoreOnce(ctx, customerId, payload.storeOnceId), onFailure: fail });

@@ -4,7 +4,6 @@
 import { type Kysely, sql } from "kysely";
 import { Type } from "typebox";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Database } from "../db/database.ts";
 import type { Tables } from "../db/tables.ts";
 import { AppError } from "../domain/app-error.ts";
 import { type JobHandler, type UndoContext, TransientJobError, defineJob } from "./job-handler.ts";
@@ -37,10 +36,9 @@ async function record(db: Kysely<Tables>, operationId: string, attempt: number, 
   await sql`insert into obr_test_job_runs (operation_id, attempt, worker, kind) values (${operationId}, ${attempt}, ${worker}, ${kind})`.execute(db);
 }
 
-export function testJobs(database: Database, workerId: string): JobHandler[] {
-  const db = database.db;
+export function testJobs(workerId: string): JobHandler[] {
   const undo = (kind: string) => async (ctx: UndoContext<unknown>) => {
-    await record(db, ctx.operationId, 0, workerId, kind);
+    await record(ctx.uow, ctx.operationId, 0, workerId, kind);
   };
   return [
     defineJob({

@@ -1,7 +1,9 @@
 // Claims queued jobs and runs them outside any request. Every write about a job is fenced by its
 // lease (job-writes.ts): a worker that stalled past its lease and lost the job changes nothing.
 // After a crash no operation stays RUNNING: an expired lease is resumed (resumable job types,
-// attempts left) or ends FAILED with the reason, by a compare-and-set that one recoverer wins.
+// attempts left, within the time limit) or ends FAILED (TIMEDOUT past the limit) with the reason,
+// by a compare-and-set that one recoverer wins. A job type's undo of its busy states commits in
+// the transaction that ends the job, so a crash keeps both or neither.
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { redactPrivatePaths } from "../domain/private-paths.ts";
@@ -15,7 +17,7 @@ import {
   logLine, markFailed, markRunning, markSucceeded, markTimedOut } from "../services/async-operations.ts";
 import { type JobContext, type JobHandler, JobLeaseLostError, type JobOutcome, type JobResult, TransientJobError } from "./job-handler.ts";
 import type { ClaimedJob, JobQueue } from "./job-queue.ts";
-import type { FailedParent, Fence, JobRef, JobWrites } from "./job-writes.ts";
+import type { Fence, JobRef, JobWrites } from "./job-writes.ts";
 
 export interface WorkerOptions {
   concurrency: number;
@@ -63,6 +65,7 @@ export class Worker {
     this.#writes = writes;
     this.#operations = operations;
     this.#log = log;
+    writes.undoParentsWith((p, uow) => this.#undo(p.jobType ? this.#handlers.get(p.jobType)?.onFailure : undefined, p, p.payload, p.reason)(uow));
     this.#opts = {
       leaseMs: 30_000,
       pollMs: 250,
@@ -131,15 +134,39 @@ export class Worker {
     for (const job of await this.#queue.expired()) {
       const handler = this.#handlers.get(job.jobType);
       const fence: Fence = { expiredOwner: job.leaseOwner, leaseUntil: job.leaseUntil };
+      const limitMs = handler?.timeLimitMs;
+      if (limitMs !== undefined && (await this.#overdue(job, limitMs))) {
+        await this.#endUndoing(job, fence, (op) => markTimedOut(op, limitMs), handler?.onFailure, `time limit of ${limitMs} ms exceeded`);
+        continue;
+      }
       if (handler?.resumable && job.attempts < this.#maxAttempts(job, handler)) {
         await this.#writes.end(job, fence, (op) => logLine(op, "interrupted; resuming"), { queue_state: "queued", ...RELEASED, run_after: Date.now() });
         continue;
       }
       const reason = "the operation was interrupted (the server stopped while it ran) and cannot be resumed";
-      const ended = await this.#writes.end(job, fence, (op) => markFailed(op, reason, "INTERRUPTED"), { queue_state: "done", ...RELEASED });
-      if (!ended) continue;
-      await this.#undo(handler?.onAbandon, job, job.payload, reason);
-      await this.#undoParents(ended.failedParents);
+      await this.#endUndoing(job, fence, (op) => markFailed(op, reason, "INTERRUPTED"), handler?.onAbandon, reason);
+    }
+  }
+
+  /** Whether the job's operation started longer ago than its type's time limit (checked at recovery). */
+  async #overdue(job: JobRef, limitMs: number): Promise<boolean> {
+    const op = await this.#operations.repository.get<AsyncOperation>(job.customerId, job.id);
+    return op?.startedAt != null && Date.now() - Date.parse(op.startedAt) >= limitMs;
+  }
+
+  /**
+   * Ends a job (queue state done) with its type's undo in the same transaction. If the undo itself
+   * throws, the job still ends, saying so in its log, rather than staying RUNNING for recovery to
+   * fail on again and again.
+   */
+  async #endUndoing(job: ClaimedJob, fence: Fence, mark: (op: AsyncOperation) => void, hook: JobHandler["onAbandon"], reason: string): Promise<void> {
+    const done = { queue_state: "done", ...RELEASED } as const;
+    try {
+      await this.#writes.end(job, fence, mark, done, this.#undo(hook, job, job.payload, reason));
+    } catch (err) {
+      this.#log.error({ err, operationId: job.id }, "undoing the job's busy state failed; ending the job without it");
+      const note = "could not undo the operation's changes of state (see the server log)";
+      await this.#writes.end(job, fence, (op) => { mark(op); logLine(op, note); }, done, undefined, false);
     }
   }
 
@@ -148,7 +175,7 @@ export class Worker {
     const now = Date.now();
     if (now - this.#lastWaitingRefresh >= WAITING_REFRESH_MS) {
       this.#lastWaitingRefresh = now;
-      await this.#undoParents(await this.#writes.refreshWaiting());
+      await this.#writes.refreshWaiting();
     }
     if (now - this.#lastSweep >= this.#opts.sweepIntervalMs) {
       this.#lastSweep = now;
@@ -161,16 +188,11 @@ export class Worker {
     return job.maxAttempts ?? handler?.maxAttempts ?? this.#opts.maxAttempts;
   }
 
-  async #undo(hook: JobHandler["onAbandon"], job: JobRef, payload: unknown, reason: string): Promise<void> {
-    try {
-      await hook?.({ customerId: job.customerId, operationId: job.id, payload, reason });
-    } catch (err) {
-      this.#log.error({ err, operationId: job.id }, "undoing the job's busy state failed");
-    }
-  }
-
-  async #undoParents(parents: FailedParent[]): Promise<void> {
-    for (const p of parents) await this.#undo(p.jobType ? this.#handlers.get(p.jobType)?.onFailure : undefined, p, p.payload, p.reason);
+  /** A job type's undo hook as a write of the transaction that ends the job. */
+  #undo(hook: JobHandler["onAbandon"], job: JobRef, payload: unknown, reason: string): (uow: UnitOfWork) => Promise<void> {
+    return async (uow) => {
+      await hook?.({ customerId: job.customerId, operationId: job.id, payload, reason, uow });
+    };
   }
 
   async #run(job: ClaimedJob): Promise<void> {
@@ -185,12 +207,7 @@ export class Worker {
     let timeLimit: NodeJS.Timeout | undefined;
     let timedOut: Promise<void> | undefined;
     /** Ends the job FAILED (or TIMEDOUT) and lets the job type undo its busy states. */
-    const fail = async (mark: (op: AsyncOperation) => void, reason: string) => {
-      const ended = await this.#writes.end(job, fence, mark, { queue_state: "done", ...RELEASED });
-      if (!ended) return;
-      await this.#undo(handler?.onFailure, job, job.payload, reason);
-      await this.#undoParents(ended.failedParents);
-    };
+    const fail = (mark: (op: AsyncOperation) => void, reason: string) => this.#endUndoing(job, fence, mark, handler?.onFailure, reason);
     try {
       const problem = handler ? handler.check?.(job.payload) : `no handler for job type '${job.jobType}'`;
       if (problem !== undefined || !handler) {
@@ -221,8 +238,7 @@ export class Worker {
         );
         return;
       }
-      const ended = await this.#writes.end(job, fence, (op) => markSucceeded(op, resources), { queue_state: "done", ...RELEASED }, associated.commit);
-      if (ended) await this.#undoParents(ended.failedParents);
+      await this.#writes.end(job, fence, (op) => markSucceeded(op, resources), { queue_state: "done", ...RELEASED }, associated.commit);
     } catch (err) {
       if (signal.aborted || err instanceof JobLeaseLostError) return;
       const { message, code, unexpected } = describeFailure(err);

@@ -19,7 +19,7 @@ beforeAll(async () => {
   customerId = server.admin.workspaceId;
   const s = server.services;
   worker = new Worker(s.queue, s.jobWrites, s.operations, pino({ level: "silent" }), { concurrency: 2, leaseMs: 5000, pollMs: 20, retryBaseMs: 100 });
-  for (const handler of testJobs(s.database, worker.id)) worker.register(handler);
+  for (const handler of testJobs(worker.id)) worker.register(handler);
 });
 afterAll(async () => {
   await worker?.stop();

@@ -31,8 +31,8 @@ const change = (ctx: GatewayContext, g: GatewayDoc, mutate: (doc: GatewayDoc) =>
 });
 
 /** Puts the gateway into `state` with a reason: what a failed or abandoned job leaves behind. */
-export async function settleGateway(ctx: GatewayContext, customerId: string, id: string, state: GatewayState, reason: string): Promise<void> {
-  await ctx.gateways.update<GatewayDoc>(customerId, id, undefined, (g) => setGatewayState(g, state, reason)).catch((err: unknown) => {
+export async function settleGateway(ctx: GatewayContext, customerId: string, id: string, state: GatewayState, reason: string, uow?: UnitOfWork): Promise<void> {
+  await ctx.gateways.update<GatewayDoc>(customerId, id, undefined, (g) => setGatewayState(g, state, reason), uow).catch((err: unknown) => {
     if (!(err instanceof AppError && err.httpStatusCode === 404)) throw err;
   });
 }

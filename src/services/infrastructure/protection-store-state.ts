@@ -3,7 +3,7 @@
 // serves the document, so a read never opens a store or loads its index).
 import { join } from "node:path";
 import type { DocumentRepository, StoredDocument } from "../../db/document-repository.ts";
-import type { AsyncOperationService, ResourceRef } from "../async-operations.ts";
+import type { AsyncOperationService, ResourceRef, UnitOfWork } from "../async-operations.ts";
 import type { ChunkStoreLocation } from "./chunk-stores.ts";
 import type { CopiesOfStore } from "./copies-of-store.ts";
 import type { StoreKeys } from "./store-keys.ts";
@@ -86,6 +86,8 @@ export interface RefreshOptions {
   written?: boolean;
   /** The operation that holds the store ends here: its measured state replaces NOT_READY. */
   settle?: boolean;
+  /** The transaction to read and write in (an undo commits with the job's end). */
+  uow?: UnitOfWork;
 }
 
 /**
@@ -95,7 +97,7 @@ export interface RefreshOptions {
  * (NOT_READY), only the sizes change unless `settle`. Returns the document as stored.
  */
 export async function refreshStore(ctx: ProtectionStoreContext, customerId: string, storeId: string, options: RefreshOptions = {}): Promise<ProtectionStoreDoc | undefined> {
-  const doc = await ctx.repository.get<ProtectionStoreDoc>(customerId, storeId);
+  const doc = await ctx.repository.get<ProtectionStoreDoc>(customerId, storeId, options.uow);
   if (!doc) return undefined;
   if (options.written) ctx.registry.written(storeId);
   let measured: Partial<ProtectionStoreDoc>;
@@ -127,5 +129,5 @@ export async function refreshStore(ctx: ProtectionStoreContext, customerId: stri
   // Unchanged measurements are not written: the generation moves only when something did.
   const next = apply({ ...doc });
   if ([...Object.keys(measured), "stateReason"].every((k) => next[k] === doc[k])) return doc;
-  return ctx.repository.update<ProtectionStoreDoc>(customerId, storeId, undefined, apply);
+  return ctx.repository.update<ProtectionStoreDoc>(customerId, storeId, undefined, apply, options.uow);
 }

@@ -57,6 +57,7 @@ export async function reattachStore(ctx: ProtectionStoreContext, customerId: str
 }
 
 /** After a failed create, delete or reattach: the store's state says what is true now. */
-export async function settleStore(ctx: ProtectionStoreContext, customerId: string, storeId: string): Promise<void> {
-  await refreshStore(ctx, customerId, storeId, { settle: true });
+/** Settles a store after a failed operation, inside `uow` (the transaction that ends it). */
+export async function settleStore(ctx: ProtectionStoreContext, customerId: string, storeId: string, uow?: UnitOfWork): Promise<void> {
+  await refreshStore(ctx, customerId, storeId, { settle: true, ...(uow ? { uow } : {}) });
 }

@@ -111,8 +111,8 @@ export async function unregisterStoreOnce(ctx: StoreOnceContext, customerId: str
 }
 
 /** A failed job leaves the appliance in ERROR with the reason. */
-export async function failStoreOnce(ctx: StoreOnceContext, customerId: string, id: string, reason: string): Promise<void> {
-  await ctx.storeonces.update<StoreOnceDoc>(customerId, id, undefined, (s) => setHealth(s, "SO_HEALTH_STATE_ERROR", reason)).catch((err: unknown) => {
+export async function failStoreOnce(ctx: StoreOnceContext, customerId: string, id: string, reason: string, uow?: UnitOfWork): Promise<void> {
+  await ctx.storeonces.update<StoreOnceDoc>(customerId, id, undefined, (s) => setHealth(s, "SO_HEALTH_STATE_ERROR", reason), uow).catch((err: unknown) => {
     if (!(err instanceof AppError && err.httpStatusCode === 404)) throw err;
   });
 }
