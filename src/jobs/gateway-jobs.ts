@@ -56,6 +56,7 @@ export function gatewayJobs(ctx: GatewayContext): JobHandler[] {
       resumable: true,
       run: ({ customerId, payload }) => deleteGateway(ctx, customerId, payload.gatewayId),
       onFailure: settle("PSG_STATE_ERROR"),
+      onAbandon: settle("PSG_STATE_ERROR"),
     }),
     defineJob({
       type: JOB_GATEWAY_CONFIGURE,
@@ -63,6 +64,7 @@ export function gatewayJobs(ctx: GatewayContext): JobHandler[] {
       resumable: true,
       run: ({ customerId, payload }) => configureGateway(ctx, customerId, payload.gatewayId, payload.change, payload.returnTo),
       onFailure: back,
+      onAbandon: back,
     }),
     defineJob({
       // Not resumable: repeating a power operation after a crash would be refused or act twice.

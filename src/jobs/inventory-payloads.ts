@@ -6,10 +6,14 @@ const Id = Type.String({ minLength: 1 });
 const Count = Type.Integer({ minimum: 1 });
 
 export const ManagerPayload = Type.Object({ managerId: Id });
+/** The manager's state before the operation made it busy: where a failed one returns it (optional: queued before it was recorded). */
+const PreviousState = Type.Optional(Type.String());
+export const ManagerRefreshPayload = Type.Object({ managerId: Id, previousState: PreviousState });
 export const VmPayload = Type.Object({ managerId: Id, vmId: Id });
 
 export const ManagerUpdatePayload = Type.Object({
   managerId: Id,
+  previousState: PreviousState,
   patch: Type.Object({
     displayName: Type.Optional(Type.String()),
     description: Type.Optional(Type.Union([Type.String(), Type.Null()])),

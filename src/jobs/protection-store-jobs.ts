@@ -22,6 +22,7 @@ export function protectionStoreJobs(ctx: ProtectionStoreContext): JobHandler[] {
       resumable: true,
       run: ({ customerId, payload }) => provisionStore(ctx, customerId, payload.storeId),
       onFailure: settle,
+      onAbandon: settle,
     }),
     defineJob({
       type: JOB_STORE_DELETE,
@@ -29,6 +30,7 @@ export function protectionStoreJobs(ctx: ProtectionStoreContext): JobHandler[] {
       resumable: true,
       run: ({ customerId, payload }) => destroyStore(ctx, customerId, payload.storeId),
       onFailure: settle,
+      onAbandon: settle,
     }),
     defineJob({
       type: JOB_STORE_REATTACH,
@@ -36,6 +38,7 @@ export function protectionStoreJobs(ctx: ProtectionStoreContext): JobHandler[] {
       resumable: true,
       run: ({ customerId, payload }) => reattachStore(ctx, customerId, payload.storeId, payload.storageSystemId),
       onFailure: settle,
+      onAbandon: settle,
     }),
   ];
 }

@@ -11,10 +11,10 @@ export function storeOnceJobs(ctx: StoreOnceContext): JobHandler[] {
   const fail = ({ customerId, payload, reason, uow }: UndoContext<{ storeOnceId: string }>) => failStoreOnce(ctx, customerId, payload.storeOnceId, reason, uow);
   // Measuring and unregistering are idempotent: after a crash they simply run again.
   const measure = (type: string) =>
-    defineJob({ type, payload: StoreOncePayload, resumable: true, run: ({ customerId, payload }) => measureStoreOnce(ctx, customerId, payload.storeOnceId), onFailure: fail });
+    defineJob({ type, payload: StoreOncePayload, resumable: true, run: ({ customerId, payload }) => measureStoreOnce(ctx, customerId, payload.storeOnceId), onFailure: fail, onAbandon: fail });
   return [
     measure(JOB_STOREONCE_REGISTER),
     measure(JOB_STOREONCE_REFRESH),
-    defineJob({ type: JOB_STOREONCE_UNREGISTER, payload: StoreOncePayload, resumable: true, run: ({ customerId, payload }) => unregisterStoreOnce(ctx, customerId, payload.storeOnceId), onFailure: fail }),
+    defineJob({ type: JOB_STOREONCE_UNREGISTER, payload: StoreOncePayload, resumable: true, run: ({ customerId, payload }) => unregisterStoreOnce(ctx, customerId, payload.storeOnceId), onFailure: fail, onAbandon: fail }),
   ];
 }

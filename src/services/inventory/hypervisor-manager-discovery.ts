@@ -6,7 +6,7 @@ import { AppError } from "../../domain/app-error.ts";
 import { redactPrivatePaths } from "../../domain/private-paths.ts";
 import { resourceUriOf, typeOf } from "../../domain/inventory-paths.ts";
 import { parseManagerAddress } from "../../domain/network-address.ts";
-import type { ResourceRef } from "../async-operations.ts";
+import type { ResourceRef, UnitOfWork } from "../async-operations.ts";
 import type { InventoryContext } from "./inventory-context.ts";
 import { type SyncScope, describeSync, syncInventory } from "./inventory-sync.ts";
 import { managerFacts } from "./mappers/hypervisor-manager-mapper.ts";
@@ -44,14 +44,36 @@ export async function loadManager(deps: InventoryContext, customerId: string, id
   return manager;
 }
 
+function withState(m: ManagerDoc, state: string, reason: string | undefined): ManagerDoc {
+  m.state = state;
+  m.status = state === "ERROR" ? "ERROR" : "OK";
+  if (reason === undefined) delete m.stateReason;
+  else m.stateReason = redactPrivatePaths(reason).slice(0, 255);
+  return m;
+}
+
 export function setManagerState(deps: InventoryContext, customerId: string, id: string, state: string, reason?: string): Promise<ManagerDoc> {
-  return deps.store.repository("hypervisor-manager").update<ManagerDoc>(customerId, id, undefined, (m) => {
-    m.state = state;
-    m.status = state === "ERROR" ? "ERROR" : "OK";
-    if (reason === undefined) delete m.stateReason;
-    else m.stateReason = redactPrivatePaths(reason).slice(0, 255);
-    return m;
-  });
+  return deps.store.repository("hypervisor-manager").update<ManagerDoc>(customerId, id, undefined, (m) => withState(m, state, reason));
+}
+
+/**
+ * Undo of a failed or abandoned manager operation, in `uow` (the transaction that ends it): a
+ * manager still in `busy`, the state that operation set, goes to `state` with `reason`, so later
+ * operations are accepted again. A manager the operation already settled (or that is gone) stays.
+ */
+export async function releaseManager(
+  deps: InventoryContext,
+  uow: UnitOfWork,
+  customerId: string,
+  id: string,
+  busy: string,
+  state: string,
+  reason: string | undefined,
+): Promise<void> {
+  const repository = deps.store.repository("hypervisor-manager");
+  const current = await repository.get<ManagerDoc>(customerId, id, uow);
+  if (current?.state !== busy) return;
+  await repository.update<ManagerDoc>(customerId, id, undefined, (m) => withState(m, state, reason), uow);
 }
 
 /** Discovers through the manager's connector and stores the objects in `scope` (default all). */

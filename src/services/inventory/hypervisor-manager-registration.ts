@@ -101,6 +101,8 @@ export function hypervisorManagerUseCases(deps: InventoryContext): HypervisorMan
         await ensureUniqueName(customerId, address.name, id);
         await ensureReachable(address.address);
       }
+      // The state to return to if the update fails or is abandoned (the job's undo).
+      let previousState = "OK";
       const busy = (uow: UnitOfWork) =>
         repository.update<ManagerDoc>(
           customerId,
@@ -110,6 +112,7 @@ export function hypervisorManagerUseCases(deps: InventoryContext): HypervisorMan
             // compat: the contract lists no 409 for this PATCH; a manager busy with another
             // operation answers 409 as refresh does, rather than queueing conflicting work.
             ensureIdle(m);
+            previousState = m.state;
             m.state = "UPDATING";
             return m;
           },
@@ -118,7 +121,7 @@ export function hypervisorManagerUseCases(deps: InventoryContext): HypervisorMan
       return startBusyOperation(deps, actor, busy, (manager) => ({
         name: `Update hypervisor manager ${manager.displayName}`,
         jobType: JOB_UPDATE,
-        payload: { managerId: id, patch },
+        payload: { managerId: id, patch, previousState },
         resource: managerResource(manager),
       }));
     },
@@ -145,6 +148,7 @@ export function hypervisorManagerUseCases(deps: InventoryContext): HypervisorMan
     },
 
     async refresh(actor, id) {
+      let previousState = "OK";
       const busy = (uow: UnitOfWork) =>
         repository.update<ManagerDoc>(
           actor.workspaceId,
@@ -152,6 +156,7 @@ export function hypervisorManagerUseCases(deps: InventoryContext): HypervisorMan
           undefined,
           (m) => {
             ensureIdle(m);
+            previousState = m.state;
             m.state = "REFRESHING";
             return m;
           },
@@ -160,7 +165,7 @@ export function hypervisorManagerUseCases(deps: InventoryContext): HypervisorMan
       return startBusyOperation(deps, actor, busy, (manager) => ({
         name: `Refresh hypervisor manager ${manager.displayName}`,
         jobType: JOB_REFRESH,
-        payload: { managerId: id },
+        payload: { managerId: id, previousState },
         resource: managerResource(manager),
       }));
     },
