@@ -65,9 +65,10 @@ export function testJobs(workerId: string): JobHandler[] {
       onAbandon: undo("abandon"),
     }),
     defineJob({
+      // Resumable: recovery resumes it within its time limit and ends it TIMEDOUT past it.
       type: TEST_JOB_LIMITED,
       payload: Type.Object({ sleepMs: Type.Integer({ minimum: 0 }) }),
-      resumable: false,
+      resumable: true,
       timeLimitMs: TEST_TIME_LIMIT_MS,
       async run(ctx) {
         await sleep(ctx.payload.sleepMs, undefined, { signal: ctx.signal });
