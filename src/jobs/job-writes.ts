@@ -127,7 +127,7 @@ export class JobWrites {
     alsoCommit?: (uow: UnitOfWork) => Promise<void>,
     undoParents = true,
   ): Promise<{ op: AsyncOperation; failedParents: FailedParent[] } | undefined> {
-    return this.#operations.repository.transaction(async (trx) => {
+    const ended = await this.#operations.repository.transaction(async (trx) => {
       const parentId = await this.#lockParentOf(trx, job.id);
       const op = await this.write(job, fence, mutate, queue, trx);
       if (!op) return undefined;
@@ -140,6 +140,8 @@ export class JobWrites {
       this.#crash.hit("before-completion-commit");
       return { op, failedParents };
     });
+    if (ended) this.#crash.hit("after-completion-commit");
+    return ended;
   }
 
   /** Renews the lease inside `trx` (the fenced side-effect transaction); false if it is lost. */

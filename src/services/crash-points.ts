@@ -7,6 +7,8 @@ export const CRASH_POINTS = [
   "after-busy-state",
   /** Inside the transaction that ends a job (its one fenced statement ran; nothing committed yet). */
   "before-completion-commit",
+  /** Just after the transaction that ends a job committed (its undo of busy states included). */
+  "after-completion-commit",
   // Lab connector work (src/connectors/lab), between the steps a resumed operation must finish:
   /** A VM relocation's journal is saved; no file has moved. */
   "lab.relocate.after-journal",

@@ -91,3 +91,46 @@ test("a crash while a job completes leaves it RUNNING and queued-as-running, wit
     await services?.database.close();
   }
 });
+
+test("a crash while a failing job ends keeps neither its FAILED state nor its undo; after a restart both commit together, once", async () => {
+  const p = await serve({ OBR_CRASH_POINT: "before-completion-commit" });
+  let services: Services | undefined;
+  try {
+    services = await buildServices(loadConfig({ OBR_DATA_DIR: dataDir, OBR_DATABASE_URL: database.url, OBR_EMBEDDED_WORKER: "0", OBR_DEMO: "0" }), pino({ level: "silent" }));
+    const s = services;
+    const created = await s.operations.create({ customerId: "crash", userId: "tester", name: "fails", jobType: TEST_JOB_COUNT, payload: { failWith: "refused" } });
+    expect(await p.exited).toBe(137);
+    // The undo (onFailure) ran inside the completing transaction: the crash rolled it back with the end state.
+    const undone = async () =>
+      Number((await sql<{ n: number }>`select count(*) as n from obr_test_job_runs where operation_id = ${created.id} and kind = 'failure'`.execute(s.database.db)).rows[0]?.n);
+    expect((await s.operations.get("crash", created.id))?.state).toBe("RUNNING");
+    expect(await undone()).toBe(0);
+
+    const again = await serve();
+    const failed = await until("the resumed job", async () => {
+      const op = await s.operations.get("crash", created.id);
+      return op?.state === "FAILED" ? op : undefined;
+    });
+    expect(failed.error?.error).toBe("refused");
+    expect(await undone()).toBe(1);
+    await killProcess(again);
+  } finally {
+    await services?.database.close();
+  }
+});
+
+test("a crash just after a failing job ended finds its undo committed with its FAILED state", async () => {
+  const p = await serve({ OBR_CRASH_POINT: "after-completion-commit" });
+  let services: Services | undefined;
+  try {
+    services = await buildServices(loadConfig({ OBR_DATA_DIR: dataDir, OBR_DATABASE_URL: database.url, OBR_EMBEDDED_WORKER: "0", OBR_DEMO: "0" }), pino({ level: "silent" }));
+    const s = services;
+    const created = await s.operations.create({ customerId: "crash", userId: "tester", name: "fails", jobType: TEST_JOB_COUNT, payload: { failWith: "refused" } });
+    expect(await p.exited).toBe(137);
+    expect((await s.operations.get("crash", created.id))?.state).toBe("FAILED");
+    const undone = await sql<{ n: number }>`select count(*) as n from obr_test_job_runs where operation_id = ${created.id} and kind = 'failure'`.execute(s.database.db);
+    expect(Number(undone.rows[0]?.n)).toBe(1);
+  } finally {
+    await services?.database.close();
+  }
+});
