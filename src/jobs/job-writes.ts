@@ -29,6 +29,24 @@ export interface FailedParent extends JobRef {
 }
 
 const RELEASED = { lease_owner: null, lease_until: null } as const;
+
+/**
+ * Runs `work` in a savepoint of `trx`: if it throws, its writes are rolled back and the rest of the
+ * transaction can still commit (PostgreSQL refuses every later statement of a transaction in which
+ * one failed). Returns the error, undefined when `work` succeeded.
+ */
+export async function inSavepoint(trx: UnitOfWork, work: () => Promise<void>): Promise<unknown> {
+  await sql`savepoint job_undo`.execute(trx);
+  try {
+    await work();
+    await sql`release savepoint job_undo`.execute(trx);
+    return undefined;
+  } catch (err) {
+    await sql`rollback to savepoint job_undo`.execute(trx);
+    await sql`release savepoint job_undo`.execute(trx);
+    return err;
+  }
+}
 const FAILED_STATES = ["FAILED", "CANCELLED", "TIMEDOUT"];
 
 function fenceSql(fence: Fence): Expression<SqlBool> {
@@ -116,8 +134,8 @@ export class JobWrites {
 
   /**
    * Ends a run: the document change and queue change in one fenced statement, and in the same
-   * transaction the parent it may complete (and, unless `undoParents` is false, the undo of a
-   * parent that ends FAILED). Undefined when the fence does not hold.
+   * transaction the parent it may complete (and the undo of a parent that ends FAILED). Undefined
+   * when the fence does not hold.
    */
   async end(
     job: JobRef,
@@ -125,7 +143,6 @@ export class JobWrites {
     mutate: (op: AsyncOperation) => void,
     queue: QueueChange,
     alsoCommit?: (uow: UnitOfWork) => Promise<void>,
-    undoParents = true,
   ): Promise<{ op: AsyncOperation; failedParents: FailedParent[] } | undefined> {
     const ended = await this.#operations.repository.transaction(async (trx) => {
       const parentId = await this.#lockParentOf(trx, job.id);
@@ -136,7 +153,7 @@ export class JobWrites {
       // A parent that waits ends when its last child is done; one that is about to wait checks at once.
       if (queue.queue_state === "waiting") await this.#settle(trx, job.customerId, job.id, failedParents);
       else if (queue.queue_state === "done" && parentId) await this.#settle(trx, job.customerId, parentId, failedParents);
-      if (undoParents) for (const parent of failedParents) await this.#undoParent(parent, trx);
+      for (const parent of failedParents) await this.#undoParent(parent, trx);
       this.#crash.hit("before-completion-commit");
       return { op, failedParents };
     });

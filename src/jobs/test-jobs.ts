@@ -24,6 +24,8 @@ const CountPayload = Type.Object({
   stallMs: Type.Optional(Type.Integer({ minimum: 0 })),
   /** The first N attempts throw a TransientJobError (before the side effect). */
   transientFailures: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** The undo hooks record their row, then throw: the row must not survive. */
+  undoFails: Type.Optional(Type.Boolean()),
   /** Children (test.count) to spawn and wait for; the i-th gets children[i] as its payload. */
   children: Type.Optional(Type.Array(ChildPayload, { maxItems: 50 })),
 });
@@ -37,8 +39,9 @@ async function record(db: Kysely<Tables>, operationId: string, attempt: number, 
 }
 
 export function testJobs(workerId: string): JobHandler[] {
-  const undo = (kind: string) => async (ctx: UndoContext<unknown>) => {
+  const undo = (kind: string) => async (ctx: UndoContext<{ undoFails?: boolean | undefined }>) => {
     await record(ctx.uow, ctx.operationId, 0, workerId, kind);
+    if (ctx.payload.undoFails) throw new Error("the undo failed");
   };
   return [
     defineJob({
@@ -67,7 +70,7 @@ export function testJobs(workerId: string): JobHandler[] {
     defineJob({
       // Resumable: recovery resumes it within its time limit and ends it TIMEDOUT past it.
       type: TEST_JOB_LIMITED,
-      payload: Type.Object({ sleepMs: Type.Integer({ minimum: 0 }) }),
+      payload: Type.Object({ sleepMs: Type.Integer({ minimum: 0 }), undoFails: Type.Optional(Type.Boolean()) }),
       resumable: true,
       timeLimitMs: TEST_TIME_LIMIT_MS,
       async run(ctx) {

@@ -17,7 +17,7 @@ import {
   logLine, markFailed, markRunning, markSucceeded, markTimedOut } from "../services/async-operations.ts";
 import { type JobContext, type JobHandler, JobLeaseLostError, type JobOutcome, type JobResult, TransientJobError } from "./job-handler.ts";
 import type { ClaimedJob, JobQueue } from "./job-queue.ts";
-import type { Fence, JobRef, JobWrites } from "./job-writes.ts";
+import { type Fence, type JobRef, type JobWrites, inSavepoint } from "./job-writes.ts";
 
 export interface WorkerOptions {
   concurrency: number;
@@ -154,20 +154,9 @@ export class Worker {
     return op?.startedAt != null && Date.now() - Date.parse(op.startedAt) >= limitMs;
   }
 
-  /**
-   * Ends a job (queue state done) with its type's undo in the same transaction. If the undo itself
-   * throws, the job still ends, saying so in its log, rather than staying RUNNING for recovery to
-   * fail on again and again.
-   */
+  /** Ends a job (queue state done) with its type's undo in the same transaction. */
   async #endUndoing(job: ClaimedJob, fence: Fence, mark: (op: AsyncOperation) => void, hook: JobHandler["onAbandon"], reason: string): Promise<void> {
-    const done = { queue_state: "done", ...RELEASED } as const;
-    try {
-      await this.#writes.end(job, fence, mark, done, this.#undo(hook, job, job.payload, reason));
-    } catch (err) {
-      this.#log.error({ err, operationId: job.id }, "undoing the job's busy state failed; ending the job without it");
-      const note = "could not undo the operation's changes of state (see the server log)";
-      await this.#writes.end(job, fence, (op) => { mark(op); logLine(op, note); }, done, undefined, false);
-    }
+    await this.#writes.end(job, fence, mark, { queue_state: "done", ...RELEASED }, this.#undo(hook, job, job.payload, reason));
   }
 
   /** Retention and parents waiting for children, each at its own interval. */
@@ -188,10 +177,16 @@ export class Worker {
     return job.maxAttempts ?? handler?.maxAttempts ?? this.#opts.maxAttempts;
   }
 
-  /** A job type's undo hook as a write of the transaction that ends the job. */
+  /**
+   * A job type's undo hook as a write of the transaction that ends the job. An undo that throws
+   * is rolled back alone and logged: the job still ends, rather than staying RUNNING for
+   * recovery to fail on again and again.
+   */
   #undo(hook: JobHandler["onAbandon"], job: JobRef, payload: unknown, reason: string): (uow: UnitOfWork) => Promise<void> {
     return async (uow) => {
-      await hook?.({ customerId: job.customerId, operationId: job.id, payload, reason, uow });
+      if (!hook) return;
+      const err = await inSavepoint(uow, () => hook({ customerId: job.customerId, operationId: job.id, payload, reason, uow }));
+      if (err) this.#log.error({ err, operationId: job.id }, "undoing the job's busy state failed; the job ends without it");
     };
   }
 

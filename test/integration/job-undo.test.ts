@@ -6,7 +6,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import pino from "pino";
 import { inventoryJobs } from "../../src/jobs/inventory-jobs.ts";
-import { TEST_JOB_LIMITED, TEST_TIME_LIMIT_MS, testJobs } from "../../src/jobs/test-jobs.ts";
+import { TEST_JOB_COUNT, TEST_JOB_LIMITED, TEST_TIME_LIMIT_MS, testJobs } from "../../src/jobs/test-jobs.ts";
 import { Worker } from "../../src/jobs/worker.ts";
 import { type AsyncOperation, markRunning } from "../../src/services/async-operations.ts";
 import type { ManagerDoc } from "../../src/services/inventory/hypervisor-manager-discovery.ts";
@@ -147,5 +147,16 @@ describe("time limits after a crash", () => {
     expect(await queueState(early.id)).toBe("queued");
     expect((await drive(early.id)).state).toBe("SUCCEEDED");
     expect(await undoRows(early.id)).toBe(0);
+  });
+});
+
+describe("an undo that fails", () => {
+  test("is rolled back alone: the job still ends FAILED and nothing the undo wrote remains", async () => {
+    const { operations, database } = server.services;
+    const created = await operations.create({ customerId, userId: "tester", name: "undo fails", jobType: TEST_JOB_COUNT, payload: { failWith: "refused", undoFails: true } });
+    expect(await drive(created.id)).toMatchObject({ state: "FAILED", error: { error: "refused" } });
+    expect(await queueState(created.id)).toBe("done");
+    const rows = await sql<{ n: number }>`select count(*) as n from obr_test_job_runs where operation_id = ${created.id} and kind = 'failure'`.execute(database.db);
+    expect(Number(rows.rows[0]?.n)).toBe(0);
   });
 });
