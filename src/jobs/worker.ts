@@ -216,7 +216,8 @@ export class Worker {
         timeLimit = setTimeout(() => {
           limit.abort();
           timedOut = fail((op) => markTimedOut(op, limitMs), `time limit of ${limitMs} ms exceeded`);
-        }, limitMs);
+          // The limit counts from the operation's start: a resumed run gets what is left of it.
+        }, Math.max(0, limitMs - (Date.now() - Date.parse(started.startedAt ?? new Date().toISOString()))));
       }
       const associated = outcomeOf(await handler.run(this.#context(job, started, signal, lost)));
       if (signal.aborted) return; // stopped, lost or timed out: recovery or the timer decides

@@ -97,7 +97,7 @@ describe("managers are never left busy", () => {
     await drive(await start(`${V1ALPHA1}/${managerId}`, { method: "PATCH", json: { displayName: "after the crash" } }));
   });
 
-  test("an abandoned refresh returns the manager to the state it had; an abandoned unregister leaves it ERROR to retry", async () => {
+  test("an abandoned refresh or PATCH returns the manager to the state it had; an abandoned unregister leaves it ERROR to retry", async () => {
     const { operationId, managerId } = await registerNowhere();
     await drive(operationId);
     const repo = server.services.inventory.store.repository("hypervisor-manager");
@@ -114,6 +114,12 @@ describe("managers are never left busy", () => {
     const back = await manager(managerId);
     expect(back).toMatchObject({ state: "OK", status: "OK" });
     expect(back.stateReason).toBeUndefined();
+
+    const update = await start(`${V1ALPHA1}/${managerId}`, { method: "PATCH", json: { description: "never applied" } });
+    expect((await manager(managerId)).state).toBe("UPDATING");
+    await crashOnLastAttempt(update);
+    await worker.recover();
+    expect(await manager(managerId)).toMatchObject({ state: "OK", status: "OK" });
 
     const unregister = await start(`${V1ALPHA1}/${managerId}`, { method: "DELETE" });
     expect((await manager(managerId)).state).toBe("DELETING");
@@ -148,6 +154,16 @@ describe("time limits after a crash", () => {
     expect((await drive(early.id)).state).toBe("SUCCEEDED");
     expect(await undoRows(early.id)).toBe(0);
   });
+});
+
+test("a resumed run gets only what is left of its time limit, counted from the operation's start", async () => {
+  const resumed = await server.services.operations.create({ customerId, userId: "tester", name: "resumed", jobType: TEST_JOB_LIMITED, payload: { sleepMs: 5000 } });
+  await crashOnLastAttempt(resumed.id, TEST_TIME_LIMIT_MS - 50);
+  await server.services.database.db.updateTable("async_operations").set({ attempts: 1 }).where("id", "=", resumed.id).execute();
+  const ended = await drive(resumed.id);
+  expect(ended.state).toBe("TIMEDOUT");
+  // A fresh full limit would end it at least TIMEDOUT + 250 ms after its start.
+  expect(Date.parse(ended.endedAt!) - Date.parse(ended.startedAt!)).toBeLessThan(TEST_TIME_LIMIT_MS + 200);
 });
 
 describe("an undo that fails", () => {
