@@ -17,6 +17,7 @@ import { type SigningKey, loadOrCreateSigningKey } from "./auth/signing-key.ts";
 import { TokenService } from "./auth/tokens.ts";
 import type { Config } from "./config/config.ts";
 import type { Actor } from "./domain/actor.ts";
+import { type Clock, systemClock } from "./domain/clock.ts";
 import { type DemoLabSummary, createDemoLab } from "./connectors/lab/demo-lab.ts";
 import { type ConnectorRegistry, createConnectorRegistry } from "./connectors/registry.ts";
 import { type Database, openDatabase } from "./db/database.ts";
@@ -159,7 +160,8 @@ export interface Services {
   metrics: Metrics;
 }
 
-export async function buildServices(config: Config, logger: Logger): Promise<Services> {
+/** `clock`: the control plane's one clock (time stamps, due times, leases, retention, heartbeats). */
+export async function buildServices(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Services> {
   registerPrivatePath(config.dataDir);
   const database = await openDatabase(config.databaseUrl);
   try {
@@ -175,10 +177,10 @@ export async function buildServices(config: Config, logger: Logger): Promise<Ser
     await database.close();
     throw err;
   }
-  const repositories = new Map(COLLECTIONS.map(({ definition }) => [definition.name, new DocumentRepository(database, tables.get(definition)!)]));
+  const repositories = new Map(COLLECTIONS.map(({ definition }) => [definition.name, new DocumentRepository(database, tables.get(definition)!, clock)]));
   const crashPoints = crashPointsAt(config.crashPoint, (code) => process.exit(code));
   const operations = new AsyncOperationService(repositories.get("async-operations")!, crashPoints);
-  const queue = new JobQueue(database);
+  const queue = new JobQueue(database, clock);
   const jobWrites = new JobWrites(database, operations, crashPoints);
   const signingKey = await loadOrCreateSigningKey(config.dataDir);
   const worker = new Worker(queue, jobWrites, operations, logger.child({ component: "worker" }), {

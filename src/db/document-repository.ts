@@ -2,23 +2,17 @@
 // doc JSON, promoted columns). Every query is scoped to one customer_id: there is no method that
 // can read or write across tenants. In a table shared by several collections, every query is also
 // scoped to the collection's discriminator value.
-import { type CompiledQuery, type Expression, type Kysely, type RawBuilder, type SqlBool, type Transaction, type WhereInterface, sql } from "kysely";
+import { type CompiledQuery, type Expression, type Kysely, type RawBuilder, type WhereInterface, sql } from "kysely";
 import { AppError } from "../domain/app-error.ts";
+import { type Clock, nowIso, systemClock } from "../domain/clock.ts";
+import type { DocumentRepository as DocumentRepositoryPort, ListPage, ListPlan, Scope, StoredDocument, UnitOfWork } from "../services/ports/documents.ts";
 import { constraintError, type RefusedWrite } from "./constraint-errors.ts";
 import type { Database } from "./database.ts";
 import type { ForeignKeySide } from "./foreign-keys.ts";
 import { LruCache } from "./lru-cache.ts";
 import { compileTemplate, type QueryTemplate } from "./query-template.ts";
 
-/** The fields every stored document has (CommonResourceProperties). */
-export interface StoredDocument {
-  id: string;
-  customerId: string;
-  generation: number;
-  createdAt: string;
-  updatedAt: string;
-  [key: string]: unknown;
-}
+export type { ListPage, ListPlan, Scope, StoredDocument } from "../services/ports/documents.ts";
 
 export interface CollectionTable {
   table: string;
@@ -33,25 +27,6 @@ export interface CollectionTable {
   references?: Readonly<Record<string, { table: string; relation: string }>> | undefined;
   /** Reference columns of other tables naming this table's rows, with what those rows are called. */
   referencedBy?: readonly ForeignKeySide[] | undefined;
-}
-
-export interface ListPlan {
-  where?: Expression<SqlBool> | undefined;
-  orderBy: ReadonlyArray<Expression<unknown> | RawBuilder<unknown>>;
-  offset: number;
-  limit: number;
-}
-
-/** Restricts a query to documents whose promoted column equals a value (sub-collections). */
-export interface Scope {
-  column: string;
-  value: string;
-}
-
-export interface ListPage {
-  /** Raw JSON text of each document, in order. */
-  docs: readonly string[];
-  total: number;
 }
 
 const COUNT_CACHE_MAX = 1000;
@@ -79,7 +54,8 @@ interface ListTemplates {
   count?: QueryTemplate<{ n: number }, ListSlot>;
 }
 
-export class DocumentRepository {
+export class DocumentRepository implements DocumentRepositoryPort {
+  readonly clock: Clock;
   readonly #db: AnyDb;
   readonly #database: Database;
   readonly #table: CollectionTable;
@@ -101,7 +77,8 @@ export class DocumentRepository {
   readonly #lists = new WeakMap<ListPlan["orderBy"], ListTemplates>();
   readonly #version: QueryTemplate<{ version: number }, "customer">;
 
-  constructor(database: Database, table: CollectionTable) {
+  constructor(database: Database, table: CollectionTable, clock: Clock = systemClock) {
+    this.clock = clock;
     this.#database = database;
     this.#db = database.db as AnyDb;
     this.#table = table;
@@ -350,7 +327,7 @@ export class DocumentRepository {
       checkGeneration(current.generation, expectedGeneration);
       const next = await transform(structuredClone(current));
       next.generation = current.generation + 1;
-      next.updatedAt = nowIso(current.updatedAt);
+      next.updatedAt = nowIso(this.clock, current.updatedAt);
       const values = this.#values(next);
       const result = await this.#checked(trx, { kind: "write", customerId, values }, () =>
         this.#own(trx.updateTable(this.#table.table).set(values).where("customer_id", "=", customerId).where("id", "=", id))
@@ -374,10 +351,10 @@ export class DocumentRepository {
     customerId: string,
     id: string,
     expectedGeneration: number | undefined,
-    guard?: (doc: T, uow: Transaction<unknown> & AnyDb) => void | Promise<void>,
-    uow?: Transaction<unknown> & AnyDb,
+    guard?: (doc: T, uow: UnitOfWork) => void | Promise<void>,
+    uow?: UnitOfWork,
   ): Promise<void> {
-    const work = async (trx: Transaction<unknown> & AnyDb) => {
+    const work = async (trx: UnitOfWork) => {
       const current = await this.get<T>(customerId, id, trx, true);
       if (!current) throw this.#notFound(id);
       checkGeneration(current.generation, expectedGeneration);
@@ -389,8 +366,8 @@ export class DocumentRepository {
     await (uow ? work(uow) : this.transaction(work));
   }
 
-  transaction<R>(work: (trx: Transaction<unknown> & AnyDb) => Promise<R>): Promise<R> {
-    return this.#db.transaction().execute((trx) => work(trx as Transaction<unknown> & AnyDb));
+  transaction<R>(work: (trx: UnitOfWork) => Promise<R>): Promise<R> {
+    return this.#db.transaction().execute((trx) => work(trx as UnitOfWork));
   }
 }
 
@@ -412,11 +389,4 @@ function checkGeneration(actual: number, expected: number | undefined): void {
   if (expected !== undefined && expected !== actual) {
     throw AppError.preconditionFailed(`generation ${expected} does not match the current generation ${actual}`);
   }
-}
-
-/** ISO-8601 with milliseconds, strictly after `previous` so updatedAt never goes backwards or repeats. */
-export function nowIso(previous?: string): string {
-  let now = Date.now();
-  if (previous) now = Math.max(now, Date.parse(previous) + 1);
-  return new Date(now).toISOString();
 }

@@ -6,6 +6,7 @@
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "../db/database.ts";
 import type { Tables } from "../db/tables.ts";
+import { type Clock, systemClock } from "../domain/clock.ts";
 
 export interface ClaimedJob {
   id: string;
@@ -55,20 +56,23 @@ function isUniqueViolation(err: unknown): boolean {
 export class JobQueue {
   readonly #db: Kysely<Tables>;
   readonly #dialect: Database["dialect"];
+  /** Due times, leases and retention are read on this clock (the control plane's one clock). */
+  readonly clock: Clock;
 
-  constructor(database: Database) {
+  constructor(database: Database, clock: Clock = systemClock) {
     this.#db = database.db;
     this.#dialect = database.dialect;
+    this.clock = clock;
   }
 
   /** The best due job for this worker, now leased to `owner`; `targets`: the orchestrators it serves. */
-  claim(owner: string, leaseMs: number, targets: readonly string[] = [], now = Date.now()): Promise<ClaimedJob | undefined> {
+  claim(owner: string, leaseMs: number, targets: readonly string[] = [], now = this.clock.now()): Promise<ClaimedJob | undefined> {
     const target = targets.length > 0 ? sql<boolean>`(q.target is null or q.target in (${sql.join(targets)}))` : sql<boolean>`q.target is null`;
     return this.#claim(owner, leaseMs, target, now);
   }
 
   /** The best due job targeted at this one orchestrator (a separate process: it runs nothing else). */
-  claimTargeted(owner: string, leaseMs: number, target: string, now = Date.now()): Promise<ClaimedJob | undefined> {
+  claimTargeted(owner: string, leaseMs: number, target: string, now = this.clock.now()): Promise<ClaimedJob | undefined> {
     return this.#claim(owner, leaseMs, sql<boolean>`q.target = ${target}`, now);
   }
 
@@ -101,7 +105,7 @@ export class JobQueue {
   async renew(id: string, owner: string, leaseMs: number): Promise<boolean> {
     const r = await this.#db
       .updateTable("async_operations")
-      .set({ lease_until: Date.now() + leaseMs })
+      .set({ lease_until: this.clock.now() + leaseMs })
       .where("id", "=", id)
       .where("lease_owner", "=", owner)
       .where("queue_state", "=", "running")
@@ -122,7 +126,7 @@ export class JobQueue {
   }
 
   /** Jobs whose lease ran out: their worker died (crash, kill, restart) or stalled. */
-  async expired(now = Date.now()): Promise<ExpiredJob[]> {
+  async expired(now = this.clock.now()): Promise<ExpiredJob[]> {
     const rows = await this.#db
       .selectFrom("async_operations")
       .select(["id", "customer_id", "job_type", "job_payload", "attempts", "max_attempts", "lease_owner", "lease_until"])

@@ -5,8 +5,8 @@
 // ends in the same transaction as its last child.
 import { type Expression, type Kysely, type SqlBool, sql } from "kysely";
 import type { Database } from "../db/database.ts";
-import { nowIso } from "../db/document-repository.ts";
 import type { Tables } from "../db/tables.ts";
+import { nowIso } from "../domain/clock.ts";
 import { type AsyncOperation, type AsyncOperationService, type UnitOfWork, markFailed, markSucceeded, tidy } from "../services/async-operations.ts";
 import type { CrashPoints } from "../services/crash-points.ts";
 
@@ -92,7 +92,7 @@ export class JobWrites {
       mutate(next);
       tidy(next);
       next.generation = current.generation + 1;
-      next.updatedAt = nowIso(current.updatedAt);
+      next.updatedAt = nowIso(this.#operations.repository.clock, current.updatedAt);
       const text = JSON.stringify(next);
       const r = await db
         .updateTable("async_operations")
@@ -163,7 +163,7 @@ export class JobWrites {
 
   /** Renews the lease inside `trx` (the fenced side-effect transaction); false if it is lost. */
   async renewIn(trx: Db, id: string, owner: string, leaseMs: number): Promise<boolean> {
-    const now = Date.now();
+    const now = this.#operations.repository.clock.now();
     const r = await trx
       .updateTable("async_operations")
       .set({ lease_until: now + leaseMs })

@@ -140,7 +140,7 @@ export class Worker {
         continue;
       }
       if (handler?.resumable && job.attempts < this.#maxAttempts(job, handler)) {
-        await this.#writes.end(job, fence, (op) => logLine(op, "interrupted; resuming"), { queue_state: "queued", ...RELEASED, run_after: Date.now() });
+        await this.#writes.end(job, fence, (op) => logLine(op, "interrupted; resuming"), { queue_state: "queued", ...RELEASED, run_after: this.#queue.clock.now() });
         continue;
       }
       const reason = "the operation was interrupted (the server stopped while it ran) and cannot be resumed";
@@ -161,6 +161,7 @@ export class Worker {
 
   /** Retention and parents waiting for children, each at its own interval. */
   async #housekeeping(): Promise<void> {
+    // Paced in real time; the retention cutoff is on the queue's clock.
     const now = Date.now();
     if (now - this.#lastWaitingRefresh >= WAITING_REFRESH_MS) {
       this.#lastWaitingRefresh = now;
@@ -168,7 +169,7 @@ export class Worker {
     }
     if (now - this.#lastSweep >= this.#opts.sweepIntervalMs) {
       this.#lastSweep = now;
-      const deleted = await this.#queue.sweep(new Date(now - this.#opts.retentionMs).toISOString());
+      const deleted = await this.#queue.sweep(new Date(this.#queue.clock.now() - this.#opts.retentionMs).toISOString());
       if (deleted > 0) this.#log.info({ deleted }, "deleted finished operations past their retention");
     }
   }
@@ -241,7 +242,7 @@ export class Worker {
       if (err instanceof TransientJobError && job.attempts < this.#maxAttempts(job, handler)) {
         const delay = Math.min(MAX_RETRY_DELAY_MS, this.#opts.retryBaseMs * 2 ** (job.attempts - 1));
         const note = `attempt ${job.attempts} failed: ${message}; retrying in ${delay} ms`;
-        await this.#writes.end(job, fence, (op) => logLine(op, note), { queue_state: "queued", ...RELEASED, run_after: Date.now() + delay });
+        await this.#writes.end(job, fence, (op) => logLine(op, note), { queue_state: "queued", ...RELEASED, run_after: this.#queue.clock.now() + delay });
         return;
       }
       if (unexpected) this.#log.error({ err, operationId: job.id }, "job failed");

@@ -1,9 +1,9 @@
 // Async operations: each is a row that is both the API's task record and, when it carries a job
 // type, a durable queue entry the worker claims. State moves INITIALIZED -> RUNNING -> terminal.
 import { randomUUID } from "node:crypto";
-import type { DocumentRepository, StoredDocument } from "../db/document-repository.ts";
+import type { DocumentRepository, StoredDocument, UnitOfWork } from "./ports/documents.ts";
 import { type CrashPoints, NO_CRASH_POINTS } from "./crash-points.ts";
-import { nowIso } from "../db/document-repository.ts";
+import { nowIso, systemClock } from "../domain/clock.ts";
 import { AppError } from "../domain/app-error.ts";
 import { ASYNC_OPERATIONS_PATH } from "../domain/paths.ts";
 
@@ -77,16 +77,15 @@ export interface NewOperation {
 /** What a running job passes to spawnChild(): the tenant, user and parent are its own. */
 export type NewChildOperation = Omit<NewOperation, "customerId" | "userId" | "parentId">;
 
-/** The transaction every write of one use case goes through. */
-export type UnitOfWork = Parameters<Parameters<DocumentRepository["transaction"]>[0]>[0];
+export type { UnitOfWork } from "./ports/documents.ts";
 
 /** Queue columns of a new operation's row (see tables.ts). */
-function queueColumns(input: NewOperation, rootId: string | null): Record<string, unknown> {
+function queueColumns(input: NewOperation, rootId: string | null, now: number): Record<string, unknown> {
   return {
     job_type: input.jobType ?? null,
     job_payload: input.jobType ? JSON.stringify(input.payload ?? null) : null,
     queue_state: input.jobType ? "queued" : "done",
-    run_after: Date.now(),
+    run_after: now,
     job_key: input.jobKey ?? null,
     concurrency_key: input.concurrencyKey ?? null,
     target: input.target ?? null,
@@ -147,7 +146,8 @@ export class AsyncOperationService {
   /** The new operation, or undefined when its job key is taken. */
   async #insert(input: NewOperation, trx: UnitOfWork): Promise<AsyncOperation | undefined> {
     const id = randomUUID();
-    const now = nowIso();
+    const at = this.repository.clock.now();
+    const now = new Date(at).toISOString();
     const op: AsyncOperation = {
       id,
       name: input.name,
@@ -177,13 +177,13 @@ export class AsyncOperationService {
       recommendations: [],
     };
     const parentId = input.parentId;
-    if (parentId === undefined) return (await this.repository.insertIfAbsent(op, queueColumns(input, null), trx)) ? op : undefined;
+    if (parentId === undefined) return (await this.repository.insertIfAbsent(op, queueColumns(input, null, at), trx)) ? op : undefined;
     // A child names its parent and root; every ancestor counts it, in the same transaction.
     const parent = await this.repository.get<AsyncOperation>(input.customerId, parentId, trx, true);
     if (!parent) throw AppError.badRequest(`parent operation '${parentId}' not found`);
     op.parent = refTo(parent);
     op.rootOperation = parent.rootOperation ?? refTo(parent);
-    if (!(await this.repository.insertIfAbsent(op, queueColumns(input, op.rootOperation.id), trx))) return undefined;
+    if (!(await this.repository.insertIfAbsent(op, queueColumns(input, op.rootOperation.id, at), trx))) return undefined;
     let ancestor: string | undefined = parentId;
     for (let depth = 0; ancestor !== undefined; depth++) {
       if (depth >= MAX_DEPTH) throw AppError.badRequest(`operations may nest at most ${MAX_DEPTH} deep`);
@@ -224,12 +224,12 @@ export function tidy(op: AsyncOperation): AsyncOperation {
 }
 
 export function logLine(op: AsyncOperation, message: string): void {
-  op.logMessages.push({ message, timestamp: nowIso() });
+  op.logMessages.push({ message, timestamp: nowIso(systemClock) });
 }
 
 export function markRunning(op: AsyncOperation): void {
   op.state = "RUNNING";
-  op.startedAt ??= nowIso();
+  op.startedAt ??= nowIso(systemClock);
   logLine(op, "running");
 }
 
@@ -237,7 +237,7 @@ export function markSucceeded(op: AsyncOperation, associated: ResourceRef[] = []
   op.state = "SUCCEEDED";
   op.progressPercent = 100;
   op.healthStatus = "OK";
-  op.endedAt = nowIso();
+  op.endedAt = nowIso(systemClock);
   addResources(op, associated);
   logLine(op, "succeeded");
 }
@@ -250,7 +250,7 @@ export function addResources(op: AsyncOperation, resources: ResourceRef[]): void
 export function markFailed(op: AsyncOperation, message: string, errorCode = "INTERNAL_ERROR"): void {
   op.state = "FAILED";
   op.healthStatus = "ERROR";
-  op.endedAt = nowIso();
+  op.endedAt = nowIso(systemClock);
   op.error = { error: message, errorCode, traceId: op.id.replaceAll("-", "") };
   logLine(op, `failed: ${message}`);
 }

@@ -1,8 +1,8 @@
 // Protection policies: synchronous create/patch/replace/delete (the contract answers 200/204).
 import { randomUUID } from "node:crypto";
 import type { Static } from "typebox";
-import type { DocumentRepository, StoredDocument } from "../db/document-repository.ts";
-import { nowIso } from "../db/document-repository.ts";
+import type { DocumentRepository, StoredDocument } from "./ports/documents.ts";
+import { nowIso } from "../domain/clock.ts";
 import type { Actor } from "../domain/actor.ts";
 import { AppError } from "../domain/app-error.ts";
 import type { ResourceOutcome } from "../domain/outcome.ts";
@@ -93,7 +93,7 @@ export function protectionPolicyUseCases(repository: DocumentRepository, stores:
       const name = await uniqueName(actor.workspaceId, body.name);
       const protections = await toStored(stores, actor.workspaceId, body.protections);
       const id = randomUUID();
-      const now = nowIso();
+      const now = nowIso(repository.clock);
       const policy: Policy = {
         id,
         name,

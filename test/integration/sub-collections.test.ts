@@ -16,7 +16,8 @@ import { type PathParams, handleItem } from "../../src/api/resource/operation-ha
 import { registerCollection } from "../../src/api/resource/register-collection.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { type Services, buildApp, buildServices } from "../../src/container.ts";
-import { DocumentRepository, type StoredDocument, nowIso } from "../../src/db/document-repository.ts";
+import { DocumentRepository, type StoredDocument } from "../../src/db/document-repository.ts";
+import { nowIso, systemClock } from "../../src/domain/clock.ts";
 import { expectError, json } from "../helpers/greenlake.ts";
 import { testDatabase } from "../helpers/test-server.ts";
 
@@ -70,7 +71,7 @@ async function tokenFor(workspaceId?: string): Promise<{ token: string; workspac
 }
 
 function doc(customerId: string, fields: Record<string, unknown>): StoredDocument {
-  const now = nowIso();
+  const now = nowIso(systemClock);
   return { id: randomUUID(), customerId, generation: 1, createdAt: now, updatedAt: now, ...fields };
 }
 

@@ -3,7 +3,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Static } from "typebox";
 import { hashSecret } from "../../auth/secret-hash.ts";
-import type { StoredDocument } from "../../db/document-repository.ts";
+import type { StoredDocument } from "../ports/documents.ts";
 import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";
 import type { OperationOutcome, ResourceOutcome } from "../../domain/outcome.ts";

@@ -2,7 +2,7 @@
 // its connector) it runs in: through the datastore it was deployed on.
 import { join } from "node:path";
 import type { HypervisorConnector } from "../../connectors/hypervisor-connector.ts";
-import type { DocumentRepository, StoredDocument } from "../../db/document-repository.ts";
+import type { DocumentRepository, StoredDocument } from "../ports/documents.ts";
 import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";
 import type { OperationOutcome } from "../../domain/outcome.ts";

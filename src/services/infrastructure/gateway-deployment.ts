@@ -3,7 +3,7 @@
 import { isIP } from "node:net";
 import type { Static } from "typebox";
 import type { CreateVmSpec } from "../../connectors/hypervisor-connector.ts";
-import type { StoredDocument } from "../../db/document-repository.ts";
+import type { StoredDocument } from "../ports/documents.ts";
 import { AppError } from "../../domain/app-error.ts";
 import { type SizeResult, sizeGateway } from "../../domain/gateway-sizer.ts";
 import type { GatewayPostSchema } from "../../domain/schemas/protection-store-gateway-schemas.ts";

@@ -1,8 +1,8 @@
 // A protection store gateway as stored (the contract's ProtectionStoreGateway, nothing secret in
 // it) and the configuration changes its NIC, patch and remote-support operations make.
 import type { Static } from "typebox";
-import type { StoredDocument } from "../../db/document-repository.ts";
-import { nowIso } from "../../db/document-repository.ts";
+import type { StoredDocument } from "../ports/documents.ts";
+import { nowIso, systemClock } from "../../domain/clock.ts";
 import { AppError } from "../../domain/app-error.ts";
 import type { SizeInput, SizeOverride } from "../../domain/gateway-sizer.ts";
 import type { GatewayChangeSchema, GatewayHealthState, GatewayState } from "../../domain/schemas/protection-store-gateway-schemas.ts";
@@ -75,7 +75,7 @@ export function setGatewayState(g: GatewayDoc, state: GatewayState, reason?: str
     state: HEALTH_OF[state] ?? "PSG_HEALTH_STATE_UPDATING",
     status: running ? "PSG_HEALTH_STATUS_CONNECTED" : "PSG_HEALTH_STATUS_DISCONNECTED",
     ...(reason !== undefined ? { stateReason: reason.slice(0, 255) } : {}),
-    updatedAt: nowIso(),
+    updatedAt: nowIso(systemClock),
   };
   return g;
 }

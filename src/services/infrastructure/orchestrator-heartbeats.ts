@@ -4,7 +4,7 @@
 // so the stored state, which lists filter on, stays true without a computation per read.
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/database.ts";
-import type { DocumentRepository } from "../../db/document-repository.ts";
+import type { DocumentRepository } from "../ports/documents.ts";
 import type { Tables } from "../../db/tables.ts";
 import type { OrchestratorDoc } from "../inventory/data-orchestrators.ts";
 import { type OrchestratorFacts, factFields } from "./orchestrator-facts.ts";
@@ -30,7 +30,7 @@ export class OrchestratorHeartbeats {
   }
 
   /** Records a heartbeat of one orchestrator: its facts, CONNECTED, and the time. */
-  async beat(customerId: string, id: string, facts: OrchestratorFacts, now = Date.now()): Promise<void> {
+  async beat(customerId: string, id: string, facts: OrchestratorFacts, now = this.#repository.clock.now()): Promise<void> {
     await this.#repository.transaction(async (trx) => {
       await this.#repository.update<OrchestratorDoc>(
         customerId,
@@ -51,13 +51,13 @@ export class OrchestratorHeartbeats {
   }
 
   /** A heartbeat of the embedded orchestrator: one record per workspace, all this process. */
-  async beatEmbedded(facts: OrchestratorFacts, now = Date.now()): Promise<void> {
+  async beatEmbedded(facts: OrchestratorFacts, now = this.#repository.clock.now()): Promise<void> {
     const rows = await this.#db.selectFrom("data_orchestrators").select(["id", "customer_id"]).where("deployment", "=", "EMBEDDED").execute();
     for (const row of rows) await this.beat(row.customer_id, row.id, facts, now);
   }
 
   /** Marks every orchestrator whose last heartbeat is older than the threshold DISCONNECTED; how many. */
-  async markStale(now = Date.now()): Promise<number> {
+  async markStale(now = this.#repository.clock.now()): Promise<number> {
     const cutoff = now - this.#staleMs;
     const rows = await this.#db
       .selectFrom("data_orchestrators")
@@ -84,7 +84,7 @@ export class OrchestratorHeartbeats {
   }
 
   /** Heartbeat age of every orchestrator (the metrics endpoint). */
-  async ages(now = Date.now()): Promise<HeartbeatAge[]> {
+  async ages(now = this.#repository.clock.now()): Promise<HeartbeatAge[]> {
     const rows = await this.#db.selectFrom("data_orchestrators").select(["id", "customer_id", "deployment", "heartbeat_at"]).execute();
     return rows.map((r) => ({
       id: r.id,

@@ -10,7 +10,7 @@ import type { Database } from "../../db/database.ts";
 import type { Tables } from "../../db/tables.ts";
 import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";
-import type { DocumentRepository } from "../../db/document-repository.ts";
+import type { DocumentRepository } from "../ports/documents.ts";
 import { OrchestratorFactsSchema } from "../../domain/schemas/orchestrator-protocol-schemas.ts";
 import { type OrchestratorDoc, newOrchestratorDoc } from "../inventory/data-orchestrators.ts";
 import type { OrchestratorFacts } from "./orchestrator-facts.ts";
@@ -46,7 +46,7 @@ export class OrchestratorPairing {
   }
 
   /** A waiting process announces its code (again after a restart: the same code and secret). */
-  async announce(activationCode: string, pollSecret: string, facts: OrchestratorFacts, now = Date.now()): Promise<void> {
+  async announce(activationCode: string, pollSecret: string, facts: OrchestratorFacts, now = this.#repository.clock.now()): Promise<void> {
     await this.#db.deleteFrom("orchestrator_activations").where("created_at", "<", now - ACTIVATION_TTL_MS).where("orchestrator_id", "is", null).execute();
     const existing = await this.#db.selectFrom("orchestrator_activations").select("poll_secret_hash").where("activation_code", "=", activationCode).executeTakeFirst();
     if (existing) {
@@ -63,7 +63,7 @@ export class OrchestratorPairing {
   }
 
   /** POST /data-orchestrators: pairs a waiting process with the caller's workspace. */
-  async pair(actor: Actor, activationCode: string, displayName: string | undefined, now = Date.now()): Promise<OrchestratorDoc> {
+  async pair(actor: Actor, activationCode: string, displayName: string | undefined, now = this.#repository.clock.now()): Promise<OrchestratorDoc> {
     const id = randomUUID();
     return this.#repository.transaction(async (trx) => {
       const row = await trx.selectFrom("orchestrator_activations").selectAll().where("activation_code", "=", activationCode).executeTakeFirst();

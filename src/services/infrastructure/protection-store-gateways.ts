@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Static } from "typebox";
 import { isConnectorError } from "../../connectors/connector-error.ts";
-import { nowIso } from "../../db/document-repository.ts";
+import { nowIso } from "../../domain/clock.ts";
 import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";
 import { sizeGateway } from "../../domain/gateway-sizer.ts";
@@ -70,7 +70,7 @@ export function gatewayLifecycleUseCases(ctx: GatewayContext): GatewayLifecycleU
       const plan = await planDeployment(ctx, customerId, body);
       const manager = await ctx.inventory.store.get<GatewayDoc & { dataOrchestratorInfo?: { id: string } }>("hypervisor-manager", customerId, plan.managerId);
       const id = randomUUID();
-      const now = nowIso();
+      const now = nowIso(gateways.clock);
       const nicId = randomUUID();
       const gateway: GatewayDoc = setGatewayState(
         {

@@ -2,7 +2,7 @@
 // reach, where a store's data lives, and the measured state written back into the document (GET
 // serves the document, so a read never opens a store or loads its index).
 import { join } from "node:path";
-import type { DocumentRepository, StoredDocument } from "../../db/document-repository.ts";
+import type { DocumentRepository, StoredDocument } from "../ports/documents.ts";
 import type { AsyncOperationService, ResourceRef, UnitOfWork } from "../async-operations.ts";
 import type { ChunkStoreLocation } from "./chunk-stores.ts";
 import type { CopiesOfStore } from "./copies-of-store.ts";

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { type Static, Type } from "typebox";
 import { Value } from "typebox/value";
-import { nowIso } from "../../db/document-repository.ts";
+import { nowIso } from "../../domain/clock.ts";
 import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";
 import type { OperationOutcome, ResourceOutcome } from "../../domain/outcome.ts";
@@ -85,7 +85,7 @@ export function protectionStoreUseCases(ctx: ProtectionStoreContext): Protection
   return {
     async create(actor, body) {
       const id = randomUUID();
-      const now = nowIso();
+      const now = nowIso(repository.clock);
       let placement: Partial<ProtectionStoreDoc>;
       if (body.protectionStoreType === "ON_PREMISES") {
         if (body.region !== undefined || body.storageLocationId !== undefined) throw AppError.badRequest("an ON_PREMISES store takes no region or storageLocationId");

@@ -3,8 +3,8 @@
 // its directory holds.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { DocumentRepository, StoredDocument } from "../../db/document-repository.ts";
-import { nowIso } from "../../db/document-repository.ts";
+import type { DocumentRepository, StoredDocument } from "../ports/documents.ts";
+import { nowIso, systemClock } from "../../domain/clock.ts";
 import { AppError } from "../../domain/app-error.ts";
 import type { StoreOnceHealthState } from "../../domain/schemas/storeonce-schemas.ts";
 import type { ResourceRef, UnitOfWork } from "../async-operations.ts";
@@ -60,7 +60,7 @@ export const applianceDir = (ctx: StoreOnceContext, s: StoreOnceDoc): string => 
 
 export function setHealth(s: StoreOnceDoc, state: StoreOnceHealthState, reason: string | null = null): StoreOnceDoc {
   const connected = state === "SO_HEALTH_STATE_OK" || state === "SO_HEALTH_STATE_WARNING";
-  s.health = { state, status: connected ? "SO_HEALTH_STATUS_CONNECTED" : "SO_HEALTH_STATUS_DISCONNECTED", stateReason: reason?.slice(0, 255) ?? null, updatedAt: nowIso() };
+  s.health = { state, status: connected ? "SO_HEALTH_STATUS_CONNECTED" : "SO_HEALTH_STATUS_DISCONNECTED", stateReason: reason?.slice(0, 255) ?? null, updatedAt: nowIso(systemClock) };
   return s;
 }
 

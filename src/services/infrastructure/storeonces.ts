@@ -2,7 +2,7 @@
 // refresh and unregister, all async. In the lab an appliance is a directory (storeonce-work.ts).
 import { randomUUID } from "node:crypto";
 import type { Static } from "typebox";
-import { nowIso } from "../../db/document-repository.ts";
+import { nowIso } from "../../domain/clock.ts";
 import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";
 import type { OperationOutcome } from "../../domain/outcome.ts";
@@ -74,7 +74,7 @@ export function storeOnceUseCases(deps: StoreOnceDeps): StoreOnceUseCases {
       await clash(customerId, "name", name, "name");
       const orchestrator = await deps.inventory.dataOrchestrators.ensureEmbedded(customerId);
       const id = randomUUID();
-      const now = nowIso();
+      const now = nowIso(storeonces.clock);
       const doc: StoreOnceDoc = setHealth(
         {
           id,

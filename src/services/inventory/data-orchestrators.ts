@@ -3,8 +3,7 @@
 // use for any other. Its id is derived from the workspace id, so concurrent creators agree. Paired
 // `obr orchestrator` processes (deployment SEPARATE) are added by orchestrator-pairing.ts.
 import { createHash } from "node:crypto";
-import type { DocumentRepository, StoredDocument } from "../../db/document-repository.ts";
-import { nowIso } from "../../db/document-repository.ts";
+import type { DocumentRepository, StoredDocument } from "../ports/documents.ts";
 import { DATA_ORCHESTRATORS_PATH, DATA_ORCHESTRATOR_TYPE } from "../../domain/inventory-paths.ts";
 import { type OrchestratorFacts, factFields } from "../infrastructure/orchestrator-facts.ts";
 
@@ -35,8 +34,8 @@ export interface OrchestratorDoc extends StoredDocument {
 }
 
 /** A new orchestrator document with the facts it reported (embedded: this process's). */
-export function newOrchestratorDoc(customerId: string, id: string, deployment: Deployment, displayName: string, facts: OrchestratorFacts, now = Date.now()): OrchestratorDoc {
-  const at = nowIso();
+export function newOrchestratorDoc(customerId: string, id: string, deployment: Deployment, displayName: string, facts: OrchestratorFacts, now: number): OrchestratorDoc {
+  const at = new Date(now).toISOString();
   return {
     id,
     customerId,
@@ -80,7 +79,7 @@ export class DataOrchestrators {
     const id = embeddedDataOrchestratorId(customerId);
     const existing = await this.#repository.get(customerId, id);
     if (existing) return existing;
-    const now = Date.now();
+    const now = this.#repository.clock.now();
     const doc = newOrchestratorDoc(customerId, id, "EMBEDDED", "Embedded data orchestrator", this.#facts(), now);
     // Another request or replica may create it first: then theirs stands.
     await this.#repository.insertIfAbsent(doc, { deployment: "EMBEDDED", heartbeat_at: now });

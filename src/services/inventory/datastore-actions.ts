@@ -1,7 +1,7 @@
 // POST /virtualization/v1beta1/datastores: checks the target cluster and name synchronously, then
 // an async operation creates the datastore in the hypervisor and stores what discovery reports.
 import type { Static } from "typebox";
-import type { StoredDocument } from "../../db/document-repository.ts";
+import type { StoredDocument } from "../ports/documents.ts";
 import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";
 import { resourceUriOf, typeOf } from "../../domain/inventory-paths.ts";

@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { Static } from "typebox";
 import { ConnectorError } from "../../connectors/connector-error.ts";
-import { nowIso } from "../../db/document-repository.ts";
+import { nowIso } from "../../domain/clock.ts";
 import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";
 import { resourceUriOf, typeOf } from "../../domain/inventory-paths.ts";
@@ -66,7 +66,7 @@ export function hypervisorManagerUseCases(deps: InventoryContext): HypervisorMan
       if (!orchestrator) throw AppError.badRequest(`dataOrchestratorId '${body.dataOrchestratorId}' is not a data orchestrator of this workspace`);
       await ensureUniqueName(customerId, address.name);
       const id = randomUUID();
-      const now = nowIso();
+      const now = nowIso(repository.clock);
       const manager: ManagerDoc = {
         id,
         customerId,

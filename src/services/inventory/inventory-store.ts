@@ -1,6 +1,6 @@
 // The document repositories of the inventory, by kind, and the queries that span a whole
 // hypervisor manager (its objects of one kind; dropping all of them on unregister).
-import type { DocumentRepository, StoredDocument } from "../../db/document-repository.ts";
+import type { DocumentRepository, StoredDocument } from "../ports/documents.ts";
 import type { InventoryKind } from "../../domain/inventory-paths.ts";
 
 export const MANAGER_COLUMN = "hypervisor_manager_id";

@@ -1,7 +1,7 @@
 // reconcile() against an in-memory repository: inserts, real-change-only updates (key order does
 // not count), preserved fields, and the three ways of handling objects that are gone.
 import { describe, expect, test } from "vitest";
-import type { DocumentRepository, StoredDocument } from "../../db/document-repository.ts";
+import type { DocumentRepository, StoredDocument } from "../ports/documents.ts";
 import type { InventoryDoc } from "./mappers/map-context.ts";
 import { reconcile } from "./reconcile.ts";
 

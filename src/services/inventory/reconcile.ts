@@ -1,8 +1,8 @@
 // Writes freshly mapped inventory documents over the stored ones of a hypervisor manager: new
 // objects are inserted, changed ones updated (generation bumps only on a real change), and
 // objects the hypervisor no longer reports are marked as the contract allows for their kind.
-import type { DocumentRepository, StoredDocument } from "../../db/document-repository.ts";
-import { nowIso } from "../../db/document-repository.ts";
+import type { DocumentRepository, StoredDocument } from "../ports/documents.ts";
+import { nowIso } from "../../domain/clock.ts";
 import { AppError } from "../../domain/app-error.ts";
 import type { InventoryDoc } from "./mappers/map-context.ts";
 
@@ -84,7 +84,7 @@ export async function reconcile(
     if (options.onlyIds && !options.onlyIds.has(doc.id)) continue;
     const current = stored.get(doc.id);
     if (!current) {
-      const now = nowIso();
+      const now = nowIso(repository.clock);
       const createdAt = typeof doc.createdAt === "string" ? doc.createdAt : now;
       try {
         await repository.insert({ ...options.initial, ...doc, generation: 1, createdAt, updatedAt: now });

@@ -3,7 +3,7 @@
 // references), then queues an async operation.
 import type { Static } from "typebox";
 import type { CreateVmSpec, PowerOperation } from "../../connectors/hypervisor-connector.ts";
-import type { StoredDocument } from "../../db/document-repository.ts";
+import type { StoredDocument } from "../ports/documents.ts";
 import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";
 import type { OperationOutcome } from "../../domain/outcome.ts";

@@ -2,7 +2,7 @@
 // refresh the documents the change touched (the VM, and datastores whose usage moved).
 import { isConnectorError } from "../../connectors/connector-error.ts";
 import type { CreateVmSpec, PowerOperation } from "../../connectors/hypervisor-connector.ts";
-import type { StoredDocument } from "../../db/document-repository.ts";
+import type { StoredDocument } from "../ports/documents.ts";
 import { resourceUriOf, typeOf } from "../../domain/inventory-paths.ts";
 import { parseManagerAddress } from "../../domain/network-address.ts";
 import type { ResourceRef } from "../async-operations.ts";
