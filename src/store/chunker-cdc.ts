@@ -5,7 +5,7 @@
 // native/obr-native.c has the same search in C (built by npm install where a C compiler is
 // there): 3.8 GB/s against 2.0 GB/s here on the bench image. This JS version is the fallback and
 // the reference the tests hold the C one to.
-import { native } from "./native.ts";
+import { nativeAddon } from "./native.ts";
 
 function makeGear(): Uint32Array {
   const t = new Uint32Array(256);
@@ -78,10 +78,19 @@ function scan(buf: Uint8Array, i: number, end: number, mask: number, h: number):
 type CutFn = typeof cdcCutJs;
 
 /** The C search, or null (addon not built, or OBR_JS_CHUNKER=1). */
-export const cdcCutNative: CutFn | null = native && process.env.OBR_JS_CHUNKER !== "1" ? native.cdcCut : null;
+export function cdcCutNative(): CutFn | null {
+  const addon = nativeAddon();
+  return addon && process.env.OBR_JS_CHUNKER !== "1" ? addon.cdcCut : null;
+}
+
+/** Chosen on the first cut, not at import (no addon load or environment read at import time). */
+let chosen: CutFn | undefined;
 
 /**
  * First cut in buf[start, limit): the position after the first byte at or past start+minSize
  * whose hash matches, or limit when none does (the C search when built, else cdcCutJs).
  */
-export const cdcCut: CutFn = cdcCutNative ?? cdcCutJs;
+export function cdcCut(buf: Uint8Array, start: number, limit: number, minSize: number, avgBits: number): number {
+  chosen ??= cdcCutNative() ?? cdcCutJs;
+  return chosen(buf, start, limit, minSize, avgBits);
+}

@@ -1,6 +1,7 @@
 // obr's optional native addon (native/obr-native.c), built by `npm install` where a C compiler
 // exists. Everything it offers has a fallback: the JavaScript chunker (same cuts, half the
-// speed) and no page-cache dropping. Loaded once per thread (workers load it too).
+// speed) and no page-cache dropping. Loaded on first use, once per thread (workers load it too),
+// never at import: importing the store loads no binary.
 import { createRequire } from "node:module";
 
 export interface NativeAddon {
@@ -20,4 +21,10 @@ function load(): NativeAddon | null {
   }
 }
 
-export const native: NativeAddon | null = load();
+let loaded: NativeAddon | null | undefined;
+
+/** The addon, or null where it is not built. */
+export function nativeAddon(): NativeAddon | null {
+  if (loaded === undefined) loaded = load();
+  return loaded;
+}

@@ -4,7 +4,7 @@ import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LocalDirBackend } from "./backends/local-dir.ts";
-import { native } from "./native.ts";
+import { nativeAddon } from "./native.ts";
 import { DropBehind } from "./page-cache.ts";
 import { tempDir } from "./test-support/fixtures.ts";
 
@@ -12,7 +12,7 @@ import { tempDir } from "./test-support/fixtures.ts";
 const resident = (path: string) => Number(execFileSync("fincore", ["--bytes", "--noheadings", "--raw", "--output", "RES", path], { encoding: "utf8" }).trim());
 
 // the addon that gives fadvise is built by npm install where a C compiler exists (on CI machines)
-describe.skipIf(process.platform !== "linux" || native === null)("page cache", () => {
+describe.skipIf(process.platform !== "linux" || nativeAddon() === null)("page cache", () => {
   const t = tempDir();
   afterAll(() => t.cleanup());
 

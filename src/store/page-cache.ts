@@ -8,9 +8,15 @@
 // borg does the same for its segment files (sync_file_range + POSIX_FADV_DONTNEED).
 // posix_fadvise has no Node.js binding: it comes from obr's native addon (native.ts). Without
 // the addon, or with OBR_KEEP_PAGE_CACHE=1, nothing is dropped, which only costs speed.
-import { native } from "./native.ts";
+import { type NativeAddon, nativeAddon } from "./native.ts";
 
-const drop = process.platform === "linux" && process.env.OBR_KEEP_PAGE_CACHE !== "1" ? native?.dropCache : undefined;
+/** Decided on the first drop, not at import (no addon load or environment read at import time). */
+let drop: NativeAddon["dropCache"] | null | undefined;
+
+function dropper(): NativeAddon["dropCache"] | null {
+  drop ??= (process.platform === "linux" && process.env.OBR_KEEP_PAGE_CACHE !== "1" ? nativeAddon()?.dropCache : undefined) ?? null;
+  return drop;
+}
 
 /**
  * Drops fd's cached pages in [offset, offset + length) (length 0: to the end of the file). The
@@ -19,7 +25,8 @@ const drop = process.platform === "linux" && process.env.OBR_KEEP_PAGE_CACHE !==
  * never rejects.
  */
 export function dropCache(fd: number, offset = 0, length = 0): Promise<void> {
-  return drop ? drop(fd, offset, length).catch(() => {}) : Promise.resolve();
+  const d = dropper();
+  return d ? d(fd, offset, length).catch(() => {}) : Promise.resolve();
 }
 
 /** Blobs at least this big are bulk data (packs); smaller ones (manifests, indexes) stay cached. */

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { SEGMENT } from "./chunker.ts";
 import { Semaphore } from "./concurrency.ts";
-import { native } from "./native.ts";
+import { nativeAddon } from "./native.ts";
 import type { ChunkResult, ChunkTask, DecodeResult, DecodeTask, DiffResult, DiffTask, EncodeResult, EncodeTask, HashResult, HashTask, StoreProfile, WorkerMessage, WorkerTask } from "./worker-protocol.ts";
 
 interface Pending {
@@ -34,7 +34,7 @@ export class ThreadPool {
     for (let i = 0; i < slots; i++) {
       const slot = new SharedArrayBuffer(this.slotSize);
       // huge pages halve what the first touch of this memory costs on VMs (see native.ts)
-      native?.adviseHugePages(new Uint8Array(slot));
+      nativeAddon()?.adviseHugePages(new Uint8Array(slot));
       this.#slots.push(slot);
     }
     for (let i = 0; i < threads; i++) {
