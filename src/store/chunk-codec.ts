@@ -7,7 +7,8 @@
 // Decoding always re-derives the id from the decoded plaintext and compares: a blob either
 // yields exactly the bytes it was named for or throws ChunkCorruptError.
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from "node:crypto";
-import { Blake3Hasher, blake3 } from "@napi-rs/blake-hash";
+import { createRequire } from "node:module";
+import type * as BlakeHash from "@napi-rs/blake-hash";
 import type { StoreKeys } from "./crypto.ts";
 import { ChunkCorruptError } from "./errors.ts";
 import { compress, decompressInto } from "./zstd.ts";
@@ -23,8 +24,20 @@ const SAMPLE = 8192;
 /** How chunk ids are computed. BLAKE3 hashes ~1.9x faster than SHA-256 (SHA-NI) here. */
 export type IdHash = "sha256" | "blake3";
 
+/** The BLAKE3 binding is a native addon: loaded on the first BLAKE3 id, not when the store is imported. */
+let blakeHash: typeof BlakeHash | undefined;
+function blake(): typeof BlakeHash {
+  if (blakeHash) return blakeHash;
+  const loaded: typeof BlakeHash = createRequire(import.meta.url)("@napi-rs/blake-hash");
+  blakeHash = loaded;
+  return loaded;
+}
+
 export function chunkId(plain: Uint8Array, keys: StoreKeys | null, hash: IdHash): string {
-  if (hash === "blake3") return (keys ? Blake3Hasher.newKeyed(keys.idKey).update(plain).digestBuffer() : blake3(plain)).toString("hex");
+  if (hash === "blake3") {
+    const b = blake();
+    return (keys ? b.Blake3Hasher.newKeyed(keys.idKey).update(plain).digestBuffer() : b.blake3(plain)).toString("hex");
+  }
   const h = keys ? createHmac("sha256", keys.idKey) : createHash("sha256");
   return h.update(plain).digest("hex");
 }
