@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { ConnectorError } from "./connector-error.ts";
 import type { CrashPoints } from "../services/crash-points.ts";
-import type { HypervisorConnector } from "./hypervisor-connector.ts";
+import type { ConnectorRegistry, HypervisorConnector } from "../services/ports/hypervisor-connector.ts";
 import { LabConnector } from "./lab/lab-connector.ts";
 
 // Maps a hypervisor manager's address to its connector. `lab://<name>` is the built-in lab kept
@@ -16,11 +16,7 @@ export interface ConnectorRegistryOptions {
   crashPoints?: CrashPoints;
 }
 
-export interface ConnectorRegistry {
-  /** The connector for `address`; the same instance for the same address. */
-  resolve(address: string): HypervisorConnector;
-  close(): Promise<void>;
-}
+export type { ConnectorRegistry };
 
 /** Directory of the lab named in a `lab://<name>` address. */
 export function labDirFor(labRoot: string, address: string): string {

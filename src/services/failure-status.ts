@@ -1,7 +1,7 @@
 // The status and error code of a failure from a port (a connector, the chunk store), by type and
 // never by message. api/errors.ts answers requests with it and the job worker records it on a
 // failed operation, so a connector's 409 reads the same in a response and in an operation.
-import { ConnectorError, type ConnectorErrorKind } from "../connectors/connector-error.ts";
+import { ConnectorError, type ConnectorErrorKind } from "./ports/connector-error.ts";
 import type { ErrorCode } from "../domain/app-error.ts";
 import {
   BackupNotFoundError,

@@ -1,7 +1,7 @@
 // What the gateway use cases and jobs share, and how a gateway finds the hypervisor manager (and
 // its connector) it runs in: through the datastore it was deployed on.
 import { join } from "node:path";
-import type { HypervisorConnector } from "../../connectors/hypervisor-connector.ts";
+import type { HypervisorConnector } from "../ports/hypervisor-connector.ts";
 import type { DocumentRepository, StoredDocument } from "../ports/documents.ts";
 import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";

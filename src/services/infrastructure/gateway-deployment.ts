@@ -2,7 +2,7 @@
 // hypervisor manager's inventory (400 before anything is queued), the VM sized by the sizer.
 import { isIP } from "node:net";
 import type { Static } from "typebox";
-import type { CreateVmSpec } from "../../connectors/hypervisor-connector.ts";
+import type { CreateVmSpec } from "../ports/hypervisor-connector.ts";
 import type { StoredDocument } from "../ports/documents.ts";
 import { AppError } from "../../domain/app-error.ts";
 import { type SizeResult, sizeGateway } from "../../domain/gateway-sizer.ts";

@@ -3,8 +3,8 @@
 // gateway still busy, nor a busy gateway whose work is lost.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { isConnectorError } from "../../connectors/connector-error.ts";
-import type { CreateVmSpec, PowerOperation } from "../../connectors/hypervisor-connector.ts";
+import { isConnectorError } from "../ports/connector-error.ts";
+import type { CreateVmSpec, PowerOperation } from "../ports/hypervisor-connector.ts";
 import { AppError } from "../../domain/app-error.ts";
 import type { SizeInput, SizeOverride, SizeResult } from "../../domain/gateway-sizer.ts";
 import type { GatewayState } from "../../domain/schemas/protection-store-gateway-schemas.ts";

@@ -3,7 +3,7 @@
 // is queued (400/404/409, nothing changed); the work runs as jobs (gateway-work.ts).
 import { createHash, randomUUID } from "node:crypto";
 import type { Static } from "typebox";
-import { isConnectorError } from "../../connectors/connector-error.ts";
+import { isConnectorError } from "../ports/connector-error.ts";
 import { nowIso } from "../../domain/clock.ts";
 import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";

@@ -3,7 +3,7 @@
 // registration with its async operation), so the API has something to show from the first minute.
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import { isConnectorError } from "../../connectors/connector-error.ts";
+import { isConnectorError } from "../ports/connector-error.ts";
 import type { Actor } from "../../domain/actor.ts";
 import { TERMINAL_STATES } from "../async-operations.ts";
 import { embeddedDataOrchestratorId } from "./data-orchestrators.ts";

@@ -1,6 +1,6 @@
 // The work behind hypervisor-manager operations, run by the job worker: discover the inventory
 // through the manager's connector and store it, apply an update, or unregister.
-import { ConnectorError, isConnectorError } from "../../connectors/connector-error.ts";
+import { ConnectorError, isConnectorError } from "../ports/connector-error.ts";
 import type { StoredDocument } from "../ports/documents.ts";
 import { AppError } from "../../domain/app-error.ts";
 import { redactPrivatePaths } from "../../domain/private-paths.ts";

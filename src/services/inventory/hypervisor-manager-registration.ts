@@ -3,7 +3,7 @@
 // record the change of state, then hand the work to an async operation.
 import { randomUUID } from "node:crypto";
 import type { Static } from "typebox";
-import { ConnectorError } from "../../connectors/connector-error.ts";
+import { ConnectorError } from "../ports/connector-error.ts";
 import { nowIso } from "../../domain/clock.ts";
 import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";

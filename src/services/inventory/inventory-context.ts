@@ -1,7 +1,6 @@
 // What the inventory services share: the stored inventory, the connectors, async operations and
 // a way to start one (recorded, queued, and the local worker woken for prompt pickup).
-import type { CreateDatastoreSpec, RelocationTarget, VmHardwareChange } from "../../connectors/hypervisor-connector.ts";
-import type { ConnectorRegistry } from "../../connectors/registry.ts";
+import type { ConnectorRegistry, CreateDatastoreSpec, RelocationTarget, VmHardwareChange } from "../ports/hypervisor-connector.ts";
 import type { Actor } from "../../domain/actor.ts";
 import type { OperationOutcome } from "../../domain/outcome.ts";
 import type { AsyncOperationService, ResourceRef, UnitOfWork } from "../async-operations.ts";

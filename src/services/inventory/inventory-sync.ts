@@ -1,6 +1,6 @@
 // Discovery -> documents: maps a connector inventory to every kind's documents and reconciles
 // them with what is stored for the hypervisor manager.
-import type { Inventory } from "../../connectors/hypervisor-connector.ts";
+import type { Inventory } from "../ports/hypervisor-connector.ts";
 import type { InventoryKind } from "../../domain/inventory-paths.ts";
 import type { InventoryStore } from "./inventory-store.ts";
 import { mapDatastore } from "./mappers/datastore-mapper.ts";

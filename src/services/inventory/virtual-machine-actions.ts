@@ -2,7 +2,7 @@
 // checks what it can synchronously (404, 409 for a VM whose state forbids the action, 400 for bad
 // references), then queues an async operation.
 import type { Static } from "typebox";
-import type { CreateVmSpec, PowerOperation } from "../../connectors/hypervisor-connector.ts";
+import type { CreateVmSpec, PowerOperation } from "../ports/hypervisor-connector.ts";
 import type { StoredDocument } from "../ports/documents.ts";
 import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";

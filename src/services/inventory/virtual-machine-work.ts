@@ -1,7 +1,7 @@
 // The work behind virtual-machine operations, run by the job worker: call the connector, then
 // refresh the documents the change touched (the VM, and datastores whose usage moved).
-import { isConnectorError } from "../../connectors/connector-error.ts";
-import type { CreateVmSpec, PowerOperation } from "../../connectors/hypervisor-connector.ts";
+import { isConnectorError } from "../ports/connector-error.ts";
+import type { CreateVmSpec, PowerOperation } from "../ports/hypervisor-connector.ts";
 import type { StoredDocument } from "../ports/documents.ts";
 import { resourceUriOf, typeOf } from "../../domain/inventory-paths.ts";
 import { parseManagerAddress } from "../../domain/network-address.ts";

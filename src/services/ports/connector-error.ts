@@ -1,5 +1,6 @@
-// Errors a hypervisor connector reports, in its own terms: src/api/errors.ts maps each kind to an
-// HTTP status, and services may branch on the kind (an unknown object, a wrong state) by type.
+// Errors a hypervisor connector reports (part of its port), in its own terms: src/api/errors.ts
+// maps each kind to an HTTP status, and services may branch on the kind (an unknown object, a
+// wrong state) by type.
 
 export type ConnectorErrorKind = "not-found" | "conflict" | "bad-argument" | "precondition" | "unavailable" | "corrupt";
 

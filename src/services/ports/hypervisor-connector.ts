@@ -1,5 +1,6 @@
-// What obr needs from a hypervisor manager (vCenter-like). Callers depend only on this file; the
-// built-in `lab` connector and later a real vCenter connector implement it.
+// The port through which services reach hypervisor managers (vCenter-like). Callers depend only on
+// this file; src/connectors/ implements it (the built-in `lab` connector, later a real vCenter one)
+// and container.ts builds the registry.
 //
 // Identity: every inventory object has `id`, a UUID that stays the same across rediscovery (the
 // lab stores it; a vCenter connector derives it from the vCenter instance UUID and the moref), and
@@ -355,5 +356,12 @@ export interface HypervisorConnector {
    */
   vmDirectory(vmId: string): Promise<string>;
 
+  close(): Promise<void>;
+}
+
+/** Maps a hypervisor manager's address to its connector (src/connectors/registry.ts builds it). */
+export interface ConnectorRegistry {
+  /** The connector for `address`; the same instance for the same address. */
+  resolve(address: string): HypervisorConnector;
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 // Connector Datastore -> the contract's Datastore document.
-import type { Datastore } from "../../../connectors/hypervisor-connector.ts";
+import type { Datastore } from "../../ports/hypervisor-connector.ts";
 import { type InventoryDoc, type MapContext, baseDoc, datacenterInfo, refTo, refsTo } from "./map-context.ts";
 
 export function mapDatastore(ctx: MapContext, ds: Datastore): InventoryDoc {

@@ -1,5 +1,5 @@
 // Connector Cluster -> the contract's HypervisorCluster document.
-import type { Cluster } from "../../../connectors/hypervisor-connector.ts";
+import type { Cluster } from "../../ports/hypervisor-connector.ts";
 import { type InventoryDoc, type MapContext, baseDoc, refsTo, vmwarePlacement } from "./map-context.ts";
 
 export function mapCluster(ctx: MapContext, cluster: Cluster): InventoryDoc {

@@ -1,5 +1,5 @@
 // Connector Folder -> the contract's HypervisorFolder document.
-import type { Folder } from "../../../connectors/hypervisor-connector.ts";
+import type { Folder } from "../../ports/hypervisor-connector.ts";
 import { type InventoryDoc, type MapContext, baseDoc, refTo, refsTo, vmwarePlacement } from "./map-context.ts";
 
 export function mapFolder(ctx: MapContext, folder: Folder): InventoryDoc {

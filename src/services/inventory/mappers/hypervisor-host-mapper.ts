@@ -1,5 +1,5 @@
 // Connector Host -> the contract's HypervisorHost document.
-import type { Host } from "../../../connectors/hypervisor-connector.ts";
+import type { Host } from "../../ports/hypervisor-connector.ts";
 import { type InventoryDoc, type MapContext, baseDoc, refTo, vmwarePlacement } from "./map-context.ts";
 
 export function mapHost(ctx: MapContext, host: Host): InventoryDoc {

@@ -1,6 +1,6 @@
 // What discovery tells about the hypervisor manager itself: merged into the registered
 // manager's document (its id, name, address and credentials stay as registered).
-import type { Inventory } from "../../../connectors/hypervisor-connector.ts";
+import type { Inventory } from "../../ports/hypervisor-connector.ts";
 
 export function managerFacts(inventory: Inventory): Record<string, unknown> {
   return {

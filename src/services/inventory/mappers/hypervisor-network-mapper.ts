@@ -1,5 +1,5 @@
 // Connector Network -> the contract's HypervisorNetwork document.
-import type { Network } from "../../../connectors/hypervisor-connector.ts";
+import type { Network } from "../../ports/hypervisor-connector.ts";
 import { type InventoryDoc, type MapContext, baseDoc, refsTo, vmwarePlacement } from "./map-context.ts";
 
 export function mapNetwork(ctx: MapContext, network: Network): InventoryDoc {

@@ -1,5 +1,5 @@
 // Connector ResourcePool -> the contract's HypervisorResourcePool document.
-import type { ResourcePool } from "../../../connectors/hypervisor-connector.ts";
+import type { ResourcePool } from "../../ports/hypervisor-connector.ts";
 import { type InventoryDoc, type MapContext, baseDoc, refTo, refsTo, vmwarePlacement } from "./map-context.ts";
 
 export function mapResourcePool(ctx: MapContext, pool: ResourcePool): InventoryDoc {

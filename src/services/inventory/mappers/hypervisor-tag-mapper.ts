@@ -1,5 +1,5 @@
 // Connector Tag -> the contract's HypervisorTag document.
-import type { Tag } from "../../../connectors/hypervisor-connector.ts";
+import type { Tag } from "../../ports/hypervisor-connector.ts";
 import { resourceUriOf, typeOf } from "../../../domain/inventory-paths.ts";
 import { type InventoryDoc, type MapContext, baseDoc } from "./map-context.ts";
 

@@ -1,6 +1,6 @@
 // What every inventory mapper needs: the owning workspace and manager, the whole discovered
 // inventory (to name referenced objects) and how to build references.
-import type { Inventory, InventoryObject } from "../../../connectors/hypervisor-connector.ts";
+import type { Inventory, InventoryObject } from "../../ports/hypervisor-connector.ts";
 import { type InventoryKind, resourceUriOf, typeOf } from "../../../domain/inventory-paths.ts";
 
 export interface ManagerIdentity {

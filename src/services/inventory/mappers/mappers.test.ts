@@ -2,7 +2,7 @@
 // contract's schema, references resolve to the right objects, and nothing is invented.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { contractChecks, contractErrors } from "../../../../test/helpers/contract.ts";
-import type { Inventory } from "../../../connectors/hypervisor-connector.ts";
+import type { Inventory } from "../../ports/hypervisor-connector.ts";
 import { MiB, type TestLab, createTestLab } from "../../../connectors/lab/testing.ts";
 import { mapDatastore } from "./datastore-mapper.ts";
 import { mapCluster } from "./hypervisor-cluster-mapper.ts";

@@ -1,5 +1,5 @@
 // Connector VirtualMachine -> the contract's VirtualMachine document.
-import type { GuestFamily, PowerState, ToolsStatus, VirtualMachine } from "../../../connectors/hypervisor-connector.ts";
+import type { GuestFamily, PowerState, ToolsStatus, VirtualMachine } from "../../ports/hypervisor-connector.ts";
 import { type InventoryDoc, type MapContext, baseDoc, datacenterInfo, refTo, refsTo } from "./map-context.ts";
 
 export const POWER_STATE: Record<PowerState, "POWERED_ON" | "POWERED_OFF" | "SUSPENDED"> = {
