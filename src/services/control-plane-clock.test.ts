@@ -74,4 +74,16 @@ describe("the injected clock", () => {
     const doc = await services.repositories.get("data-orchestrators")?.get(actor.workspaceId, orchestrator.id);
     expect(doc?.connectionState).toBe("DISCONNECTED");
   });
+
+  it("gives a data orchestrator's TOTP for the clock's time step", async () => {
+    const { id } = await services.inventory.dataOrchestrators.ensureEmbedded(actor.workspaceId);
+    const codeAt = async (ms: number) => {
+      at = ms;
+      const { resource } = await services.useCases.dataOrchestrators.generateTotp(actor, id);
+      return resource;
+    };
+    const first = await codeAt(T0);
+    expect(await codeAt(T0 + 30_000)).not.toEqual(first);
+    expect(await codeAt(T0)).toEqual(first);
+  });
 });

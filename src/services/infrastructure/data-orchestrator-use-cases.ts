@@ -141,7 +141,7 @@ export function dataOrchestratorUseCases(deps: DataOrchestratorDeps): DataOrches
         const again = await db.selectFrom("data_orchestrators").select("totp_seed").where("customer_id", "=", actor.workspaceId).where("id", "=", id).executeTakeFirst();
         seed = again?.totp_seed ?? fresh;
       }
-      const { code, expiresInSeconds } = totp(Buffer.from(seed, "hex"), Date.now() / 1000);
+      const { code, expiresInSeconds } = totp(Buffer.from(seed, "hex"), repository.clock.now() / 1000);
       const body: Totp = { totp: code, expiresInSeconds: String(expiresInSeconds) };
       return { resource: body };
     },
