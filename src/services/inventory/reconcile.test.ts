@@ -1,6 +1,7 @@
 // reconcile() against an in-memory repository: inserts, real-change-only updates (key order does
 // not count), preserved fields, and the three ways of handling objects that are gone.
 import { describe, expect, test } from "vitest";
+import { systemClock } from "../../domain/clock.ts";
 import type { DocumentRepository, StoredDocument } from "../ports/documents.ts";
 import type { InventoryDoc } from "./mappers/map-context.ts";
 import { reconcile } from "./reconcile.ts";
@@ -8,6 +9,7 @@ import { reconcile } from "./reconcile.ts";
 function memoryRepository() {
   const docs = new Map<string, StoredDocument>();
   const repo = {
+    clock: systemClock,
     async insert(doc: StoredDocument) {
       if (docs.has(doc.id)) throw Object.assign(new Error("duplicate"), { code: "SQLITE_CONSTRAINT_PRIMARYKEY" });
       docs.set(doc.id, structuredClone(doc));
