@@ -1,5 +1,5 @@
-import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { directoryBytes } from "../../platform/disk-usage.ts";
 import type { Datastore, GuestInfo, Inventory, VirtualMachine } from "../hypervisor-connector.ts";
 import { allocatedBytes } from "./lab-disk.ts";
 import type { LabDatastore, LabState, LabVm } from "./lab-state.ts";
@@ -45,21 +45,9 @@ export function toVirtualMachine(state: LabState, vm: LabVm): VirtualMachine {
   };
 }
 
-/** Bytes the files under `dir` occupy on the filesystem (sparse-aware). */
-async function usedBytes(dir: string): Promise<number> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  let total = 0;
-  for (const entry of entries) {
-    if (!entry.isFile()) continue;
-    const s = await stat(join(entry.parentPath, entry.name)).catch(() => undefined);
-    total += s ? s.blocks * 512 : 0;
-  }
-  return total;
-}
-
 export async function datastoreView(labDir: string, state: LabState, ds: LabDatastore): Promise<Datastore> {
   const { dir, createdByOperationId: _createdBy, ...rest } = ds;
-  const used = await usedBytes(join(labDir, dir));
+  const used = await directoryBytes(join(labDir, dir));
   let uncommitted = 0;
   for (const vm of state.vms) {
     for (const disk of vm.disks) {

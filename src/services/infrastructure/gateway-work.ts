@@ -11,7 +11,7 @@ import type { GatewayState } from "../../domain/schemas/protection-store-gateway
 import type { UnitOfWork } from "../async-operations.ts";
 import { type GatewayContext, STORES_DIR, gatewayPlacement, managerPlacement, requireGateway } from "./gateway-context.ts";
 import { type GatewayChange, type GatewayDoc, applyGatewayChange, gatewayResource, setGatewayState } from "./gateway-document.ts";
-import { directoryBytes, filesystemSpace } from "./disk-usage.ts";
+import { directoryBytes, filesystemSpace } from "../../platform/disk-usage.ts";
 import type { NetworkTool } from "./gateway-actions.ts";
 import type { ProbeTarget } from "./network-tests.ts";
 import { writeSupportBundle } from "./support-bundle.ts";

@@ -1,7 +1,7 @@
 // The StorageSystems port over gateways and StoreOnce appliances: where a protection store of
 // either kind keeps its chunk store, and how much room there is (real filesystem figures).
 import { join } from "node:path";
-import { directoryBytes, filesystemSpace } from "./disk-usage.ts";
+import { directoryBytes, filesystemSpace } from "../../platform/disk-usage.ts";
 import { type GatewayContext, gatewayStoreRoot } from "./gateway-context.ts";
 import { type GatewayDoc, gatewayCapacityBytes } from "./gateway-document.ts";
 import { type StoreOnceContext, type StoreOnceDoc, applianceDir } from "./storeonce-work.ts";

@@ -8,7 +8,7 @@ import { nowIso, systemClock } from "../../domain/clock.ts";
 import { AppError } from "../../domain/app-error.ts";
 import type { StoreOnceHealthState } from "../../domain/schemas/storeonce-schemas.ts";
 import type { ResourceRef, UnitOfWork } from "../async-operations.ts";
-import { directoryBytes, filesystemSpace } from "./disk-usage.ts";
+import { directoryBytes, filesystemSpace } from "../../platform/disk-usage.ts";
 import type { StorageSystemSecrets } from "./storage-system-secrets.ts";
 
 export const STOREONCES_PATH = "/backup-recovery/v1beta1/storeonces";

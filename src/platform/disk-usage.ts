@@ -1,4 +1,5 @@
-// Real capacity figures of the directories storage systems keep their stores in.
+// What the host filesystem says about a directory: its filesystem's size and free space, and the bytes
+// the files under it occupy. Shared by the lab connector (datastores) and the storage systems.
 import { readdir, stat, statfs } from "node:fs/promises";
 import { join } from "node:path";
 
