@@ -13,7 +13,7 @@ import type { OperationOutcome } from "../../domain/outcome.ts";
 import type { HypervisorManagerCreateSchema, HypervisorManagerUpdateSchema } from "../../domain/schemas/hypervisor-schemas.ts";
 import { type ManagerDoc, managerResource } from "./hypervisor-manager-discovery.ts";
 import type { UnitOfWork } from "../async-operations.ts";
-import { type InventoryContext, startBusyOperation } from "./inventory-context.ts";
+import { type InventoryContext, type StartOperation, startBusyOperation } from "./inventory-context.ts";
 import { nameKey } from "../../domain/unique-name.ts";
 
 export const JOB_REGISTER = "hypervisor-manager.register";
@@ -56,6 +56,36 @@ export function hypervisorManagerUseCases(deps: InventoryContext): HypervisorMan
       if (err instanceof ConnectorError && err.kind !== "unavailable" && err.kind !== "corrupt") throw AppError.badRequest(`networkAddress '${address}': no hypervisor manager answers there`);
       throw err;
     }
+  };
+
+  /**
+   * Moves the manager to a busy state and queues the job that ends it, in one transaction. `admit`
+   * refuses a manager that may not take this operation now; the job is told the state the manager
+   * had, to return to it when the job fails or is abandoned.
+   */
+  const startOnManager = (
+    actor: Actor,
+    id: string,
+    ifMatch: number | undefined,
+    busyState: string,
+    admit: (m: ManagerDoc) => void,
+    job: (manager: ManagerDoc, previousState: string) => Omit<StartOperation, "resource">,
+  ): Promise<OperationOutcome> => {
+    let previousState = "OK";
+    const busy = (uow: UnitOfWork) =>
+      repository.update<ManagerDoc>(
+        actor.workspaceId,
+        id,
+        ifMatch,
+        (m) => {
+          admit(m);
+          previousState = m.state;
+          m.state = busyState;
+          return m;
+        },
+        uow,
+      );
+    return startBusyOperation(deps, actor, busy, (manager) => ({ ...job(manager, previousState), resource: managerResource(manager) }));
   };
 
   return {
@@ -101,73 +131,31 @@ export function hypervisorManagerUseCases(deps: InventoryContext): HypervisorMan
         await ensureUniqueName(customerId, address.name, id);
         await ensureReachable(address.address);
       }
-      // The state to return to if the update fails or is abandoned (the job's undo).
-      let previousState = "OK";
-      const busy = (uow: UnitOfWork) =>
-        repository.update<ManagerDoc>(
-          customerId,
-          id,
-          ifMatch,
-          (m) => {
-            // compat: the contract lists no 409 for this PATCH; a manager busy with another
-            // operation answers 409 as refresh does, rather than queueing conflicting work.
-            ensureIdle(m);
-            previousState = m.state;
-            m.state = "UPDATING";
-            return m;
-          },
-          uow,
-        );
-      return startBusyOperation(deps, actor, busy, (manager) => ({
+      // compat: the contract lists no 409 for this PATCH; a manager busy with another operation
+      // answers 409 as refresh does, rather than queueing conflicting work.
+      return startOnManager(actor, id, ifMatch, "UPDATING", ensureIdle, (manager, previousState) => ({
         name: `Update hypervisor manager ${manager.displayName}`,
         jobType: JOB_UPDATE,
         payload: { managerId: id, patch, previousState },
-        resource: managerResource(manager),
       }));
     },
 
     async unregister(actor, id, ifMatch) {
-      const busy = (uow: UnitOfWork) =>
-        repository.update<ManagerDoc>(
-          actor.workspaceId,
-          id,
-          ifMatch,
-          (m) => {
-            if (m.state === "DELETING") throw AppError.conflict(`hypervisor manager '${m.name}' is already being unregistered`);
-            m.state = "DELETING";
-            return m;
-          },
-          uow,
-        );
-      return startBusyOperation(deps, actor, busy, (manager) => ({
+      const admit = (m: ManagerDoc) => {
+        if (m.state === "DELETING") throw AppError.conflict(`hypervisor manager '${m.name}' is already being unregistered`);
+      };
+      return startOnManager(actor, id, ifMatch, "DELETING", admit, (manager) => ({
         name: `Unregister hypervisor manager ${manager.displayName}`,
         jobType: JOB_UNREGISTER,
         payload: { managerId: id },
-        resource: managerResource(manager),
       }));
     },
 
-    async refresh(actor, id) {
-      let previousState = "OK";
-      const busy = (uow: UnitOfWork) =>
-        repository.update<ManagerDoc>(
-          actor.workspaceId,
-          id,
-          undefined,
-          (m) => {
-            ensureIdle(m);
-            previousState = m.state;
-            m.state = "REFRESHING";
-            return m;
-          },
-          uow,
-        );
-      return startBusyOperation(deps, actor, busy, (manager) => ({
+    refresh: (actor, id) =>
+      startOnManager(actor, id, undefined, "REFRESHING", ensureIdle, (manager, previousState) => ({
         name: `Refresh hypervisor manager ${manager.displayName}`,
         jobType: JOB_REFRESH,
         payload: { managerId: id, previousState },
-        resource: managerResource(manager),
-      }));
-    },
+      })),
   };
 }
