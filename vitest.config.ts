@@ -14,6 +14,9 @@ const integration = (db: "sqlite" | "postgres") => ({
 
 export default defineConfig({
   test: {
+    // Most test files wait (servers, child processes, leases, fsync) rather than compute: four
+    // files at a time on two cores took npm test from 7 min 09 s to 3 min 53 s, same results.
+    maxWorkers: 4,
     globalSetup: ["test/helpers/tiers-setup.ts"],
     projects: [
       // the unit project's store tests also run on S3: one throwaway RGW per run (skipped without Ceph)
