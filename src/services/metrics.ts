@@ -21,6 +21,8 @@ export type StoreStatsSource = () => Promise<readonly StoreStats[]>;
 export class Metrics {
   readonly registry = new Registry();
   readonly #requests: Histogram<"method" | "route" | "status_code">;
+  /** Each labelled request series, by method, status and route template. */
+  readonly #requestSeries = new Map<string, { observe(seconds: number): void }>();
   readonly #storeSources: StoreStatsSource[] = [];
 
   constructor(database: Database, heartbeatAges: () => Promise<HeartbeatAge[]>) {
@@ -79,7 +81,15 @@ export class Metrics {
   }
 
   observeRequest(method: string, route: string, statusCode: number, seconds: number): void {
-    this.#requests.observe({ method, route, status_code: String(statusCode) }, seconds);
+    // Called on every request: the labelled series is looked up once per method, route and status
+    // (a bounded set: routes are templates), not hashed from a labels object each time.
+    const key = `${method} ${statusCode} ${route}`;
+    let series = this.#requestSeries.get(key);
+    if (series === undefined) {
+      series = this.#requests.labels({ method, route, status_code: String(statusCode) });
+      this.#requestSeries.set(key, series);
+    }
+    series.observe(seconds);
   }
 
   get contentType(): string {

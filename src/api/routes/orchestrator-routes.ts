@@ -58,11 +58,15 @@ export async function orchestratorRoutes(app: FastifyInstance, deps: Orchestrato
 
   // Every workspace has the embedded orchestrator: its record exists before the first read.
   const seen = new Set<string>();
-  app.addHook("preHandler", async (request) => {
+  // Runs before every request: a callback hook, so requests that need nothing here (nearly all)
+  // do not pay for a promise, and a synchronous GET stays synchronous.
+  app.addHook("preHandler", (request, _reply, done) => {
     const principal = request.principal;
-    if (!principal || !request.url.startsWith(DATA_ORCHESTRATORS_PATH) || seen.has(principal.customerId)) return;
-    await deps.orchestrators.ensureEmbedded(principal.customerId);
-    seen.add(principal.customerId);
+    if (!principal || !request.url.startsWith(DATA_ORCHESTRATORS_PATH) || seen.has(principal.customerId)) return done();
+    deps.orchestrators.ensureEmbedded(principal.customerId).then(() => {
+      seen.add(principal.customerId);
+      done();
+    }, done);
   });
 
   app.post(`${base}/activations`, { config: PUBLIC, schema: { ...HIDDEN, body: AnnounceSchema } }, async (request, reply) => {
