@@ -38,7 +38,7 @@ import { createTestJobTables, testJobs } from "./jobs/test-jobs.ts";
 import { Worker } from "./jobs/worker.ts";
 import { ApiClientService, type NewApiClient } from "./services/api-clients.ts";
 import { AsyncOperationService } from "./services/async-operations.ts";
-import { crashPointsAt } from "./services/crash-points.ts";
+import { crashPointsAt } from "./platform/crash-points.ts";
 import type { GatewayContext } from "./services/infrastructure/gateway-context.ts";
 import { gatewayUseCases } from "./services/infrastructure/gateway-use-cases.ts";
 import { storageSystemDirectory } from "./services/infrastructure/storage-system-directory.ts";

@@ -1,7 +1,7 @@
 // One typed configuration: defaults <- environment (OBR_*) <- command-line flags. Frozen once built.
 import { resolve } from "node:path";
 import { AppError } from "../domain/app-error.ts";
-import { CRASH_POINTS } from "../services/crash-points.ts";
+import { CRASH_POINTS } from "../platform/crash-points.ts";
 
 export interface Config {
   readonly listenHost: string;
@@ -34,7 +34,7 @@ export interface Config {
   readonly metricsToken: string | undefined;
   /** host:port of a separate listener serving only /metrics (then the API port does not serve it). */
   readonly metricsListen: { readonly host: string; readonly port: number } | undefined;
-  /** Tests only: the crash point (services/crash-points.ts) at which the process exits 137. */
+  /** Tests only: the crash point (platform/crash-points.ts) at which the process exits 137. */
   readonly crashPoint: string | undefined;
   /** PEM files (certificate chain, private key): serve HTTPS when both are set. */
   readonly tlsCert: string | undefined;

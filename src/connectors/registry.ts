@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { ConnectorError } from "./connector-error.ts";
-import type { CrashPoints } from "../services/crash-points.ts";
+import type { CrashPoints } from "../platform/crash-points.ts";
 import type { ConnectorRegistry, HypervisorConnector } from "../services/ports/hypervisor-connector.ts";
 import { LabConnector } from "./lab/lab-connector.ts";
 

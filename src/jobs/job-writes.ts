@@ -8,7 +8,7 @@ import type { Database } from "../db/database.ts";
 import type { Tables } from "../db/tables.ts";
 import { nowIso } from "../domain/clock.ts";
 import { type AsyncOperation, type AsyncOperationService, type UnitOfWork, markFailed, markSucceeded, tidy } from "../services/async-operations.ts";
-import type { CrashPoints } from "../services/crash-points.ts";
+import type { CrashPoints } from "../platform/crash-points.ts";
 
 /** Whose write it is: the lease holder's, a recoverer's (the expired lease seen), or a waiting parent's. */
 export type Fence = { owner: string } | { expiredOwner: string; leaseUntil: number } | { waiting: true };

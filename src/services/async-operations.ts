@@ -2,7 +2,7 @@
 // type, a durable queue entry the worker claims. State moves INITIALIZED -> RUNNING -> terminal.
 import { randomUUID } from "node:crypto";
 import type { DocumentRepository, StoredDocument, UnitOfWork } from "./ports/documents.ts";
-import { type CrashPoints, NO_CRASH_POINTS } from "./crash-points.ts";
+import { type CrashPoints, NO_CRASH_POINTS } from "../platform/crash-points.ts";
 import { nowIso, systemClock } from "../domain/clock.ts";
 import { AppError } from "../domain/app-error.ts";
 import { ASYNC_OPERATIONS_PATH } from "../domain/paths.ts";

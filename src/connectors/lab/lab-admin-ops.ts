@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { ConnectorError } from "../connector-error.ts";
-import type { CrashPoints } from "../../services/crash-points.ts";
+import type { CrashPoints } from "../../platform/crash-points.ts";
 import type { CreateDatastoreSpec, Datastore, RelocationTarget, VirtualMachine, VmHardwareChange } from "../hypervisor-connector.ts";
 import { datastoreView, toVirtualMachine } from "./inventory-view.ts";
 import type { LabDatastore, LabState, LabVm } from "./lab-state.ts";

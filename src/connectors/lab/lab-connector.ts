@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ConnectorError } from "../connector-error.ts";
-import { type CrashPoints, NO_CRASH_POINTS } from "../../services/crash-points.ts";
+import { type CrashPoints, NO_CRASH_POINTS } from "../../platform/crash-points.ts";
 import type {
   ChangedRange,
   CreateDatastoreSpec,
@@ -62,7 +62,7 @@ export class LabConnector implements HypervisorConnector {
   readonly address: string;
   readonly changeBlockSize = BLOCK_SIZE;
   readonly labDir: string;
-  /** Points where crash tests stop the process (services/crash-points.ts); inert by default. */
+  /** Points where crash tests stop the process (platform/crash-points.ts); inert by default. */
   private readonly crash: CrashPoints;
 
   constructor(labDir: string, address: string, crash: CrashPoints = NO_CRASH_POINTS) {

@@ -3,7 +3,7 @@ import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { VirtualMachine } from "../hypervisor-connector.ts";
-import type { CrashPoint } from "../../services/crash-points.ts";
+import type { CrashPoint } from "../../platform/crash-points.ts";
 import { readJson } from "./json-file.ts";
 import { type LabState, inventoryPath } from "./lab-state.ts";
 import { MiB, type TestLab, createTestLab, runUntilCrash } from "./testing.ts";

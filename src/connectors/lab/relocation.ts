@@ -1,7 +1,7 @@
 import { cp, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { ConnectorError } from "../connector-error.ts";
-import { type CrashPoints, NO_CRASH_POINTS } from "../../services/crash-points.ts";
+import { type CrashPoints, NO_CRASH_POINTS } from "../../platform/crash-points.ts";
 import { cbtPath, statePath } from "./disk-files.ts";
 
 // Moving a VM's home directory between datastores, journalled so that a crash at any instant

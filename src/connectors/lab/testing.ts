@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { CrashPoint } from "../../services/crash-points.ts";
+import type { CrashPoint } from "../../platform/crash-points.ts";
 import { addDemoTopology } from "./demo-topology.ts";
 import { LabConnector, initLab } from "./lab-connector.ts";
 import { mutateLabState } from "./lab-state.ts";
@@ -42,7 +42,7 @@ export async function runUntilCrash(t: TestLab, point: CrashPoint, code: string)
   await writeFile(
     script,
     `import { LabConnector } from ${url("lab-connector.ts")};
-import { crashPointsAt } from ${url("../../services/crash-points.ts")};
+import { crashPointsAt } from ${url("../../platform/crash-points.ts")};
 const lab = new LabConnector(${JSON.stringify(t.lab.labDir)}, "lab://test", crashPointsAt(${JSON.stringify(point)}, (code) => process.exit(code)));
 ${code}
 `,

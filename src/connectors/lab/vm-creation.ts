@@ -1,6 +1,6 @@
 import { mkdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { CrashPoints } from "../../services/crash-points.ts";
+import type { CrashPoints } from "../../platform/crash-points.ts";
 import type { CreateVmSpec, DiskWriter, VirtualMachine } from "../hypervisor-connector.ts";
 import { toVirtualMachine } from "./inventory-view.ts";
 import { createDisk, flushDisk, writeDisk, zeroDisk } from "./lab-disk.ts";
