@@ -5,12 +5,12 @@ import Database from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { Type } from "typebox";
+import { PG_URL, postgresAdmin } from "../../db/test-databases.ts";
 import { parseListQuery } from "./list-query.ts";
 import { promotedReader } from "./promoted.ts";
 import { attributesFromSchema } from "./schema-attributes.ts";
 import type { CollectionQuerySpec, Dialect } from "./types.ts";
 
-export const PG_URL = process.env["OBR_TEST_PG_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 export const docSchema = Type.Object({
   id: Type.String(),
@@ -132,14 +132,8 @@ export async function openSqlite(docs = DOCS): Promise<TestDb> {
 /** A PostgreSQL database in a fresh schema, or undefined (with a message) when unreachable outside CI. */
 export async function openPostgres(docs = DOCS): Promise<TestDb | undefined> {
   const schema = `obr_query_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await admin.connect();
-  } catch (err) {
-    if (process.env["CI"] === "true") throw err;
-    console.warn(`PostgreSQL at ${PG_URL} unreachable, skipping the PostgreSQL half: ${String(err)}`);
-    return undefined;
-  }
+  const admin = await postgresAdmin();
+  if (!admin) return undefined;
   await admin.query(`CREATE SCHEMA ${schema}`);
   await admin.end();
   const pool = new pg.Pool({ connectionString: PG_URL, max: 4, options: `-c search_path=${schema}` });
