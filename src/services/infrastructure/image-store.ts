@@ -1,0 +1,85 @@
+// What the protection workflow needs of a chunk store: disk images in and out at random
+// positions, copies between stores, verification and deletion of one image. src/store/
+// implements it (ProtectionStore); the ChunkStore port extends it. Shapes match the hypervisor
+// connectors' DiskReader and DiskWriter, so a snapshot's disk goes straight into a store and a
+// restore writes straight into a VM's disk. Every method rejects with the store's typed errors;
+// an aborted signal ends the work with the store's cancellation error and leaves nothing listed.
+
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+/** Reads an image at random positions (a snapshot's disk). */
+export interface ImageReader {
+  readonly capacityBytes: number;
+  /** Exactly `length` bytes (clipped at the end); unallocated areas read as zeros. */
+  read(offset: number, length: number): Promise<Buffer>;
+  /** Ranges that may hold data, sorted and merged; everything outside reads as zeros. */
+  allocatedRanges(): Promise<ByteRange[]>;
+}
+
+/** Writes an image at random positions (a VM's disk being restored). */
+export interface ImageWriter {
+  readonly capacityBytes: number;
+  write(offset: number, data: Uint8Array): Promise<void>;
+  /** Makes the range read as zeros. */
+  zero(offset: number, length: number): Promise<void>;
+  /** Makes what was written durable. */
+  flush(): Promise<void>;
+}
+
+export interface ImageWork {
+  signal?: AbortSignal;
+  /** Bytes done so far of the bytes this work has to do. */
+  onProgress?: (bytesDone: number, bytesTotal: number) => void;
+}
+
+export interface ImageBackupOptions extends ImageWork {
+  /** The previous image of the same disk in this store: recorded, and the base of an incremental. */
+  parent?: string;
+  /** With `parent`: the only ranges changed since it (changed-block tracking); the rest comes from the parent. */
+  changedRanges?: readonly ByteRange[];
+  /** Free text kept with the image (the run names its operation and disk, for the reconciler). */
+  label?: string;
+}
+
+export interface StoredImage {
+  imageId: string;
+  sizeBytes: number;
+  parent: string | null;
+  label: string;
+  createdAt: string;
+  /** Source bytes read (a changed-range incremental reads only what changed). */
+  bytesRead: number;
+  /** Bytes of the image that are zero (stored as nothing). */
+  zeroBytes: number;
+  /** Framed bytes of the distinct chunks the image references. */
+  storedBytes: number;
+  /** Framed bytes this image added to the store. */
+  newStoredBytes: number;
+}
+
+export interface ImageVerification {
+  ok: boolean;
+  chunksChecked: number;
+  bytesChecked: number;
+  /** One line per problem found (damaged chunk, unreadable manifest, missing pack). */
+  problems: string[];
+}
+
+export interface ImageStore {
+  backupImage(source: ImageReader, options?: ImageBackupOptions): Promise<StoredImage>;
+  /** Writes the image byte-exact into `target`; zero areas become zero() calls, not writes. */
+  restoreImage(imageId: string, target: ImageWriter, options?: ImageWork): Promise<void>;
+  /** Copies the image into `to` (a store of the same implementation) moving only chunks it lacks; idempotent. */
+  copyImage(imageId: string, to: ImageStore, options?: ImageWork): Promise<{ imageId: string; bytesMoved: number }>;
+  /** Re-reads and re-hashes every chunk the image needs. */
+  verifyImage(imageId: string, options?: ImageWork): Promise<ImageVerification>;
+  /** The image's facts, or undefined when the store does not hold it. */
+  image(imageId: string): Promise<StoredImage | undefined>;
+  listImages(): Promise<StoredImage[]>;
+  /** Idempotent: an image the store does not hold is no error. Space returns with gc(). */
+  deleteImage(imageId: string): Promise<void>;
+  gc(): Promise<{ reclaimedBytes: number }>;
+}
