@@ -43,6 +43,8 @@ export interface AsyncOperationRow extends DocumentRow {
   root_id: string | null;
   /** Mirrors doc.progressPercent for the queue's own use (a parent's mean). */
   progress_percent: number;
+  /** Migration 011: the operation that must be done before this job is claimed (its sibling in a sequence). */
+  after_id: string | null;
 }
 
 /** Inventory tables (migration 003): every document belongs to one hypervisor manager. */

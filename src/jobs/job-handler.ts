@@ -15,8 +15,13 @@ export interface JobContext<P = unknown> {
   log(message: string): Promise<void>;
   /** Aborted when the worker stops, loses the job's lease or the job's time limit passes. */
   signal: AbortSignal;
-  /** Queues a child operation; end the run with `{ waitForChildren: true }` to finish with them. */
-  spawnChild(child: NewChildOperation): Promise<AsyncOperation>;
+  /**
+   * Queues a child operation; end the run with `{ waitForChildren: true }` to finish with them.
+   * With `uow` (an outcome's `commit`) the child is created in that transaction: children
+   * spawned in the `commit` of a waiting outcome exist exactly when the parent waits for them.
+   * A child with `after` (a sibling's id) runs only once that sibling is done (in sequence).
+   */
+  spawnChild(child: NewChildOperation, uow?: UnitOfWork): Promise<AsyncOperation>;
   /**
    * Runs `work` in a transaction that first renews this job's lease: it commits only while this
    * worker still holds the job, so a side effect written there happens once even when a stalled
@@ -29,7 +34,8 @@ export interface JobOutcome {
   associatedResources?: ResourceRef[];
   /**
    * Writes committed in the same transaction as the job's completion (and only if this worker
-   * still holds the job): a side effect that happens exactly once with the completion.
+   * still holds the job): a side effect that happens exactly once with the completion. With
+   * `waitForChildren`, in the transaction that makes the parent wait (spawn its children there).
    */
   commit?: (uow: UnitOfWork) => Promise<void>;
   /**

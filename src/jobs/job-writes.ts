@@ -7,7 +7,7 @@ import { type Expression, type Kysely, type SqlBool, sql } from "kysely";
 import type { Database } from "../db/database.ts";
 import type { Tables } from "../db/tables.ts";
 import { nowIso } from "../domain/clock.ts";
-import { type AsyncOperation, type AsyncOperationService, type UnitOfWork, markFailed, markSucceeded, tidy } from "../services/async-operations.ts";
+import { type AsyncOperation, type AsyncOperationService, type UnitOfWork, markCancelled, markFailed, markSucceeded, tidy } from "../services/async-operations.ts";
 import type { CrashPoints } from "../platform/crash-points.ts";
 
 /** Whose write it is: the lease holder's, a recoverer's (the expired lease seen), or a waiting parent's. */
@@ -159,6 +159,21 @@ export class JobWrites {
     });
     if (ended) this.#crash.hit("after-completion-commit");
     return ended;
+  }
+
+  /**
+   * A claimed job that follows another operation (`after`) which did not succeed ends CANCELLED,
+   * naming it, without running. True when it was cancelled (or the fence no longer holds).
+   */
+  async cancelIfAfterFailed(job: JobRef & { after: string | null }, fence: Fence): Promise<boolean> {
+    if (job.after === null) return false;
+    const before = await this.#operations.repository.get<AsyncOperation>(job.customerId, job.after);
+    if (before?.state === "SUCCEEDED") return false;
+    const reason = before
+      ? `not run: '${before.name}' (${before.id}) ended ${before.state}${before.error ? `: ${before.error.error}` : ""}`
+      : `not run: the operation it follows (${job.after}) no longer exists`;
+    await this.end(job, fence, (op) => markCancelled(op, reason), { queue_state: "done", ...RELEASED });
+    return true;
   }
 
   /** Renews the lease inside `trx` (the fenced side-effect transaction); false if it is lost. */

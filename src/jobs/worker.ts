@@ -210,6 +210,7 @@ export class Worker {
         await fail((op) => markFailed(op, problem ?? "no handler", "INVALID_JOB"), problem ?? "no handler");
         return;
       }
+      if (await this.#writes.cancelIfAfterFailed(job, fence)) return;
       const started = await this.#writes.write(job, fence, markRunning);
       if (!started) return;
       const limitMs = handler.timeLimitMs;
@@ -232,6 +233,7 @@ export class Worker {
             logLine(op, "waiting for its child operations");
           },
           { queue_state: "waiting", ...RELEASED },
+          associated.commit,
         );
         return;
       }
@@ -300,7 +302,10 @@ export class Worker {
         pending = { percent: pending?.percent ?? op.progressPercent, message };
         await flush();
       },
-      spawnChild: (child) => fenced((uow) => this.#operations.create({ ...child, customerId: job.customerId, userId: started.userId, parentId: job.id }, uow)),
+      spawnChild: (child, uow) => {
+        const create = (trx: UnitOfWork) => this.#operations.create({ ...child, customerId: job.customerId, userId: started.userId, parentId: job.id }, trx);
+        return uow ? create(uow) : fenced(create);
+      },
       fenced,
     };
   }
