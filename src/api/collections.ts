@@ -33,7 +33,7 @@ export const COLLECTIONS: readonly CollectionEntry[] = [
   { definition: asyncOperations, handlers: readOnly },
   { definition: protectionStores, handlers: (u) => protectionStoreHandlers(u.protectionStores) },
   { definition: hypervisorManagers, handlers: (u) => hypervisorManagerHandlers(u.hypervisorManagers) },
-  { definition: virtualMachines, handlers: (u) => virtualMachineHandlers(u.virtualMachines) },
+  { definition: virtualMachines, handlers: (u) => virtualMachineHandlers(u.virtualMachines, u.restores) },
   { definition: datastores, handlers: (u) => datastoreHandlers(u.datastores) },
   { definition: hypervisorClusters, handlers: readOnly },
   { definition: hypervisorHosts, handlers: readOnly },

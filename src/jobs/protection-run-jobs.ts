@@ -1,4 +1,4 @@
-// The job types of a protection run. The run (queued by the protection-jobs service with the
+// The job types of a protection run, and of a restore. The run (queued by the protection-jobs service with the
 // tiers resolved) is a parent operation that spawns one child per tier in sequence, in the same
 // transaction that makes it wait for them: each tier runs only after the one before it ended,
 // and a tier that did not succeed leaves the later ones CANCELLED (naming it) and the run FAILED
@@ -14,6 +14,8 @@ import { type VmDoc, vmResource } from "../services/inventory/virtual-machine-wo
 import type { ProtectionContext } from "../services/protection/run-context.ts";
 import { undoTier } from "../services/protection/run-leftovers.ts";
 import { JOB_PROTECTION_RUN, ProtectionRunPayload } from "../services/protection/run-request.ts";
+import { JOB_RESTORE, RestorePayload } from "../services/protection/restore-payload.ts";
+import { restoreCopy } from "../services/protection/restore-work.ts";
 import { runTier } from "../services/protection/run-tier.ts";
 import { JOB_PROTECTION_TIER, ProtectionTierPayload, tierOperationName } from "../services/protection/run-tier-payload.ts";
 import { type JobHandler, defineJob } from "./job-handler.ts";
@@ -64,6 +66,16 @@ export function protectionRunJobs(ctx: ProtectionContext): JobHandler[] {
       },
       onFailure: ({ customerId, operationId, payload, uow }) => undoTier(ctx, customerId, operationId, payload, uow),
       onAbandon: ({ customerId, operationId, payload, uow }) => undoTier(ctx, customerId, operationId, payload, uow),
+    }),
+    defineJob({
+      // Not resumable: an interrupted restore ends FAILED (a new VM it was filling is removed by
+      // the connector); requesting it again writes every disk from the start.
+      type: JOB_RESTORE,
+      payload: RestorePayload,
+      resumable: false,
+      maxAttempts: 1,
+      timeLimitMs: TIER_TIME_LIMIT_MS,
+      run: ({ customerId, payload, operation, signal, progress, log }) => restoreCopy(ctx, { customerId, operationId: operation.id, payload, signal, progress, log }),
     }),
   ];
 }

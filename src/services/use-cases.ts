@@ -8,6 +8,7 @@ import type { DatastoreUseCases } from "./inventory/datastore-actions.ts";
 import type { HypervisorManagerUseCases } from "./inventory/hypervisor-manager-registration.ts";
 import type { VirtualMachineUseCases } from "./inventory/virtual-machine-actions.ts";
 import type { ProtectionPolicyUseCases } from "./protection-policies.ts";
+import type { RestoreUseCases } from "./protection/restore.ts";
 
 export interface UseCases {
   protectionPolicies: ProtectionPolicyUseCases;
@@ -20,4 +21,6 @@ export interface UseCases {
   /** Where protection stores live: gateways and StoreOnce appliances behind one port. */
   storageSystems: StorageSystems;
   protectionStores: ProtectionStoreUseCases;
+  /** VM restores from snapshots and backups (actions on the Virtualization VM under the BR API). */
+  restores: RestoreUseCases;
 }

@@ -28,9 +28,14 @@ export async function vmAndConnector(ctx: ProtectionContext, customerId: string,
   const vm = await ctx.inventory.store.repository("virtual-machine").get<VmDoc>(customerId, vmId, uow);
   if (!vm) throw AppError.notFound(`virtual machine '${vmId}' not found`);
   const managerId = vm.hypervisorManagerInfo.id;
+  return { vm, managerId, connector: await connectorOf(ctx, customerId, managerId, uow) };
+}
+
+/** The connector of a hypervisor manager of the workspace. */
+export async function connectorOf(ctx: ProtectionContext, customerId: string, managerId: string, uow?: UnitOfWork): Promise<HypervisorConnector> {
   const manager = await ctx.inventory.store.repository("hypervisor-manager").get<ManagerDoc>(customerId, managerId, uow);
   if (!manager) throw AppError.notFound(`hypervisor manager '${managerId}' not found`);
-  return { vm, managerId, connector: ctx.inventory.connectors.resolve(parseManagerAddress(manager.networkAddress).address) };
+  return ctx.inventory.connectors.resolve(parseManagerAddress(manager.networkAddress).address);
 }
 
 /** The protection store's document, or a 409 naming why it cannot take or give data. */
