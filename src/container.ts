@@ -66,6 +66,15 @@ import { virtualMachineUseCases } from "./services/inventory/virtual-machine-act
 import { KeyedMutex } from "./services/keyed-mutex.ts";
 import { protectionPolicyUseCases } from "./services/protection-policies.ts";
 import { StoreCopies } from "./services/infrastructure/copies-of-store.ts";
+import { CopyTables } from "./db/copy-index.ts";
+import { type CopiesContext, copyRecords } from "./services/protection/copies.ts";
+import type { CopyRecords } from "./services/protection/copy-records.ts";
+import { copyUseCases } from "./services/protection/copy-use-cases.ts";
+import { copyData } from "./services/protection/copy-data.ts";
+import { copyJobs } from "./jobs/copy-jobs.ts";
+import { protectionRunJobs } from "./jobs/protection-run-jobs.ts";
+import type { ProtectionContext } from "./services/protection/run-context.ts";
+import { restoreUseCases } from "./services/protection/restore.ts";
 import type { ProtectionStoreContext } from "./services/infrastructure/protection-store-state.ts";
 import { protectionStoreUseCases } from "./services/infrastructure/protection-stores.ts";
 import { StorageSystemSources } from "./services/infrastructure/storage-system-sources.ts";
@@ -142,6 +151,8 @@ export interface Services {
   storageSystems: StorageSystemSources;
   /** Where a store's delete counts its copies: copy collections add themselves. */
   storeCopies: StoreCopies;
+  /** The copies the protection run reports and the copies collections list. */
+  copies: CopyRecords;
   /** Every chunk store this process has open. */
   storeRegistry: StoreRegistry<ProtectionStore>;
   /** What the protection-store use cases and jobs share (the demo store is made through it). */
@@ -246,6 +257,22 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
   for (const handler of protectionStoreJobs(stores)) worker.register(handler);
   const protectionStores = protectionStoreUseCases(stores);
   storesOnSystem.use({ count: (workspaceId, systemId, uow) => protectionStores.countOnSystem(workspaceId, systemId, uow) });
+  const copiesContext: CopiesContext = {
+    snapshots: repositories.get("virtual-machine-snapshots")!,
+    backups: repositories.get("virtual-machine-backups")!,
+    vms: repositories.get("virtual-machines")!,
+    stores: repositories.get("protection-stores")!,
+    index: new CopyTables(database, "virtual-machine"),
+    operations,
+    clock,
+    wake: () => worker.wake(),
+  };
+  const copies = copyRecords(copiesContext);
+  storeCopies.add(copies);
+  const copyContext = { ...copiesContext, data: copyData(inventory, stores), refreshStore: (customerId: string, storeId: string) => protectionStores.refreshStats(customerId, storeId) };
+  for (const handler of copyJobs(copyContext)) worker.register(handler);
+  const protection: ProtectionContext = { inventory, stores, copies, policies: repositories.get("protection-policies")!, clock };
+  for (const handler of protectionRunJobs(protection)) worker.register(handler);
   const useCases: UseCases = {
     protectionPolicies: protectionPolicyUseCases(repositories.get("protection-policies")!, protectionStores),
     hypervisorManagers: hypervisorManagerUseCases(inventory),
@@ -256,6 +283,8 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     storeOnces: storeOnceUseCases({ ...storeOnceContext, inventory, sealer, stores: storesOnSystem, softwareVersion: VERSION }),
     storageSystems,
     protectionStores,
+    copies: copyUseCases(copiesContext),
+    restores: restoreUseCases(protection),
   };
   const metrics = new Metrics(database, () => heartbeats.ages());
   metrics.registerStoreStats(protectionStoreStats(database));
@@ -280,6 +309,7 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     storesOnSystem,
     storageSystems,
     storeCopies,
+    copies,
     storeRegistry,
     stores,
     useCases,

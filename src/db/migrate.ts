@@ -14,6 +14,7 @@ import * as m008 from "./migrations/008-data-orchestrators.ts";
 import * as m009 from "./migrations/009-storage-systems.ts";
 import * as m010 from "./migrations/010-protection-stores.ts";
 import * as m011sequence from "./migrations/011-operation-sequence.ts";
+import * as m012 from "./migrations/012-copies.ts";
 
 interface Migration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -31,6 +32,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ["009-storage-systems", m009],
   ["010-protection-stores", m010],
   ["011-operation-sequence", m011sequence],
+  ["012-copies", m012],
 ];
 
 export async function migrate({ db, dialect }: Database): Promise<string[]> {

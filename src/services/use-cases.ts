@@ -9,6 +9,7 @@ import type { HypervisorManagerUseCases } from "./inventory/hypervisor-manager-r
 import type { VirtualMachineUseCases } from "./inventory/virtual-machine-actions.ts";
 import type { ProtectionPolicyUseCases } from "./protection-policies.ts";
 import type { RestoreUseCases } from "./protection/restore.ts";
+import type { CopyUseCases } from "./protection/copy-use-cases.ts";
 
 export interface UseCases {
   protectionPolicies: ProtectionPolicyUseCases;
@@ -23,4 +24,6 @@ export interface UseCases {
   protectionStores: ProtectionStoreUseCases;
   /** VM restores from snapshots and backups (actions on the Virtualization VM under the BR API). */
   restores: RestoreUseCases;
+  /** PATCH and DELETE of VM snapshots and backups, and the expiry worker's deletes. */
+  copies: CopyUseCases;
 }

@@ -12,20 +12,6 @@ export const NOT_SERVED: Readonly<Record<string, readonly string[]>> = {
     "DataManagementJobRun",
     "DataManagementJobSuspend",
   ],
-  "issue 13, protecting virtual machines: copies and restores": [
-    "VirtualMachineSnapshotList",
-    "DeleteVirtualMachineSnapshot",
-    "VirtualMachineSnapshot",
-    "VirtualMachineSnapshotUpdate",
-    "VirtualMachineBackupList",
-    "DeleteVirtualMachineBackup",
-    "VirtualMachineBackup",
-    "VirtualMachineBackupUpdate",
-    "VirtualMachineRestore",
-    "VirtualMachineDisksRestore",
-    // Issue 13 declares it (answering an honest error until file restore exists).
-    "VirtualMachineFileRestore",
-  ],
   "no issue yet: virtual machine protection groups": [
     "VmProtectionGroupList",
     "VmProtectionGroupCreate",

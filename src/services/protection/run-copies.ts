@@ -7,24 +7,21 @@ import { embeddedDataOrchestratorId } from "../inventory/data-orchestrators.ts";
 import { POWER_STATE } from "../inventory/mappers/virtual-machine-mapper.ts";
 import type { StoredDocument } from "../ports/documents.ts";
 import type { VirtualMachine } from "../ports/hypervisor-connector.ts";
+import { COPY_TYPE, copyUri } from "./copy-documents.ts";
 import type { CopyKind, CopyOrigin, CopyRecord, CopyVmConfig } from "./copy-records.ts";
 import type { ProtectionContext } from "./run-context.ts";
 import type { ProtectionTierPayload } from "./run-tier-payload.ts";
 import type { RunTier } from "./run-request.ts";
 
-const VM_COPIES = "/backup-recovery/v1beta1/virtual-machines";
-const COPY_TYPES: Record<CopyKind, string> = { snapshot: "backup-recovery/virtual-machine-snapshot", backup: "backup-recovery/virtual-machine-backup" };
-const COPY_PATHS: Record<CopyKind, string> = { snapshot: "snapshots", backup: "backups" };
-
 export const copyResource = (copy: Pick<CopyRecord, "kind" | "id" | "assetId" | "name">): ResourceRef => ({
   name: copy.name,
-  resourceUri: `${VM_COPIES}/${copy.assetId}/${COPY_PATHS[copy.kind]}/${copy.id}`,
-  type: COPY_TYPES[copy.kind],
+  resourceUri: copyUri(copy.kind, copy.assetId, copy.id),
+  type: COPY_TYPE[copy.kind],
 });
 
 /** The copy of `kind` a tier operation made (from its associatedResources), if it made one. */
 export function copyIdOf(op: AsyncOperation | undefined, kind: CopyKind): string | undefined {
-  const ref = op?.associatedResources.find((r) => r.type === COPY_TYPES[kind]);
+  const ref = op?.associatedResources.find((r) => r.type === COPY_TYPE[kind]);
   return ref?.resourceUri.split("/").at(-1);
 }
 
