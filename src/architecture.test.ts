@@ -84,4 +84,9 @@ describe("architecture", () => {
     }
     expect(offenders).toEqual([]);
   });
+
+  it("keeps the SDK standalone: src/sdk imports nothing else of obr (it ships as open-backup-recovery/sdk)", () => {
+    const offenders = modules.filter((m) => m.path.startsWith("sdk/")).flatMap((m) => importsOf(m.path, m.text).filter((from) => !from.startsWith("sdk/")).map((from) => `${m.path} -> ${from}`));
+    expect(offenders).toEqual([]);
+  });
 });

@@ -10,4 +10,4 @@ process.umask(0o077);
 const cacheDir = compileCacheDir(process.env);
 if (cacheDir) enableCompileCache(cacheDir);
 const { buildCli } = await import("./cli/program.ts");
-await buildCli(process.env).parseAsync(process.argv);
+await (await buildCli(process.env)).parseAsync(process.argv);

@@ -28,7 +28,8 @@ async function obr(...args: string[]): Promise<string> {
     return true;
   });
   try {
-    await buildCli({ OBR_DATA_DIR: server.dataDir }).parseAsync(["node", "obr", "lab", "--lab", "cli", ...args]);
+    const argv = ["node", "obr", "lab", "--lab", "cli", ...args];
+    await (await buildCli({ OBR_DATA_DIR: server.dataDir }, argv)).parseAsync(argv);
   } finally {
     spy.mockRestore();
   }

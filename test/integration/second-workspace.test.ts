@@ -34,7 +34,7 @@ async function obr(...args: string[]): Promise<string> {
   });
   try {
     const env = { OBR_DATA_DIR: server.dataDir, OBR_DATABASE_URL: server.services.config.databaseUrl };
-    await buildCli(env).parseAsync(["node", "obr", ...args]);
+    await (await buildCli(env, ["node", "obr", ...args])).parseAsync(["node", "obr", ...args]);
   } finally {
     write.mockRestore();
     errors.mockRestore();
