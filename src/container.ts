@@ -271,7 +271,7 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
   storeCopies.add(copies);
   const copyContext = { ...copiesContext, data: copyData(inventory, stores), refreshStore: (customerId: string, storeId: string) => protectionStores.refreshStats(customerId, storeId) };
   for (const handler of copyJobs(copyContext)) worker.register(handler);
-  const protection: ProtectionContext = { inventory, stores, copies, policies: repositories.get("protection-policies")!, clock };
+  const protection: ProtectionContext = { inventory, stores, copies, policies: repositories.get("protection-policies")!, clock, crash: crashPoints };
   for (const handler of protectionRunJobs(protection)) worker.register(handler);
   const useCases: UseCases = {
     protectionPolicies: protectionPolicyUseCases(repositories.get("protection-policies")!, protectionStores),

@@ -91,6 +91,7 @@ export async function backupSnapshot(ctx: ProtectionContext, work: TierWork, int
       try {
         const image = await store.backupImage(reader, options);
         written.push(image);
+        ctx.crash.hit("protection.backup.after-image");
         disks.push({ ...disk, ref: image.imageId, storedBytes: image.storedBytes, newStoredBytes: image.newStoredBytes });
         await work.log(`${disk.label}: ${image.bytesRead} bytes read, ${image.newStoredBytes} bytes new in the store${parentDisk ? "" : " (full)"}`);
       } finally {

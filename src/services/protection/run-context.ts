@@ -3,6 +3,7 @@
 // the composition root; the run's job types (src/jobs/protection-run-jobs.ts) and the restore
 // use cases share it.
 import type { Clock } from "../../domain/clock.ts";
+import type { CrashPoints } from "../../platform/crash-points.ts";
 import { parseManagerAddress } from "../../domain/network-address.ts";
 import { AppError } from "../../domain/app-error.ts";
 import type { DocumentRepository, UnitOfWork } from "../ports/documents.ts";
@@ -21,6 +22,8 @@ export interface ProtectionContext {
   /** Protection policies (a copy names its policy). */
   policies: DocumentRepository;
   clock: Clock;
+  /** Test crash points (OBR_CRASH_POINT) between the steps of a tier. */
+  crash: CrashPoints;
 }
 
 /** The VM's document and the connector of its hypervisor manager; 404 for an unknown VM. */
