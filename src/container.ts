@@ -75,6 +75,8 @@ import { copyJobs } from "./jobs/copy-jobs.ts";
 import { protectionRunJobs } from "./jobs/protection-run-jobs.ts";
 import type { ProtectionContext } from "./services/protection/run-context.ts";
 import { restoreUseCases } from "./services/protection/restore.ts";
+import { backupVerifyUseCases } from "./services/protection/backup-verify.ts";
+import { backupVerifyRoutes } from "./api/routes/backup-verify-routes.ts";
 import type { ProtectionStoreContext } from "./services/infrastructure/protection-store-state.ts";
 import { protectionStoreUseCases } from "./services/infrastructure/protection-stores.ts";
 import { StorageSystemSources } from "./services/infrastructure/storage-system-sources.ts";
@@ -285,6 +287,7 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     protectionStores,
     copies: copyUseCases(copiesContext),
     restores: restoreUseCases(protection),
+    backupVerify: backupVerifyUseCases(protection),
   };
   const metrics = new Metrics(database, () => heartbeats.ages());
   metrics.registerStoreStats(protectionStoreStats(database));
@@ -336,6 +339,7 @@ export async function buildApp(services: Services, serverFactory?: FastifyServer
   const { pairing, heartbeats, broker, bundles } = services;
   await orchestratorRoutes(app, { pairing, heartbeats, broker, bundles, orchestrators: services.inventory.dataOrchestrators });
   await storageLocationRoutes(app);
+  await backupVerifyRoutes(app, services.useCases.backupVerify);
   const context = { dialect: services.database.dialect, repositories: services.repositories };
   for (const { definition, handlers } of COLLECTIONS) registerCollection(app, definition, handlers(services.useCases), context);
   return app;

@@ -1,4 +1,4 @@
-// The job types of a protection run, and of a restore. The run (queued by the protection-jobs service with the
+// The job types of a protection run, of a restore and of an on-demand backup verification. The run (queued by the protection-jobs service with the
 // tiers resolved) is a parent operation that spawns one child per tier in sequence, in the same
 // transaction that makes it wait for them: each tier runs only after the one before it ended,
 // and a tier that did not succeed leaves the later ones CANCELLED (naming it) and the run FAILED
@@ -14,6 +14,7 @@ import { type VmDoc, vmResource } from "../services/inventory/virtual-machine-wo
 import type { ProtectionContext } from "../services/protection/run-context.ts";
 import { undoTier } from "../services/protection/run-leftovers.ts";
 import { JOB_PROTECTION_RUN, ProtectionRunPayload } from "../services/protection/run-request.ts";
+import { JOB_VERIFY_BACKUP, VerifyBackupPayload, verifyBackup } from "../services/protection/backup-verify.ts";
 import { JOB_RESTORE, RestorePayload } from "../services/protection/restore-payload.ts";
 import { restoreCopy } from "../services/protection/restore-work.ts";
 import { runTier } from "../services/protection/run-tier.ts";
@@ -76,6 +77,13 @@ export function protectionRunJobs(ctx: ProtectionContext): JobHandler[] {
       maxAttempts: 1,
       timeLimitMs: TIER_TIME_LIMIT_MS,
       run: ({ customerId, payload, operation, signal, progress, log }) => restoreCopy(ctx, { customerId, operationId: operation.id, payload, signal, progress, log }),
+    }),
+    defineJob({
+      // Resumable: verifying again from the start changes nothing but the time it took.
+      type: JOB_VERIFY_BACKUP,
+      payload: VerifyBackupPayload,
+      resumable: true,
+      run: ({ customerId, payload, signal, progress, log, fenced }) => verifyBackup(ctx, { customerId, signal, progress, log, fenced }, payload.backupId),
     }),
   ];
 }

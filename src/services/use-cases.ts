@@ -9,6 +9,7 @@ import type { HypervisorManagerUseCases } from "./inventory/hypervisor-manager-r
 import type { VirtualMachineUseCases } from "./inventory/virtual-machine-actions.ts";
 import type { ProtectionPolicyUseCases } from "./protection-policies.ts";
 import type { RestoreUseCases } from "./protection/restore.ts";
+import type { BackupVerifyUseCases } from "./protection/backup-verify.ts";
 import type { CopyUseCases } from "./protection/copy-use-cases.ts";
 
 export interface UseCases {
@@ -24,6 +25,8 @@ export interface UseCases {
   protectionStores: ProtectionStoreUseCases;
   /** VM restores from snapshots and backups (actions on the Virtualization VM under the BR API). */
   restores: RestoreUseCases;
+  /** On-demand verification of a backup (POST /obr/v1/backups/{id}/verify). */
+  backupVerify: BackupVerifyUseCases;
   /** PATCH and DELETE of VM snapshots and backups, and the expiry worker's deletes. */
   copies: CopyUseCases;
 }

@@ -15,6 +15,8 @@ import { OPERATIONS, POLICIES, expectContract, expectError, json, policyBody } f
 import { MiB, type Operation, accepted, createSmallLab, registerLab, waitOperation } from "../helpers/inventory.ts";
 import { type StorePair, storesOf } from "../helpers/stores.ts";
 import { type TestServer, startTestServer } from "../helpers/test-server.ts";
+import { flipBitInChunk } from "../../src/store/test-support/fixtures.ts";
+import { type ProtectionStoreDoc, locate } from "../../src/services/infrastructure/protection-store-state.ts";
 
 const VMS = "/backup-recovery/v1beta1/virtual-machines";
 
@@ -205,5 +207,26 @@ describe("a protection run", () => {
     expect(files.message).toMatch(/file and folder restore is not available/);
     const stranger = await server.client("admin");
     await expectError(await server.api(`${VMS}/${vm.id}/restore`, { method: "POST", token: stranger.token, json: { restoreType: "PARENT", backupId: first.backup.id } }), 404);
+  });
+
+  test("on-demand verification (POST /obr/v1/backups/{id}/verify): a sound backup stays verified; a damaged chunk fails the operation naming the backup and marks it not verified", async () => {
+    const good = await accepted(server, `/obr/v1/backups/${first.backup.id}/verify`);
+    expect(good.state, JSON.stringify(good.error)).toBe("SUCCEEDED");
+    const readOnly = await server.client("read-only", server.admin.workspaceId);
+    await expectError(await server.api(`/obr/v1/backups/${first.backup.id}/verify`, { method: "POST", token: readOnly.token }), 403);
+    await expectError(await server.api(`/obr/v1/backups/${randomUUID()}/verify`, { method: "POST" }), 404);
+
+    const record = (await server.services.copies.get(server.admin.workspaceId, "backup", first.backup.id))!;
+    const doc = (await server.services.stores.repository.get<ProtectionStoreDoc>(server.admin.workspaceId, stores.onPremises))!;
+    const location = (await locate(server.services.stores, doc))!;
+    const store = await server.services.storeRegistry.open(stores.onPremises, location);
+    const victim = (await store.manifest(record.disks[0]!.ref)).ids.find((id): id is string => typeof id === "string")!;
+    await flipBitInChunk(location.dir, victim);
+    const bad = await accepted(server, `/obr/v1/backups/${first.backup.id}/verify`);
+    expect(bad.state).toBe("FAILED");
+    expect(bad.error?.error).toContain(`backup '${first.backup.name}' (${first.backup.id}) is damaged`);
+    expect(bad.error?.error).toContain(victim);
+    const after = await json<Copy & { verificationInfo?: { state: string } }>(await server.api(`${VMS}/${vm.id}/backups/${first.backup.id}`), 200);
+    expect(after).toMatchObject({ verified: false, verificationInfo: { state: "VERIFY_ERROR" } });
   });
 });
