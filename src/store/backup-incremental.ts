@@ -9,7 +9,7 @@ import type { ChunkedImage } from "./backup-full.ts";
 import { BLOCK, LOOKAHEAD, SEGMENT, ZERO_RUN_BLOCKS } from "./chunker.ts";
 import type { ChunkSink } from "./chunk-sink.ts";
 import { forEachLimit } from "./concurrency.ts";
-import { throwIfCancelled } from "./errors.ts";
+import { StoreArgumentError, throwIfCancelled } from "./errors.ts";
 import type { RandomSource } from "./image-source.ts";
 import { openRandomSource } from "./image-source.ts";
 import type { Manifest } from "./manifest.ts";
@@ -28,11 +28,15 @@ const MERGE_GAP = 1 << 20;
 
 export type ChangedRange = readonly [offset: number, length: number];
 
+export function validRange(offset: number, length: number): boolean {
+  return Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length >= 0;
+}
+
 /** Sorted, merged [start, end) ranges clipped to size, plus the resized tail when the size changed. */
 export function normalizeRanges(ranges: readonly ChangedRange[], oldSize: number, newSize: number): Array<[number, number]> {
   const r: Array<[number, number]> = [];
   for (const [o, l] of ranges) {
-    if (!(Number.isSafeInteger(o) && Number.isSafeInteger(l) && o >= 0 && l >= 0)) throw new RangeError(`bad changed range [${o}, ${l}]`);
+    if (!validRange(o, l)) throw new StoreArgumentError(`bad changed range [${o}, ${l}]`);
     const e = Math.min(newSize, o + l);
     if (e > o) r.push([o, e]);
   }

@@ -5,7 +5,7 @@ import type { ChunkedImage, ProgressFn } from "./backup-full.ts";
 import { backupFull } from "./backup-full.ts";
 import type { ChangedRange } from "./backup-incremental.ts";
 import { backupAgainstParent } from "./backup-diff.ts";
-import { backupChangedRanges } from "./backup-incremental.ts";
+import { backupChangedRanges, validRange } from "./backup-incremental.ts";
 import type { ChunkingParams } from "./chunker.ts";
 import { ChunkSink } from "./chunk-sink.ts";
 import type { StoreKeys } from "./crypto.ts";
@@ -46,6 +46,9 @@ export interface StoreContext {
 
 export async function runBackup(ctx: StoreContext, source: ImageSource, opts: BackupOptions): Promise<Manifest> {
   const { backend, keys } = ctx;
+  // refused before anything is written (they are read lazily, segment by segment)
+  const bad = opts.changedRanges?.find(([o, l]) => !validRange(o, l));
+  if (bad) throw new StoreArgumentError(`bad changed range [${bad[0]}, ${bad[1]}]: offset and length must be non-negative integers`);
   const pool = ctx.pool();
   const createdAt = new Date();
   const gcBefore = await gcSnapshot(backend);

@@ -182,7 +182,27 @@ describe("ImageStore on a protection store", () => {
     const err = await rejection(store.backupImage(reader));
     expect(err).toBeInstanceOf(ImageIoError);
     expect((err as ImageIoError).cause).toBe(cause);
+    // a reader that returns fewer bytes than asked breaks its contract: refused, not stored short
+    const short = new MemoryReader(day0, ALLOCATED);
+    short.read = async (offset, length) => Buffer.alloc(Math.max(0, length - 1), offset % 256);
+    expect(await rejection(store.backupImage(short))).toBeInstanceOf(ImageIoError);
+    // bad changed ranges are the caller's mistake, refused before anything is read
+    const unread = new MemoryReader(day0, ALLOCATED);
+    expect(await rejection(store.backupImage(unread, { parent: full, changedRanges: [{ offset: -1, length: 10 }] }))).toBeInstanceOf(StoreArgumentError);
+    expect(unread.reads).toEqual([]);
     expect((await store.listImages()).map((i) => i.imageId)).toEqual([full]);
+  });
+
+  it("a reader with a parent but no changed ranges is read whole and stores only what changed", async () => {
+    const day1 = Buffer.from(day0);
+    randomBytes(10_000).copy(day1, 3 * MiB);
+    const reader = new MemoryReader(day1, ALLOCATED);
+    const img = await store.backupImage(reader, { parent: full });
+    expect(img.parent).toBe(full);
+    expect(reader.bytesRead).toBe(ALLOCATED.reduce((n, r) => n + r.length, 0));
+    expect(img.newStoredBytes).toBeLessThan(2 * MiB); // the chunk(s) around the change
+    expect((await store.readRange(img.imageId, 0, SIZE)).equals(day1)).toBe(true);
+    await store.deleteImage(img.imageId);
   });
 });
 
