@@ -77,6 +77,7 @@ import type { ProtectionContext } from "./services/protection/run-context.ts";
 import { restoreUseCases } from "./services/protection/restore.ts";
 import { backupVerifyUseCases } from "./services/protection/backup-verify.ts";
 import { backupVerifyRoutes } from "./api/routes/backup-verify-routes.ts";
+import { CopyExpiry } from "./jobs/copy-expiry.ts";
 import type { ProtectionStoreContext } from "./services/infrastructure/protection-store-state.ts";
 import { protectionStoreUseCases } from "./services/infrastructure/protection-stores.ts";
 import { StorageSystemSources } from "./services/infrastructure/storage-system-sources.ts";
@@ -94,6 +95,9 @@ import { VERSION } from "./version.ts";
 
 /** Columns every document table has, written by the repository; the rest of `promoted` are extras. */
 const BASE_COLUMNS = new Set(["id", "customer_id", "generation", "created_at", "updated_at"]);
+
+/** How often the expiry worker looks for expired copies (a DELETE or a moved test clock wakes it sooner). */
+const EXPIRY_INTERVAL_MS = 60_000;
 
 /** Collections whose names are unique per workspace, trimmed and case-insensitively (migration 007). */
 const UNIQUE_NAMES = new Set(["protection-policies", "hypervisor-managers"]);
@@ -155,6 +159,8 @@ export interface Services {
   storeCopies: StoreCopies;
   /** The copies the protection run reports and the copies collections list. */
   copies: CopyRecords;
+  /** Queues the deletes of expired, unlocked copies (wake() after the clock moved). */
+  expiry: CopyExpiry;
   /** Every chunk store this process has open. */
   storeRegistry: StoreRegistry<ProtectionStore>;
   /** What the protection-store use cases and jobs share (the demo store is made through it). */
@@ -270,6 +276,8 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     wake: () => worker.wake(),
   };
   const copies = copyRecords(copiesContext);
+  const copyUses = copyUseCases(copiesContext);
+  const expiry = new CopyExpiry(copiesContext.index, copyUses, clock, logger.child({ component: "copy-expiry" }), EXPIRY_INTERVAL_MS);
   storeCopies.add(copies);
   const copyContext = { ...copiesContext, data: copyData(inventory, stores), refreshStore: (customerId: string, storeId: string) => protectionStores.refreshStats(customerId, storeId) };
   for (const handler of copyJobs(copyContext)) worker.register(handler);
@@ -285,7 +293,7 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     storeOnces: storeOnceUseCases({ ...storeOnceContext, inventory, sealer, stores: storesOnSystem, softwareVersion: VERSION }),
     storageSystems,
     protectionStores,
-    copies: copyUseCases(copiesContext),
+    copies: copyUses,
     restores: restoreUseCases(protection),
     backupVerify: backupVerifyUseCases(protection),
   };
@@ -313,6 +321,7 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     storageSystems,
     storeCopies,
     copies,
+    expiry,
     storeRegistry,
     stores,
     useCases,
@@ -371,12 +380,12 @@ async function readTls(config: Config): Promise<{ cert: Buffer; key: Buffer } | 
  * embedded worker. close() stops all of it in order. With `deferReady`, /health stays 503
  * `starting` until markReady() (`obr serve` calls it after its first-start work).
  */
-export async function startServer(config: Config, logger: Logger, options: { deferReady?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger, options: { deferReady?: boolean; clock?: Clock } = {}): Promise<RunningServer> {
   const listener = await listen({ host: config.listenHost, port: config.listenPort, tls: await readTls(config), version: VERSION });
   let services: Services | undefined;
   let app: FastifyInstance | undefined;
   try {
-    services = await buildServices(config, logger);
+    services = await buildServices(config, logger, options.clock);
     let handler: RequestHandler | undefined;
     app = await buildApp(services, (h) => {
       handler = h;
@@ -405,6 +414,7 @@ export async function startServer(config: Config, logger: Logger, options: { def
   const metricsUrl = metricsAddress && typeof metricsAddress === "object" ? `http://${metricsHost}:${metricsAddress.port}` : undefined;
   if (config.embeddedWorker) services.worker.start();
   services.monitor.start();
+  services.expiry.start();
   if (!options.deferReady) services.readiness.ready = true;
   const running = { app, services };
   return {
@@ -419,6 +429,7 @@ export async function startServer(config: Config, logger: Logger, options: { def
       await listener.close();
       await running.app.close();
       await running.services.monitor.stop();
+      await running.services.expiry.stop();
       await running.services.worker.stop();
       await running.services.storeRegistry.close();
       await running.services.connectors.close();

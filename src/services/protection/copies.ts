@@ -173,5 +173,12 @@ export function copyRecords(ctx: CopiesContext): CopyRecords & CopiesOfStore {
 
     // CopiesOfStore: a store's delete counts its backups (and those locked now) in its own transaction.
     count: (workspaceId, storeId, uow) => ctx.index.countInStore(workspaceId, storeId, new Date(ctx.clock.now()).toISOString(), uow),
+
+    async forget(workspaceId, storeId, uow) {
+      const held = await ctx.index.idsInStore(workspaceId, storeId, uow);
+      for (const copy of held) await ctx.index.unlinkSource(workspaceId, copy.id, uow);
+      for (const copy of held) await ctx.backups.delete(workspaceId, copy.id, undefined, undefined, uow);
+      for (const assetId of new Set(held.map((c) => c.assetId))) await markRecoveryPoints(ctx, workspaceId, assetId, uow);
+    },
   };
 }

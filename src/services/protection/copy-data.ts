@@ -3,12 +3,12 @@
 // through the store registry). Every removal is idempotent: data already gone is no error, so a
 // delete job resumed after a crash finishes the job.
 import { parseManagerAddress } from "../../domain/network-address.ts";
-import type { ChunkStore } from "../infrastructure/chunk-stores.ts";
 import type { ImageStore } from "../infrastructure/image-store.ts";
 import { type ProtectionStoreContext, type ProtectionStoreDoc, locate } from "../infrastructure/protection-store-state.ts";
 import { loadManager } from "../inventory/hypervisor-manager-discovery.ts";
 import type { InventoryContext } from "../inventory/inventory-context.ts";
 import { isConnectorError } from "../ports/connector-error.ts";
+import type { StoredDocument } from "../ports/documents.ts";
 
 export interface CopyData {
   /** Removes one hypervisor snapshot of the VM. */
@@ -19,11 +19,6 @@ export interface CopyData {
   gc(customerId: string, storeId: string): Promise<{ reclaimedBytes: number }>;
 }
 
-/** A chunk store with the protection workflow's image API (src/store implements it). */
-export function isImageStore(store: ChunkStore): store is ChunkStore & ImageStore {
-  return "deleteImage" in store && typeof store.deleteImage === "function" && "gc" in store && typeof store.gc === "function";
-}
-
 export function copyData(inventory: InventoryContext, stores: ProtectionStoreContext): CopyData {
   /** The store's images, or undefined when the store (or the system it lived on) is gone with its data. */
   async function imagesOf(customerId: string, storeId: string): Promise<ImageStore | undefined> {
@@ -31,18 +26,12 @@ export function copyData(inventory: InventoryContext, stores: ProtectionStoreCon
     if (!doc) return undefined;
     const location = await locate(stores, doc);
     if (!location) return undefined;
-    const store = await stores.registry.open(storeId, location);
-    if (!isImageStore(store)) throw new Error(`protection store '${doc.displayName}' cannot remove disk images (its chunk store lacks the image API)`);
-    return store;
+    return stores.registry.open(storeId, location);
   }
 
   return {
     async deleteSnapshot(customerId, vmId, snapshotId) {
-      const vm = await inventory.store.get<{ id: string; customerId: string; generation: number; createdAt: string; updatedAt: string; hypervisorManagerInfo?: { id?: string } }>(
-        "virtual-machine",
-        customerId,
-        vmId,
-      );
+      const vm = await inventory.store.get<StoredDocument & { hypervisorManagerInfo?: { id?: string } }>("virtual-machine", customerId, vmId);
       const managerId = vm?.hypervisorManagerInfo?.id;
       // A VM gone from the inventory took its snapshots with it.
       if (managerId === undefined) return;

@@ -48,16 +48,17 @@ export async function deleteCopy(ctx: DeleteCopyContext, run: DeleteCopyRun): Pr
       if (!(err instanceof AppError && err.errorCode === "NOT_FOUND")) throw err;
     });
     await markRecoveryPoints(ctx, customerId, doc.assetInfo.id, uow);
-    if (storeId !== undefined) await queueStoreGc(ctx, customerId, run.userId, storeId, uow);
+    if (storeId !== undefined) await queueStoreGc(ctx, customerId, run.userId, storeId, copyId, uow);
   });
   return [copyResource(doc)];
 }
 
 /**
- * Queues a gc of the store (at most one unfinished per store: its job key). A gc already running
- * may have read the store before this delete; what it leaves the next delete's gc reclaims.
+ * Queues a gc of the store for this delete (its job key: once per deleted copy, however often the
+ * delete job runs). A gc already running may have read the store before the delete, so each
+ * delete gets its own; the concurrency key runs one gc of a store at a time.
  */
-export async function queueStoreGc(ctx: CopiesContext, customerId: string, userId: string, storeId: string, uow: UnitOfWork): Promise<void> {
+export async function queueStoreGc(ctx: CopiesContext, customerId: string, userId: string, storeId: string, copyId: string, uow: UnitOfWork): Promise<void> {
   await ctx.operations.create(
     {
       customerId,
@@ -66,7 +67,7 @@ export async function queueStoreGc(ctx: CopiesContext, customerId: string, userI
       sourceResourceUri: `/backup-recovery/v1beta1/protection-stores/${storeId}`,
       jobType: JOB_STORE_GC,
       payload: { storeId },
-      jobKey: `store-gc:${storeId}`,
+      jobKey: `store-gc:${storeId}:${copyId}`,
       concurrencyKey: `store-gc:${storeId}`,
     },
     uow,
