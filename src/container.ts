@@ -17,7 +17,7 @@ import { type SigningKey, loadOrCreateSigningKey } from "./auth/signing-key.ts";
 import { TokenService } from "./auth/tokens.ts";
 import type { Config } from "./config/config.ts";
 import type { Actor } from "./domain/actor.ts";
-import { type Clock, systemClock } from "./domain/clock.ts";
+import { type Clock, TestClock, systemClock } from "./domain/clock.ts";
 import { type DemoLabSummary, createDemoLab } from "./connectors/lab/demo-lab.ts";
 import { type ConnectorRegistry, createConnectorRegistry } from "./connectors/registry.ts";
 import { type Database, openDatabase } from "./db/database.ts";
@@ -65,6 +65,13 @@ import { InventoryStore } from "./services/inventory/inventory-store.ts";
 import { virtualMachineUseCases } from "./services/inventory/virtual-machine-actions.ts";
 import { KeyedMutex } from "./services/keyed-mutex.ts";
 import { protectionPolicyUseCases } from "./services/protection-policies.ts";
+import { SqlProtectionSchedules } from "./db/protection-schedules.ts";
+import { protectionJobJobs } from "./jobs/protection-job-jobs.ts";
+import { applyPolicy } from "./services/protection/protection-job-changes.ts";
+import type { ProtectionJobContext } from "./services/protection/protection-job-context.ts";
+import { protectionJobUseCases } from "./services/protection/protection-jobs.ts";
+import { ProtectionScheduler } from "./services/protection/scheduler.ts";
+import { testClockRoutes } from "./api/routes/test-clock-routes.ts";
 import { StoreCopies } from "./services/infrastructure/copies-of-store.ts";
 import type { ProtectionStoreContext } from "./services/infrastructure/protection-store-state.ts";
 import { protectionStoreUseCases } from "./services/infrastructure/protection-stores.ts";
@@ -158,11 +165,19 @@ export interface Services {
   monitor: OrchestratorMonitor;
   /** Prometheus metrics; store services add their statistics with metrics.registerStoreStats(). */
   metrics: Metrics;
+  /** The control plane's clock; with OBR_TEST_CLOCK it is `testClock`, which an admin moves forward. */
+  clock: Clock;
+  testClock: TestClock | undefined;
+  /** What the protection-job use cases, jobs and scheduler share (the protection run uses it too). */
+  protection: ProtectionJobContext;
+  /** Fires protection schedules; started with the server. */
+  scheduler: ProtectionScheduler;
 }
 
 /** `clock`: the control plane's one clock (time stamps, due times, leases, retention, heartbeats). */
-export async function buildServices(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Services> {
+export async function buildServices(config: Config, logger: Logger, clock: Clock = config.testClock ? new TestClock() : systemClock): Promise<Services> {
   registerPrivatePath(config.dataDir);
+  const testClock = clock instanceof TestClock ? clock : undefined;
   const database = await openDatabase(config.databaseUrl);
   try {
     await migrate(database);
@@ -180,7 +195,8 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
   const repositories = new Map(COLLECTIONS.map(({ definition }) => [definition.name, new DocumentRepository(database, tables.get(definition)!, clock)]));
   const crashPoints = crashPointsAt(config.crashPoint, (code) => process.exit(code));
   const operations = new AsyncOperationService(repositories.get("async-operations")!, crashPoints);
-  const queue = new JobQueue(database, clock);
+  // Leases and retry delays keep real time under the test clock: moving it must not orphan a running job.
+  const queue = new JobQueue(database, testClock ? systemClock : clock);
   const jobWrites = new JobWrites(database, operations, crashPoints);
   const signingKey = await loadOrCreateSigningKey(config.dataDir);
   const worker = new Worker(queue, jobWrites, operations, logger.child({ component: "worker" }), {
@@ -245,9 +261,24 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
   };
   for (const handler of protectionStoreJobs(stores)) worker.register(handler);
   const protectionStores = protectionStoreUseCases(stores);
+  let scheduler: ProtectionScheduler | undefined;
+  const protection: ProtectionJobContext = {
+    jobs: repositories.get("protection-jobs")!,
+    policies: repositories.get("protection-policies")!,
+    virtualMachines: repositories.get("virtual-machines")!,
+    hypervisorManagers: repositories.get("hypervisor-managers")!,
+    dataOrchestrators: orchestratorRepository,
+    schedules: new SqlProtectionSchedules(database),
+    operations,
+    clock,
+    wake: () => worker.wake(),
+    schedulesChanged: () => scheduler?.wake(),
+  };
+  scheduler = new ProtectionScheduler(protection, logger.child({ component: "scheduler" }));
+  for (const handler of protectionJobJobs(protection)) worker.register(handler);
   storesOnSystem.use({ count: (workspaceId, systemId, uow) => protectionStores.countOnSystem(workspaceId, systemId, uow) });
   const useCases: UseCases = {
-    protectionPolicies: protectionPolicyUseCases(repositories.get("protection-policies")!, protectionStores),
+    protectionPolicies: protectionPolicyUseCases(repositories.get("protection-policies")!, protectionStores, (policy, uow) => applyPolicy(protection, policy.customerId, policy.id, uow)),
     hypervisorManagers: hypervisorManagerUseCases(inventory),
     virtualMachines: virtualMachineUseCases(inventory),
     datastores: datastoreUseCases(inventory),
@@ -256,6 +287,7 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     storeOnces: storeOnceUseCases({ ...storeOnceContext, inventory, sealer, stores: storesOnSystem, softwareVersion: VERSION }),
     storageSystems,
     protectionStores,
+    protectionJobs: protectionJobUseCases(protection),
   };
   const metrics = new Metrics(database, () => heartbeats.ages());
   metrics.registerStoreStats(protectionStoreStats(database));
@@ -291,6 +323,10 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     bundles,
     monitor,
     metrics,
+    clock,
+    testClock,
+    protection,
+    scheduler,
   };
 }
 
@@ -306,6 +342,7 @@ export async function buildApp(services: Services, serverFactory?: FastifyServer
   const { pairing, heartbeats, broker, bundles } = services;
   await orchestratorRoutes(app, { pairing, heartbeats, broker, bundles, orchestrators: services.inventory.dataOrchestrators });
   await storageLocationRoutes(app);
+  if (services.testClock) await testClockRoutes(app, services.testClock);
   const context = { dialect: services.database.dialect, repositories: services.repositories };
   for (const { definition, handlers } of COLLECTIONS) registerCollection(app, definition, handlers(services.useCases), context);
   return app;
@@ -371,6 +408,7 @@ export async function startServer(config: Config, logger: Logger, options: { def
   const metricsUrl = metricsAddress && typeof metricsAddress === "object" ? `http://${metricsHost}:${metricsAddress.port}` : undefined;
   if (config.embeddedWorker) services.worker.start();
   services.monitor.start();
+  services.scheduler.start();
   if (!options.deferReady) services.readiness.ready = true;
   const running = { app, services };
   return {
@@ -384,6 +422,7 @@ export async function startServer(config: Config, logger: Logger, options: { def
       await metricsApp?.close();
       await listener.close();
       await running.app.close();
+      await running.services.scheduler.stop();
       await running.services.monitor.stop();
       await running.services.worker.stop();
       await running.services.storeRegistry.close();

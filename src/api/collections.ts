@@ -16,6 +16,7 @@ import {
 } from "./resources/hypervisor-inventory.ts";
 import { hypervisorManagerHandlers, hypervisorManagers } from "./resources/hypervisor-managers.ts";
 import { protectionPolicies, protectionPolicyHandlers } from "./resources/protection-policies.ts";
+import { protectionJobHandlers, protectionJobs } from "./resources/protection-jobs.ts";
 import { protectionStoreGatewayHandlers, protectionStoreGateways } from "./resources/protection-store-gateways.ts";
 import { storeOnceHandlers, storeOnces } from "./resources/storeonces.ts";
 import { protectionStoreHandlers, protectionStores } from "./resources/protection-stores.ts";
@@ -45,4 +46,5 @@ export const COLLECTIONS: readonly CollectionEntry[] = [
   { definition: dataOrchestrators, handlers: (u) => dataOrchestratorHandlers(u.dataOrchestrators) },
   { definition: protectionStoreGateways, handlers: (u) => protectionStoreGatewayHandlers(u.protectionStoreGateways) },
   { definition: storeOnces, handlers: (u) => storeOnceHandlers(u.storeOnces) },
+  { definition: protectionJobs, handlers: (u) => protectionJobHandlers(u.protectionJobs) },
 ];

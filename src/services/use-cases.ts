@@ -8,6 +8,7 @@ import type { DatastoreUseCases } from "./inventory/datastore-actions.ts";
 import type { HypervisorManagerUseCases } from "./inventory/hypervisor-manager-registration.ts";
 import type { VirtualMachineUseCases } from "./inventory/virtual-machine-actions.ts";
 import type { ProtectionPolicyUseCases } from "./protection-policies.ts";
+import type { ProtectionJobUseCases } from "./protection/protection-jobs.ts";
 
 export interface UseCases {
   protectionPolicies: ProtectionPolicyUseCases;
@@ -20,4 +21,5 @@ export interface UseCases {
   /** Where protection stores live: gateways and StoreOnce appliances behind one port. */
   storageSystems: StorageSystems;
   protectionStores: ProtectionStoreUseCases;
+  protectionJobs: ProtectionJobUseCases;
 }
