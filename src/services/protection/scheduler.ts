@@ -32,6 +32,22 @@ export const SCHEDULER_USER = "obr-scheduler";
 
 export type FireOutcome = "queued" | "skipped" | "lost";
 
+/**
+ * Runs a transaction again when PostgreSQL chose it as a deadlock's victim (it rolled back
+ * whole): another writer of the workspace (a request, a job's completion) took the same rows,
+ * among them the collection version rows every write bumps, in another order.
+ */
+async function retryDeadlock<R>(work: () => Promise<R>): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (attempt >= 5 || Reflect.get(Object(err), "code") !== "40P01") throw err;
+      await new Promise((r) => setTimeout(r, attempt * 20 * Math.random()));
+    }
+  }
+}
+
 export class ProtectionScheduler {
   readonly #ctx: ProtectionJobContext;
   readonly #log: SchedulerLog;
@@ -113,10 +129,10 @@ export class ProtectionScheduler {
     if (expectedNext === null) return "lost";
     const slot = Math.max(expectedNext, latestSlotAtOrBefore(row.rule, now, slotCtx) ?? expectedNext);
     const next = nextSlotAfter(row.rule, Math.max(now, slot), slotCtx) ?? null;
-    const outcome = await ctx.jobs.transaction(async (uow): Promise<FireOutcome> => {
-      if (!(await ctx.schedules.claim(row, { expectedNext, slot, next }, uow))) return "lost";
+    const outcome = await retryDeadlock(() => ctx.jobs.transaction(async (uow): Promise<FireOutcome> => {
+      // The job first, then its schedule: the order every change of a job takes its locks in.
       const job = await ctx.jobs.get<ProtectionJobDoc>(row.customerId, row.jobId, uow, true);
-      if (!job) return "lost";
+      if (!job || !(await ctx.schedules.claim(row, { expectedNext, slot, next }, uow))) return "lost";
       const previous = row.lastOperationId ? await ctx.operations.repository.get<AsyncOperation>(row.customerId, row.lastOperationId, uow) : undefined;
       if (previous && !TERMINAL_STATES.includes(previous.state)) {
         await this.#recordSkip(job, row, slot, next, previous, uow);
@@ -126,7 +142,7 @@ export class ProtectionScheduler {
       await queueRun(ctx, { job, scheduleIds: [row.scheduleId], trigger: "SCHEDULED", fullBackup: false, userId: SCHEDULER_USER, jobKey: `schedule:${job.id}:${row.scheduleId}:${slot}`, at: slot, nextRunTimes }, uow);
       if (previous) await this.#settlePrevious(job, previous, uow);
       return "queued";
-    });
+    }));
     if (outcome === "skipped") this.#log.info({ protectionJobId: row.jobId, scheduleId: row.scheduleId, slot: new Date(slot).toISOString() }, "schedule slot skipped: its previous run has not finished");
     return outcome;
   }
