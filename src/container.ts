@@ -192,11 +192,14 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     await database.close();
     throw err;
   }
-  const repositories = new Map(COLLECTIONS.map(({ definition }) => [definition.name, new DocumentRepository(database, tables.get(definition)!, clock)]));
+  // Under the test clock the job queue keeps real time (its operations' timestamps, due times and
+  // leases): moving the clock must neither orphan a running job nor hold a queued one back.
+  const queueClock = testClock ? systemClock : clock;
+  const clockOf = (name: string) => (name === "async-operations" ? queueClock : clock);
+  const repositories = new Map(COLLECTIONS.map(({ definition }) => [definition.name, new DocumentRepository(database, tables.get(definition)!, clockOf(definition.name))]));
   const crashPoints = crashPointsAt(config.crashPoint, (code) => process.exit(code));
   const operations = new AsyncOperationService(repositories.get("async-operations")!, crashPoints);
-  // Leases and retry delays keep real time under the test clock: moving it must not orphan a running job.
-  const queue = new JobQueue(database, testClock ? systemClock : clock);
+  const queue = new JobQueue(database, queueClock);
   const jobWrites = new JobWrites(database, operations, crashPoints);
   const signingKey = await loadOrCreateSigningKey(config.dataDir);
   const worker = new Worker(queue, jobWrites, operations, logger.child({ component: "worker" }), {

@@ -1,10 +1,11 @@
 // Protection jobs for the integration suites: creation over HTTP, reading the queued run
 // operations' queue columns (job type, payload, keys, target), and a protection.run job type for
-// tests that need runs to end (it records nothing and changes nothing: a run that succeeds at once,
-// or one that waits until released), registered on the test server's worker only.
+// tests that need runs to end (it copies nothing: it succeeds at once, or waits until released,
+// and tells the job's history it ended), registered on the test server's worker only.
 import { sql } from "kysely";
 import { expect } from "vitest";
 import { defineJob } from "../../src/jobs/job-handler.ts";
+import { recordRunEnd } from "../../src/services/protection/protection-job-changes.ts";
 import { JOB_PROTECTION_RUN, ProtectionRunPayload } from "../../src/services/protection/run-request.ts";
 import { expectContract, json } from "./greenlake.ts";
 import { type Operation, accepted } from "./inventory.ts";
@@ -84,9 +85,10 @@ export function runsEndOnServer(server: TestServer, o: { hold?: boolean } = {}):
       type: JOB_PROTECTION_RUN,
       payload: ProtectionRunPayload,
       resumable: true,
-      run: async () => {
+      // As the real run does, it tells the job how it ended, with its completion.
+      run: async ({ customerId, payload, operation }) => {
         if (o.hold) await held;
-        return [];
+        return { commit: (uow) => recordRunEnd(server.services.protection, customerId, payload.protectionJobId, operation.id, true, undefined, uow) };
       },
     }),
   );
