@@ -71,6 +71,7 @@ import { applyPolicy } from "./services/protection/protection-job-changes.ts";
 import type { ProtectionJobContext } from "./services/protection/protection-job-context.ts";
 import { protectionJobUseCases } from "./services/protection/protection-jobs.ts";
 import { ProtectionScheduler } from "./services/protection/scheduler.ts";
+import { type DemoProtection, createDemoProtection } from "./services/protection/demo-protection.ts";
 import { testClockRoutes } from "./api/routes/test-clock-routes.ts";
 import { StoreCopies } from "./services/infrastructure/copies-of-store.ts";
 import type { ProtectionStoreContext } from "./services/infrastructure/protection-store-state.ts";
@@ -450,6 +451,8 @@ export interface FirstStart {
   demo: DemoInventory<DemoLabSummary> | undefined;
   /** The demo protection stores (and gateway) made on this start, if any. */
   demoStores: DemoStores | undefined;
+  /** The demo three-tier policy and the VMs it protects, when made on this start. */
+  demoProtection: DemoProtection | undefined;
 }
 
 /**
@@ -483,5 +486,23 @@ export async function firstStart(services: Services): Promise<FirstStart> {
   } catch (err) {
     services.logger.warn({ err }, "could not create the demo protection stores");
   }
-  return { created, workspaceId: admin.workspaceId, dataOrchestratorId: orchestrator.id, demo, demoStores };
+  let demoProtection: DemoProtection | undefined;
+  try {
+    const managerId = demo?.managerId ?? (await services.inventory.store.repository("hypervisor-manager").findIdBy(actor.workspaceId, "name", "demo"));
+    if (config.demo && managerId) {
+      demoProtection = await createDemoProtection({
+        policies: services.useCases.protectionPolicies,
+        jobs: services.useCases.protectionJobs,
+        policyRepository: services.repositories.get("protection-policies")!,
+        storeRepository: services.repositories.get("protection-stores")!,
+        vmRepository: services.repositories.get("virtual-machines")!,
+        admin: actor,
+        managerId,
+        marker: join(config.dataDir, "demo-protection.done"),
+      });
+    }
+  } catch (err) {
+    services.logger.warn({ err }, "could not assign the demo protection policy");
+  }
+  return { created, workspaceId: admin.workspaceId, dataOrchestratorId: orchestrator.id, demo, demoStores, demoProtection };
 }
