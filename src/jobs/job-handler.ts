@@ -79,6 +79,8 @@ export interface JobHandler {
   onAbandon?(ctx: UndoContext): Promise<void>;
   /** Undoes busy states when the job ends FAILED or TIMEDOUT (also after a crash, past its time limit). */
   onFailure?(ctx: UndoContext): Promise<void>;
+  /** A parent that waited for its children ended with them (after onFailure when it FAILED), in that transaction. */
+  onChildrenEnded?(ctx: UndoContext & { succeeded: boolean }): Promise<void>;
 }
 
 export interface JobDefinition<S extends TSchema> {
@@ -90,6 +92,7 @@ export interface JobDefinition<S extends TSchema> {
   run(ctx: JobContext<Static<S>>): Promise<JobResult>;
   onAbandon?(ctx: UndoContext<Static<S>>): Promise<void>;
   onFailure?(ctx: UndoContext<Static<S>>): Promise<void>;
+  onChildrenEnded?(ctx: UndoContext<Static<S>> & { succeeded: boolean }): Promise<void>;
 }
 
 /** A failure worth another attempt (a busy resource, a lost connection): retried with backoff. */
@@ -116,7 +119,7 @@ export function defineJob<S extends TSchema>(def: JobDefinition<S>): JobHandler 
     if (!Value.Check(schema, payload)) throw new Error(payloadError(schema, payload));
     return use(payload);
   };
-  const { onAbandon, onFailure } = def;
+  const { onAbandon, onFailure, onChildrenEnded } = def;
   return {
     type,
     resumable,
@@ -130,5 +133,8 @@ export function defineJob<S extends TSchema>(def: JobDefinition<S>): JobHandler 
     },
     ...(onAbandon ? { onAbandon: (ctx: UndoContext) => typed(ctx, (payload) => onAbandon({ ...ctx, payload })) } : {}),
     ...(onFailure ? { onFailure: (ctx: UndoContext) => typed(ctx, (payload) => onFailure({ ...ctx, payload })) } : {}),
+    ...(onChildrenEnded
+      ? { onChildrenEnded: (ctx: UndoContext & { succeeded: boolean }) => typed(ctx, (payload) => onChildrenEnded({ ...ctx, payload })) }
+      : {}),
   };
 }

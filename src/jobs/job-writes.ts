@@ -28,6 +28,11 @@ export interface FailedParent extends JobRef {
   reason: string;
 }
 
+/** A waiting parent that its last child's completion ended, either way (its job type may record it). */
+export interface EndedParent extends FailedParent {
+  succeeded: boolean;
+}
+
 const RELEASED = { lease_owner: null, lease_until: null } as const;
 
 /**
@@ -63,6 +68,7 @@ export class JobWrites {
   readonly #operations: AsyncOperationService;
   readonly #crash: CrashPoints;
   #undoParent: (parent: FailedParent, uow: UnitOfWork) => Promise<void> = async () => {};
+  #parentEnded: (parent: EndedParent, uow: UnitOfWork) => Promise<void> = async () => {};
 
   constructor(database: Database, operations: AsyncOperationService, crashPoints: CrashPoints) {
     this.#db = database.db;
@@ -77,6 +83,19 @@ export class JobWrites {
    */
   undoParentsWith(undo: (parent: FailedParent, uow: UnitOfWork) => Promise<void>): void {
     this.#undoParent = undo;
+  }
+
+  /** What a parent's job type records when its children end it, either way (in that transaction, after the undo). */
+  recordParentsWith(record: (parent: EndedParent, uow: UnitOfWork) => Promise<void>): void {
+    this.#parentEnded = record;
+  }
+
+  /** Undoes the failed ones and records every ended parent, in the transaction that ended them. */
+  async #afterParents(ended: readonly EndedParent[], uow: UnitOfWork): Promise<void> {
+    for (const parent of ended) {
+      if (!parent.succeeded) await this.#undoParent(parent, uow);
+      await this.#parentEnded(parent, uow);
+    }
   }
 
   /**
@@ -143,17 +162,18 @@ export class JobWrites {
     mutate: (op: AsyncOperation) => void,
     queue: QueueChange,
     alsoCommit?: (uow: UnitOfWork) => Promise<void>,
-  ): Promise<{ op: AsyncOperation; failedParents: FailedParent[] } | undefined> {
+  ): Promise<{ op: AsyncOperation; failedParents: EndedParent[] } | undefined> {
     const ended = await this.#operations.repository.transaction(async (trx) => {
       const parentId = await this.#lockParentOf(trx, job.id);
       const op = await this.write(job, fence, mutate, queue, trx);
       if (!op) return undefined;
       await alsoCommit?.(trx);
-      const failedParents: FailedParent[] = [];
+      const endedParents: EndedParent[] = [];
       // A parent that waits ends when its last child is done; one that is about to wait checks at once.
-      if (queue.queue_state === "waiting") await this.#settle(trx, job.customerId, job.id, failedParents);
-      else if (queue.queue_state === "done" && parentId) await this.#settle(trx, job.customerId, parentId, failedParents);
-      for (const parent of failedParents) await this.#undoParent(parent, trx);
+      if (queue.queue_state === "waiting") await this.#settle(trx, job.customerId, job.id, endedParents);
+      else if (queue.queue_state === "done" && parentId) await this.#settle(trx, job.customerId, parentId, endedParents);
+      await this.#afterParents(endedParents, trx);
+      const failedParents = endedParents.filter((p) => !p.succeeded);
       this.#crash.hit("before-completion-commit");
       return { op, failedParents };
     });
@@ -200,10 +220,10 @@ export class JobWrites {
     const failed: FailedParent[] = [];
     for (const parent of waiting) {
       await this.#operations.repository.transaction(async (trx) => {
-        const ended: FailedParent[] = [];
+        const ended: EndedParent[] = [];
         await this.#settle(trx, parent.customer_id, parent.id, ended);
-        for (const p of ended) await this.#undoParent(p, trx);
-        failed.push(...ended);
+        await this.#afterParents(ended, trx);
+        failed.push(...ended.filter((p) => !p.succeeded));
       });
     }
     return failed;
@@ -218,7 +238,7 @@ export class JobWrites {
   }
 
   /** Ends a waiting parent whose children are all done (or updates its progress: their mean). */
-  async #settle(trx: Db, customerId: string, parentId: string, failedParents: FailedParent[]): Promise<void> {
+  async #settle(trx: Db, customerId: string, parentId: string, endedParents: EndedParent[]): Promise<void> {
     const grandparent = await this.#lockParentOf(trx, parentId);
     const parent = await trx.selectFrom("async_operations").select(["queue_state", "job_type", "job_payload"]).where("id", "=", parentId).executeTakeFirst();
     if (parent?.queue_state !== "waiting") return;
@@ -245,7 +265,7 @@ export class JobWrites {
     const reason = child ? `child operation '${child.name}' (${child.id}) ended ${child.state}${child.error ? `: ${child.error.error}` : ""}` : "";
     const ref = { id: parentId, customerId };
     const ended = await this.write(ref, { waiting: true }, (op) => (child ? markFailed(op, reason, "CHILD_OPERATION_FAILED") : markSucceeded(op)), { queue_state: "done", ...RELEASED }, trx);
-    if (ended && child) failedParents.push({ ...ref, jobType: parent.job_type, payload: parent.job_payload === null ? null : JSON.parse(parent.job_payload), reason });
-    if (ended && grandparent) await this.#settle(trx, customerId, grandparent, failedParents);
+    if (ended) endedParents.push({ ...ref, jobType: parent.job_type, payload: parent.job_payload === null ? null : JSON.parse(parent.job_payload), reason, succeeded: !child });
+    if (ended && grandparent) await this.#settle(trx, customerId, grandparent, endedParents);
   }
 }

@@ -66,6 +66,10 @@ export class Worker {
     this.#operations = operations;
     this.#log = log;
     writes.undoParentsWith((p, uow) => this.#undo(p.jobType ? this.#handlers.get(p.jobType)?.onFailure : undefined, p, p.payload, p.reason)(uow));
+    writes.recordParentsWith((p, uow) => {
+      const hook = p.jobType ? this.#handlers.get(p.jobType)?.onChildrenEnded : undefined;
+      return this.#undo(hook && ((ctx) => hook({ ...ctx, succeeded: p.succeeded })), p, p.payload, p.reason)(uow);
+    });
     this.#opts = {
       leaseMs: 30_000,
       pollMs: 250,

@@ -11,6 +11,7 @@ import type { ProtectionPolicyUseCases } from "./protection-policies.ts";
 import type { RestoreUseCases } from "./protection/restore.ts";
 import type { BackupVerifyUseCases } from "./protection/backup-verify.ts";
 import type { CopyUseCases } from "./protection/copy-use-cases.ts";
+import type { ProtectionJobUseCases } from "./protection/protection-jobs.ts";
 
 export interface UseCases {
   protectionPolicies: ProtectionPolicyUseCases;
@@ -29,4 +30,5 @@ export interface UseCases {
   backupVerify: BackupVerifyUseCases;
   /** PATCH and DELETE of VM snapshots and backups, and the expiry worker's deletes. */
   copies: CopyUseCases;
+  protectionJobs: ProtectionJobUseCases;
 }

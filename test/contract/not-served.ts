@@ -3,15 +3,6 @@
 // fact served: the issue that serves it removes it from this list, which later issues empty.
 
 export const NOT_SERVED: Readonly<Record<string, readonly string[]>> = {
-  "issue 13, protecting virtual machines: protection jobs": [
-    "DataManagementJobsList",
-    "DataManagementJobCreate",
-    "DeleteDataManagementJob",
-    "DataManagementJobDetail",
-    "DataManagementJobResume",
-    "DataManagementJobRun",
-    "DataManagementJobSuspend",
-  ],
   "no issue yet: virtual machine protection groups": [
     "VmProtectionGroupList",
     "VmProtectionGroupCreate",
