@@ -19,7 +19,7 @@ import {
   timeZoneOf,
 } from "./protection-job-document.ts";
 import { queueRun, setNextRunTime } from "./queue-run.ts";
-import { clearJobFromVm, showJobOnVm } from "./vm-protection.ts";
+import { clearJobFromVm, showJobOnVm, showRunOnVm } from "./vm-protection.ts";
 
 /** The scheduler's rows of a job's schedules, counting from `from` and first due at their next slot after it. */
 export function scheduleRows(job: Pick<ProtectionJobDoc, "customerId" | "id" | "protections">, timeZone: string, from: number): ScheduleRow[] {
@@ -162,7 +162,7 @@ export async function recordRunEnd(ctx: ProtectionJobContext, customerId: string
   const job = await ctx.jobs.get<ProtectionJobDoc>(customerId, jobId, uow);
   const taskUri = `${ASYNC_OPERATIONS_PATH}/${operationId}`;
   if (!job || !schedulesOf(job).some(({ schedule }) => schedule.executionStatuses.some((s) => s.taskUri === taskUri && s.status === "IN_PROGRESS"))) return;
-  await ctx.jobs.update<ProtectionJobDoc>(
+  const settled = await ctx.jobs.update<ProtectionJobDoc>(
     customerId,
     jobId,
     undefined,
@@ -172,4 +172,5 @@ export async function recordRunEnd(ctx: ProtectionJobContext, customerId: string
     },
     uow,
   );
+  await showRunOnVm(ctx, settled, uow);
 }

@@ -18,6 +18,19 @@ export async function showJobOnVm(ctx: ProtectionJobContext, job: ProtectionJobD
   });
 }
 
+/**
+ * After a run of the job ended: PROTECTED when the newest run of every schedule succeeded (and a
+ * copy exists), PARTIAL otherwise, PAUSED while a schedule is suspended.
+ */
+export async function showRunOnVm(ctx: ProtectionJobContext, job: ProtectionJobDoc, uow: UnitOfWork): Promise<void> {
+  const schedules = schedulesOf(job).map(({ schedule }) => schedule);
+  const paused = schedules.some((s) => s.operational === "SUSPENDED");
+  const allSchedulesSucceeded = schedules.every((s) => s.executionStatuses.filter((e) => e.status !== "SKIPPED").at(-1)?.status === "OK");
+  await updateVm(ctx, job.customerId, job.assetInfo.id, uow, (vm) => {
+    vm.protectionStatus = protectionStatusOf({ assigned: true, paused, recoveryPointsExist: vm.recoveryPointsExist === true, allSchedulesSucceeded });
+  });
+}
+
 /** The VM unprotected: no job or policy; LAPSED while its copies remain. */
 export async function clearJobFromVm(ctx: ProtectionJobContext, customerId: string, vmId: string, uow: UnitOfWork): Promise<void> {
   await updateVm(ctx, customerId, vmId, uow, (vm) => {
