@@ -277,6 +277,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/backup-recovery/v1beta1/protection-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List protection jobs */
+        get: operations["DataManagementJobsList"];
+        put?: never;
+        /** Assign a protection policy to a virtual machine */
+        post: operations["DataManagementJobCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backup-recovery/v1beta1/protection-jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one protection job */
+        get: operations["DataManagementJobDetail"];
+        put?: never;
+        post?: never;
+        /** Remove a protection job (unprotect the VM; its copies stay) */
+        delete: operations["DeleteDataManagementJob"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backup-recovery/v1beta1/protection-jobs/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume suspended schedules of a protection job */
+        post: operations["DataManagementJobResume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backup-recovery/v1beta1/protection-jobs/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run selected schedules of a protection job now */
+        post: operations["DataManagementJobRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backup-recovery/v1beta1/protection-jobs/{id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspend schedules of a protection job */
+        post: operations["DataManagementJobSuspend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/backup-recovery/v1beta1/protection-policies": {
         parameters: {
             query?: never;
@@ -1158,6 +1245,44 @@ export interface paths {
                             role: "read-only" | "operator" | "admin";
                             workspaceId: string;
                         };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/obr/v1/backups/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify a VM backup: re-read and re-hash every chunk */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": Record<string, never>;
                     };
                 };
             };
@@ -3309,6 +3434,823 @@ export interface operations {
             };
         };
     };
+    DataManagementJobsList: {
+        parameters: {
+            query?: {
+                /** @description GreenLake filter expression */
+                filter?: string;
+                /** @description integer 1..20000, default 100 */
+                limit?: string;
+                /** @description integer ≥ 0, at most 1000 */
+                offset?: string;
+                /** @description comma-separated attribute paths */
+                select?: string;
+                /** @description attr [asc|desc], ... */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count: number;
+                        items: {
+                            applicationType: string;
+                            assetInfo: {
+                                displayName?: string;
+                                id: string;
+                                name?: string;
+                                resourceUri?: string;
+                                type?: string;
+                            };
+                            associatedAssetsInfo: {
+                                displayName?: string;
+                                id: string;
+                                name?: string;
+                                resourceUri?: string;
+                                type?: string;
+                            }[];
+                            consoleUri: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            customerId: string;
+                            dataOrchestratorId?: string;
+                            /** Format: date-time */
+                            effectiveFromDateTime?: string;
+                            generation: number;
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            operational: "ACTIVE" | "SUSPENDED" | "PARTIALLY_SUSPENDED" | "PERMANENTLY_SUSPENDED";
+                            protectionPolicyInfo: {
+                                id: string;
+                                name?: string;
+                                resourceUri?: string;
+                                type?: string;
+                            };
+                            protections: {
+                                id: string;
+                                protectionStoreInfo?: {
+                                    id: string;
+                                    name?: string;
+                                    protectionStoreType?: string;
+                                    resourceUri?: string;
+                                    type?: string;
+                                };
+                                schedules: {
+                                    executionStatuses: {
+                                        errorMessage?: string;
+                                        /** @enum {string} */
+                                        status: "OK" | "ERROR" | "WARNING" | "IN_PROGRESS" | "SKIPPED";
+                                        taskUri?: string;
+                                        /** Format: date-time */
+                                        timestamp: string;
+                                    }[];
+                                    expireAfter?: {
+                                        /** @enum {unknown} */
+                                        unit: "HOURS" | "DAYS" | "WEEKS" | "MONTHS" | "YEARS";
+                                        value: number;
+                                    };
+                                    lockFor?: {
+                                        /** @enum {unknown} */
+                                        unit: "HOURS" | "DAYS" | "WEEKS" | "MONTHS" | "YEARS";
+                                        value: number;
+                                    };
+                                    name?: string;
+                                    namePattern?: {
+                                        format: string;
+                                    };
+                                    /** Format: date-time */
+                                    nextRunTime?: string;
+                                    /** @enum {string} */
+                                    operational: "ACTIVE" | "SUSPENDED";
+                                    overrides: {
+                                        /** @enum {unknown} */
+                                        backupGranularity?: "VOLUME" | "VMWARE_CBT";
+                                        /** @enum {unknown} */
+                                        consistency?: "CRASH" | "APPLICATION" | "CRASH_CONSISTENT_ON_FAILURE";
+                                        createSnapshotOnFailure?: boolean;
+                                        expireAfter?: {
+                                            /** @enum {unknown} */
+                                            unit: "HOURS" | "DAYS" | "WEEKS" | "MONTHS" | "YEARS";
+                                            value: number;
+                                        };
+                                        lockFor?: {
+                                            /** @enum {unknown} */
+                                            unit: "HOURS" | "DAYS" | "WEEKS" | "MONTHS" | "YEARS";
+                                            value: number;
+                                        };
+                                        namePattern?: {
+                                            format: string;
+                                        };
+                                        postScriptInfo?: {
+                                            params: string;
+                                        };
+                                        preScriptInfo?: {
+                                            params: string;
+                                        };
+                                        vmwareOptions?: {
+                                            includeRdmDisks?: boolean;
+                                        };
+                                    };
+                                    /** Format: date-time */
+                                    prevRunTime?: string;
+                                    /** Format: date-time */
+                                    prevSuccessfulRunTime?: string;
+                                    schedule: {
+                                        activeTime?: {
+                                            /** @description HH:MM, UTC */
+                                            activeFromTime: string;
+                                            /** @description HH:MM, UTC */
+                                            activeUntilTime: string;
+                                        };
+                                        /** @enum {unknown} */
+                                        recurrence: "BY_MINUTES" | "HOURLY" | "DAILY" | "WEEKLY" | "MONTHLY";
+                                        repeatInterval: {
+                                            every: number;
+                                            on?: number[];
+                                        };
+                                        /** @description HH:MM, UTC */
+                                        startTime?: string;
+                                    };
+                                    scheduleId: number;
+                                    sourceProtectionScheduleId?: number;
+                                }[];
+                                type: string;
+                            }[];
+                            resourceUri: string;
+                            type: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                        offset: number;
+                        total: number;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    DataManagementJobCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    assetInfo: {
+                        id: string;
+                        type?: string;
+                    };
+                    /** Format: date-time */
+                    effectiveFromDateTime?: string;
+                    overrides?: {
+                        protections?: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            protectionStoreId?: string;
+                            schedules?: {
+                                /** @enum {unknown} */
+                                backupGranularity?: "VOLUME" | "VMWARE_CBT";
+                                /** @enum {unknown} */
+                                consistency?: "CRASH" | "APPLICATION" | "CRASH_CONSISTENT_ON_FAILURE";
+                                createSnapshotOnFailure?: boolean;
+                                expireAfter?: {
+                                    /** @enum {unknown} */
+                                    unit: "HOURS" | "DAYS" | "WEEKS" | "MONTHS" | "YEARS";
+                                    value: number;
+                                };
+                                lockFor?: {
+                                    /** @enum {unknown} */
+                                    unit: "HOURS" | "DAYS" | "WEEKS" | "MONTHS" | "YEARS";
+                                    value: number;
+                                };
+                                namePattern?: {
+                                    format: string;
+                                };
+                                postScriptInfo?: {
+                                    params: string;
+                                };
+                                preScriptInfo?: {
+                                    params: string;
+                                };
+                                scheduleId: number;
+                                vmwareOptions?: {
+                                    includeRdmDisks?: boolean;
+                                };
+                            }[];
+                        }[];
+                    };
+                    protectionPolicyId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted; poll the async operation in the Location header */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    DataManagementJobDetail: {
+        parameters: {
+            query?: {
+                select?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        applicationType: string;
+                        assetInfo: {
+                            displayName?: string;
+                            id: string;
+                            name?: string;
+                            resourceUri?: string;
+                            type?: string;
+                        };
+                        associatedAssetsInfo: {
+                            displayName?: string;
+                            id: string;
+                            name?: string;
+                            resourceUri?: string;
+                            type?: string;
+                        }[];
+                        consoleUri: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        customerId: string;
+                        dataOrchestratorId?: string;
+                        /** Format: date-time */
+                        effectiveFromDateTime?: string;
+                        generation: number;
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        operational: "ACTIVE" | "SUSPENDED" | "PARTIALLY_SUSPENDED" | "PERMANENTLY_SUSPENDED";
+                        protectionPolicyInfo: {
+                            id: string;
+                            name?: string;
+                            resourceUri?: string;
+                            type?: string;
+                        };
+                        protections: {
+                            id: string;
+                            protectionStoreInfo?: {
+                                id: string;
+                                name?: string;
+                                protectionStoreType?: string;
+                                resourceUri?: string;
+                                type?: string;
+                            };
+                            schedules: {
+                                executionStatuses: {
+                                    errorMessage?: string;
+                                    /** @enum {string} */
+                                    status: "OK" | "ERROR" | "WARNING" | "IN_PROGRESS" | "SKIPPED";
+                                    taskUri?: string;
+                                    /** Format: date-time */
+                                    timestamp: string;
+                                }[];
+                                expireAfter?: {
+                                    /** @enum {unknown} */
+                                    unit: "HOURS" | "DAYS" | "WEEKS" | "MONTHS" | "YEARS";
+                                    value: number;
+                                };
+                                lockFor?: {
+                                    /** @enum {unknown} */
+                                    unit: "HOURS" | "DAYS" | "WEEKS" | "MONTHS" | "YEARS";
+                                    value: number;
+                                };
+                                name?: string;
+                                namePattern?: {
+                                    format: string;
+                                };
+                                /** Format: date-time */
+                                nextRunTime?: string;
+                                /** @enum {string} */
+                                operational: "ACTIVE" | "SUSPENDED";
+                                overrides: {
+                                    /** @enum {unknown} */
+                                    backupGranularity?: "VOLUME" | "VMWARE_CBT";
+                                    /** @enum {unknown} */
+                                    consistency?: "CRASH" | "APPLICATION" | "CRASH_CONSISTENT_ON_FAILURE";
+                                    createSnapshotOnFailure?: boolean;
+                                    expireAfter?: {
+                                        /** @enum {unknown} */
+                                        unit: "HOURS" | "DAYS" | "WEEKS" | "MONTHS" | "YEARS";
+                                        value: number;
+                                    };
+                                    lockFor?: {
+                                        /** @enum {unknown} */
+                                        unit: "HOURS" | "DAYS" | "WEEKS" | "MONTHS" | "YEARS";
+                                        value: number;
+                                    };
+                                    namePattern?: {
+                                        format: string;
+                                    };
+                                    postScriptInfo?: {
+                                        params: string;
+                                    };
+                                    preScriptInfo?: {
+                                        params: string;
+                                    };
+                                    vmwareOptions?: {
+                                        includeRdmDisks?: boolean;
+                                    };
+                                };
+                                /** Format: date-time */
+                                prevRunTime?: string;
+                                /** Format: date-time */
+                                prevSuccessfulRunTime?: string;
+                                schedule: {
+                                    activeTime?: {
+                                        /** @description HH:MM, UTC */
+                                        activeFromTime: string;
+                                        /** @description HH:MM, UTC */
+                                        activeUntilTime: string;
+                                    };
+                                    /** @enum {unknown} */
+                                    recurrence: "BY_MINUTES" | "HOURLY" | "DAILY" | "WEEKLY" | "MONTHLY";
+                                    repeatInterval: {
+                                        every: number;
+                                        on?: number[];
+                                    };
+                                    /** @description HH:MM, UTC */
+                                    startTime?: string;
+                                };
+                                scheduleId: number;
+                                sourceProtectionScheduleId?: number;
+                            }[];
+                            type: string;
+                        }[];
+                        resourceUri: string;
+                        type: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    DeleteDataManagementJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted; poll the async operation in the Location header */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    DataManagementJobResume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    scheduleIds?: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted; poll the async operation in the Location header */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    DataManagementJobRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    fullBackup?: boolean;
+                    includeResources?: string[];
+                    scheduleIds?: number[];
+                    ScheduleIds?: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted; poll the async operation in the Location header */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    DataManagementJobSuspend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    scheduleIds?: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted; poll the async operation in the Location header */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     DataManagementTemplatesList: {
         parameters: {
             query?: {
@@ -4132,6 +5074,15 @@ export interface operations {
             };
             /** @description Default Response */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
