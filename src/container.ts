@@ -323,7 +323,8 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     policies: repositories.get("protection-policies")!,
     clock,
     crash: crashPoints,
-    runEnded: (run, uow) => recordRunEnd(protection, run.customerId, run.protectionJobId, run.operationId, run.succeeded, run.succeeded ? undefined : run.reason, uow),
+    runEnded: (run) =>
+      protection.jobs.transaction((uow) => recordRunEnd(protection, run.customerId, run.protectionJobId, run.operationId, run.succeeded, run.succeeded ? undefined : run.reason, uow)),
   };
   for (const handler of protectionRunJobs(protectionRuns)) worker.register(handler);
   const useCases: UseCases = {

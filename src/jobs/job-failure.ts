@@ -15,6 +15,16 @@ export interface JobFailure {
 
 const GENERIC = "internal error while running the operation";
 
+/**
+ * PostgreSQL chose this job's transaction as a deadlock victim, or could not serialise it: the
+ * transaction was rolled back whole, so running the job again is safe and usually succeeds
+ * (two transactions that bump the same collection versions in opposite orders meet this way).
+ */
+export function isRetryableDatabaseError(err: unknown): boolean {
+  const code = err !== null && typeof err === "object" && "code" in err ? err.code : undefined;
+  return code === "40P01" || code === "40001";
+}
+
 export function describeFailure(err: unknown): JobFailure {
   if (err instanceof AppError) return { message: redactPrivatePaths(err.message), code: err.errorCode, unexpected: err.httpStatusCode >= 500 };
   if (err instanceof TransientJobError) return { message: redactPrivatePaths(err.message), code: "RETRIES_EXHAUSTED", unexpected: false };

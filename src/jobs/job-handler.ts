@@ -79,8 +79,22 @@ export interface JobHandler {
   onAbandon?(ctx: UndoContext): Promise<void>;
   /** Undoes busy states when the job ends FAILED or TIMEDOUT (also after a crash, past its time limit). */
   onFailure?(ctx: UndoContext): Promise<void>;
-  /** A parent that waited for its children ended with them (after onFailure when it FAILED), in that transaction. */
-  onChildrenEnded?(ctx: UndoContext & { succeeded: boolean }): Promise<void>;
+  /**
+   * A parent that waited for its children ended with them (SUCCEEDED, or FAILED after onFailure):
+   * called once that end is committed, to record it elsewhere in a transaction of its own. Best
+   * effort: a crash in between, or a failure here, loses the call.
+   */
+  onChildrenEnded?(ctx: ParentEnded): Promise<void>;
+}
+
+/** How a waiting parent ended, for its job type's onChildrenEnded. */
+export interface ParentEnded<P = unknown> {
+  customerId: string;
+  operationId: string;
+  payload: P;
+  succeeded: boolean;
+  /** Why it failed: the child that did not succeed ("" when it succeeded). */
+  reason: string;
 }
 
 export interface JobDefinition<S extends TSchema> {
@@ -92,7 +106,7 @@ export interface JobDefinition<S extends TSchema> {
   run(ctx: JobContext<Static<S>>): Promise<JobResult>;
   onAbandon?(ctx: UndoContext<Static<S>>): Promise<void>;
   onFailure?(ctx: UndoContext<Static<S>>): Promise<void>;
-  onChildrenEnded?(ctx: UndoContext<Static<S>> & { succeeded: boolean }): Promise<void>;
+  onChildrenEnded?(ctx: ParentEnded<Static<S>>): Promise<void>;
 }
 
 /** A failure worth another attempt (a busy resource, a lost connection): retried with backoff. */
@@ -133,8 +147,6 @@ export function defineJob<S extends TSchema>(def: JobDefinition<S>): JobHandler 
     },
     ...(onAbandon ? { onAbandon: (ctx: UndoContext) => typed(ctx, (payload) => onAbandon({ ...ctx, payload })) } : {}),
     ...(onFailure ? { onFailure: (ctx: UndoContext) => typed(ctx, (payload) => onFailure({ ...ctx, payload })) } : {}),
-    ...(onChildrenEnded
-      ? { onChildrenEnded: (ctx: UndoContext & { succeeded: boolean }) => typed(ctx, (payload) => onChildrenEnded({ ...ctx, payload })) }
-      : {}),
+    ...(onChildrenEnded ? { onChildrenEnded: (ctx: ParentEnded) => typed(ctx, (payload) => onChildrenEnded({ ...ctx, payload })) } : {}),
   };
 }

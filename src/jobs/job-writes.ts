@@ -68,7 +68,7 @@ export class JobWrites {
   readonly #operations: AsyncOperationService;
   readonly #crash: CrashPoints;
   #undoParent: (parent: FailedParent, uow: UnitOfWork) => Promise<void> = async () => {};
-  #parentEnded: (parent: EndedParent, uow: UnitOfWork) => Promise<void> = async () => {};
+  #parentEnded: (parent: EndedParent) => Promise<void> = async () => {};
 
   constructor(database: Database, operations: AsyncOperationService, crashPoints: CrashPoints) {
     this.#db = database.db;
@@ -85,17 +85,23 @@ export class JobWrites {
     this.#undoParent = undo;
   }
 
-  /** What a parent's job type records when its children end it, either way (in that transaction, after the undo). */
-  recordParentsWith(record: (parent: EndedParent, uow: UnitOfWork) => Promise<void>): void {
+  /**
+   * What a parent's job type records when its children end it, either way: called after the
+   * transaction that ended it committed, in a transaction of its own (so it takes its locks in
+   * its own order, never after the queue's); a record that fails is lost, not retried.
+   */
+  recordParentsWith(record: (parent: EndedParent) => Promise<void>): void {
     this.#parentEnded = record;
   }
 
-  /** Undoes the failed ones and records every ended parent, in the transaction that ended them. */
-  async #afterParents(ended: readonly EndedParent[], uow: UnitOfWork): Promise<void> {
-    for (const parent of ended) {
-      if (!parent.succeeded) await this.#undoParent(parent, uow);
-      await this.#parentEnded(parent, uow);
-    }
+  /** Undoes the failed ones, in the transaction that ended them. */
+  async #undoParents(ended: readonly EndedParent[], uow: UnitOfWork): Promise<void> {
+    for (const parent of ended) if (!parent.succeeded) await this.#undoParent(parent, uow);
+  }
+
+  /** Tells each ended parent's job type, once its end is committed. */
+  async #recordParents(ended: readonly EndedParent[]): Promise<void> {
+    for (const parent of ended) await this.#parentEnded(parent).catch(() => undefined);
   }
 
   /**
@@ -172,13 +178,14 @@ export class JobWrites {
       // A parent that waits ends when its last child is done; one that is about to wait checks at once.
       if (queue.queue_state === "waiting") await this.#settle(trx, job.customerId, job.id, endedParents);
       else if (queue.queue_state === "done" && parentId) await this.#settle(trx, job.customerId, parentId, endedParents);
-      await this.#afterParents(endedParents, trx);
-      const failedParents = endedParents.filter((p) => !p.succeeded);
+      await this.#undoParents(endedParents, trx);
       this.#crash.hit("before-completion-commit");
-      return { op, failedParents };
+      return { op, endedParents };
     });
-    if (ended) this.#crash.hit("after-completion-commit");
-    return ended;
+    if (!ended) return undefined;
+    this.#crash.hit("after-completion-commit");
+    await this.#recordParents(ended.endedParents);
+    return { op: ended.op, failedParents: ended.endedParents.filter((p) => !p.succeeded) };
   }
 
   /**
@@ -219,12 +226,14 @@ export class JobWrites {
     const waiting = await this.#db.selectFrom("async_operations").select(["id", "customer_id"]).where("queue_state", "=", "waiting").limit(100).execute();
     const failed: FailedParent[] = [];
     for (const parent of waiting) {
-      await this.#operations.repository.transaction(async (trx) => {
-        const ended: EndedParent[] = [];
-        await this.#settle(trx, parent.customer_id, parent.id, ended);
-        await this.#afterParents(ended, trx);
-        failed.push(...ended.filter((p) => !p.succeeded));
+      const ended = await this.#operations.repository.transaction(async (trx) => {
+        const settled: EndedParent[] = [];
+        await this.#settle(trx, parent.customer_id, parent.id, settled);
+        await this.#undoParents(settled, trx);
+        return settled;
       });
+      await this.#recordParents(ended);
+      failed.push(...ended.filter((p) => !p.succeeded));
     }
     return failed;
   }

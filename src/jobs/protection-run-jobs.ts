@@ -53,12 +53,9 @@ export function protectionRunJobs(ctx: ProtectionContext): JobHandler[] {
         };
         return { associatedResources: [resource], waitForChildren: true, commit: spawn };
       },
-      // The protection job's schedules show how the run ended, in the transaction that ends it:
-      // SUCCEEDED with its last tier, FAILED naming a tier (or when it could not queue them).
-      onChildrenEnded: async ({ customerId, operationId, payload, succeeded, reason, uow }) => {
-        if (succeeded) await ctx.runEnded({ customerId, protectionJobId: payload.protectionJobId, operationId, succeeded, reason }, uow);
-      },
-      onFailure: ({ customerId, operationId, payload, reason, uow }) => ctx.runEnded({ customerId, protectionJobId: payload.protectionJobId, operationId, succeeded: false, reason }, uow),
+      // The protection job's schedules and the VM show how the run ended, once its end is
+      // committed (the scheduler settles what a crash in between leaves IN_PROGRESS).
+      onChildrenEnded: ({ customerId, operationId, payload, succeeded, reason }) => ctx.runEnded({ customerId, protectionJobId: payload.protectionJobId, operationId, succeeded, reason }),
     }),
     defineJob({
       type: JOB_PROTECTION_TIER,

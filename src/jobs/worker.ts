@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { redactPrivatePaths } from "../domain/private-paths.ts";
-import { describeFailure } from "./job-failure.ts";
+import { describeFailure, isRetryableDatabaseError } from "./job-failure.ts";
 import {
   type AsyncOperation,
   type AsyncOperationService,
@@ -66,9 +66,11 @@ export class Worker {
     this.#operations = operations;
     this.#log = log;
     writes.undoParentsWith((p, uow) => this.#undo(p.jobType ? this.#handlers.get(p.jobType)?.onFailure : undefined, p, p.payload, p.reason)(uow));
-    writes.recordParentsWith((p, uow) => {
+    writes.recordParentsWith(async (p) => {
       const hook = p.jobType ? this.#handlers.get(p.jobType)?.onChildrenEnded : undefined;
-      return this.#undo(hook && ((ctx) => hook({ ...ctx, succeeded: p.succeeded })), p, p.payload, p.reason)(uow);
+      await hook?.({ customerId: p.customerId, operationId: p.id, payload: p.payload, succeeded: p.succeeded, reason: p.reason }).catch((err: unknown) => {
+        this.#log.error({ err, operationId: p.id }, "recording how the parent's children ended it failed");
+      });
     });
     this.#opts = {
       leaseMs: 30_000,
@@ -245,7 +247,7 @@ export class Worker {
     } catch (err) {
       if (signal.aborted || err instanceof JobLeaseLostError) return;
       const { message, code, unexpected } = describeFailure(err);
-      if (err instanceof TransientJobError && job.attempts < this.#maxAttempts(job, handler)) {
+      if ((err instanceof TransientJobError || isRetryableDatabaseError(err)) && job.attempts < this.#maxAttempts(job, handler)) {
         const delay = Math.min(MAX_RETRY_DELAY_MS, this.#opts.retryBaseMs * 2 ** (job.attempts - 1));
         const note = `attempt ${job.attempts} failed: ${message}; retrying in ${delay} ms`;
         await this.#writes.end(job, fence, (op) => logLine(op, note), { queue_state: "queued", ...RELEASED, run_after: this.#queue.clock.now() + delay });

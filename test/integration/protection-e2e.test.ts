@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import type { LabConnector } from "../../src/connectors/lab/lab-connector.ts";
 import { mixedBytes } from "../../src/connectors/lab/content.ts";
 import type { VirtualMachine } from "../../src/services/ports/hypervisor-connector.ts";
-import { OPERATIONS, POLICIES, expectContract, json, policyBody } from "../helpers/greenlake.ts";
+import { OPERATIONS, POLICIES, expectContract, json, policyBody, until } from "../helpers/greenlake.ts";
 import { MiB, type Operation, accepted, createSmallLab, registerLab, waitOperation } from "../helpers/inventory.ts";
 import { JOBS, createJob, getJob } from "../helpers/protection-jobs.ts";
 import { storesOf } from "../helpers/stores.ts";
@@ -76,8 +76,9 @@ test("stores, policy, job, runs, copies, churn, incremental, restores: the blog'
   const first = await ended(firstRun);
   expect(first.map((o) => o.state)).toEqual(["SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]);
   expect(first[0]!.progressPercent).toBe(100);
-  const settled = await getJob(server, jobId);
-  expect(settled.protections.flatMap((p) => p.schedules).map((s) => s.executionStatuses.at(-1)?.status)).toEqual(["OK", "OK", "OK"]);
+  // The job's history and the VM follow once the run's end is committed.
+  const statuses = async () => (await getJob(server, jobId)).protections.flatMap((p) => p.schedules).map((s) => s.executionStatuses.at(-1)?.status);
+  await until("the run's end in the job's history", async () => ((await statuses()).every((s) => s === "OK") ? true : undefined));
   const protectedVm = await json<{ protectionStatus: string; recoveryPointsExist: boolean }>(await server.api(`/virtualization/v1beta1/virtual-machines/${vm.id}`), 200);
   expect(protectedVm).toMatchObject({ protectionStatus: "PROTECTED", recoveryPointsExist: true });
 

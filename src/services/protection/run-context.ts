@@ -24,8 +24,8 @@ export interface ProtectionContext {
   clock: Clock;
   /** Test crash points (OBR_CRASH_POINT) between the steps of a tier. */
   crash: CrashPoints;
-  /** Tells the protection job how its run ended (its schedules' executionStatuses), in the ending transaction. */
-  runEnded(run: { customerId: string; protectionJobId: string; operationId: string; succeeded: boolean; reason: string }, uow: UnitOfWork): Promise<void>;
+  /** Tells the protection job how its run ended (its schedules' executionStatuses, the VM's protectionStatus). */
+  runEnded(run: { customerId: string; protectionJobId: string; operationId: string; succeeded: boolean; reason: string }): Promise<void>;
 }
 
 /** The VM's document and the connector of its hypervisor manager; 404 for an unknown VM. */
