@@ -33,16 +33,17 @@ const imgs = prepareImages(join(root, "images"), size, opt("seed", "42"));
 const dataDir = join(root, "obr-data");
 rmSync(dataDir, { recursive: true, force: true });
 mkdirSync(dataDir, { recursive: true });
-const client = { id: "bench", secret: "bench-secret-0123456789abcdef0123" };
-const config = loadConfig({ OBR_DATA_DIR: dataDir, OBR_LISTEN: "127.0.0.1:0", OBR_DEMO: "0", OBR_CLIENT_ID: client.id, OBR_CLIENT_SECRET: client.secret, OBR_LOG_LEVEL: "warn" });
+const config = loadConfig({ OBR_DATA_DIR: dataDir, OBR_LISTEN: "127.0.0.1:0", OBR_DEMO: "0" });
 const server = await startServer(config, pino({ level: "warn" }));
+const made = await server.services.clients.create({ name: "bench", role: "admin" });
+const client = { id: made.clientId, secret: made.clientSecret };
 
 async function token(): Promise<string> {
   const r = await fetch(`${server.url}/as/token.oauth2`, { method: "POST", body: new URLSearchParams({ grant_type: "client_credentials", client_id: client.id, client_secret: client.secret }) });
   return ((await r.json()) as { access_token: string }).access_token;
 }
 const bearer = await token();
-const workspace = JSON.parse(Buffer.from(bearer.split(".")[1] ?? "", "base64url").toString()).cid as string;
+const workspace = made.workspaceId;
 async function api<T>(path: string, init: { method?: string; json?: unknown } = {}): Promise<{ status: number; body: T; location: string | null }> {
   const res = await fetch(`${server.url}${path}`, {
     method: init.method ?? (init.json === undefined ? "GET" : "POST"),
@@ -80,9 +81,10 @@ async function timed(path: string, json: unknown): Promise<{ op: Op; seconds: nu
   const op = await wait(location);
   return { op, seconds: (performance.now() - t0) / 1000 };
 }
-const tiersOf = async (runId: string) => {
-  const { body } = await api<{ items: Op[] }>(`/data-services/v1beta1/async-operations?${new URLSearchParams({ filter: `parent/id eq '${runId}'`, sort: "createdAt" })}`);
-  return body.items;
+/** The run's tier operations in tier order (they are created in one transaction: found by name). */
+const tiersOf = async (runId: string): Promise<(Op | undefined)[]> => {
+  const { body } = await api<{ items: Op[] }>(`/data-services/v1beta1/async-operations?${new URLSearchParams({ filter: `parent/id eq '${runId}'` })}`);
+  return ["Snapshot of", "Backup of", "Cloud backup of"].map((prefix) => body.items.find((o) => o.name.startsWith(prefix)));
 };
 const span = (op: Op | undefined) => (op?.startedAt && op.endedAt ? (Date.parse(op.endedAt) - Date.parse(op.startedAt)) / 1000 : Number.NaN);
 
