@@ -2,7 +2,7 @@
 import { describe, expect, test } from "vitest";
 import { ConnectorError } from "../connectors/connector-error.ts";
 import type { AppError } from "../domain/app-error.ts";
-import { BackupNotFoundError, ChunkCorruptError, GcLockedError, StoreArgumentError, StoreIoError, WrongKeyError } from "../store/errors.ts";
+import { BackupNotFoundError, ChunkCorruptError, GcLockedError, ImageIoError, OperationCancelledError, StoreArgumentError, StoreIoError, WrongKeyError } from "../store/errors.ts";
 import { toAppError } from "./errors.ts";
 
 const shape = (e: AppError) => ({ status: e.httpStatusCode, code: e.errorCode, message: e.message });
@@ -20,6 +20,13 @@ describe("toAppError", () => {
     expect(shape(toAppError(new GcLockedError()))).toMatchObject({ status: 409, code: "CONFLICT" });
     expect(shape(toAppError(new BackupNotFoundError("b1")))).toEqual({ status: 404, code: "NOT_FOUND", message: "backup b1 not found" });
     expect(shape(toAppError(new ChunkCorruptError("c1", "bad tag")))).toEqual({ status: 500, code: "INTERNAL_ERROR", message: "internal error; quote the debugId when reporting it" });
+    expect(shape(toAppError(new OperationCancelledError("backup")))).toEqual({ status: 409, code: "CONFLICT", message: "backup was cancelled" });
+  });
+
+  test("a failed source or target disk maps by its own error: a connector's kind, else a 500", () => {
+    const busy = new ImageIoError("source", "read failed", { cause: new ConnectorError("unavailable", "datastore offline") });
+    expect(shape(toAppError(busy))).toMatchObject({ status: 503, code: "SERVICE_UNAVAILABLE" });
+    expect(shape(toAppError(new ImageIoError("target", "write failed", { cause: new Error("EIO") })))).toMatchObject({ status: 500, code: "INTERNAL_ERROR" });
   });
 
   test("connector kinds map to their statuses, whatever the message says", () => {

@@ -6,6 +6,8 @@ import type { ErrorCode } from "../domain/app-error.ts";
 import {
   BackupNotFoundError,
   ConcurrentGcError,
+  ImageIoError,
+  OperationCancelledError,
   StoreArgumentError,
   StoreError,
   StoreExistsError,
@@ -21,6 +23,9 @@ export type FailureStatus = [status: number, code: ErrorCode];
 // failures are 500s.
 function storeStatus(err: StoreError): FailureStatus {
   if (err instanceof WrongKeyError) return [503, "SERVICE_UNAVAILABLE"];
+  // the disk being read or written failed: its own error (a connector's) says how
+  if (err instanceof ImageIoError) return portFailureStatus(err.cause) ?? [500, "INTERNAL_ERROR"];
+  if (err instanceof OperationCancelledError) return [409, "CONFLICT"];
   if (err instanceof StoreNotFoundError || err instanceof BackupNotFoundError) return [404, "NOT_FOUND"];
   if (err instanceof StoreExistsError || err instanceof StoreLockedError || err instanceof ConcurrentGcError) return [409, "CONFLICT"];
   if (err instanceof StoreArgumentError) return [400, "BAD_REQUEST"];

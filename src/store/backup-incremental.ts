@@ -3,16 +3,19 @@
 // (chunker.ts): re-chunking restarts at a parent cut at least LOOKAHEAD before the change and
 // stops at the first new cut past the change that the parent also had. The caller registers the
 // parent's ids with the GC session before calling.
-import type { FileHandle } from "node:fs/promises";
+import type { ImageReader } from "../services/infrastructure/image-store.ts";
 import type { Extent, ProgressFn } from "./backup-full.ts";
 import type { ChunkedImage } from "./backup-full.ts";
 import { BLOCK, LOOKAHEAD, SEGMENT, ZERO_RUN_BLOCKS } from "./chunker.ts";
 import type { ChunkSink } from "./chunk-sink.ts";
 import { forEachLimit } from "./concurrency.ts";
-import { openRandomAccess } from "./image-source.ts";
+import { StoreArgumentError, throwIfCancelled } from "./errors.ts";
+import type { RandomSource } from "./image-source.ts";
+import { openRandomSource } from "./image-source.ts";
 import type { Manifest } from "./manifest.ts";
 import { extentOffsets } from "./manifest.ts";
 import type { WorkerPool } from "./worker-pool.ts";
+import type { ChunkResult, ChunkTask } from "./worker-protocol.ts";
 
 /** Read past a change's end on the first try: the next common cut is usually within a chunk or two. */
 const FIRST_EXTRA = 512 << 10;
@@ -25,11 +28,15 @@ const MERGE_GAP = 1 << 20;
 
 export type ChangedRange = readonly [offset: number, length: number];
 
+export function validRange(offset: number, length: number): boolean {
+  return Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length >= 0;
+}
+
 /** Sorted, merged [start, end) ranges clipped to size, plus the resized tail when the size changed. */
 export function normalizeRanges(ranges: readonly ChangedRange[], oldSize: number, newSize: number): Array<[number, number]> {
   const r: Array<[number, number]> = [];
   for (const [o, l] of ranges) {
-    if (!(Number.isSafeInteger(o) && Number.isSafeInteger(l) && o >= 0 && l >= 0)) throw new RangeError(`bad changed range [${o}, ${l}]`);
+    if (!validRange(o, l)) throw new StoreArgumentError(`bad changed range [${o}, ${l}]`);
     const e = Math.min(newSize, o + l);
     if (e > o) r.push([o, e]);
   }
@@ -48,10 +55,10 @@ export function normalizeRanges(ranges: readonly ChangedRange[], oldSize: number
 export async function backupChangedRanges(
   pool: WorkerPool,
   sink: ChunkSink,
-  path: string,
+  source: string | ImageReader,
   parent: Manifest,
   ranges: readonly ChangedRange[],
-  onProgress?: ProgressFn,
+  work: SegmentWork = {},
 ): Promise<ChunkedImage> {
   let all: Array<[number, number]> | null = null; // normalised once: CBT lists can be long
   const dirtyIn = (segStart: number, segEnd: number, size: number) => {
@@ -63,7 +70,7 @@ export async function backupChangedRanges(
     // scattered churn: one read and one pass over the segment beats re-chunking window by window
     return mostlyDirty(dirty, segStart, segEnd) ? chunkWholeSegment(ctx, segStart) : chunkSegment(ctx, segStart, dirty);
   };
-  return forEachSegment(pool, sink, path, parent, onProgress, planner, (segStart, segEnd, size) => Math.min(segEnd - segStart, windowBytes(dirtyIn(segStart, segEnd, size), segStart, segEnd)));
+  return forEachSegment(pool, sink, source, parent, work, planner, (segStart, segEnd, size) => Math.min(segEnd - segStart, windowBytes(dirtyIn(segStart, segEnd, size), segStart, segEnd)));
 }
 
 /**
@@ -102,7 +109,7 @@ export async function chunkWholeSegment(ctx: SegCtx, segStart: number): Promise<
   const slot = await ctx.pool.acquireSlot();
   try {
     const encodeExcept = parentIdsIn(ctx, segStart, ctx.segEnd);
-    const { cuts, frames } = await ctx.pool.chunk({ slot, length, base: segStart, from: segStart, final: true, fd: ctx.fh.fd, encodeExcept });
+    const { cuts, frames } = await chunkFromSource(ctx, { slot, length, base: segStart, from: segStart, final: true, encodeExcept });
     await ctx.sink.storeEncoded(slot, segStart, cuts, frames ?? []);
     return { extents: cuts, bytesRead: length };
   } finally {
@@ -112,8 +119,23 @@ export async function chunkWholeSegment(ctx: SegCtx, segStart: number): Promise<
 
 export type SegmentPlanner = (seg: { segStart: number; segEnd: number; size: number; ctx: SegCtx }) => Promise<{ extents: Extent[]; bytesRead: number }>;
 
+export interface SegmentWork {
+  onProgress?: ProgressFn | undefined;
+  signal?: AbortSignal | undefined;
+}
+
 /**
- * Runs planner on every 16 MiB segment of the image at path (a few at a time) and joins the
+ * A chunk task over image [base, base + length) of the source: a path's bytes are read by the
+ * worker itself (one hop between threads per window), a reader's into the slot first.
+ */
+function chunkFromSource(ctx: SegCtx, task: Omit<ChunkTask, "op" | "fd">): Promise<ChunkResult> {
+  const fd = ctx.src.fd;
+  if (fd !== undefined) return ctx.pool.chunk({ ...task, fd });
+  return ctx.src.readInto(new Uint8Array(task.slot, 0, task.length), task.base).then(() => ctx.pool.chunk(task));
+}
+
+/**
+ * Runs planner on every 16 MiB segment of the image at path (or of the reader) (a few at a time) and joins the
  * extents. With weigh (the work a segment will take), the heaviest segments go first: a large
  * one left for the end (an image's grown tail is one whole new segment) ran alone on one
  * worker while the other had nothing left to do.
@@ -121,13 +143,14 @@ export type SegmentPlanner = (seg: { segStart: number; segEnd: number; size: num
 export async function forEachSegment(
   pool: WorkerPool,
   sink: ChunkSink,
-  path: string,
+  source: string | ImageReader,
   parent: Manifest,
-  onProgress: ProgressFn | undefined,
+  work: SegmentWork,
   planner: SegmentPlanner,
   weigh?: (segStart: number, segEnd: number, size: number) => number,
 ): Promise<ChunkedImage> {
-  const { fh, size } = await openRandomAccess(path);
+  const src = await openRandomSource(source);
+  const { size } = src;
   try {
     const pOffs = extentOffsets(parent);
     const pIndex = new Map<number, number>(pOffs.map((o, i) => [o, i]));
@@ -141,29 +164,31 @@ export async function forEachSegment(
       segs.sort((a, b) => (w[b] as number) - (w[a] as number)); // stable: equal weights keep image order
     }
     await forEachLimit(segs, 4, async (s) => {
+      throwIfCancelled(work.signal, "backup");
       const segStart = s * SEGMENT;
       const segEnd = Math.min(size, segStart + SEGMENT);
-      const ctx: SegCtx = { fh, pool, sink, parent, pOffs, pIndex, segEnd };
+      const ctx: SegCtx = { src, pool, sink, parent, pOffs, pIndex, segEnd, signal: work.signal };
       const r = await planner({ segStart, segEnd, size, ctx });
       perSeg[s] = r.extents;
       bytesRead += r.bytesRead;
       done += segEnd - segStart;
-      onProgress?.(done, size);
+      work.onProgress?.(done, size);
     });
     return { extents: perSeg.flat(), size, bytesRead };
   } finally {
-    await fh.close();
+    await src.close();
   }
 }
 
 export interface SegCtx {
-  fh: FileHandle;
+  src: RandomSource;
   pool: WorkerPool;
   sink: ChunkSink;
   parent: Manifest;
   pOffs: number[];
   pIndex: Map<number, number>;
   segEnd: number;
+  signal: AbortSignal | undefined;
 }
 
 /** The parent's cuts in [from, to]: where re-chunking may meet the parent's chunking again. */
@@ -251,6 +276,7 @@ export async function chunkSegment(ctx: SegCtx, segStart: number, dirty: Array<[
     let synced = false;
     let extra = FIRST_EXTRA;
     while (!synced && pos < segEnd) {
+      throwIfCancelled(ctx.signal, "backup");
       const zero = unchangedZeroRun(ctx, pos, dirty);
       if (zero) {
         out.push([pos, zero.end - pos, ""]);
@@ -269,7 +295,7 @@ export async function chunkSegment(ctx: SegCtx, segStart: number, dirty: Array<[
         const n = readTo - readFrom;
         const syncAt = parentCutsIn(ctx, Math.max(y, pos + 1), Math.min(readTo, segEnd - 1, parent.size));
         const encodeExcept = parentIdsIn(ctx, readFrom, readTo);
-        const { cuts, frames } = await ctx.pool.chunk({ slot, length: n, base: readFrom, from: pos, final, syncAt, fd: ctx.fh.fd, encodeExcept });
+        const { cuts, frames } = await chunkFromSource(ctx, { slot, length: n, base: readFrom, from: pos, final, syncAt, encodeExcept });
         bytesRead += n;
         let used = 0;
         for (const c of cuts) {

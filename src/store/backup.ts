@@ -5,12 +5,13 @@ import type { ChunkedImage, ProgressFn } from "./backup-full.ts";
 import { backupFull } from "./backup-full.ts";
 import type { ChangedRange } from "./backup-incremental.ts";
 import { backupAgainstParent } from "./backup-diff.ts";
-import { backupChangedRanges } from "./backup-incremental.ts";
+import { backupChangedRanges, validRange } from "./backup-incremental.ts";
 import type { ChunkingParams } from "./chunker.ts";
 import { ChunkSink } from "./chunk-sink.ts";
 import type { StoreKeys } from "./crypto.ts";
-import { ConcurrentGcError, StoreArgumentError } from "./errors.ts";
+import { ConcurrentGcError, StoreArgumentError, throwIfCancelled } from "./errors.ts";
 import type { ImageSource } from "./image-source.ts";
+import { isImageReader } from "./image-source.ts";
 import type { BackupStats, Manifest } from "./manifest.ts";
 import type { IndexCache } from "./pack-index.ts";
 import { loadChunkIndex } from "./pack-index.ts";
@@ -23,13 +24,15 @@ import type { WorkerPool } from "./worker-pool.ts";
 export interface BackupOptions {
   /** Parent backup id: enables changed-range incrementals (and is recorded in the manifest). */
   parent?: string;
-  /** Changed byte ranges [offset, length] since the parent (changed-block tracking); needs a path source. */
+  /** Changed byte ranges [offset, length] since the parent (changed-block tracking); needs a path or ImageReader source. */
   changedRanges?: readonly ChangedRange[];
   onProgress?: ProgressFn;
   /** Free-form label stored in the manifest (e.g. the protected asset's name). */
   label?: string;
   /** Expected size of a stream source, for progress reporting only. */
   sizeHint?: number;
+  /** Aborting ends the backup with OperationCancelledError within one batch; nothing is recorded. */
+  signal?: AbortSignal;
 }
 
 export interface StoreContext {
@@ -43,6 +46,9 @@ export interface StoreContext {
 
 export async function runBackup(ctx: StoreContext, source: ImageSource, opts: BackupOptions): Promise<Manifest> {
   const { backend, keys } = ctx;
+  // refused before anything is written (they are read lazily, segment by segment)
+  const bad = opts.changedRanges?.find(([o, l]) => !validRange(o, l));
+  if (bad) throw new StoreArgumentError(`bad changed range [${bad[0]}, ${bad[1]}]: offset and length must be non-negative integers`);
   const pool = ctx.pool();
   const createdAt = new Date();
   const gcBefore = await gcSnapshot(backend);
@@ -58,23 +64,29 @@ export async function runBackup(ctx: StoreContext, source: ImageSource, opts: Ba
   const session = BackupSession.start(backend);
   // the parent's ids are registered while chunking starts: the commit's GC check covers them
   let registered: Promise<void> = Promise.resolve();
+  let writer: PackWriter | null = null;
   try {
     const parent = await parentRead;
-    const writer = new PackWriter(backend, keys);
+    writer = new PackWriter(backend, keys);
     const sink = new ChunkSink(writer, pool, session, index);
     const sameChunking = parent !== null && JSON.stringify(parent.chunking) === JSON.stringify(ctx.chunking);
     const ranges = opts.changedRanges && sameChunking ? opts.changedRanges : null;
-    if (ranges && typeof source !== "string") throw new StoreArgumentError("changed-range backups need a file or block device path as source");
-    const reuseParent = parent !== null && sameChunking && typeof source === "string";
+    const random = typeof source === "string" || isImageReader(source) ? source : null;
+    if (ranges && random === null) throw new StoreArgumentError("changed-range backups need a file or block device path or an image reader as source");
+    // a reader without changed ranges is read whole (its chunks still dedup against the parent's):
+    // comparing with the parent in place needs the workers to read the image themselves
+    const reuseParent = parent !== null && sameChunking && (typeof source === "string" || ranges !== null);
     if (reuseParent) {
       session.add(parent.ids);
       registered = session.flush();
       registered.catch(() => {}); // awaited before the commit
     }
+    const work = { onProgress: opts.onProgress, signal: opts.signal };
     let img: ChunkedImage;
-    if (reuseParent && ranges) img = await backupChangedRanges(pool, sink, source, parent, ranges, opts.onProgress);
-    else if (reuseParent) img = await backupAgainstParent(pool, sink, source, parent, opts.onProgress);
-    else img = await backupFull(pool, sink, source, opts.onProgress, opts.sizeHint);
+    if (reuseParent && ranges && random !== null) img = await backupChangedRanges(pool, sink, random, parent, ranges, work);
+    else if (reuseParent && typeof source === "string") img = await backupAgainstParent(pool, sink, source, parent, work);
+    else img = await backupFull(pool, sink, source, { ...work, sizeHint: opts.sizeHint });
+    throwIfCancelled(opts.signal, "backup"); // the last moment: after the manifest the backup exists
     const m = buildManifest(img, sink, await sink.storedSizes(), parent?.backupId ?? null, createdAt, ctx.chunking, opts.label ?? null);
     // commit: packs and indexes durable -> session visible -> no GC can still remove what we use.
     // The manifest is encoded while the last pack's fsync runs.
@@ -89,6 +101,10 @@ export async function runBackup(ctx: StoreContext, source: ImageSource, opts: Ba
     if (gcBefore.locked || gcAfter.epoch !== gcBefore.epoch) await checkStillPresent(backend, keys, m.ids, ctx.indexCache);
     await putManifest(backend, m.backupId, frame);
     return m;
+  } catch (err) {
+    // the open pack's temporary file goes now; sealed packs stay, garbage for the next GC
+    await writer?.abandon();
+    throw err;
   } finally {
     await registered.catch(() => {}); // a part written after end() would outlive the session
     await session.end();

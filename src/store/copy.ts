@@ -12,6 +12,7 @@ import { checkStillPresent } from "./backup.ts";
 import type { IdHash } from "./chunk-codec.ts";
 import { allSettledOrThrow, forEachLimit } from "./concurrency.ts";
 import type { StoreKeys } from "./crypto.ts";
+import { throwIfCancelled } from "./errors.ts";
 import type { Manifest } from "./manifest.ts";
 import { writeManifest } from "./manifest.ts";
 import { loadChunkIndex } from "./pack-index.ts";
@@ -41,18 +42,23 @@ export interface CopyReport {
 /** Batches in flight: each holds one slot until its frames are written. */
 const BATCHES_IN_FLIGHT = 4;
 
-/** onProgress hears (stored bytes read and copied so far, stored bytes the copy has to read). */
-export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd, onProgress?: ProgressFn): Promise<CopyReport> {
+/**
+ * onProgress hears (stored bytes read and copied so far, stored bytes the copy has to read). An
+ * aborted signal stops it between batches (OperationCancelledError) before the target lists it.
+ */
+export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd, onProgress?: ProgressFn, signal?: AbortSignal): Promise<CopyReport> {
   const sameNames = from.idHash === to.idHash && (from.keys?.idKey.toString("hex") ?? "") === (to.keys?.idKey.toString("hex") ?? "");
   // same names and no encryption on either side: a verified frame is valid in the target as it
   // is, so it is written unchanged instead of being compressed again
   const sameFrames = sameNames && !from.keys && !to.keys;
   const session = BackupSession.start(to.backend);
+  let writer: PackWriter | null = null;
   try {
     const [source, target] = await Promise.all([loadChunkIndex(from.backend, from.keys, { tolerate: true }), loadChunkIndex(to.backend, to.keys, { tolerate: true })]);
     /** target id -> stored size (0 while this copy is writing it) */
     const have = target.sizes();
-    const writer = new PackWriter(to.backend, to.keys);
+    writer = new PackWriter(to.backend, to.keys);
+    const packs = writer;
     const rename = new Map<string, string>();
     const report: CopyReport = { backupId: m.backupId, chunksCopied: 0, bytesCopied: 0, chunksSkipped: 0 };
     const lens = new Map<string, number>(m.ids.map((id, i) => [id, m.lens[i] as number]));
@@ -73,8 +79,10 @@ export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd, onPr
     let done = 0;
     onProgress?.(0, total);
     await forEachLimit(slotBatches(pieces, half), BATCHES_IN_FLIGHT, async (batch) => {
+      throwIfCancelled(signal, "copy");
       const slot = await from.pool.acquireSlot();
       try {
+        throwIfCancelled(signal, "copy");
         const items = await fetchIntoSlot(from.backend, slot, half, batch);
         const { errors, at } = await from.pool.decode({ slot, items, verifyOnly: sameFrames });
         assertDecoded(batch, errors);
@@ -100,7 +108,7 @@ export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd, onPr
         await allSettledOrThrow(
           fresh.map(async (i, k) => {
             const newId = newIds[i] as string;
-            const stored = await writer.add(newId, frames[k] as Uint8Array[], (batch[i] as Piece).len);
+            const stored = await packs.add(newId, frames[k] as Uint8Array[], (batch[i] as Piece).len);
             have.set(newId, stored);
             report.chunksCopied++;
             report.bytesCopied += stored;
@@ -114,14 +122,19 @@ export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd, onPr
     });
     const newIds = m.ids.map((id) => (id ? (rename.get(id) as string) : ""));
     session.add(newIds);
+    throwIfCancelled(signal, "copy");
     await writer.finish();
     await to.backend.flush();
     await session.flush();
     await waitForNoGc(to.backend);
     await checkStillPresent(to.backend, to.keys, newIds);
     const stored = newIds.map((id) => (id ? (have.get(id) ?? 0) : 0));
+    throwIfCancelled(signal, "copy"); // the last moment: after the manifest the target holds the backup
     await writeManifest(to.backend, { ...m, ids: newIds, stored }, to.keys);
     return report;
+  } catch (err) {
+    await writer?.abandon(); // the open pack's temporary file; sealed packs are garbage for GC
+    throw err;
   } finally {
     await session.end();
   }

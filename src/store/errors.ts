@@ -153,6 +153,32 @@ export class BackupNotFoundError extends StoreError {
   }
 }
 
+/** The caller's signal aborted the operation; nothing it started is listed (a partial backup's packs are garbage for GC). */
+export class OperationCancelledError extends StoreError {
+  constructor(op: string) {
+    super("CANCELLED", `${op} was cancelled`);
+    this.name = "OperationCancelledError";
+  }
+}
+
+/** Throws OperationCancelledError once the signal has aborted: called between batches of work. */
+export function throwIfCancelled(signal: AbortSignal | undefined, op: string): void {
+  if (signal?.aborted) throw new OperationCancelledError(op);
+}
+
+/**
+ * The caller's image reader or writer (a snapshot's disk, a VM's disk) failed or broke its
+ * contract; `cause` is its own error (a connector's, whose kind decides the status).
+ */
+export class ImageIoError extends StoreError {
+  readonly side: "source" | "target";
+  constructor(side: "source" | "target", message: string, options: { cause?: unknown } = {}) {
+    super("IMAGE_IO", `${side} image: ${message}`, options);
+    this.name = "ImageIoError";
+    this.side = side;
+  }
+}
+
 /** A file system (or object store) call failed; `errno` is its code ("ENOSPC", "EACCES", …). */
 export class StoreIoError extends StoreError {
   readonly errno: string;

@@ -28,6 +28,8 @@ export interface GcOptions {
 export interface GcReport {
   deletedChunks: number;
   deletedBytes: number;
+  /** Bytes the store no longer holds: deletedBytes plus the packs interrupted backups left without an index. */
+  reclaimedBytes: number;
   /** unreferenced chunks kept because their pack is younger than the grace period */
   keptRecent: number;
   /** unreferenced chunks kept in packs with too little garbage to be worth rewriting */
@@ -49,7 +51,7 @@ export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: Gc
   const graceMs = opts.graceMs ?? DEFAULT_GC_GRACE_MS;
   const lease = await acquireGcLock(backend);
   if (!lease) throw new GcLockedError();
-  const report: GcReport = { deletedChunks: 0, deletedBytes: 0, keptRecent: 0, keptInPartialPacks: 0, liveChunks: 0, deletedPacks: 0, repackedPacks: 0, removedTemp: 0, mergedIndexes: 0, aborted: null };
+  const report: GcReport = { deletedChunks: 0, deletedBytes: 0, reclaimedBytes: 0, keptRecent: 0, keptInPartialPacks: 0, liveChunks: 0, deletedPacks: 0, repackedPacks: 0, removedTemp: 0, mergedIndexes: 0, aborted: null };
   try {
     let marked: Set<string>;
     let fromManifests: Set<string>;
@@ -119,10 +121,12 @@ export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: Gc
       if (!index.packs.has(pack) && now - info.mtimeMs >= graceMs) {
         await backend.delete(packKey(pack));
         report.deletedPacks++;
+        report.reclaimedBytes += info.size;
       }
     }
     // indexes that outlived their pack (a GC removed a pack before its backup indexed it) name nothing
     for (const pack of index.dangling.keys()) await backend.delete(indexKey(pack));
+    report.reclaimedBytes += report.deletedBytes;
     report.mergedIndexes = await mergeIndexes(backend, keys, index, new Set(gone));
     // every temporary file the store writes, wherever a kill left it: packs, indexes and
     // manifests, but also session parts, lock files being taken (locks/gc.tmp-*) and config.json's

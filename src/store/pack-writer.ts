@@ -69,6 +69,21 @@ export class PackWriter {
     if (this.#failed) throw this.#failed;
   }
 
+  /**
+   * After a failure or cancellation: discards the open pack (its temporary file) and waits for
+   * packs being sealed, which become garbage for GC. Never rejects.
+   */
+  async abandon(): Promise<void> {
+    const p = this.#cur;
+    this.#cur = null;
+    this.#failed ??= new Error("pack writer abandoned");
+    if (p) {
+      await Promise.allSettled(p.writes);
+      await p.writer.then((w) => w.abort()).catch(() => {});
+    }
+    while (this.#sealing.size > 0) await Promise.allSettled([...this.#sealing]);
+  }
+
   /** Writes parts at off now, or with the frames queued behind the write in flight. */
   #write(p: OpenPack, parts: readonly Uint8Array[], off: number): Promise<void> {
     if (p.next) {

@@ -1,6 +1,7 @@
 // The public engine: one ProtectionStore per store directory (or other BlobBackend).
 import { open } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
+import type { ImageBackupOptions, ImageReader, ImageStore, ImageVerification, ImageWork, ImageWriter, StoredImage } from "../services/infrastructure/image-store.ts";
 import type { BlobBackend } from "./backend.ts";
 import { isNotFound } from "./backend.ts";
 import type { BackupOptions, StoreContext } from "./backup.ts";
@@ -15,10 +16,12 @@ import { copyBackupTo } from "./copy.ts";
 import type { KeySource, StoreKeys } from "./crypto.ts";
 import { createEncryption, openEncryption } from "./crypto.ts";
 import { checkConfigAgainstData } from "./config-evidence.ts";
-import { BackupNotFoundError, StoreArgumentError, StoreConfigError, wrapStoreError } from "./errors.ts";
+import { BackupNotFoundError, ManifestCorruptError, StoreArgumentError, StoreConfigError, wrapStoreError } from "./errors.ts";
 import type { GcOptions, GcReport } from "./gc.ts";
 import { runGc } from "./gc.ts";
+import { restoreIntoWriter, storedImage } from "./image-io.ts";
 import type { ImageSource } from "./image-source.ts";
+import { verifyImageChunks } from "./image-verify.ts";
 import type { Manifest } from "./manifest.ts";
 import { BACKUP_PREFIX, listBackupIds, readManifest, validBackupId } from "./manifest.ts";
 import { DropBehind } from "./page-cache.ts";
@@ -57,11 +60,13 @@ export interface RestoreOptions {
   onProgress?: ProgressFn;
   /** fsync the target before returning (default false, like restic and borg). */
   sync?: boolean;
+  /** Aborting ends the restore with OperationCancelledError within one batch. */
+  signal?: AbortSignal;
 }
 
 export type BackupSummary = Pick<Manifest, "backupId" | "createdAt" | "parent" | "size" | "label" | "stats">;
 
-export class ProtectionStore {
+export class ProtectionStore implements ImageStore {
   readonly backend: BlobBackend;
   readonly config: StoreConfig;
   readonly #keys: StoreKeys | null;
@@ -193,7 +198,7 @@ export class ProtectionStore {
         behind.wrote(bytes);
       };
       try {
-        await restoreRange(this.backend, await loadChunkIndex(this.backend, this.#keys, { cache: this.#indexCache, tolerate: true }), this.#getPool(), m, offset, length, write, { writeZeros: blockDevice, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+        await restoreRange(this.backend, await this.#index(), this.#getPool(), m, offset, length, write, { writeZeros: blockDevice, onProgress: opts.onProgress, signal: opts.signal });
         if (opts.sync) await fh.sync();
       } finally {
         await behind.settle();
@@ -218,15 +223,15 @@ export class ProtectionStore {
         pos += b.length;
       }
     };
-    await restoreRange(this.backend, await loadChunkIndex(this.backend, this.#keys, { cache: this.#indexCache, tolerate: true }), this.#getPool(), m, r.offset, r.length, copyIn, { writeZeros: false });
+    await restoreRange(this.backend, await this.#index(), this.#getPool(), m, r.offset, r.length, copyIn, { writeZeros: false });
     return out;
   }
 
   /** Copies a backup into another store, transferring only chunks it lacks; progress counts stored bytes read. */
-  copyBackup(backupId: string, to: ProtectionStore, opts: { onProgress?: ProgressFn } = {}): Promise<CopyReport> {
+  copyBackup(backupId: string, to: ProtectionStore, opts: { onProgress?: ProgressFn; signal?: AbortSignal } = {}): Promise<CopyReport> {
     return guard("copy", this.backend, async () => {
       const m = await readManifest(this.backend, backupId, this.#keys);
-      return copyBackupTo(this.#copyEnd(), m, to.#copyEnd(), opts.onProgress);
+      return copyBackupTo(this.#copyEnd(), m, to.#copyEnd(), opts.onProgress, opts.signal);
     });
   }
 
@@ -253,6 +258,77 @@ export class ProtectionStore {
    */
   repairIndex(opts: { onProgress?: (done: number, total: number) => void } = {}): Promise<RepairReport> {
     return guard("repair index", this.backend, () => runRepairIndex(this.backend, this.#keys, opts.onProgress));
+  }
+
+  // ImageStore: disk images in and out at random positions (the protection workflow's port).
+
+  /** Backs up a disk read at random positions; unallocated ranges are not read, a changed-range incremental reads only its ranges. */
+  backupImage(source: ImageReader, options: ImageBackupOptions = {}): Promise<StoredImage> {
+    const { parent, changedRanges, label, signal, onProgress } = options;
+    const opts: BackupOptions = { ...(parent !== undefined ? { parent } : {}), ...(label !== undefined ? { label } : {}), ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) };
+    if (changedRanges) opts.changedRanges = changedRanges.map((r) => [r.offset, r.length] as const);
+    return guard("backup", this.backend, async () => storedImage(await runBackup(this.#ctx(), source, opts)));
+  }
+
+  /** Writes the image byte-exact into the first sizeBytes of target (zero extents as zero() calls), then flushes it. */
+  restoreImage(imageId: string, target: ImageWriter, options: ImageWork = {}): Promise<void> {
+    return guard("restore", this.backend, async () => {
+      const m = await readManifest(this.backend, imageId, this.#keys);
+      await restoreIntoWriter(m, target, (write, zero) => this.#index().then((index) => restoreRange(this.backend, index, this.#getPool(), m, 0, m.size, write, { writeZeros: false, zero, onProgress: options.onProgress, signal: options.signal })));
+    });
+  }
+
+  /** copyBackup into another ProtectionStore; a target that holds the image already moves nothing. */
+  copyImage(imageId: string, to: ImageStore, options: ImageWork = {}): Promise<{ imageId: string; bytesMoved: number }> {
+    return guard("copy", this.backend, async () => {
+      if (!(to instanceof ProtectionStore)) throw new StoreArgumentError("an image is copied only into another protection store");
+      const m = await readManifest(this.backend, imageId, this.#keys);
+      if (await to.backend.has(BACKUP_PREFIX + imageId)) return { imageId, bytesMoved: 0 };
+      const report = await copyBackupTo(this.#copyEnd(), m, to.#copyEnd(), options.onProgress, options.signal);
+      return { imageId, bytesMoved: report.bytesCopied };
+    });
+  }
+
+  /** Re-reads and re-hashes every chunk the image references; a damaged manifest is a problem, an unknown image BackupNotFoundError. */
+  verifyImage(imageId: string, options: ImageWork = {}): Promise<ImageVerification> {
+    return guard("verify", this.backend, async () => {
+      let m: Manifest;
+      try {
+        m = await readManifest(this.backend, imageId, this.#keys);
+      } catch (err) {
+        if (err instanceof ManifestCorruptError) return { ok: false, chunksChecked: 0, bytesChecked: 0, problems: [err.message] };
+        throw err;
+      }
+      return verifyImageChunks(this.backend, await this.#index(), this.#getPool(), m, options);
+    });
+  }
+
+  image(imageId: string): Promise<StoredImage | undefined> {
+    return guard("read manifest", this.backend, async () => {
+      try {
+        return storedImage(await readManifest(this.backend, imageId, this.#keys));
+      } catch (err) {
+        if (err instanceof BackupNotFoundError) return undefined;
+        throw err;
+      }
+    });
+  }
+
+  async listImages(): Promise<StoredImage[]> {
+    return (await this.listBackups()).map(storedImage);
+  }
+
+  /** deleteBackup without the not-found error. */
+  deleteImage(imageId: string): Promise<void> {
+    return guard("delete backup", this.backend, async () => {
+      if (!validBackupId(imageId)) return;
+      await this.backend.delete(BACKUP_PREFIX + imageId);
+      await this.backend.flush();
+    });
+  }
+
+  #index() {
+    return loadChunkIndex(this.backend, this.#keys, { cache: this.#indexCache, tolerate: true });
   }
 
   stats(): Promise<StoreStats> {

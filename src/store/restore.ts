@@ -4,12 +4,13 @@
 // half, where the batch's plaintext lies in image order, so each contiguous run is written with
 // one positional write. Zero extents are skipped (the target was truncated
 // to size, so they read back as zeros and stay sparse) unless the target cannot be sparse
-// (block devices), where zeros are written.
+// (block devices), where zeros are written, or the target zeroes ranges itself (an
+// ImageWriter over a disk that holds old data), where each zero run is one call.
 import type { BlobBackend } from "./backend.ts";
 import { isNotFound } from "./backend.ts";
 import type { ProgressFn } from "./backup-full.ts";
 import { forEachLimit } from "./concurrency.ts";
-import { ChunkCorruptError, ChunkMissingError } from "./errors.ts";
+import { ChunkCorruptError, ChunkMissingError, throwIfCancelled } from "./errors.ts";
 import type { Manifest } from "./manifest.ts";
 import { extentOffsets } from "./manifest.ts";
 import type { ChunkIndex, ChunkLocation } from "./pack-index.ts";
@@ -40,7 +41,13 @@ export async function restoreRange(
   start: number,
   length: number,
   write: WriteFn,
-  opts: { writeZeros: boolean; onProgress?: ProgressFn },
+  opts: {
+    writeZeros: boolean;
+    /** Makes [pos, pos + length) (relative to the range start) read as zeros; instead of writeZeros. */
+    zero?: (pos: number, length: number) => Promise<void>;
+    onProgress?: ProgressFn | undefined;
+    signal?: AbortSignal | undefined;
+  },
 ): Promise<void> {
   const end = start + length;
   const offs = extentOffsets(m);
@@ -53,7 +60,11 @@ export async function restoreRange(
     if (o >= end) break;
     const id = m.ids[i] as string;
     if (!id) {
-      zeroRuns.push([Math.max(o, start), Math.min(o + len, end)]);
+      const a = Math.max(o, start);
+      const last = zeroRuns[zeroRuns.length - 1];
+      // adjacent zero extents (one per segment of an empty stretch) are one run
+      if (last && last[1] === a) last[1] = Math.min(o + len, end);
+      else zeroRuns.push([a, Math.min(o + len, end)]);
       continue;
     }
     const loc = index.chunks.get(id);
@@ -68,13 +79,17 @@ export async function restoreRange(
     opts.onProgress?.(done, length);
   };
   for (const [a, b] of zeroRuns) {
-    if (opts.writeZeros) for (let p = a; p < b; p += ZEROS.length) await write([ZEROS.subarray(0, Math.min(ZEROS.length, b - p))], p - start);
+    throwIfCancelled(opts.signal, "restore");
+    if (opts.zero) await opts.zero(a - start, b - a);
+    else if (opts.writeZeros) for (let p = a; p < b; p += ZEROS.length) await write([ZEROS.subarray(0, Math.min(ZEROS.length, b - p))], p - start);
     progress(b - a);
   }
 
   await forEachLimit(batches, BATCHES_IN_FLIGHT, async (batch) => {
+    throwIfCancelled(opts.signal, "restore");
     const slot = await pool.acquireSlot();
     try {
+      throwIfCancelled(opts.signal, "restore");
       const items = await fetchIntoSlot(backend, slot, pool.slotSize / 2, batch);
       const { errors, at } = await pool.decode({ slot, items, verifyOnly: false });
       assertDecoded(batch, errors);

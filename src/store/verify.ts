@@ -154,7 +154,7 @@ async function checkPacks(
 }
 
 /** The pack's referenced chunks in offset order, cut into spans that each fit one slot. */
-function readWindows<T extends { loc: ChunkLocation }>(chunks: T[], max: number): T[][] {
+export function readWindows<T extends { loc: ChunkLocation }>(chunks: T[], max: number): T[][] {
   const sorted = [...chunks].sort((a, b) => a.loc.off - b.loc.off);
   const out: T[][] = [];
   let cur: T[] = [];

@@ -1,7 +1,8 @@
 // The port through which services reach chunk stores (src/store/ implements it; container.ts
-// builds it). Services see a store as something that can be measured and closed; the protection
-// workflow will widen this interface with backup and restore as it needs them. Every method
-// rejects with the store's own typed errors (src/store/errors.ts), which src/api/errors.ts maps.
+// builds it). Services see a store as an ImageStore (disk images in and out, copies, verify,
+// delete, GC: image-store.ts) that can also be measured and closed. Every method rejects with
+// the store's own typed errors (src/store/errors.ts), which src/services/failure-status.ts maps.
+import type { ImageStore } from "./image-store.ts";
 
 /** Where a chunk store lives and how it is unlocked. */
 export interface ChunkStoreLocation {
@@ -22,7 +23,7 @@ export interface ChunkStoreStats {
   dedupRatio: number;
 }
 
-export interface ChunkStore {
+export interface ChunkStore extends ImageStore {
   stats(): Promise<ChunkStoreStats>;
   close(): Promise<void>;
 }

@@ -1,0 +1,93 @@
+// Verification of one image: every chunk its manifest references is re-read from its pack and
+// re-hashed by the workers (verify.ts checks the whole store). Each problem names the chunk,
+// its pack and the image bytes it holds, so the caller knows which part of the disk is lost.
+import type { ImageVerification } from "../services/infrastructure/image-store.ts";
+import type { BlobBackend } from "./backend.ts";
+import { isNotFound } from "./backend.ts";
+import type { ProgressFn } from "./backup-full.ts";
+import { forEachLimit } from "./concurrency.ts";
+import { throwIfCancelled } from "./errors.ts";
+import type { Manifest } from "./manifest.ts";
+import { extentOffsets } from "./manifest.ts";
+import type { ChunkIndex, ChunkLocation } from "./pack-index.ts";
+import { packKey } from "./pack-index.ts";
+import { readWindows } from "./verify.ts";
+import type { WorkerPool } from "./worker-pool.ts";
+
+/** Image ranges named per problem; the rest are counted. */
+const RANGES_SHOWN = 3;
+
+export async function verifyImageChunks(
+  backend: BlobBackend,
+  index: ChunkIndex,
+  pool: WorkerPool,
+  m: Manifest,
+  work: { signal?: AbortSignal | undefined; onProgress?: ProgressFn | undefined } = {},
+): Promise<ImageVerification> {
+  const where = imageRanges(m);
+  const problems: string[] = [];
+  const report = (id: string, what: string) => problems.push(`chunk ${id} ${what}; image bytes ${describeRanges(where.get(id) ?? [])}`);
+  const byPack = new Map<string, Array<{ id: string; loc: ChunkLocation }>>();
+  for (const id of where.keys()) {
+    const loc = index.chunks.get(id);
+    if (!loc) {
+      report(id, `is missing (${index.missing(id).message})`);
+      continue;
+    }
+    const inPack = byPack.get(loc.pack);
+    if (inPack) inPack.push({ id, loc });
+    else byPack.set(loc.pack, [{ id, loc }]);
+  }
+  const total = [...byPack.values()].flat().reduce((n, c) => n + c.loc.len, 0);
+  let bytesChecked = 0;
+  work.onProgress?.(0, total);
+  await forEachLimit([...byPack], 2, async ([pack, chunks]) => {
+    for (const window of readWindows(chunks, pool.slotSize)) {
+      throwIfCancelled(work.signal, "verify");
+      const first = window[0] as (typeof window)[number];
+      const last = window[window.length - 1] as (typeof window)[number];
+      const want = last.loc.off + last.loc.len - first.loc.off;
+      const slot = await pool.acquireSlot();
+      try {
+        const got = await backend.readAt(packKey(pack), first.loc.off, Buffer.from(slot, 0, want));
+        const items = window.map(({ id, loc }) => ({ off: loc.off - first.loc.off, len: Math.max(0, Math.min(loc.len, got - (loc.off - first.loc.off))), id, out: 0, plainLen: 0 }));
+        const { errors } = await pool.decode({ slot, items, verifyOnly: true });
+        errors.forEach((e, i) => {
+          const c = window[i] as (typeof window)[number];
+          if (e !== null) report(c.id, `in pack ${pack} at ${c.loc.off} is damaged (${e})`);
+        });
+      } catch (err) {
+        const what = isNotFound(err) ? `pack ${pack} is missing` : `pack ${pack} cannot be read (${err instanceof Error ? err.message : String(err)})`;
+        for (const c of window) report(c.id, `is unreadable: ${what}`);
+      } finally {
+        pool.releaseSlot(slot);
+      }
+      bytesChecked += window.reduce((n, c) => n + c.loc.len, 0);
+      work.onProgress?.(bytesChecked, total);
+    }
+  });
+  problems.sort();
+  return { ok: problems.length === 0, chunksChecked: where.size, bytesChecked, problems };
+}
+
+/** Per chunk id, the image ranges [start, end) it fills (adjacent ones joined). */
+function imageRanges(m: Manifest): Map<string, Array<[number, number]>> {
+  const offs = extentOffsets(m);
+  const out = new Map<string, Array<[number, number]>>();
+  m.ids.forEach((id, i) => {
+    if (!id) return;
+    const a = offs[i] as number;
+    const b = offs[i + 1] as number;
+    const list = out.get(id);
+    const last = list?.[list.length - 1];
+    if (last && last[1] === a) last[1] = b;
+    else if (list) list.push([a, b]);
+    else out.set(id, [[a, b]]);
+  });
+  return out;
+}
+
+function describeRanges(ranges: ReadonlyArray<[number, number]>): string {
+  const shown = ranges.slice(0, RANGES_SHOWN).map(([a, b]) => `[${a}, ${b})`);
+  return ranges.length > RANGES_SHOWN ? `${shown.join(", ")} and ${ranges.length - RANGES_SHOWN} more range(s)` : shown.join(", ");
+}
