@@ -107,7 +107,7 @@ export function tableFor(def: CollectionDefinition): CollectionTable {
   for (const column of Object.keys(def.references ?? {})) {
     if (!(column in promoted)) throw new Error(`${def.name}: reference column ${column} is not promoted`);
   }
-  return { table: def.table, promoted, discriminator: def.discriminator, references: def.references };
+  return { table: def.table, promoted, discriminator: def.discriminator, references: def.references, scopeColumn: def.parent?.column };
 }
 
 /** Storage of every definition, each table told which reference columns name its rows. */
