@@ -66,6 +66,13 @@ import { virtualMachineUseCases } from "./services/inventory/virtual-machine-act
 import { KeyedMutex } from "./services/keyed-mutex.ts";
 import { protectionPolicyUseCases } from "./services/protection-policies.ts";
 import { StoreCopies } from "./services/infrastructure/copies-of-store.ts";
+import { CopyTables } from "./db/copy-index.ts";
+import { type CopiesContext, copyRecords } from "./services/protection/copies.ts";
+import type { CopyRecords } from "./services/protection/copy-records.ts";
+import { copyUseCases } from "./services/protection/copy-use-cases.ts";
+import { copyData } from "./services/protection/copy-data.ts";
+import { copyJobs } from "./jobs/copy-jobs.ts";
+import { CopyExpiry } from "./jobs/copy-expiry.ts";
 import type { ProtectionStoreContext } from "./services/infrastructure/protection-store-state.ts";
 import { protectionStoreUseCases } from "./services/infrastructure/protection-stores.ts";
 import { StorageSystemSources } from "./services/infrastructure/storage-system-sources.ts";
@@ -84,6 +91,9 @@ import { VERSION } from "./version.ts";
 /** Columns every document table has, written by the repository; the rest of `promoted` are extras. */
 const BASE_COLUMNS = new Set(["id", "customer_id", "generation", "created_at", "updated_at"]);
 
+/** How often the expiry worker looks for expired copies (a DELETE or a moved test clock wakes it sooner). */
+const EXPIRY_INTERVAL_MS = 60_000;
+
 /** Collections whose names are unique per workspace, trimmed and case-insensitively (migration 007). */
 const UNIQUE_NAMES = new Set(["protection-policies", "hypervisor-managers"]);
 
@@ -97,7 +107,7 @@ export function tableFor(def: CollectionDefinition): CollectionTable {
   for (const column of Object.keys(def.references ?? {})) {
     if (!(column in promoted)) throw new Error(`${def.name}: reference column ${column} is not promoted`);
   }
-  return { table: def.table, promoted, discriminator: def.discriminator, references: def.references };
+  return { table: def.table, promoted, discriminator: def.discriminator, references: def.references, scopeColumn: def.parent?.column };
 }
 
 /** Storage of every definition, each table told which reference columns name its rows. */
@@ -142,6 +152,10 @@ export interface Services {
   storageSystems: StorageSystemSources;
   /** Where a store's delete counts its copies: copy collections add themselves. */
   storeCopies: StoreCopies;
+  /** The copies the protection run reports and the copies collections list. */
+  copies: CopyRecords;
+  /** Queues the deletes of expired, unlocked copies (wake() after the clock moved). */
+  expiry: CopyExpiry;
   /** Every chunk store this process has open. */
   storeRegistry: StoreRegistry<ProtectionStore>;
   /** What the protection-store use cases and jobs share (the demo store is made through it). */
@@ -246,6 +260,22 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
   for (const handler of protectionStoreJobs(stores)) worker.register(handler);
   const protectionStores = protectionStoreUseCases(stores);
   storesOnSystem.use({ count: (workspaceId, systemId, uow) => protectionStores.countOnSystem(workspaceId, systemId, uow) });
+  const copiesContext: CopiesContext = {
+    snapshots: repositories.get("virtual-machine-snapshots")!,
+    backups: repositories.get("virtual-machine-backups")!,
+    vms: repositories.get("virtual-machines")!,
+    stores: repositories.get("protection-stores")!,
+    index: new CopyTables(database, "virtual-machine"),
+    operations,
+    clock,
+    wake: () => worker.wake(),
+  };
+  const copies = copyRecords(copiesContext);
+  const copyUses = copyUseCases(copiesContext);
+  const expiry = new CopyExpiry(copiesContext.index, copyUses, clock, logger.child({ component: "copy-expiry" }), EXPIRY_INTERVAL_MS);
+  storeCopies.add(copies);
+  const copyContext = { ...copiesContext, data: copyData(inventory, stores), refreshStore: (customerId: string, storeId: string) => protectionStores.refreshStats(customerId, storeId) };
+  for (const handler of copyJobs(copyContext)) worker.register(handler);
   const useCases: UseCases = {
     protectionPolicies: protectionPolicyUseCases(repositories.get("protection-policies")!, protectionStores),
     hypervisorManagers: hypervisorManagerUseCases(inventory),
@@ -256,6 +286,7 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     storeOnces: storeOnceUseCases({ ...storeOnceContext, inventory, sealer, stores: storesOnSystem, softwareVersion: VERSION }),
     storageSystems,
     protectionStores,
+    copies: copyUses,
   };
   const metrics = new Metrics(database, () => heartbeats.ages());
   metrics.registerStoreStats(protectionStoreStats(database));
@@ -280,6 +311,8 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     storesOnSystem,
     storageSystems,
     storeCopies,
+    copies,
+    expiry,
     storeRegistry,
     stores,
     useCases,
@@ -337,12 +370,12 @@ async function readTls(config: Config): Promise<{ cert: Buffer; key: Buffer } | 
  * embedded worker. close() stops all of it in order. With `deferReady`, /health stays 503
  * `starting` until markReady() (`obr serve` calls it after its first-start work).
  */
-export async function startServer(config: Config, logger: Logger, options: { deferReady?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger, options: { deferReady?: boolean; clock?: Clock } = {}): Promise<RunningServer> {
   const listener = await listen({ host: config.listenHost, port: config.listenPort, tls: await readTls(config), version: VERSION });
   let services: Services | undefined;
   let app: FastifyInstance | undefined;
   try {
-    services = await buildServices(config, logger);
+    services = await buildServices(config, logger, options.clock);
     let handler: RequestHandler | undefined;
     app = await buildApp(services, (h) => {
       handler = h;
@@ -371,6 +404,7 @@ export async function startServer(config: Config, logger: Logger, options: { def
   const metricsUrl = metricsAddress && typeof metricsAddress === "object" ? `http://${metricsHost}:${metricsAddress.port}` : undefined;
   if (config.embeddedWorker) services.worker.start();
   services.monitor.start();
+  services.expiry.start();
   if (!options.deferReady) services.readiness.ready = true;
   const running = { app, services };
   return {
@@ -385,6 +419,7 @@ export async function startServer(config: Config, logger: Logger, options: { def
       await listener.close();
       await running.app.close();
       await running.services.monitor.stop();
+      await running.services.expiry.stop();
       await running.services.worker.stop();
       await running.services.storeRegistry.close();
       await running.services.connectors.close();

@@ -20,6 +20,7 @@ import { protectionStoreGatewayHandlers, protectionStoreGateways } from "./resou
 import { storeOnceHandlers, storeOnces } from "./resources/storeonces.ts";
 import { protectionStoreHandlers, protectionStores } from "./resources/protection-stores.ts";
 import { virtualMachineHandlers, virtualMachines } from "./resources/virtual-machines.ts";
+import { virtualMachineBackupHandlers, virtualMachineBackups, virtualMachineSnapshotHandlers, virtualMachineSnapshots } from "./resources/virtual-machine-copies.ts";
 
 export interface CollectionEntry {
   definition: CollectionDefinition;
@@ -45,4 +46,6 @@ export const COLLECTIONS: readonly CollectionEntry[] = [
   { definition: dataOrchestrators, handlers: (u) => dataOrchestratorHandlers(u.dataOrchestrators) },
   { definition: protectionStoreGateways, handlers: (u) => protectionStoreGatewayHandlers(u.protectionStoreGateways) },
   { definition: storeOnces, handlers: (u) => storeOnceHandlers(u.storeOnces) },
+  { definition: virtualMachineSnapshots, handlers: (u) => virtualMachineSnapshotHandlers(u.copies) },
+  { definition: virtualMachineBackups, handlers: (u) => virtualMachineBackupHandlers(u.copies) },
 ];

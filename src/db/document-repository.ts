@@ -25,6 +25,8 @@ export interface CollectionTable {
   discriminator?: { column: string; value: string } | undefined;
   /** Promoted columns under a foreign key (see foreign-keys.ts): column -> target table and what its row is called. */
   references?: Readonly<Record<string, { table: string; relation: string }>> | undefined;
+  /** A sub-collection's parent column: every list is scoped by it, so indexes lead with (customer_id, it). */
+  scopeColumn?: string | undefined;
   /** Reference columns of other tables naming this table's rows, with what those rows are called. */
   referencedBy?: readonly ForeignKeySide[] | undefined;
 }

@@ -13,6 +13,7 @@ import * as m007 from "./migrations/007-normalised-names.ts";
 import * as m008 from "./migrations/008-data-orchestrators.ts";
 import * as m009 from "./migrations/009-storage-systems.ts";
 import * as m010 from "./migrations/010-protection-stores.ts";
+import * as m012 from "./migrations/012-copies.ts";
 
 interface Migration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -29,6 +30,7 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ["008-data-orchestrators", m008],
   ["009-storage-systems", m009],
   ["010-protection-stores", m010],
+  ["012-copies", m012],
 ];
 
 export async function migrate({ db, dialect }: Database): Promise<string[]> {

@@ -66,6 +66,31 @@ export interface StorageSystemSecretRow {
   updated_at: string;
 }
 
+/** Copies (migration 012): `snapshots` and `backups`, shared by every asset kind (`asset_type`). */
+export interface CopyRow extends DocumentRow {
+  asset_type: string;
+  asset_id: string;
+  name: string | null;
+  state: string | null;
+  status: string | null;
+  point_in_time: string | null;
+  expires_at: string | null;
+  locked_until: string | null;
+  schedule_id: number | null;
+  /** Private: the run's operation and disk set, unique per workspace. */
+  origin_key: string;
+  protection_job_id: string | null;
+  /** Private JSON: CopyParts (src/services/protection/copy-index.ts). */
+  parts: string;
+}
+
+export interface BackupRow extends CopyRow {
+  backup_type: string | null;
+  protection_store_id: string | null;
+  source_copy_id: string | null;
+  source_backup_id: string | null;
+}
+
 export interface ApiClientRow {
   id: string;
   customer_id: string;
@@ -103,6 +128,8 @@ export interface Tables {
   protection_store_gateways: StorageSystemRow;
   storeonces: StorageSystemRow;
   storage_system_secrets: StorageSystemSecretRow;
+  snapshots: CopyRow;
+  backups: BackupRow;
 }
 
 /** Migration 008: how the orchestrator runs, its last heartbeat (epoch ms) and its secrets' hashes. */

@@ -8,6 +8,7 @@ import type { DatastoreUseCases } from "./inventory/datastore-actions.ts";
 import type { HypervisorManagerUseCases } from "./inventory/hypervisor-manager-registration.ts";
 import type { VirtualMachineUseCases } from "./inventory/virtual-machine-actions.ts";
 import type { ProtectionPolicyUseCases } from "./protection-policies.ts";
+import type { CopyUseCases } from "./protection/copy-use-cases.ts";
 
 export interface UseCases {
   protectionPolicies: ProtectionPolicyUseCases;
@@ -20,4 +21,6 @@ export interface UseCases {
   /** Where protection stores live: gateways and StoreOnce appliances behind one port. */
   storageSystems: StorageSystems;
   protectionStores: ProtectionStoreUseCases;
+  /** PATCH and DELETE of VM snapshots and backups, and the expiry worker's deletes. */
+  copies: CopyUseCases;
 }

@@ -13,14 +13,6 @@ export const NOT_SERVED: Readonly<Record<string, readonly string[]>> = {
     "DataManagementJobSuspend",
   ],
   "issue 13, protecting virtual machines: copies and restores": [
-    "VirtualMachineSnapshotList",
-    "DeleteVirtualMachineSnapshot",
-    "VirtualMachineSnapshot",
-    "VirtualMachineSnapshotUpdate",
-    "VirtualMachineBackupList",
-    "DeleteVirtualMachineBackup",
-    "VirtualMachineBackup",
-    "VirtualMachineBackupUpdate",
     "VirtualMachineRestore",
     "VirtualMachineDisksRestore",
     // Issue 13 declares it (answering an honest error until file restore exists).

@@ -9,6 +9,7 @@ import { Writable } from "node:stream";
 import type { Role } from "../../src/auth/tokens.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { type RunningServer, startServer } from "../../src/container.ts";
+import type { Clock } from "../../src/domain/clock.ts";
 
 export const PG_URL = process.env.OBR_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 export const testDb = (process.env.OBR_TEST_DB ?? "sqlite") as "sqlite" | "postgres";
@@ -47,7 +48,8 @@ export function testDatabase(dataDir: string): { url: string; drop(): Promise<vo
   };
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/** `clock`: the server's one clock (default the system's), for tests that move time. */
+export async function startTestServer(env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), "obr-it-"));
   const database = testDatabase(dataDir);
   const databaseUrl = database.url;
@@ -59,7 +61,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       done();
     },
   });
-  const server = await startServer(config, pino({ level: "info" }, sink));
+  const server = await startServer(config, pino({ level: "info" }, sink), options.clock ? { clock: options.clock } : {});
 
   const token = async (clientId: string, clientSecret: string) => {
     const r = await fetch(`${server.url}/as/token.oauth2`, {

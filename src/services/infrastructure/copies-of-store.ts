@@ -13,6 +13,11 @@ export interface StoreCopyCount {
 export interface CopiesOfStore {
   /** Counted in `uow` when given: a delete's guard counts in the delete's own transaction. */
   count(workspaceId: string, storeId: string, uow?: UnitOfWork): Promise<StoreCopyCount>;
+  /**
+   * Drops the rows of the store's copies inside the store's delete transaction (a forced delete:
+   * their data goes with the store). Called after the locked count came back zero in `uow`.
+   */
+  forget?(workspaceId: string, storeId: string, uow: UnitOfWork): Promise<void>;
 }
 
 /** Sums what every added source counts (none added: no copies). */
@@ -32,5 +37,9 @@ export class StoreCopies implements CopiesOfStore {
       locked += c.locked;
     }
     return { copies, locked };
+  }
+
+  async forget(workspaceId: string, storeId: string, uow: UnitOfWork): Promise<void> {
+    for (const source of this.#sources) await source.forget?.(workspaceId, storeId, uow);
   }
 }

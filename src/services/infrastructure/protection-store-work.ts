@@ -41,7 +41,11 @@ export async function destroyStore(ctx: ProtectionStoreContext, customerId: stri
   else await ctx.registry.release(storeId);
   await ctx.keys.remove(storeId);
   // And once more in the row's delete transaction, so no copy locked meanwhile loses its store.
-  await ctx.repository.delete(customerId, storeId, undefined, (_doc, uow) => refuseLocked(uow));
+  // A forced delete drops the rows of the copies it held in the same transaction (their data is gone).
+  await ctx.repository.delete(customerId, storeId, undefined, async (_doc, uow) => {
+    await refuseLocked(uow);
+    await ctx.copies.forget?.(customerId, storeId, uow);
+  });
   return [storeResource(doc)];
 }
 

@@ -103,7 +103,15 @@ export async function reconcile(
     const kept = Object.fromEntries(preserve.filter((k) => current[k] !== undefined).map((k) => [k, current[k]]));
     const next = { ...options.initial, ...doc, ...kept, createdAt: current.createdAt };
     if (canonical(next) === canonical(current)) continue;
-    await updateWithRetry(repository, doc.customerId, doc.id, (cur) => ({ ...next, generation: cur.generation, createdAt: cur.createdAt, updatedAt: cur.updatedAt }));
+    // Preserved fields come from the row as locked now: the copies service may have changed
+    // recoveryPointsExist since `current` was read, and discovery must not undo that.
+    await updateWithRetry(repository, doc.customerId, doc.id, (cur) => ({
+      ...next,
+      ...Object.fromEntries(preserve.filter((k) => cur[k] !== undefined).map((k) => [k, cur[k]])),
+      generation: cur.generation,
+      createdAt: cur.createdAt,
+      updatedAt: cur.updatedAt,
+    }));
     counts.updated++;
   }
   const seen = new Set(mapped.map((d) => d.id));

@@ -1,0 +1,59 @@
+// Where a copy's data lives and how it goes: a snapshot on the VM's hypervisor (the connector's
+// deleteSnapshot), a backup's disk images in its protection store (the ImageStore port, reached
+// through the store registry). Every removal is idempotent: data already gone is no error, so a
+// delete job resumed after a crash finishes the job.
+import { parseManagerAddress } from "../../domain/network-address.ts";
+import type { ImageStore } from "../infrastructure/image-store.ts";
+import { type ProtectionStoreContext, type ProtectionStoreDoc, locate } from "../infrastructure/protection-store-state.ts";
+import { loadManager } from "../inventory/hypervisor-manager-discovery.ts";
+import type { InventoryContext } from "../inventory/inventory-context.ts";
+import { isConnectorError } from "../ports/connector-error.ts";
+import type { StoredDocument } from "../ports/documents.ts";
+
+export interface CopyData {
+  /** Removes one hypervisor snapshot of the VM. */
+  deleteSnapshot(customerId: string, vmId: string, snapshotId: string): Promise<void>;
+  /** Removes one disk image from a protection store; its space returns with gc(). */
+  deleteImage(customerId: string, storeId: string, imageId: string): Promise<void>;
+  /** Reclaims what deleted images no longer need; 0 when the store is gone. */
+  gc(customerId: string, storeId: string): Promise<{ reclaimedBytes: number }>;
+}
+
+export function copyData(inventory: InventoryContext, stores: ProtectionStoreContext): CopyData {
+  /** The store's images, or undefined when the store (or the system it lived on) is gone with its data. */
+  async function imagesOf(customerId: string, storeId: string): Promise<ImageStore | undefined> {
+    const doc = await stores.repository.get<ProtectionStoreDoc>(customerId, storeId);
+    if (!doc) return undefined;
+    const location = await locate(stores, doc);
+    if (!location) return undefined;
+    return stores.registry.open(storeId, location);
+  }
+
+  return {
+    async deleteSnapshot(customerId, vmId, snapshotId) {
+      const vm = await inventory.store.get<StoredDocument & { hypervisorManagerInfo?: { id?: string } }>("virtual-machine", customerId, vmId);
+      const managerId = vm?.hypervisorManagerInfo?.id;
+      // A VM gone from the inventory took its snapshots with it.
+      if (managerId === undefined) return;
+      const manager = await loadManager(inventory, customerId, managerId);
+      const connector = inventory.connectors.resolve(parseManagerAddress(manager.networkAddress).address);
+      try {
+        await connector.deleteSnapshot(vmId, snapshotId);
+      } catch (err) {
+        if (!isConnectorError(err, "not-found")) throw err;
+      }
+    },
+
+    async deleteImage(customerId, storeId, imageId) {
+      await (await imagesOf(customerId, storeId))?.deleteImage(imageId);
+    },
+
+    async gc(customerId, storeId) {
+      const images = await imagesOf(customerId, storeId);
+      if (!images) return { reclaimedBytes: 0 };
+      const result = await images.gc();
+      stores.registry.written(storeId);
+      return result;
+    },
+  };
+}
