@@ -1,7 +1,7 @@
 // Building blocks the pages share: page titles, load states (loading, error, not served yet),
 // status badges, scrollable tables, progress bars and the live view of an async operation.
-import type { ComponentChildren } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { type ComponentChildren, cloneElement, type VNode } from "preact";
+import { useEffect, useId, useState } from "preact/hooks";
 import { describeError, SessionEndedError, UnavailableError } from "./api.ts";
 import { words } from "./format.ts";
 import { Link } from "./router.tsx";
@@ -130,12 +130,31 @@ export function OperationFollow({ session, location, onDone }: { session: Sessio
   );
 }
 
-export function Field({ label, hint, children }: { label: string; hint?: string; children: ComponentChildren }) {
+/**
+ * A labelled control: the label names just the control (a label wrapping a select would add the
+ * chosen option to its name). A pair of controls (a number and its unit) becomes a named group.
+ */
+export function Field({ label, hint, children }: { label: string; hint?: string; children: VNode }) {
+  const id = useId();
+  const single = children.type !== "span";
+  const described = hint ? { "aria-describedby": `${id}-hint` } : {};
   return (
-    <label class="field">
-      <span class="field-label">{label}</span>
-      {children}
-      {hint ? <span class="field-hint">{hint}</span> : null}
-    </label>
+    <div class="field" {...(single ? {} : { role: "group", "aria-labelledby": `${id}-label` })}>
+      {single ? (
+        <label class="field-label" for={id}>
+          {label}
+        </label>
+      ) : (
+        <span class="field-label" id={`${id}-label`}>
+          {label}
+        </span>
+      )}
+      {single ? cloneElement(children, { id, ...described }) : children}
+      {hint ? (
+        <span class="field-hint" id={`${id}-hint`}>
+          {hint}
+        </span>
+      ) : null}
+    </div>
   );
 }
