@@ -80,9 +80,9 @@ export function Badge({ value }: { value: string | undefined }) {
 export function TableBox({ label, children }: { label: string; children: ComponentChildren }) {
   return (
     // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard to scroll it
-    <div class="table-box" role="region" aria-label={label} tabIndex={0}>
+    <section class="table-box" aria-label={label} tabIndex={0}>
       <table>{children}</table>
-    </div>
+    </section>
   );
 }
 

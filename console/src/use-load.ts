@@ -17,7 +17,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[], pol
   const poll = useRef(pollMs);
   poll.current = pollMs;
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps decide when to load again
+  // the caller's deps decide when to load again (and each poll's tick)
   useEffect(() => {
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;

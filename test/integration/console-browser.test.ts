@@ -93,7 +93,7 @@ describe.skipIf(!run)("web console in chromium", () => {
     await page.keyboard.press("Tab");
     await page.keyboard.type("not-the-secret");
     await page.keyboard.press("Enter");
-    await expect.poll(() => page.getByRole("alert").innerText()).toBe("The client ID or secret is wrong.");
+    await expect.poll(() => page.getByRole("alert").textContent()).toBe("The client ID or secret is wrong.");
     // the refused token request is the one error the browser reports here
     expect(problems.splice(0)).toEqual([expect.stringMatching(/^HTTP 401: POST .*\/as\/token\.oauth2$/), expect.stringMatching(/^console error: .*401/)]);
 
@@ -101,7 +101,7 @@ describe.skipIf(!run)("web console in chromium", () => {
     await page.keyboard.press("Shift+Tab");
     await page.keyboard.press("Tab");
     await page.keyboard.press("Tab");
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Sign in");
+    expect(await page.evaluate("document.activeElement?.textContent")).toBe("Sign in");
     await page.keyboard.press("Enter");
     // back where the user was going
     await page.getByRole("heading", { level: 1, name: "Inventory" }).waitFor();
@@ -109,7 +109,7 @@ describe.skipIf(!run)("web console in chromium", () => {
 
     await page.reload();
     await page.getByRole("heading", { level: 1, name: "Inventory" }).waitFor();
-    const stored = await page.evaluate(() => JSON.stringify(sessionStorage));
+    const stored = await page.evaluate("JSON.stringify(sessionStorage)");
     expect(stored).toContain("obr.console.session");
     expect(stored).not.toContain(PROCESS_CLIENT.secret);
     await w.idle();
@@ -128,7 +128,7 @@ describe.skipIf(!run)("web console in chromium", () => {
     expect(stores).toContain("Demo cloud store");
     expect(stores).toContain("Demo on-premises store");
     const copies = page.locator("section", { has: page.getByRole("heading", { name: "Copies over the last 14 days" }) });
-    expect(await copies.innerText()).toMatch(/No copies in the last 14 days|Copies per day|not available on this server yet/);
+    expect(await copies.textContent()).toMatch(/No copies in the last 14 days|Copies per day|not available on this server yet/);
     await shot(page, "dashboard");
     expect(problems.splice(0)).toEqual([]);
   });
@@ -154,7 +154,7 @@ describe.skipIf(!run)("web console in chromium", () => {
     await w.idle();
     await settled(page);
     for (const section of ["Snapshots", "Backups", "Cloud backups"]) {
-      const text = await page.locator("section", { has: page.getByRole("heading", { name: section, exact: true }) }).innerText();
+      const text = await page.locator("section", { has: page.getByRole("heading", { name: section, exact: true }) }).textContent();
       expect(text).toMatch(new RegExp(`No ${section.toLowerCase()}|Taken|not available on this server yet`));
     }
     await shot(page, "vm-copies");
@@ -176,7 +176,7 @@ describe.skipIf(!run)("web console in chromium", () => {
     await page.getByRole("button", { name: "Create policy" }).click();
     await page.getByRole("heading", { level: 1, name: "Protection policies" }).waitFor();
     const row = page.getByRole("row", { name: /Gold/ });
-    await expect.poll(() => row.innerText()).toContain("Backup daily at 02:00 UTC, kept 14 days");
+    await expect.poll(() => row.textContent()).toContain("Backup daily at 02:00 UTC, kept 14 days");
 
     // what the API holds is what the page said
     const token = await processToken(obr.url);
@@ -198,7 +198,7 @@ describe.skipIf(!run)("web console in chromium", () => {
     await page.getByLabel("Repeat every (number)").first().fill("6");
     await page.getByRole("button", { name: "Save policy" }).click();
     await page.getByRole("heading", { level: 1, name: "Protection policies" }).waitFor();
-    await expect.poll(() => page.getByRole("row", { name: /Gold/ }).innerText()).toContain("Snapshot every 6 hours, kept 2 days");
+    await expect.poll(() => page.getByRole("row", { name: /Gold/ }).textContent()).toContain("Snapshot every 6 hours, kept 2 days");
     expect((await api())[0]?.protections[0]?.schedules[0]?.schedule).toEqual({ recurrence: "HOURLY", repeatInterval: { every: 6 } });
     await shot(page, "policies");
     expect(problems.splice(0)).toEqual([]);
@@ -224,14 +224,14 @@ describe.skipIf(!run)("web console in chromium", () => {
     await page.getByRole("heading", { level: 1, name: "Register hypervisor manager Demo lab vCenter" }).waitFor();
     await w.idle();
     expect(await page.getByRole("progressbar", { name: "Progress" }).getAttribute("aria-valuenow")).toBe("100");
-    expect(await page.locator("ol.log").innerText()).toContain("succeeded");
+    expect(await page.locator("ol.log").textContent()).toContain("succeeded");
     await shot(page, "operation");
     await open(w, "Operations", "Operations");
     await shot(page, "operations");
 
     await open(w, "Infrastructure", "Infrastructure");
     await settled(page);
-    const text = await page.locator("main").innerText();
+    const text = await page.locator("main").textContent();
     for (const name of ["Demo lab vCenter", "Embedded data orchestrator", "demo-psg", "Demo cloud store", "Demo on-premises store"]) expect(text).toContain(name);
     await shot(page, "infrastructure");
     expect(problems.splice(0)).toEqual([]);
@@ -288,7 +288,7 @@ describe.skipIf(!run)("web console in chromium", () => {
       for (const [link, title, name] of pages) {
         await open(phone, link, title);
         await settled(phone.page);
-        expect([name, await phone.page.evaluate(() => document.documentElement.scrollWidth)]).toEqual([name, PHONE.width]);
+        expect([name, await phone.page.evaluate("document.documentElement.scrollWidth")]).toEqual([name, PHONE.width]);
         await shot(phone.page, name);
       }
       expect(phone.problems).toEqual([]);

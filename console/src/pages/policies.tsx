@@ -357,7 +357,10 @@ function PolicyEditor({ session, policy }: { session: Session; policy: Policy | 
 function ScheduleFields({ type, draft, change }: { type: TierType; draft: ScheduleDraft; change: (c: Partial<ScheduleDraft>) => void }) {
   const words = scheduleWords(scheduleOf(draft));
   return (
-    <div class="schedule" role="group" aria-label={`Schedule ${draft.scheduleId}: ${words}`}>
+    <fieldset class="schedule">
+      <legend class="sr-only">
+        Schedule {draft.scheduleId}: {words}
+      </legend>
       <div class="row">
         <Field label="Repeat every">
           <span class="pair">
@@ -413,7 +416,7 @@ function ScheduleFields({ type, draft, change }: { type: TierType; draft: Schedu
         {TIER_NAMES[type]} {words}, kept {durationWords(draft.keep)}
         {draft.lock.value > 0 ? `, locked ${durationWords(draft.lock)}` : ""}
       </p>
-    </div>
+    </fieldset>
   );
 }
 
