@@ -20,11 +20,12 @@ export interface Session {
   readonly client: ObrClient;
 }
 
+const field = (value: unknown, name: string): unknown => (typeof value === "object" && value !== null ? Reflect.get(value, name) : undefined);
+
 function readStored(): StoredToken | undefined {
   try {
     const raw: unknown = JSON.parse(sessionStorage.getItem(KEY) ?? "null");
-    if (typeof raw !== "object" || raw === null) return undefined;
-    const { clientId, token, expiresAt } = raw as Record<string, unknown>;
+    const [clientId, token, expiresAt] = [field(raw, "clientId"), field(raw, "token"), field(raw, "expiresAt")];
     if (typeof clientId !== "string" || typeof token !== "string" || typeof expiresAt !== "number") return undefined;
     return { clientId, token, expiresAt };
   } catch {
@@ -49,7 +50,7 @@ function tokenKeepingFetch(clientId: string, secret: string | undefined, stored:
     const res = await globalThis.fetch(request);
     if (res.ok) {
       const body: unknown = await res.clone().json();
-      const { access_token, expires_in } = (body ?? {}) as Record<string, unknown>;
+      const [access_token, expires_in] = [field(body, "access_token"), field(body, "expires_in")];
       if (typeof access_token === "string" && typeof expires_in === "number") {
         sessionStorage.setItem(KEY, JSON.stringify({ clientId, token: access_token, expiresAt: Date.now() + expires_in * 1000 } satisfies StoredToken));
       }
