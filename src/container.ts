@@ -9,6 +9,7 @@ import { registerAuthHook } from "./api/auth-hook.ts";
 import { COLLECTIONS } from "./api/collections.ts";
 import { registerCollection } from "./api/resource/register-collection.ts";
 import { apiClientRoutes } from "./api/routes/api-client-routes.ts";
+import { consoleRoutes } from "./api/routes/console-routes.ts";
 import { type Readiness, healthRoutes } from "./api/routes/health-routes.ts";
 import { storageLocationRoutes } from "./api/routes/storage-location-routes.ts";
 import { tokenRoutes } from "./api/routes/token-routes.ts";
@@ -339,6 +340,7 @@ export async function buildApp(services: Services, serverFactory?: FastifyServer
   const { pairing, heartbeats, broker, bundles } = services;
   await orchestratorRoutes(app, { pairing, heartbeats, broker, bundles, orchestrators: services.inventory.dataOrchestrators });
   await storageLocationRoutes(app);
+  await consoleRoutes(app, services.config.consoleDir);
   const context = { dialect: services.database.dialect, repositories: services.repositories };
   for (const { definition, handlers } of COLLECTIONS) registerCollection(app, definition, handlers(services.useCases), context);
   return app;
