@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
 let failed = false;
-for (const name of ["api.ts", "store.ts"]) {
+for (const name of ["api.ts", "store.ts", "protect.ts"]) {
   process.stdout.write(`\n=== bench/${name} ===\n`);
   const r = spawnSync(process.execPath, [join(import.meta.dirname, name)], { stdio: "inherit" });
   if (r.status !== 0) failed = true;

@@ -18,7 +18,7 @@ import { type SigningKey, loadOrCreateSigningKey } from "./auth/signing-key.ts";
 import { TokenService } from "./auth/tokens.ts";
 import type { Config } from "./config/config.ts";
 import type { Actor } from "./domain/actor.ts";
-import { type Clock, systemClock } from "./domain/clock.ts";
+import { type Clock, TestClock, systemClock } from "./domain/clock.ts";
 import { type DemoLabSummary, createDemoLab } from "./connectors/lab/demo-lab.ts";
 import { type ConnectorRegistry, createConnectorRegistry } from "./connectors/registry.ts";
 import { type Database, openDatabase } from "./db/database.ts";
@@ -66,6 +66,14 @@ import { InventoryStore } from "./services/inventory/inventory-store.ts";
 import { virtualMachineUseCases } from "./services/inventory/virtual-machine-actions.ts";
 import { KeyedMutex } from "./services/keyed-mutex.ts";
 import { protectionPolicyUseCases } from "./services/protection-policies.ts";
+import { SqlProtectionSchedules } from "./db/protection-schedules.ts";
+import { protectionJobJobs } from "./jobs/protection-job-jobs.ts";
+import { applyPolicy, recordRunEnd } from "./services/protection/protection-job-changes.ts";
+import type { ProtectionJobContext } from "./services/protection/protection-job-context.ts";
+import { protectionJobUseCases } from "./services/protection/protection-jobs.ts";
+import { ProtectionScheduler } from "./services/protection/scheduler.ts";
+import { type DemoProtection, createDemoProtection } from "./services/protection/demo-protection.ts";
+import { testClockRoutes } from "./api/routes/test-clock-routes.ts";
 import { StoreCopies } from "./services/infrastructure/copies-of-store.ts";
 import { CopyTables } from "./db/copy-index.ts";
 import { type CopiesContext, copyRecords } from "./services/protection/copies.ts";
@@ -73,6 +81,11 @@ import type { CopyRecords } from "./services/protection/copy-records.ts";
 import { copyUseCases } from "./services/protection/copy-use-cases.ts";
 import { copyData } from "./services/protection/copy-data.ts";
 import { copyJobs } from "./jobs/copy-jobs.ts";
+import { protectionRunJobs } from "./jobs/protection-run-jobs.ts";
+import type { ProtectionContext } from "./services/protection/run-context.ts";
+import { restoreUseCases } from "./services/protection/restore.ts";
+import { backupVerifyUseCases } from "./services/protection/backup-verify.ts";
+import { backupVerifyRoutes } from "./api/routes/backup-verify-routes.ts";
 import { CopyExpiry } from "./jobs/copy-expiry.ts";
 import type { ProtectionStoreContext } from "./services/infrastructure/protection-store-state.ts";
 import { protectionStoreUseCases } from "./services/infrastructure/protection-stores.ts";
@@ -173,11 +186,19 @@ export interface Services {
   monitor: OrchestratorMonitor;
   /** Prometheus metrics; store services add their statistics with metrics.registerStoreStats(). */
   metrics: Metrics;
+  /** The control plane's clock; with OBR_TEST_CLOCK it is `testClock`, which an admin moves forward. */
+  clock: Clock;
+  testClock: TestClock | undefined;
+  /** What the protection-job use cases, jobs and scheduler share (the protection run uses it too). */
+  protection: ProtectionJobContext;
+  /** Fires protection schedules; started with the server. */
+  scheduler: ProtectionScheduler;
 }
 
 /** `clock`: the control plane's one clock (time stamps, due times, leases, retention, heartbeats). */
-export async function buildServices(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Services> {
+export async function buildServices(config: Config, logger: Logger, clock: Clock = config.testClock ? new TestClock() : systemClock): Promise<Services> {
   registerPrivatePath(config.dataDir);
+  const testClock = clock instanceof TestClock ? clock : undefined;
   const database = await openDatabase(config.databaseUrl);
   try {
     await migrate(database);
@@ -192,10 +213,14 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     await database.close();
     throw err;
   }
-  const repositories = new Map(COLLECTIONS.map(({ definition }) => [definition.name, new DocumentRepository(database, tables.get(definition)!, clock)]));
+  // Under the test clock the job queue keeps real time (its operations' timestamps, due times and
+  // leases): moving the clock must neither orphan a running job nor hold a queued one back.
+  const queueClock = testClock ? systemClock : clock;
+  const clockOf = (name: string) => (name === "async-operations" ? queueClock : clock);
+  const repositories = new Map(COLLECTIONS.map(({ definition }) => [definition.name, new DocumentRepository(database, tables.get(definition)!, clockOf(definition.name))]));
   const crashPoints = crashPointsAt(config.crashPoint, (code) => process.exit(code));
   const operations = new AsyncOperationService(repositories.get("async-operations")!, crashPoints);
-  const queue = new JobQueue(database, clock);
+  const queue = new JobQueue(database, queueClock);
   const jobWrites = new JobWrites(database, operations, crashPoints);
   const signingKey = await loadOrCreateSigningKey(config.dataDir);
   const worker = new Worker(queue, jobWrites, operations, logger.child({ component: "worker" }), {
@@ -260,6 +285,21 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
   };
   for (const handler of protectionStoreJobs(stores)) worker.register(handler);
   const protectionStores = protectionStoreUseCases(stores);
+  let scheduler: ProtectionScheduler | undefined;
+  const protection: ProtectionJobContext = {
+    jobs: repositories.get("protection-jobs")!,
+    policies: repositories.get("protection-policies")!,
+    virtualMachines: repositories.get("virtual-machines")!,
+    hypervisorManagers: repositories.get("hypervisor-managers")!,
+    dataOrchestrators: orchestratorRepository,
+    schedules: new SqlProtectionSchedules(database),
+    operations,
+    clock,
+    wake: () => worker.wake(),
+    schedulesChanged: () => scheduler?.wake(),
+  };
+  scheduler = new ProtectionScheduler(protection, logger.child({ component: "scheduler" }));
+  for (const handler of protectionJobJobs(protection)) worker.register(handler);
   storesOnSystem.use({ count: (workspaceId, systemId, uow) => protectionStores.countOnSystem(workspaceId, systemId, uow) });
   const copiesContext: CopiesContext = {
     snapshots: repositories.get("virtual-machine-snapshots")!,
@@ -277,8 +317,18 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
   storeCopies.add(copies);
   const copyContext = { ...copiesContext, data: copyData(inventory, stores), refreshStore: (customerId: string, storeId: string) => protectionStores.refreshStats(customerId, storeId) };
   for (const handler of copyJobs(copyContext)) worker.register(handler);
+  const protectionRuns: ProtectionContext = {
+    inventory,
+    stores,
+    copies,
+    policies: repositories.get("protection-policies")!,
+    clock,
+    crash: crashPoints,
+    runEnded: (run, uow) => recordRunEnd(protection, run.customerId, run.protectionJobId, run.operationId, run.succeeded, run.succeeded ? undefined : run.reason, uow),
+  };
+  for (const handler of protectionRunJobs(protectionRuns)) worker.register(handler);
   const useCases: UseCases = {
-    protectionPolicies: protectionPolicyUseCases(repositories.get("protection-policies")!, protectionStores),
+    protectionPolicies: protectionPolicyUseCases(repositories.get("protection-policies")!, protectionStores, (policy, uow) => applyPolicy(protection, policy.customerId, policy.id, uow)),
     hypervisorManagers: hypervisorManagerUseCases(inventory),
     virtualMachines: virtualMachineUseCases(inventory),
     datastores: datastoreUseCases(inventory),
@@ -288,6 +338,9 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     storageSystems,
     protectionStores,
     copies: copyUses,
+    restores: restoreUseCases(protectionRuns),
+    backupVerify: backupVerifyUseCases(protectionRuns),
+    protectionJobs: protectionJobUseCases(protection),
   };
   const metrics = new Metrics(database, () => heartbeats.ages());
   metrics.registerStoreStats(protectionStoreStats(database));
@@ -325,6 +378,10 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     bundles,
     monitor,
     metrics,
+    clock,
+    testClock,
+    protection,
+    scheduler,
   };
 }
 
@@ -340,6 +397,8 @@ export async function buildApp(services: Services, serverFactory?: FastifyServer
   const { pairing, heartbeats, broker, bundles } = services;
   await orchestratorRoutes(app, { pairing, heartbeats, broker, bundles, orchestrators: services.inventory.dataOrchestrators });
   await storageLocationRoutes(app);
+  await backupVerifyRoutes(app, services.useCases.backupVerify);
+  if (services.testClock) await testClockRoutes(app, services.testClock);
   await consoleRoutes(app, services.config.consoleDir);
   const context = { dialect: services.database.dialect, repositories: services.repositories };
   for (const { definition, handlers } of COLLECTIONS) registerCollection(app, definition, handlers(services.useCases), context);
@@ -407,6 +466,7 @@ export async function startServer(config: Config, logger: Logger, options: { def
   if (config.embeddedWorker) services.worker.start();
   services.monitor.start();
   services.expiry.start();
+  services.scheduler.start();
   if (!options.deferReady) services.readiness.ready = true;
   const running = { app, services };
   return {
@@ -420,6 +480,7 @@ export async function startServer(config: Config, logger: Logger, options: { def
       await metricsApp?.close();
       await listener.close();
       await running.app.close();
+      await running.services.scheduler.stop();
       await running.services.monitor.stop();
       await running.services.expiry.stop();
       await running.services.worker.stop();
@@ -445,6 +506,8 @@ export interface FirstStart {
   demo: DemoInventory<DemoLabSummary> | undefined;
   /** The demo protection stores (and gateway) made on this start, if any. */
   demoStores: DemoStores | undefined;
+  /** The demo three-tier policy and the VMs it protects, when made on this start. */
+  demoProtection: DemoProtection | undefined;
 }
 
 /**
@@ -478,5 +541,23 @@ export async function firstStart(services: Services): Promise<FirstStart> {
   } catch (err) {
     services.logger.warn({ err }, "could not create the demo protection stores");
   }
-  return { created, workspaceId: admin.workspaceId, dataOrchestratorId: orchestrator.id, demo, demoStores };
+  let demoProtection: DemoProtection | undefined;
+  try {
+    const managerId = demo?.managerId ?? (await services.inventory.store.repository("hypervisor-manager").findIdBy(actor.workspaceId, "name", "demo"));
+    if (config.demo && managerId) {
+      demoProtection = await createDemoProtection({
+        policies: services.useCases.protectionPolicies,
+        jobs: services.useCases.protectionJobs,
+        policyRepository: services.repositories.get("protection-policies")!,
+        storeRepository: services.repositories.get("protection-stores")!,
+        vmRepository: services.repositories.get("virtual-machines")!,
+        admin: actor,
+        managerId,
+        marker: join(config.dataDir, "demo-protection.done"),
+      });
+    }
+  } catch (err) {
+    services.logger.warn({ err }, "could not assign the demo protection policy");
+  }
+  return { created, workspaceId: admin.workspaceId, dataOrchestratorId: orchestrator.id, demo, demoStores, demoProtection };
 }

@@ -16,6 +16,7 @@ import {
 } from "./resources/hypervisor-inventory.ts";
 import { hypervisorManagerHandlers, hypervisorManagers } from "./resources/hypervisor-managers.ts";
 import { protectionPolicies, protectionPolicyHandlers } from "./resources/protection-policies.ts";
+import { protectionJobHandlers, protectionJobs } from "./resources/protection-jobs.ts";
 import { protectionStoreGatewayHandlers, protectionStoreGateways } from "./resources/protection-store-gateways.ts";
 import { storeOnceHandlers, storeOnces } from "./resources/storeonces.ts";
 import { protectionStoreHandlers, protectionStores } from "./resources/protection-stores.ts";
@@ -34,7 +35,7 @@ export const COLLECTIONS: readonly CollectionEntry[] = [
   { definition: asyncOperations, handlers: readOnly },
   { definition: protectionStores, handlers: (u) => protectionStoreHandlers(u.protectionStores) },
   { definition: hypervisorManagers, handlers: (u) => hypervisorManagerHandlers(u.hypervisorManagers) },
-  { definition: virtualMachines, handlers: (u) => virtualMachineHandlers(u.virtualMachines) },
+  { definition: virtualMachines, handlers: (u) => virtualMachineHandlers(u.virtualMachines, u.restores) },
   { definition: datastores, handlers: (u) => datastoreHandlers(u.datastores) },
   { definition: hypervisorClusters, handlers: readOnly },
   { definition: hypervisorHosts, handlers: readOnly },
@@ -48,4 +49,5 @@ export const COLLECTIONS: readonly CollectionEntry[] = [
   { definition: storeOnces, handlers: (u) => storeOnceHandlers(u.storeOnces) },
   { definition: virtualMachineSnapshots, handlers: (u) => virtualMachineSnapshotHandlers(u.copies) },
   { definition: virtualMachineBackups, handlers: (u) => virtualMachineBackupHandlers(u.copies) },
+  { definition: protectionJobs, handlers: (u) => protectionJobHandlers(u.protectionJobs) },
 ];

@@ -33,7 +33,7 @@ export function serveCommand(configFrom: ConfigFrom): Command {
       await server?.close().catch(() => undefined);
       return fail(err, logger);
     }
-    const { created, demo, demoStores, dataOrchestratorId } = first;
+    const { created, demo, demoStores, demoProtection, dataOrchestratorId } = first;
     const out = process.stdout;
     out.write(`\nobr listening on ${server.url}  (data: ${config.dataDir}, database: ${server.services.database.dialect})\n`);
     out.write(`  API docs: ${server.url}/docs   OpenAPI: ${server.url}/openapi.json\n`);
@@ -57,6 +57,11 @@ export function serveCommand(configFrom: ConfigFrom): Command {
       if (gateway) out.write(`    protection store gateway ${gateway.id} (demo-psg) in the demo lab: ${gateway.state ?? "queued"} (operation ${gateway.operationId})\n`);
       if (onPremises) out.write(`    on-premises store ${onPremises.id} on that gateway: ${onPremises.state ?? "queued"} (operation ${onPremises.operationId})\n`);
       out.write(`  Try: GET ${server.url}/backup-recovery/v1beta1/protection-stores\n\n`);
+    }
+    if (demoProtection) {
+      out.write(`  Demo protection: policy ${demoProtection.policyId} (hourly snapshots, daily backups, weekly cloud backups)\n`);
+      out.write(`    assigned to ${demoProtection.vms.map((v) => v.name).join(" and ")}; their first runs are queued\n`);
+      out.write(`  Try: GET ${server.url}/backup-recovery/v1beta1/protection-jobs\n\n`);
     }
     // Everything above (admin, credentials.json, demo lab, banner) is done: /health turns 200.
     server.markReady();

@@ -29,6 +29,8 @@ export interface Config {
   readonly operationRetentionDays: number;
   /** Register the job types of the test suite (test.*): never in production. */
   readonly testJobs: boolean;
+  /** An admin may read and move the installation's clock forward (/obr/v1/test-clock): for testing against obr only. */
+  readonly testClock: boolean;
   /** Orchestrators report every this many seconds; three missed reports make one DISCONNECTED. */
   readonly orchestratorHeartbeatSeconds: number;
   /** GET /metrics needs `Authorization: Bearer <token>` when set. */
@@ -118,6 +120,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
       36500,
     ),
     testJobs: parseBool("OBR_TEST_JOBS", pick("testJobs", "OBR_TEST_JOBS") ?? "0"),
+    testClock: parseBool("OBR_TEST_CLOCK", pick("testClock", "OBR_TEST_CLOCK") ?? "0"),
     crashPoint: parseCrashPoint(pick("crashPoint", "OBR_CRASH_POINT")),
     tlsCert: tlsCert === undefined ? undefined : resolve(tlsCert),
     tlsKey: tlsKey === undefined ? undefined : resolve(tlsKey),

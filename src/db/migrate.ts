@@ -13,6 +13,8 @@ import * as m007 from "./migrations/007-normalised-names.ts";
 import * as m008 from "./migrations/008-data-orchestrators.ts";
 import * as m009 from "./migrations/009-storage-systems.ts";
 import * as m010 from "./migrations/010-protection-stores.ts";
+import * as m011sequence from "./migrations/011-operation-sequence.ts";
+import * as m011 from "./migrations/011-protection-jobs.ts";
 import * as m012 from "./migrations/012-copies.ts";
 
 interface Migration {
@@ -30,6 +32,8 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ["008-data-orchestrators", m008],
   ["009-storage-systems", m009],
   ["010-protection-stores", m010],
+  ["011-operation-sequence", m011sequence],
+  ["011-protection-jobs", m011],
   ["012-copies", m012],
 ];
 

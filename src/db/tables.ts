@@ -43,6 +43,8 @@ export interface AsyncOperationRow extends DocumentRow {
   root_id: string | null;
   /** Mirrors doc.progressPercent for the queue's own use (a parent's mean). */
   progress_percent: number;
+  /** Migration 011: the operation that must be done before this job is claimed (its sibling in a sequence). */
+  after_id: string | null;
 }
 
 /** Inventory tables (migration 003): every document belongs to one hypervisor manager. */
@@ -108,6 +110,32 @@ export interface WorkspaceRow {
   created_at: string;
 }
 
+/** Protection jobs (migration 011): every attribute the list filters on, and the policy reference. */
+export interface ProtectionJobRow extends DocumentRow {
+  asset_id: string | null;
+  asset_type: string | null;
+  asset_name: string | null;
+  asset_resource_uri: string | null;
+  operational: string | null;
+  data_orchestrator_id: string | null;
+  protection_policy_id: string | null;
+  protection_policy_name: string | null;
+}
+
+/** The scheduler's row per (protection job, schedule) (migration 011); times are epoch ms. */
+export interface ProtectionScheduleRow {
+  customer_id: string;
+  protection_job_id: string;
+  schedule_id: number;
+  rule: string;
+  time_zone: string;
+  anchor_at: number;
+  next_fire_at: number | null;
+  suspended: number;
+  last_slot: number | null;
+  last_operation_id: string | null;
+}
+
 export interface Tables {
   api_clients: ApiClientRow;
   workspaces: WorkspaceRow;
@@ -130,6 +158,8 @@ export interface Tables {
   storage_system_secrets: StorageSystemSecretRow;
   snapshots: CopyRow;
   backups: BackupRow;
+  protection_jobs: ProtectionJobRow;
+  protection_schedules: ProtectionScheduleRow;
 }
 
 /** Migration 008: how the orchestrator runs, its last heartbeat (epoch ms) and its secrets' hashes. */

@@ -15,8 +15,13 @@ export interface JobContext<P = unknown> {
   log(message: string): Promise<void>;
   /** Aborted when the worker stops, loses the job's lease or the job's time limit passes. */
   signal: AbortSignal;
-  /** Queues a child operation; end the run with `{ waitForChildren: true }` to finish with them. */
-  spawnChild(child: NewChildOperation): Promise<AsyncOperation>;
+  /**
+   * Queues a child operation; end the run with `{ waitForChildren: true }` to finish with them.
+   * With `uow` (an outcome's `commit`) the child is created in that transaction: children
+   * spawned in the `commit` of a waiting outcome exist exactly when the parent waits for them.
+   * A child with `after` (a sibling's id) runs only once that sibling is done (in sequence).
+   */
+  spawnChild(child: NewChildOperation, uow?: UnitOfWork): Promise<AsyncOperation>;
   /**
    * Runs `work` in a transaction that first renews this job's lease: it commits only while this
    * worker still holds the job, so a side effect written there happens once even when a stalled
@@ -29,7 +34,8 @@ export interface JobOutcome {
   associatedResources?: ResourceRef[];
   /**
    * Writes committed in the same transaction as the job's completion (and only if this worker
-   * still holds the job): a side effect that happens exactly once with the completion.
+   * still holds the job): a side effect that happens exactly once with the completion. With
+   * `waitForChildren`, in the transaction that makes the parent wait (spawn its children there).
    */
   commit?: (uow: UnitOfWork) => Promise<void>;
   /**
@@ -73,6 +79,8 @@ export interface JobHandler {
   onAbandon?(ctx: UndoContext): Promise<void>;
   /** Undoes busy states when the job ends FAILED or TIMEDOUT (also after a crash, past its time limit). */
   onFailure?(ctx: UndoContext): Promise<void>;
+  /** A parent that waited for its children ended with them (after onFailure when it FAILED), in that transaction. */
+  onChildrenEnded?(ctx: UndoContext & { succeeded: boolean }): Promise<void>;
 }
 
 export interface JobDefinition<S extends TSchema> {
@@ -84,6 +92,7 @@ export interface JobDefinition<S extends TSchema> {
   run(ctx: JobContext<Static<S>>): Promise<JobResult>;
   onAbandon?(ctx: UndoContext<Static<S>>): Promise<void>;
   onFailure?(ctx: UndoContext<Static<S>>): Promise<void>;
+  onChildrenEnded?(ctx: UndoContext<Static<S>> & { succeeded: boolean }): Promise<void>;
 }
 
 /** A failure worth another attempt (a busy resource, a lost connection): retried with backoff. */
@@ -110,7 +119,7 @@ export function defineJob<S extends TSchema>(def: JobDefinition<S>): JobHandler 
     if (!Value.Check(schema, payload)) throw new Error(payloadError(schema, payload));
     return use(payload);
   };
-  const { onAbandon, onFailure } = def;
+  const { onAbandon, onFailure, onChildrenEnded } = def;
   return {
     type,
     resumable,
@@ -124,5 +133,8 @@ export function defineJob<S extends TSchema>(def: JobDefinition<S>): JobHandler 
     },
     ...(onAbandon ? { onAbandon: (ctx: UndoContext) => typed(ctx, (payload) => onAbandon({ ...ctx, payload })) } : {}),
     ...(onFailure ? { onFailure: (ctx: UndoContext) => typed(ctx, (payload) => onFailure({ ...ctx, payload })) } : {}),
+    ...(onChildrenEnded
+      ? { onChildrenEnded: (ctx: UndoContext & { succeeded: boolean }) => typed(ctx, (payload) => onChildrenEnded({ ...ctx, payload })) }
+      : {}),
   };
 }

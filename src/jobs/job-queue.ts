@@ -1,7 +1,7 @@
 // The durable job queue over async_operations rows: one code path for both databases. A claim is
 // one atomic UPDATE ... RETURNING (FOR UPDATE SKIP LOCKED on PostgreSQL) of the best due job this
 // worker may run: its target is null or one of the worker's, no other job holds its concurrency
-// key, highest priority first. A lease that is not renewed expires; recovery (job-writes.ts) is a
+// key, the operation it follows (if any) is done, highest priority first. A lease that is not renewed expires; recovery (job-writes.ts) is a
 // compare-and-set on the expired lease, so one recoverer wins.
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "../db/database.ts";
@@ -16,6 +16,8 @@ export interface ClaimedJob {
   attempts: number;
   /** The row's own attempt limit, if it overrides the job type's. */
   maxAttempts: number | null;
+  /** The operation this job follows in a sequence (done before it was claimed), if any. */
+  after: string | null;
 }
 
 /** A running job whose lease ran out, as seen: recovery compares owner and lease_until. */
@@ -31,6 +33,7 @@ interface JobRow {
   job_payload: string | null;
   attempts: number;
   max_attempts: number | null;
+  after_id: string | null;
 }
 
 const TERMINAL = ["SUCCEEDED", "FAILED", "CANCELLED", "TIMEDOUT"];
@@ -44,6 +47,7 @@ function toJob(row: JobRow): ClaimedJob {
     payload: row.job_payload === null ? null : JSON.parse(row.job_payload),
     attempts: Number(row.attempts),
     maxAttempts: row.max_attempts === null ? null : Number(row.max_attempts),
+    after: row.after_id ?? null,
   };
 }
 
@@ -89,9 +93,12 @@ export class JobQueue {
                                 select 1 from async_operations r
                                  where r.customer_id = q.customer_id and r.concurrency_key = q.concurrency_key
                                    and r.queue_state in ('running', 'waiting')))
+                          and (q.after_id is null or exists (
+                                select 1 from async_operations p
+                                 where p.customer_id = q.customer_id and p.id = q.after_id and p.queue_state = 'done'))
                         order by q.priority desc, q.run_after, q.id limit 1 ${lock})
              and queue_state = 'queued'
-          returning id, customer_id, job_type, job_payload, attempts, max_attempts`.execute(this.#db);
+          returning id, customer_id, job_type, job_payload, attempts, max_attempts, after_id`.execute(this.#db);
         const row = result.rows[0];
         return row ? toJob(row) : undefined;
       } catch (err) {
@@ -129,7 +136,7 @@ export class JobQueue {
   async expired(now = this.clock.now()): Promise<ExpiredJob[]> {
     const rows = await this.#db
       .selectFrom("async_operations")
-      .select(["id", "customer_id", "job_type", "job_payload", "attempts", "max_attempts", "lease_owner", "lease_until"])
+      .select(["id", "customer_id", "job_type", "job_payload", "attempts", "max_attempts", "after_id", "lease_owner", "lease_until"])
       .where("queue_state", "=", "running")
       .where("lease_until", "<", now)
       .limit(100)

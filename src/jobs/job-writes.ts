@@ -7,7 +7,7 @@ import { type Expression, type Kysely, type SqlBool, sql } from "kysely";
 import type { Database } from "../db/database.ts";
 import type { Tables } from "../db/tables.ts";
 import { nowIso } from "../domain/clock.ts";
-import { type AsyncOperation, type AsyncOperationService, type UnitOfWork, markFailed, markSucceeded, tidy } from "../services/async-operations.ts";
+import { type AsyncOperation, type AsyncOperationService, type UnitOfWork, markCancelled, markFailed, markSucceeded, tidy } from "../services/async-operations.ts";
 import type { CrashPoints } from "../platform/crash-points.ts";
 
 /** Whose write it is: the lease holder's, a recoverer's (the expired lease seen), or a waiting parent's. */
@@ -26,6 +26,11 @@ export interface FailedParent extends JobRef {
   jobType: string | null;
   payload: unknown;
   reason: string;
+}
+
+/** A waiting parent that its last child's completion ended, either way (its job type may record it). */
+export interface EndedParent extends FailedParent {
+  succeeded: boolean;
 }
 
 const RELEASED = { lease_owner: null, lease_until: null } as const;
@@ -63,6 +68,7 @@ export class JobWrites {
   readonly #operations: AsyncOperationService;
   readonly #crash: CrashPoints;
   #undoParent: (parent: FailedParent, uow: UnitOfWork) => Promise<void> = async () => {};
+  #parentEnded: (parent: EndedParent, uow: UnitOfWork) => Promise<void> = async () => {};
 
   constructor(database: Database, operations: AsyncOperationService, crashPoints: CrashPoints) {
     this.#db = database.db;
@@ -77,6 +83,19 @@ export class JobWrites {
    */
   undoParentsWith(undo: (parent: FailedParent, uow: UnitOfWork) => Promise<void>): void {
     this.#undoParent = undo;
+  }
+
+  /** What a parent's job type records when its children end it, either way (in that transaction, after the undo). */
+  recordParentsWith(record: (parent: EndedParent, uow: UnitOfWork) => Promise<void>): void {
+    this.#parentEnded = record;
+  }
+
+  /** Undoes the failed ones and records every ended parent, in the transaction that ended them. */
+  async #afterParents(ended: readonly EndedParent[], uow: UnitOfWork): Promise<void> {
+    for (const parent of ended) {
+      if (!parent.succeeded) await this.#undoParent(parent, uow);
+      await this.#parentEnded(parent, uow);
+    }
   }
 
   /**
@@ -143,22 +162,38 @@ export class JobWrites {
     mutate: (op: AsyncOperation) => void,
     queue: QueueChange,
     alsoCommit?: (uow: UnitOfWork) => Promise<void>,
-  ): Promise<{ op: AsyncOperation; failedParents: FailedParent[] } | undefined> {
+  ): Promise<{ op: AsyncOperation; failedParents: EndedParent[] } | undefined> {
     const ended = await this.#operations.repository.transaction(async (trx) => {
       const parentId = await this.#lockParentOf(trx, job.id);
       const op = await this.write(job, fence, mutate, queue, trx);
       if (!op) return undefined;
       await alsoCommit?.(trx);
-      const failedParents: FailedParent[] = [];
+      const endedParents: EndedParent[] = [];
       // A parent that waits ends when its last child is done; one that is about to wait checks at once.
-      if (queue.queue_state === "waiting") await this.#settle(trx, job.customerId, job.id, failedParents);
-      else if (queue.queue_state === "done" && parentId) await this.#settle(trx, job.customerId, parentId, failedParents);
-      for (const parent of failedParents) await this.#undoParent(parent, trx);
+      if (queue.queue_state === "waiting") await this.#settle(trx, job.customerId, job.id, endedParents);
+      else if (queue.queue_state === "done" && parentId) await this.#settle(trx, job.customerId, parentId, endedParents);
+      await this.#afterParents(endedParents, trx);
+      const failedParents = endedParents.filter((p) => !p.succeeded);
       this.#crash.hit("before-completion-commit");
       return { op, failedParents };
     });
     if (ended) this.#crash.hit("after-completion-commit");
     return ended;
+  }
+
+  /**
+   * A claimed job that follows another operation (`after`) which did not succeed ends CANCELLED,
+   * naming it, without running. True when it was cancelled (or the fence no longer holds).
+   */
+  async cancelIfAfterFailed(job: JobRef & { after: string | null }, fence: Fence): Promise<boolean> {
+    if (job.after === null) return false;
+    const before = await this.#operations.repository.get<AsyncOperation>(job.customerId, job.after);
+    if (before?.state === "SUCCEEDED") return false;
+    const reason = before
+      ? `not run: '${before.name}' (${before.id}) ended ${before.state}${before.error ? `: ${before.error.error}` : ""}`
+      : `not run: the operation it follows (${job.after}) no longer exists`;
+    await this.end(job, fence, (op) => markCancelled(op, reason), { queue_state: "done", ...RELEASED });
+    return true;
   }
 
   /** Renews the lease inside `trx` (the fenced side-effect transaction); false if it is lost. */
@@ -185,10 +220,10 @@ export class JobWrites {
     const failed: FailedParent[] = [];
     for (const parent of waiting) {
       await this.#operations.repository.transaction(async (trx) => {
-        const ended: FailedParent[] = [];
+        const ended: EndedParent[] = [];
         await this.#settle(trx, parent.customer_id, parent.id, ended);
-        for (const p of ended) await this.#undoParent(p, trx);
-        failed.push(...ended);
+        await this.#afterParents(ended, trx);
+        failed.push(...ended.filter((p) => !p.succeeded));
       });
     }
     return failed;
@@ -203,7 +238,7 @@ export class JobWrites {
   }
 
   /** Ends a waiting parent whose children are all done (or updates its progress: their mean). */
-  async #settle(trx: Db, customerId: string, parentId: string, failedParents: FailedParent[]): Promise<void> {
+  async #settle(trx: Db, customerId: string, parentId: string, endedParents: EndedParent[]): Promise<void> {
     const grandparent = await this.#lockParentOf(trx, parentId);
     const parent = await trx.selectFrom("async_operations").select(["queue_state", "job_type", "job_payload"]).where("id", "=", parentId).executeTakeFirst();
     if (parent?.queue_state !== "waiting") return;
@@ -230,7 +265,7 @@ export class JobWrites {
     const reason = child ? `child operation '${child.name}' (${child.id}) ended ${child.state}${child.error ? `: ${child.error.error}` : ""}` : "";
     const ref = { id: parentId, customerId };
     const ended = await this.write(ref, { waiting: true }, (op) => (child ? markFailed(op, reason, "CHILD_OPERATION_FAILED") : markSucceeded(op)), { queue_state: "done", ...RELEASED }, trx);
-    if (ended && child) failedParents.push({ ...ref, jobType: parent.job_type, payload: parent.job_payload === null ? null : JSON.parse(parent.job_payload), reason });
-    if (ended && grandparent) await this.#settle(trx, customerId, grandparent, failedParents);
+    if (ended) endedParents.push({ ...ref, jobType: parent.job_type, payload: parent.job_payload === null ? null : JSON.parse(parent.job_payload), reason, succeeded: !child });
+    if (ended && grandparent) await this.#settle(trx, customerId, grandparent, endedParents);
   }
 }

@@ -50,6 +50,7 @@ export class RemoteJobBroker {
     for (;;) {
       const job = await this.#queue.claimTargeted(this.#owner(who, instance), this.#leaseMs, who.orchestratorId);
       if (!job) return undefined;
+      if (await this.#writes.cancelIfAfterFailed(job, this.#fence(who, instance))) continue;
       const started = await this.#writes.write(job, this.#fence(who, instance), (op) => {
         markRunning(op);
         logLine(op, `running on data orchestrator ${who.orchestratorId} (attempt ${job.attempts})`);

@@ -6,6 +6,7 @@ import { Type } from "typebox";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Tables } from "../db/tables.ts";
 import { AppError } from "../domain/app-error.ts";
+import type { UnitOfWork } from "../services/async-operations.ts";
 import { type JobHandler, type UndoContext, TransientJobError, defineJob } from "./job-handler.ts";
 
 export const TEST_JOB_COUNT = "test.count";
@@ -28,6 +29,8 @@ const CountPayload = Type.Object({
   undoFails: Type.Optional(Type.Boolean()),
   /** Children (test.count) to spawn and wait for; the i-th gets children[i] as its payload. */
   children: Type.Optional(Type.Array(ChildPayload, { maxItems: 50 })),
+  /** The children run one after another (each `after` the previous), spawned as the parent starts waiting. */
+  inSequence: Type.Optional(Type.Boolean()),
 });
 
 export async function createTestJobTables(db: Kysely<Tables>): Promise<void> {
@@ -56,6 +59,17 @@ export function testJobs(workerId: string): JobHandler[] {
         if (p.sleepMs) await sleep(p.sleepMs, undefined, { signal: ctx.signal });
         await ctx.progress(50);
         const side = (trx: Kysely<Tables>) => record(trx, ctx.operation.id, ctx.attempt, workerId, "run");
+        if (p.inSequence && p.children?.length) {
+          const children = p.children;
+          const spawn = async (trx: UnitOfWork) => {
+            await side(trx);
+            let after: string | undefined;
+            for (const [i, child] of children.entries()) {
+              after = (await ctx.spawnChild({ name: `child ${i}`, jobType: TEST_JOB_COUNT, payload: child, ...(after ? { after } : {}) }, trx)).id;
+            }
+          };
+          return { waitForChildren: true, commit: spawn };
+        }
         // Without children the side effect commits with the completion; a parent's before it waits.
         if (!p.children?.length && p.failWith === undefined) return { commit: side };
         await ctx.fenced(side);

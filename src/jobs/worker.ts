@@ -66,6 +66,10 @@ export class Worker {
     this.#operations = operations;
     this.#log = log;
     writes.undoParentsWith((p, uow) => this.#undo(p.jobType ? this.#handlers.get(p.jobType)?.onFailure : undefined, p, p.payload, p.reason)(uow));
+    writes.recordParentsWith((p, uow) => {
+      const hook = p.jobType ? this.#handlers.get(p.jobType)?.onChildrenEnded : undefined;
+      return this.#undo(hook && ((ctx) => hook({ ...ctx, succeeded: p.succeeded })), p, p.payload, p.reason)(uow);
+    });
     this.#opts = {
       leaseMs: 30_000,
       pollMs: 250,
@@ -210,6 +214,7 @@ export class Worker {
         await fail((op) => markFailed(op, problem ?? "no handler", "INVALID_JOB"), problem ?? "no handler");
         return;
       }
+      if (await this.#writes.cancelIfAfterFailed(job, fence)) return;
       const started = await this.#writes.write(job, fence, markRunning);
       if (!started) return;
       const limitMs = handler.timeLimitMs;
@@ -232,6 +237,7 @@ export class Worker {
             logLine(op, "waiting for its child operations");
           },
           { queue_state: "waiting", ...RELEASED },
+          associated.commit,
         );
         return;
       }
@@ -300,7 +306,10 @@ export class Worker {
         pending = { percent: pending?.percent ?? op.progressPercent, message };
         await flush();
       },
-      spawnChild: (child) => fenced((uow) => this.#operations.create({ ...child, customerId: job.customerId, userId: started.userId, parentId: job.id }, uow)),
+      spawnChild: (child, uow) => {
+        const create = (trx: UnitOfWork) => this.#operations.create({ ...child, customerId: job.customerId, userId: started.userId, parentId: job.id }, trx);
+        return uow ? create(uow) : fenced(create);
+      },
       fenced,
     };
   }

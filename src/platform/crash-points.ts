@@ -26,6 +26,9 @@ export const CRASH_POINTS = [
   "lab.delete.after-unregister",
   /** A new datastore is saved in the lab; the operation has not heard back. */
   "lab.datastore.after-create",
+  // Protection runs (src/services/protection):
+  /** A backup tier has written its first disk image into the store; its copy is not listed yet. */
+  "protection.backup.after-image",
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 

@@ -277,6 +277,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/backup-recovery/v1beta1/protection-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List protection jobs */
+        get: operations["DataManagementJobsList"];
+        put?: never;
+        /** Assign a protection policy to a virtual machine */
+        post: operations["DataManagementJobCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backup-recovery/v1beta1/protection-jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one protection job */
+        get: operations["DataManagementJobDetail"];
+        put?: never;
+        post?: never;
+        /** Remove a protection job (unprotect the VM; its copies stay) */
+        delete: operations["DeleteDataManagementJob"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backup-recovery/v1beta1/protection-jobs/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume suspended schedules of a protection job */
+        post: operations["DataManagementJobResume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backup-recovery/v1beta1/protection-jobs/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run selected schedules of a protection job now */
+        post: operations["DataManagementJobRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backup-recovery/v1beta1/protection-jobs/{id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspend schedules of a protection job */
+        post: operations["DataManagementJobSuspend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/backup-recovery/v1beta1/protection-policies": {
         parameters: {
             query?: never;
@@ -715,6 +802,129 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/backup-recovery/v1beta1/virtual-machines/{id}/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List backups of a VM */
+        get: operations["VirtualMachineBackupList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backup-recovery/v1beta1/virtual-machines/{id}/backups/{backup-id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one VM backup by id */
+        get: operations["VirtualMachineBackup"];
+        put?: never;
+        post?: never;
+        /** Delete a VM backup */
+        delete: operations["DeleteVirtualMachineBackup"];
+        options?: never;
+        head?: never;
+        /** Update description, expiry or lock time of a VM backup */
+        patch: operations["VirtualMachineBackupUpdate"];
+        trace?: never;
+    };
+    "/backup-recovery/v1beta1/virtual-machines/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore a whole VM from a snapshot or backup */
+        post: operations["VirtualMachineRestore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backup-recovery/v1beta1/virtual-machines/{id}/restore-disks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore selected disks of a VM */
+        post: operations["VirtualMachineDisksRestore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backup-recovery/v1beta1/virtual-machines/{id}/restore-files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore files and folders of a VM */
+        post: operations["VirtualMachineFileRestore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backup-recovery/v1beta1/virtual-machines/{id}/snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List snapshots of a VM */
+        get: operations["VirtualMachineSnapshotList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backup-recovery/v1beta1/virtual-machines/{id}/snapshots/{snapshot-id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one VM snapshot by id */
+        get: operations["VirtualMachineSnapshot"];
+        put?: never;
+        post?: never;
+        /** Delete a VM snapshot */
+        delete: operations["DeleteVirtualMachineSnapshot"];
+        options?: never;
+        head?: never;
+        /** Update description, expiry or lock time of a VM snapshot */
+        patch: operations["VirtualMachineSnapshotUpdate"];
+        trace?: never;
+    };
     "/data-services/v1beta1/async-operations": {
         parameters: {
             query?: never;
@@ -1035,6 +1245,44 @@ export interface paths {
                             role: "read-only" | "operator" | "admin";
                             workspaceId: string;
                         };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/obr/v1/backups/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify a VM backup: re-read and re-hash every chunk */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": Record<string, never>;
                     };
                 };
             };
@@ -3186,6 +3434,823 @@ export interface operations {
             };
         };
     };
+    DataManagementJobsList: {
+        parameters: {
+            query?: {
+                /** @description GreenLake filter expression */
+                filter?: string;
+                /** @description integer 1..20000, default 100 */
+                limit?: string;
+                /** @description integer ≥ 0, at most 1000 */
+                offset?: string;
+                /** @description comma-separated attribute paths */
+                select?: string;
+                /** @description attr [asc|desc], ... */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count: number;
+                        items: {
+                            applicationType: string;
+                            assetInfo: {
+                                displayName?: string;
+                                id: string;
+                                name?: string;
+                                resourceUri?: string;
+                                type?: string;
+                            };
+                            associatedAssetsInfo: {
+                                displayName?: string;
+                                id: string;
+                                name?: string;
+                                resourceUri?: string;
+                                type?: string;
+                            }[];
+                            consoleUri: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            customerId: string;
+                            dataOrchestratorId?: string;
+                            /** Format: date-time */
+                            effectiveFromDateTime?: string;
+                            generation: number;
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            operational: "ACTIVE" | "SUSPENDED" | "PARTIALLY_SUSPENDED" | "PERMANENTLY_SUSPENDED";
+                            protectionPolicyInfo: {
+                                id: string;
+                                name?: string;
+                                resourceUri?: string;
+                                type?: string;
+                            };
+                            protections: {
+                                id: string;
+                                protectionStoreInfo?: {
+                                    id: string;
+                                    name?: string;
+                                    protectionStoreType?: string;
+                                    resourceUri?: string;
+                                    type?: string;
+                                };
+                                schedules: {
+                                    executionStatuses: {
+                                        errorMessage?: string;
+                                        /** @enum {string} */
+                                        status: "OK" | "ERROR" | "WARNING" | "IN_PROGRESS" | "SKIPPED";
+                                        taskUri?: string;
+                                        /** Format: date-time */
+                                        timestamp: string;
+                                    }[];
+                                    expireAfter?: {
+                                        /** @enum {unknown} */
+                                        unit: "HOURS" | "DAYS" | "WEEKS" | "MONTHS" | "YEARS";
+                                        value: number;
+                                    };
+                                    lockFor?: {
+                                        /** @enum {unknown} */
+                                        unit: "HOURS" | "DAYS" | "WEEKS" | "MONTHS" | "YEARS";
+                                        value: number;
+                                    };
+                                    name?: string;
+                                    namePattern?: {
+                                        format: string;
+                                    };
+                                    /** Format: date-time */
+                                    nextRunTime?: string;
+                                    /** @enum {string} */
+                                    operational: "ACTIVE" | "SUSPENDED";
+                                    overrides: {
+                                        /** @enum {unknown} */
+                                        backupGranularity?: "VOLUME" | "VMWARE_CBT";
+                                        /** @enum {unknown} */
+                                        consistency?: "CRASH" | "APPLICATION" | "CRASH_CONSISTENT_ON_FAILURE";
+                                        createSnapshotOnFailure?: boolean;
+                                        expireAfter?: {
+                                            /** @enum {unknown} */
+                                            unit: "HOURS" | "DAYS" | "WEEKS" | "MONTHS" | "YEARS";
+                                            value: number;
+                                        };
+                                        lockFor?: {
+                                            /** @enum {unknown} */
+                                            unit: "HOURS" | "DAYS" | "WEEKS" | "MONTHS" | "YEARS";
+                                            value: number;
+                                        };
+                                        namePattern?: {
+                                            format: string;
+                                        };
+                                        postScriptInfo?: {
+                                            params: string;
+                                        };
+                                        preScriptInfo?: {
+                                            params: string;
+                                        };
+                                        vmwareOptions?: {
+                                            includeRdmDisks?: boolean;
+                                        };
+                                    };
+                                    /** Format: date-time */
+                                    prevRunTime?: string;
+                                    /** Format: date-time */
+                                    prevSuccessfulRunTime?: string;
+                                    schedule: {
+                                        activeTime?: {
+                                            /** @description HH:MM, UTC */
+                                            activeFromTime: string;
+                                            /** @description HH:MM, UTC */
+                                            activeUntilTime: string;
+                                        };
+                                        /** @enum {unknown} */
+                                        recurrence: "BY_MINUTES" | "HOURLY" | "DAILY" | "WEEKLY" | "MONTHLY";
+                                        repeatInterval: {
+                                            every: number;
+                                            on?: number[];
+                                        };
+                                        /** @description HH:MM, UTC */
+                                        startTime?: string;
+                                    };
+                                    scheduleId: number;
+                                    sourceProtectionScheduleId?: number;
+                                }[];
+                                type: string;
+                            }[];
+                            resourceUri: string;
+                            type: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                        offset: number;
+                        total: number;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    DataManagementJobCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    assetInfo: {
+                        id: string;
+                        type?: string;
+                    };
+                    /** Format: date-time */
+                    effectiveFromDateTime?: string;
+                    overrides?: {
+                        protections?: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            protectionStoreId?: string;
+                            schedules?: {
+                                /** @enum {unknown} */
+                                backupGranularity?: "VOLUME" | "VMWARE_CBT";
+                                /** @enum {unknown} */
+                                consistency?: "CRASH" | "APPLICATION" | "CRASH_CONSISTENT_ON_FAILURE";
+                                createSnapshotOnFailure?: boolean;
+                                expireAfter?: {
+                                    /** @enum {unknown} */
+                                    unit: "HOURS" | "DAYS" | "WEEKS" | "MONTHS" | "YEARS";
+                                    value: number;
+                                };
+                                lockFor?: {
+                                    /** @enum {unknown} */
+                                    unit: "HOURS" | "DAYS" | "WEEKS" | "MONTHS" | "YEARS";
+                                    value: number;
+                                };
+                                namePattern?: {
+                                    format: string;
+                                };
+                                postScriptInfo?: {
+                                    params: string;
+                                };
+                                preScriptInfo?: {
+                                    params: string;
+                                };
+                                scheduleId: number;
+                                vmwareOptions?: {
+                                    includeRdmDisks?: boolean;
+                                };
+                            }[];
+                        }[];
+                    };
+                    protectionPolicyId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted; poll the async operation in the Location header */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    DataManagementJobDetail: {
+        parameters: {
+            query?: {
+                select?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        applicationType: string;
+                        assetInfo: {
+                            displayName?: string;
+                            id: string;
+                            name?: string;
+                            resourceUri?: string;
+                            type?: string;
+                        };
+                        associatedAssetsInfo: {
+                            displayName?: string;
+                            id: string;
+                            name?: string;
+                            resourceUri?: string;
+                            type?: string;
+                        }[];
+                        consoleUri: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        customerId: string;
+                        dataOrchestratorId?: string;
+                        /** Format: date-time */
+                        effectiveFromDateTime?: string;
+                        generation: number;
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        operational: "ACTIVE" | "SUSPENDED" | "PARTIALLY_SUSPENDED" | "PERMANENTLY_SUSPENDED";
+                        protectionPolicyInfo: {
+                            id: string;
+                            name?: string;
+                            resourceUri?: string;
+                            type?: string;
+                        };
+                        protections: {
+                            id: string;
+                            protectionStoreInfo?: {
+                                id: string;
+                                name?: string;
+                                protectionStoreType?: string;
+                                resourceUri?: string;
+                                type?: string;
+                            };
+                            schedules: {
+                                executionStatuses: {
+                                    errorMessage?: string;
+                                    /** @enum {string} */
+                                    status: "OK" | "ERROR" | "WARNING" | "IN_PROGRESS" | "SKIPPED";
+                                    taskUri?: string;
+                                    /** Format: date-time */
+                                    timestamp: string;
+                                }[];
+                                expireAfter?: {
+                                    /** @enum {unknown} */
+                                    unit: "HOURS" | "DAYS" | "WEEKS" | "MONTHS" | "YEARS";
+                                    value: number;
+                                };
+                                lockFor?: {
+                                    /** @enum {unknown} */
+                                    unit: "HOURS" | "DAYS" | "WEEKS" | "MONTHS" | "YEARS";
+                                    value: number;
+                                };
+                                name?: string;
+                                namePattern?: {
+                                    format: string;
+                                };
+                                /** Format: date-time */
+                                nextRunTime?: string;
+                                /** @enum {string} */
+                                operational: "ACTIVE" | "SUSPENDED";
+                                overrides: {
+                                    /** @enum {unknown} */
+                                    backupGranularity?: "VOLUME" | "VMWARE_CBT";
+                                    /** @enum {unknown} */
+                                    consistency?: "CRASH" | "APPLICATION" | "CRASH_CONSISTENT_ON_FAILURE";
+                                    createSnapshotOnFailure?: boolean;
+                                    expireAfter?: {
+                                        /** @enum {unknown} */
+                                        unit: "HOURS" | "DAYS" | "WEEKS" | "MONTHS" | "YEARS";
+                                        value: number;
+                                    };
+                                    lockFor?: {
+                                        /** @enum {unknown} */
+                                        unit: "HOURS" | "DAYS" | "WEEKS" | "MONTHS" | "YEARS";
+                                        value: number;
+                                    };
+                                    namePattern?: {
+                                        format: string;
+                                    };
+                                    postScriptInfo?: {
+                                        params: string;
+                                    };
+                                    preScriptInfo?: {
+                                        params: string;
+                                    };
+                                    vmwareOptions?: {
+                                        includeRdmDisks?: boolean;
+                                    };
+                                };
+                                /** Format: date-time */
+                                prevRunTime?: string;
+                                /** Format: date-time */
+                                prevSuccessfulRunTime?: string;
+                                schedule: {
+                                    activeTime?: {
+                                        /** @description HH:MM, UTC */
+                                        activeFromTime: string;
+                                        /** @description HH:MM, UTC */
+                                        activeUntilTime: string;
+                                    };
+                                    /** @enum {unknown} */
+                                    recurrence: "BY_MINUTES" | "HOURLY" | "DAILY" | "WEEKLY" | "MONTHLY";
+                                    repeatInterval: {
+                                        every: number;
+                                        on?: number[];
+                                    };
+                                    /** @description HH:MM, UTC */
+                                    startTime?: string;
+                                };
+                                scheduleId: number;
+                                sourceProtectionScheduleId?: number;
+                            }[];
+                            type: string;
+                        }[];
+                        resourceUri: string;
+                        type: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    DeleteDataManagementJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted; poll the async operation in the Location header */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    DataManagementJobResume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    scheduleIds?: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted; poll the async operation in the Location header */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    DataManagementJobRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    fullBackup?: boolean;
+                    includeResources?: string[];
+                    scheduleIds?: number[];
+                    ScheduleIds?: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted; poll the async operation in the Location header */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    DataManagementJobSuspend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    scheduleIds?: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted; poll the async operation in the Location header */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     DataManagementTemplatesList: {
         parameters: {
             query?: {
@@ -4009,6 +5074,15 @@ export interface operations {
             };
             /** @description Default Response */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7468,6 +8542,1380 @@ export interface operations {
             };
             /** @description Default Response */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    VirtualMachineBackupList: {
+        parameters: {
+            query?: {
+                /** @description GreenLake filter expression */
+                filter?: string;
+                /** @description integer 1..1000, default 20 */
+                limit?: string;
+                /** @description integer ≥ 0 */
+                offset?: string;
+                /** @description comma-separated attribute paths */
+                select?: string;
+                /** @description attr [asc|desc], ... */
+                sort?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count: number;
+                        items: {
+                            /** @enum {string} */
+                            appType?: "VMWARE";
+                            /** @description compat: the protected asset */
+                            assetInfo: {
+                                id: string;
+                                name?: string;
+                                resourceUri?: string;
+                                type: string;
+                            };
+                            /** @description compat: 1 for a full backup, the parent's + 1 for an incremental */
+                            backupGeneration: number;
+                            /** @enum {string} */
+                            backupGranularity?: "VOLUME" | "VMWARE_CBT";
+                            /** @enum {string} */
+                            backupType: "BACKUP" | "CLOUD_BACKUP";
+                            /** @enum {string} */
+                            consistency?: "CRASH" | "APPLICATION" | "CRASH_CONSISTENT_ON_FAILURE";
+                            consoleUri?: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdByInfo?: {
+                                id?: string;
+                                name?: string;
+                            };
+                            customerId: string;
+                            dataOrchestratorInfo?: {
+                                id?: string;
+                                resourceUri?: string;
+                                type?: string;
+                            }[];
+                            description?: string;
+                            /** Format: date-time */
+                            expiresAt?: string;
+                            fullBackup: boolean;
+                            generation: number;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
+                            name: string;
+                            /** @description compat: bytes this backup added to its store */
+                            newStoredSizeInBytes: number;
+                            /** Format: date-time */
+                            pointInTime: string;
+                            protectionStoreInfo: {
+                                id: string;
+                                name?: string;
+                                /** @enum {string} */
+                                protectionStoreType?: "ON_PREMISES" | "CLOUD";
+                                resourceUri?: string;
+                                type?: string;
+                            };
+                            resourceUri: string;
+                            scheduleInfo?: {
+                                name?: string;
+                                recurrence?: string;
+                                scheduleId?: number;
+                            };
+                            /** @description compat: provisioned bytes of the copied disks */
+                            sizeInBytes: number;
+                            sourceCopyInfo?: {
+                                id: string;
+                                name?: string;
+                                resourceUri?: string;
+                                type: string;
+                            };
+                            /** @enum {string} */
+                            state: "OK" | "ERROR" | "CREATING" | "DELETING" | "UPDATING" | "REFRESHING" | "DELETE_PENDING" | "IN_USE" | "PENDING_DELETE_APPROVAL" | "INDEXING";
+                            stateReason?: string;
+                            /** @enum {string} */
+                            status: "OK" | "ERROR" | "WARNING";
+                            storageSystemInfo?: {
+                                displayName?: string;
+                                id?: string;
+                                name?: string;
+                                resourceUri?: string;
+                                type?: string;
+                            };
+                            /** @description compat: bytes the backup's chunks take in its store */
+                            storedSizeInBytes: number;
+                            type: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            verificationInfo?: {
+                                /** @enum {string} */
+                                state?: "VERIFIED" | "NOT_VERIFIED" | "VERIFYING" | "VERIFY_ERROR";
+                                stateReason?: string;
+                                /** @enum {string} */
+                                status?: "OK" | "ERROR" | "WARNING";
+                                /** Format: date-time */
+                                verifiedAt?: string;
+                            };
+                            verified: boolean;
+                            virtualDisks: {
+                                capacityInBytes?: number;
+                                /** @enum {string} */
+                                consistency?: "CRASH" | "APPLICATION" | "CRASH_CONSISTENT_ON_FAILURE";
+                                datastoreId?: string;
+                                id?: string;
+                                name?: string;
+                                vmId?: string;
+                            }[];
+                            vmConfigInfo?: {
+                                computeInfo?: {
+                                    memorySizeInMib?: string;
+                                    numCpuCores?: number;
+                                    numCpuThreads?: number;
+                                };
+                                networkAdapters?: {
+                                    name?: string;
+                                    networkDetails?: {
+                                        id?: string;
+                                        name?: string;
+                                        resourceUri?: string;
+                                        type?: string;
+                                    };
+                                }[];
+                            };
+                        }[];
+                        offset: number;
+                        total: number;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    VirtualMachineBackup: {
+        parameters: {
+            query?: {
+                select?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the backup-id */
+                "backup-id": string;
+                /** @description the id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A backup of a virtual machine's disks in a protection store (on premises or cloud) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        appType?: "VMWARE";
+                        /** @description compat: the protected asset */
+                        assetInfo: {
+                            id: string;
+                            name?: string;
+                            resourceUri?: string;
+                            type: string;
+                        };
+                        /** @description compat: 1 for a full backup, the parent's + 1 for an incremental */
+                        backupGeneration: number;
+                        /** @enum {string} */
+                        backupGranularity?: "VOLUME" | "VMWARE_CBT";
+                        /** @enum {string} */
+                        backupType: "BACKUP" | "CLOUD_BACKUP";
+                        /** @enum {string} */
+                        consistency?: "CRASH" | "APPLICATION" | "CRASH_CONSISTENT_ON_FAILURE";
+                        consoleUri?: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        createdByInfo?: {
+                            id?: string;
+                            name?: string;
+                        };
+                        customerId: string;
+                        dataOrchestratorInfo?: {
+                            id?: string;
+                            resourceUri?: string;
+                            type?: string;
+                        }[];
+                        description?: string;
+                        /** Format: date-time */
+                        expiresAt?: string;
+                        fullBackup: boolean;
+                        generation: number;
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: date-time */
+                        lockedUntil?: string;
+                        name: string;
+                        /** @description compat: bytes this backup added to its store */
+                        newStoredSizeInBytes: number;
+                        /** Format: date-time */
+                        pointInTime: string;
+                        protectionStoreInfo: {
+                            id: string;
+                            name?: string;
+                            /** @enum {string} */
+                            protectionStoreType?: "ON_PREMISES" | "CLOUD";
+                            resourceUri?: string;
+                            type?: string;
+                        };
+                        resourceUri: string;
+                        scheduleInfo?: {
+                            name?: string;
+                            recurrence?: string;
+                            scheduleId?: number;
+                        };
+                        /** @description compat: provisioned bytes of the copied disks */
+                        sizeInBytes: number;
+                        sourceCopyInfo?: {
+                            id: string;
+                            name?: string;
+                            resourceUri?: string;
+                            type: string;
+                        };
+                        /** @enum {string} */
+                        state: "OK" | "ERROR" | "CREATING" | "DELETING" | "UPDATING" | "REFRESHING" | "DELETE_PENDING" | "IN_USE" | "PENDING_DELETE_APPROVAL" | "INDEXING";
+                        stateReason?: string;
+                        /** @enum {string} */
+                        status: "OK" | "ERROR" | "WARNING";
+                        storageSystemInfo?: {
+                            displayName?: string;
+                            id?: string;
+                            name?: string;
+                            resourceUri?: string;
+                            type?: string;
+                        };
+                        /** @description compat: bytes the backup's chunks take in its store */
+                        storedSizeInBytes: number;
+                        type: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        verificationInfo?: {
+                            /** @enum {string} */
+                            state?: "VERIFIED" | "NOT_VERIFIED" | "VERIFYING" | "VERIFY_ERROR";
+                            stateReason?: string;
+                            /** @enum {string} */
+                            status?: "OK" | "ERROR" | "WARNING";
+                            /** Format: date-time */
+                            verifiedAt?: string;
+                        };
+                        verified: boolean;
+                        virtualDisks: {
+                            capacityInBytes?: number;
+                            /** @enum {string} */
+                            consistency?: "CRASH" | "APPLICATION" | "CRASH_CONSISTENT_ON_FAILURE";
+                            datastoreId?: string;
+                            id?: string;
+                            name?: string;
+                            vmId?: string;
+                        }[];
+                        vmConfigInfo?: {
+                            computeInfo?: {
+                                memorySizeInMib?: string;
+                                numCpuCores?: number;
+                                numCpuThreads?: number;
+                            };
+                            networkAdapters?: {
+                                name?: string;
+                                networkDetails?: {
+                                    id?: string;
+                                    name?: string;
+                                    resourceUri?: string;
+                                    type?: string;
+                                };
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    DeleteVirtualMachineBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the backup-id */
+                "backup-id": string;
+                /** @description the id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted; poll the async operation in the Location header */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    VirtualMachineBackupUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the backup-id */
+                "backup-id": string;
+                /** @description the id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    /** Format: date-time */
+                    expiresAt?: string;
+                    /** Format: date-time */
+                    lockedUntil?: string;
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted; poll the async operation in the Location header */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    VirtualMachineRestore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    backupId?: string;
+                    /** @enum {string} */
+                    restoreType: "PARENT" | "ALTERNATE";
+                    snapshotId?: string;
+                    targetVmInfo?: {
+                        appInfo?: {
+                            vmware?: {
+                                datastoreId?: string;
+                                resourcePoolId?: string;
+                            };
+                        };
+                        clusterId?: string;
+                        description?: string;
+                        folderId?: string;
+                        hostId?: string;
+                        hypervisorManagerId?: string;
+                        name?: string;
+                        powerOn?: boolean;
+                        storageInfo?: {
+                            storageSystemId?: string;
+                        };
+                        vmHardwareCustomization?: {
+                            networkAdapters?: {
+                                name?: string;
+                                networkDetails?: {
+                                    connectAtPowerOn?: boolean;
+                                    id?: string;
+                                };
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted; poll the async operation in the Location header */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    VirtualMachineDisksRestore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    backupId?: string;
+                    restoreDiskDetails: {
+                        recoveryPointDiskDetails: {
+                            diskLabel: string;
+                        };
+                        vmDiskDetails?: {
+                            diskLabel: string;
+                        };
+                    }[];
+                    /** @enum {string} */
+                    restoreType: "PARENT" | "ALTERNATE";
+                    snapshotId?: string;
+                    targetVmId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted; poll the async operation in the Location header */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    VirtualMachineFileRestore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    backupId?: string;
+                    snapshotId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted; poll the async operation in the Location header */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    VirtualMachineSnapshotList: {
+        parameters: {
+            query?: {
+                /** @description GreenLake filter expression */
+                filter?: string;
+                /** @description integer 1..1000, default 20 */
+                limit?: string;
+                /** @description integer ≥ 0 */
+                offset?: string;
+                /** @description comma-separated attribute paths */
+                select?: string;
+                /** @description attr [asc|desc], ... */
+                sort?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        count: number;
+                        items: {
+                            /** @enum {string} */
+                            appType?: "VMWARE";
+                            /** @description compat: the protected asset */
+                            assetInfo: {
+                                id: string;
+                                name?: string;
+                                resourceUri?: string;
+                                type: string;
+                            };
+                            /** @enum {string} */
+                            consistency?: "CRASH" | "APPLICATION" | "CRASH_CONSISTENT_ON_FAILURE";
+                            consoleUri?: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdByInfo?: {
+                                id?: string;
+                                name?: string;
+                            };
+                            customerId: string;
+                            dataOrchestratorInfo?: {
+                                id?: string;
+                                resourceUri?: string;
+                                type?: string;
+                            }[];
+                            description?: string;
+                            /** Format: date-time */
+                            expiresAt?: string;
+                            generation: number;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: date-time */
+                            lockedUntil?: string;
+                            name: string;
+                            /** Format: date-time */
+                            pointInTime: string;
+                            resourceUri: string;
+                            scheduleInfo?: {
+                                name?: string;
+                                recurrence?: string;
+                                scheduleId?: number;
+                            };
+                            /** @description compat: provisioned bytes of the copied disks */
+                            sizeInBytes: number;
+                            /** @enum {string} */
+                            snapshotType: "SNAPSHOT";
+                            /** @enum {string} */
+                            state: "OK" | "ERROR" | "CREATING" | "DELETING" | "UPDATING" | "REFRESHING" | "DELETE_PENDING" | "IN_USE" | "PENDING_DELETE_APPROVAL" | "INDEXING";
+                            stateReason?: string;
+                            /** @enum {string} */
+                            status: "OK" | "ERROR" | "WARNING";
+                            type: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            virtualDisks: {
+                                capacityInBytes?: number;
+                                /** @enum {string} */
+                                consistency?: "CRASH" | "APPLICATION" | "CRASH_CONSISTENT_ON_FAILURE";
+                                datastoreId?: string;
+                                id?: string;
+                                name?: string;
+                                vmId?: string;
+                            }[];
+                            vmConfigInfo?: {
+                                computeInfo?: {
+                                    memorySizeInMib?: string;
+                                    numCpuCores?: number;
+                                    numCpuThreads?: number;
+                                };
+                                networkAdapters?: {
+                                    name?: string;
+                                    networkDetails?: {
+                                        id?: string;
+                                        name?: string;
+                                        resourceUri?: string;
+                                        type?: string;
+                                    };
+                                }[];
+                            };
+                        }[];
+                        offset: number;
+                        total: number;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    VirtualMachineSnapshot: {
+        parameters: {
+            query?: {
+                select?: string;
+            };
+            header?: never;
+            path: {
+                /** @description the id */
+                id: string;
+                /** @description the snapshot-id */
+                "snapshot-id": string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A snapshot of a virtual machine's disks, kept on the hypervisor */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        appType?: "VMWARE";
+                        /** @description compat: the protected asset */
+                        assetInfo: {
+                            id: string;
+                            name?: string;
+                            resourceUri?: string;
+                            type: string;
+                        };
+                        /** @enum {string} */
+                        consistency?: "CRASH" | "APPLICATION" | "CRASH_CONSISTENT_ON_FAILURE";
+                        consoleUri?: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        createdByInfo?: {
+                            id?: string;
+                            name?: string;
+                        };
+                        customerId: string;
+                        dataOrchestratorInfo?: {
+                            id?: string;
+                            resourceUri?: string;
+                            type?: string;
+                        }[];
+                        description?: string;
+                        /** Format: date-time */
+                        expiresAt?: string;
+                        generation: number;
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: date-time */
+                        lockedUntil?: string;
+                        name: string;
+                        /** Format: date-time */
+                        pointInTime: string;
+                        resourceUri: string;
+                        scheduleInfo?: {
+                            name?: string;
+                            recurrence?: string;
+                            scheduleId?: number;
+                        };
+                        /** @description compat: provisioned bytes of the copied disks */
+                        sizeInBytes: number;
+                        /** @enum {string} */
+                        snapshotType: "SNAPSHOT";
+                        /** @enum {string} */
+                        state: "OK" | "ERROR" | "CREATING" | "DELETING" | "UPDATING" | "REFRESHING" | "DELETE_PENDING" | "IN_USE" | "PENDING_DELETE_APPROVAL" | "INDEXING";
+                        stateReason?: string;
+                        /** @enum {string} */
+                        status: "OK" | "ERROR" | "WARNING";
+                        type: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        virtualDisks: {
+                            capacityInBytes?: number;
+                            /** @enum {string} */
+                            consistency?: "CRASH" | "APPLICATION" | "CRASH_CONSISTENT_ON_FAILURE";
+                            datastoreId?: string;
+                            id?: string;
+                            name?: string;
+                            vmId?: string;
+                        }[];
+                        vmConfigInfo?: {
+                            computeInfo?: {
+                                memorySizeInMib?: string;
+                                numCpuCores?: number;
+                                numCpuThreads?: number;
+                            };
+                            networkAdapters?: {
+                                name?: string;
+                                networkDetails?: {
+                                    id?: string;
+                                    name?: string;
+                                    resourceUri?: string;
+                                    type?: string;
+                                };
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    DeleteVirtualMachineSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the id */
+                id: string;
+                /** @description the snapshot-id */
+                "snapshot-id": string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted; poll the async operation in the Location header */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    VirtualMachineSnapshotUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the id */
+                id: string;
+                /** @description the snapshot-id */
+                "snapshot-id": string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    /** Format: date-time */
+                    expiresAt?: string;
+                    /** Format: date-time */
+                    lockedUntil?: string;
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Accepted; poll the async operation in the Location header */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Default Response */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

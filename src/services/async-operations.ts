@@ -72,6 +72,11 @@ export interface NewOperation {
   priority?: number;
   /** Overrides the job type's attempt limit. */
   maxAttempts?: number;
+  /**
+   * An operation of the workspace that must be done before this job is claimed; if it did not
+   * succeed, this one ends CANCELLED naming it without running (a chain of children in order).
+   */
+  after?: string;
 }
 
 /** What a running job passes to spawnChild(): the tenant, user and parent are its own. */
@@ -91,6 +96,7 @@ function queueColumns(input: NewOperation, rootId: string | null, now: number): 
     target: input.target ?? null,
     priority: input.priority ?? 0,
     max_attempts: input.maxAttempts ?? null,
+    after_id: input.after ?? null,
     root_id: rootId,
     progress_percent: 0,
   };
@@ -253,6 +259,12 @@ export function markFailed(op: AsyncOperation, message: string, errorCode = "INT
   op.endedAt = nowIso(systemClock);
   op.error = { error: message, errorCode, traceId: op.id.replaceAll("-", "") };
   logLine(op, `failed: ${message}`);
+}
+
+/** Ends the operation CANCELLED: it did not run (the operation it follows did not succeed). */
+export function markCancelled(op: AsyncOperation, message: string): void {
+  markFailed(op, message, "CANCELLED");
+  op.state = "CANCELLED";
 }
 
 /** Ends the operation TIMEDOUT, naming the limit it exceeded. */

@@ -1,7 +1,7 @@
 // Protection policies: synchronous create/patch/replace/delete (the contract answers 200/204).
 import { randomUUID } from "node:crypto";
 import type { Static } from "typebox";
-import type { DocumentRepository, StoredDocument } from "./ports/documents.ts";
+import type { DocumentRepository, StoredDocument, UnitOfWork } from "./ports/documents.ts";
 import { nowIso } from "../domain/clock.ts";
 import type { Actor } from "../domain/actor.ts";
 import { AppError } from "../domain/app-error.ts";
@@ -77,7 +77,10 @@ export interface ProtectionPolicyUseCases {
   remove(actor: Actor, id: string, ifMatch?: number): Promise<void>;
 }
 
-export function protectionPolicyUseCases(repository: DocumentRepository, stores: ProtectionStoreLookup): ProtectionPolicyUseCases {
+/** Told of a changed assigned policy in the transaction that changes it (its protection jobs follow it). */
+export type PolicyChanged = (policy: StoredDocument, uow: UnitOfWork) => Promise<void>;
+
+export function protectionPolicyUseCases(repository: DocumentRepository, stores: ProtectionStoreLookup, changed?: PolicyChanged): ProtectionPolicyUseCases {
   // Names identify policies in the console and in scripts: two policies may not share one, even
   // in another case or with other surrounding spaces. The unique index on name_key settles races.
   const uniqueName = async (customerId: string, raw: string, exceptId?: string): Promise<string> => {
@@ -117,24 +120,28 @@ export function protectionPolicyUseCases(repository: DocumentRepository, stores:
 
     async update(actor, id, patch, ifMatch) {
       const name = patch.name === undefined ? undefined : await uniqueName(actor.workspaceId, patch.name, id);
-      const next = await repository.update<Policy>(actor.workspaceId, id, ifMatch, (policy) => {
-        if (name !== undefined) policy.name = name;
-        if (patch.description === null) delete policy.description;
-        else if (patch.description !== undefined) policy.description = patch.description;
-        for (const change of patch.protections ?? []) {
-          const tier = policy.protections.find((p) => p.id === change.id);
-          if (!tier) throw AppError.badRequest(`protections: the policy has no protection '${change.id}'`);
-          if (change.schedules) {
-            // Script and chain settings are not patchable; keep them from the existing schedule.
-            tier.schedules = change.schedules.map((s) => {
-              const old = tier.schedules.find((o) => o.scheduleId === s.scheduleId) as Record<string, unknown> | undefined;
-              const kept = old ? { sourceProtectionScheduleId: old.sourceProtectionScheduleId, preScriptInfo: old.preScriptInfo, postScriptInfo: old.postScriptInfo } : {};
-              return JSON.parse(JSON.stringify({ ...s, ...kept })) as ScheduleSpec;
-            });
+      const next = await repository.transaction(async (uow) => {
+        const updated = await repository.update<Policy>(actor.workspaceId, id, ifMatch, (policy) => {
+          if (name !== undefined) policy.name = name;
+          if (patch.description === null) delete policy.description;
+          else if (patch.description !== undefined) policy.description = patch.description;
+          for (const change of patch.protections ?? []) {
+            const tier = policy.protections.find((p) => p.id === change.id);
+            if (!tier) throw AppError.badRequest(`protections: the policy has no protection '${change.id}'`);
+            if (change.schedules) {
+              // Script and chain settings are not patchable; keep them from the existing schedule.
+              tier.schedules = change.schedules.map((s) => {
+                const old = tier.schedules.find((o) => o.scheduleId === s.scheduleId) as Record<string, unknown> | undefined;
+                const kept = old ? { sourceProtectionScheduleId: old.sourceProtectionScheduleId, preScriptInfo: old.preScriptInfo, postScriptInfo: old.postScriptInfo } : {};
+                return JSON.parse(JSON.stringify({ ...s, ...kept })) as ScheduleSpec;
+              });
+            }
           }
-        }
-        validateProtections(asSpecs(policy.protections));
-        return policy;
+          validateProtections(asSpecs(policy.protections));
+          return policy;
+        }, uow);
+        if (updated.assigned) await changed?.(updated, uow);
+        return updated;
       });
       return { resource: next };
     },
@@ -161,7 +168,9 @@ export function protectionPolicyUseCases(repository: DocumentRepository, stores:
 
     async remove(actor, id, ifMatch) {
       await repository.delete(actor.workspaceId, id, ifMatch, (doc) => {
-        if (doc.assigned === true) throw AppError.badRequest("the policy is assigned to protection jobs; unassign it first");
+        // compat: the contract lists 400 here; a policy its jobs still use is a conflict, as the
+        // database's reference (protection_jobs.protection_policy_id) answers too.
+        if (doc.assigned === true) throw AppError.conflict("the policy is assigned to protection jobs; delete those jobs first");
       });
     },
   };

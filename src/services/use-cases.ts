@@ -8,7 +8,10 @@ import type { DatastoreUseCases } from "./inventory/datastore-actions.ts";
 import type { HypervisorManagerUseCases } from "./inventory/hypervisor-manager-registration.ts";
 import type { VirtualMachineUseCases } from "./inventory/virtual-machine-actions.ts";
 import type { ProtectionPolicyUseCases } from "./protection-policies.ts";
+import type { RestoreUseCases } from "./protection/restore.ts";
+import type { BackupVerifyUseCases } from "./protection/backup-verify.ts";
 import type { CopyUseCases } from "./protection/copy-use-cases.ts";
+import type { ProtectionJobUseCases } from "./protection/protection-jobs.ts";
 
 export interface UseCases {
   protectionPolicies: ProtectionPolicyUseCases;
@@ -21,6 +24,11 @@ export interface UseCases {
   /** Where protection stores live: gateways and StoreOnce appliances behind one port. */
   storageSystems: StorageSystems;
   protectionStores: ProtectionStoreUseCases;
+  /** VM restores from snapshots and backups (actions on the Virtualization VM under the BR API). */
+  restores: RestoreUseCases;
+  /** On-demand verification of a backup (POST /obr/v1/backups/{id}/verify). */
+  backupVerify: BackupVerifyUseCases;
   /** PATCH and DELETE of VM snapshots and backups, and the expiry worker's deletes. */
   copies: CopyUseCases;
+  protectionJobs: ProtectionJobUseCases;
 }

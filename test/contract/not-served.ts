@@ -3,21 +3,6 @@
 // fact served: the issue that serves it removes it from this list, which later issues empty.
 
 export const NOT_SERVED: Readonly<Record<string, readonly string[]>> = {
-  "issue 13, protecting virtual machines: protection jobs": [
-    "DataManagementJobsList",
-    "DataManagementJobCreate",
-    "DeleteDataManagementJob",
-    "DataManagementJobDetail",
-    "DataManagementJobResume",
-    "DataManagementJobRun",
-    "DataManagementJobSuspend",
-  ],
-  "issue 13, protecting virtual machines: copies and restores": [
-    "VirtualMachineRestore",
-    "VirtualMachineDisksRestore",
-    // Issue 13 declares it (answering an honest error until file restore exists).
-    "VirtualMachineFileRestore",
-  ],
   "no issue yet: virtual machine protection groups": [
     "VmProtectionGroupList",
     "VmProtectionGroupCreate",

@@ -29,8 +29,13 @@ export interface SmallLab {
 }
 
 /** A lab named `name` in the server's lab root: demo infrastructure and `vmCount` small VMs. */
-export async function createSmallLab(server: TestServer, name: string, vmCount = 3): Promise<SmallLab> {
-  const labDir = join(server.dataDir, "lab", name);
+export function createSmallLab(server: TestServer, name: string, vmCount = 3): Promise<SmallLab> {
+  return createSmallLabIn(server.dataDir, name, vmCount);
+}
+
+/** createSmallLab in a data dir (for tests that run `obr serve` processes on it). */
+export async function createSmallLabIn(dataDir: string, name: string, vmCount = 3): Promise<SmallLab> {
+  const labDir = join(dataDir, "lab", name);
   await initLab(labDir, name);
   await mutateLabState(labDir, (state) => {
     addDemoTopology(state);

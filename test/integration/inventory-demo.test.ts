@@ -1,12 +1,17 @@
 // The first start with OBR_DEMO on (what `obr serve` runs once it listens): the admin's workspace
 // gets the demo lab as a real registration (its operation SUCCEEDED), visible through HTTP with
-// the documented shape, and demo protection stores; a second start changes nothing. The harness's admin client exists before
-// firstStart runs, so it is the admin firstStart picks (no credentials.json is written).
+// the documented shape, demo protection stores and a three-tier policy on two demo VMs; a second
+// start changes nothing. The harness's admin client exists before firstStart runs, so it is the
+// admin firstStart picks (no credentials.json is written).
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type FirstStart, firstStart } from "../../src/container.ts";
 import { OPERATIONS, expectContract, json } from "../helpers/greenlake.ts";
 import { MiB, VIRT, list } from "../helpers/inventory.ts";
 import { STORES } from "../helpers/stores.ts";
+import { JOBS, type Job, queuedRuns } from "../helpers/protection-jobs.ts";
+import { waitOperation } from "../helpers/inventory.ts";
 import { type TestServer, startTestServer } from "../helpers/test-server.ts";
 
 let server: TestServer;
@@ -78,11 +83,37 @@ test("demo protection stores: an encrypted cloud store, and a gateway in the dem
   expect((await json<{ total: number }>(await server.api(STORES, { token: stranger.token }), 200)).total).toBe(0);
 });
 
+test("demo protection: the blog's three-tier policy on the demo stores, assigned to two demo VMs whose first runs are queued", async () => {
+  const made = start.demoProtection!;
+  expect(made.vms.map((v) => v.name)).toHaveLength(2);
+  for (const vm of made.vms) expect((await waitOperation(server, `${OPERATIONS}/${vm.operationId}`, token)).state).toBe("SUCCEEDED");
+  const policy = await json<{ name: string; assigned: boolean; protections: { type: string; protectionStoreInfo?: { id: string } }[] }>(
+    await server.api(`/backup-recovery/v1beta1/protection-policies/${made.policyId}`, { token }),
+    200,
+  );
+  expect(policy.assigned).toBe(true);
+  expect(policy.protections.map((p) => [p.type, p.protectionStoreInfo?.id])).toEqual([
+    ["SNAPSHOT", undefined],
+    ["BACKUP", start.demoStores!.onPremises!.id],
+    ["CLOUD_BACKUP", start.demoStores!.cloud.id],
+  ]);
+  const jobs = await json<{ total: number; items: Job[] }>(await server.api(`${JOBS}?sort=assetInfo/name`, { token }), 200);
+  expectContract("backup-recovery", "DataManagementJobsList", jobs);
+  expect(jobs.items.map((j) => j.assetInfo.name)).toEqual(made.vms.map((v) => v.name));
+  for (const job of jobs.items) expect((await queuedRuns(server, job.id)).map((r) => r.payload.trigger)).toEqual(["INITIAL"]);
+  // Asked again without its marker, it reuses the policy and the jobs.
+  await rm(join(server.dataDir, "demo-protection.done"));
+  const again = await firstStart(server.services);
+  expect(again.demoProtection).toEqual({ policyId: made.policyId, vms: made.vms.map((v) => ({ name: v.name })) });
+  expect((await json<{ total: number }>(await server.api(JOBS, { token }), 200)).total).toBe(2);
+});
+
 test("a second start neither rebuilds nor re-registers", async () => {
   const again = await firstStart(server.services);
   expect(again.created).toBeUndefined();
   expect(again.demo).toBeUndefined();
   expect(again.demoStores).toBeUndefined();
+  expect(again.demoProtection).toBeUndefined();
   expect((await json<{ total: number }>(await server.api(STORES, { token }), 200)).total).toBe(2);
   expect(again.dataOrchestratorId).toBe(start.dataOrchestratorId);
   expect((await list(server, `${VIRT}/hypervisor-managers`, undefined, token)).total).toBe(1);

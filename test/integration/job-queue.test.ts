@@ -162,6 +162,31 @@ describe("parents waiting for children", () => {
     expect(done.error?.error).toMatch(/child operation 'child 0' \(.+\) ended FAILED: disk full/);
     expect(await runs(parent.id, "failure")).toBe(1);
   });
+
+  test("children in sequence run one after another; after a failure the rest end CANCELLED naming it, and the parent names the failed one", async () => {
+    const ok = await enqueue("sequence ok", { payload: { inSequence: true, children: [{ sleepMs: 150 }, { sleepMs: 10 }, {}] } });
+    expect((await drive(ok.id, ended)).state).toBe("SUCCEEDED");
+    const kids = async (parentId: string) => {
+      const rows = await server.services.database.db.selectFrom("async_operations").select("id").where("parent_id", "=", parentId).execute();
+      return (await Promise.all(rows.map((r) => op(r.id)))).sort((a, b) => a.name.localeCompare(b.name));
+    };
+    const done = await kids(ok.id);
+    expect(done.map((k) => k.state)).toEqual(["SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]);
+    // Two worker slots were free, yet each child started only after the one before it ended.
+    for (let i = 1; i < done.length; i++) expect(Date.parse(done[i]!.startedAt ?? "")).toBeGreaterThanOrEqual(Date.parse(done[i - 1]!.endedAt ?? ""));
+    expect(await runs(ok.id)).toBe(1); // the parent's side effect committed with its wait, once
+
+    const bad = await enqueue("sequence bad", { payload: { inSequence: true, children: [{}, { failWith: "store offline" }, { sleepMs: 10 }, {}] } });
+    const failed = await drive(bad.id, ended);
+    expect(failed.state).toBe("FAILED");
+    expect(failed.error?.error).toMatch(/child operation 'child 1' \(.+\) ended FAILED: store offline/);
+    const [first, second, third, fourth] = await kids(bad.id);
+    expect([first?.state, second?.state, third?.state, fourth?.state]).toEqual(["SUCCEEDED", "FAILED", "CANCELLED", "CANCELLED"]);
+    expect(third?.startedAt).toBeNull(); // never ran
+    expect(third?.error?.error).toMatch(/^not run: 'child 1' \(.+\) ended FAILED: store offline/);
+    expect(fourth?.error?.error).toMatch(/^not run: 'child 2' \(.+\) ended CANCELLED/);
+    expect(await runs(third!.id)).toBe(0);
+  });
 });
 
 describe("fencing and recovery", () => {

@@ -424,18 +424,18 @@ describe("DELETE", () => {
 });
 
 describe("assigned policies", () => {
-  /** Protection jobs do not exist yet: mark the policy assigned in the store, as a job would. */
+  /** Marks the policy assigned in the store, as a job does (protection-jobs.test.ts assigns through real jobs). */
   async function assign(id: string): Promise<Policy> {
     const repo = server.services.repositories.get("protection-policies")!;
     await repo.update<Policy & { [k: string]: unknown }>(server.admin.workspaceId, id, undefined, (p) => ({ ...p, assigned: true }));
     return get(id);
   }
 
-  test("PUT and DELETE of an assigned policy → 400 and unchanged; PATCH still works", async () => {
+  test("PUT (400) and DELETE (409) of an assigned policy leave it unchanged; PATCH still works", async () => {
     const p = await assign((await create(policy(`assigned-${randomUUID()}`))).id);
     expect(p.assigned).toBe(true);
     await expectError(await server.api(`${POLICIES}/${p.id}`, { method: "PUT", json: policy(`assigned-new-${randomUUID()}`) }), 400);
-    await expectError(await server.api(`${POLICIES}/${p.id}`, { method: "DELETE" }), 400);
+    await expectError(await server.api(`${POLICIES}/${p.id}`, { method: "DELETE" }), 409);
     expect(await get(p.id)).toEqual(p);
     const patched = await json<Policy>(await patch(p.id, { description: "still editable" }), 200);
     expect(patched.assigned).toBe(true);

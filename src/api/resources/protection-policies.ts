@@ -47,7 +47,8 @@ export const protectionPolicies = {
     { operationId: "DataManagementTemplateReplace", summary: "Replace an unassigned protection policy", status: 200, errors: [400, 401, 403, 404, 412, 500] },
     PolicyCreateSchema,
   ),
-  remove: operation({ operationId: "DeleteDataManagementTemplate", summary: "Delete a protection policy", status: 204, errors: [400, 401, 403, 404, 412, 500] }),
+  // compat: 409 answers a policy its protection jobs still use (not among the contract's statuses).
+  remove: operation({ operationId: "DeleteDataManagementTemplate", summary: "Delete a protection policy", status: 204, errors: [400, 401, 403, 404, 409, 412, 500] }),
 } satisfies CollectionDefinition;
 
 export function protectionPolicyHandlers(policies: ProtectionPolicyUseCases): CollectionHandlers {

@@ -8,7 +8,7 @@ export const DURATION_UNITS = ["HOURS", "DAYS", "WEEKS", "MONTHS", "YEARS"] as c
 export const PROTECTION_TYPES = ["SNAPSHOT", "BACKUP", "CLOUD_BACKUP", "REPLICATED_SNAPSHOT", "DATABASE_LOG_BACKUP"] as const;
 export const RECURRENCES = ["BY_MINUTES", "HOURLY", "DAILY", "WEEKLY", "MONTHLY"] as const;
 
-const Duration = Type.Object(
+export const Duration = Type.Object(
   { unit: Type.Enum([...DURATION_UNITS]), value: Type.Integer({ minimum: 1, maximum: 100_000 }) },
   { additionalProperties: false },
 );
@@ -21,7 +21,7 @@ const Script = Type.Object(
   },
   { additionalProperties: false },
 );
-const Schedule = Type.Object(
+export const Schedule = Type.Object(
   {
     recurrence: Type.Enum([...RECURRENCES]),
     repeatInterval: Type.Object(

@@ -71,6 +71,20 @@ async function updateWithRetry(repository: DocumentRepository, customerId: strin
   }
 }
 
+/** The preserved fields the document has (absent ones stay absent). */
+function pick(doc: Readonly<Record<string, unknown>>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (doc[k] !== undefined) out[k] = doc[k];
+  return out;
+}
+
+/** The document without the preserved fields. */
+function omit(doc: Readonly<Record<string, unknown>>, keys: readonly string[]): Record<string, unknown> {
+  const out = { ...doc };
+  for (const k of keys) delete out[k];
+  return out;
+}
+
 export async function reconcile(
   repository: DocumentRepository,
   existing: readonly StoredDocument[],
@@ -100,14 +114,16 @@ export async function reconcile(
       counts.created++;
       continue;
     }
-    const kept = Object.fromEntries(preserve.filter((k) => current[k] !== undefined).map((k) => [k, current[k]]));
+    const kept = pick(current, preserve);
     const next = { ...options.initial, ...doc, ...kept, createdAt: current.createdAt };
     if (canonical(next) === canonical(current)) continue;
-    // Preserved fields come from the row as locked now: the copies service may have changed
-    // recoveryPointsExist since `current` was read, and discovery must not undo that.
+    // Preserved fields come from the row as it is now: a protection job may have changed them
+    // since `existing` was read.
     await updateWithRetry(repository, doc.customerId, doc.id, (cur) => ({
-      ...next,
-      ...Object.fromEntries(preserve.filter((k) => cur[k] !== undefined).map((k) => [k, cur[k]])),
+      ...omit(next, preserve),
+      ...pick({ ...options.initial, ...cur }, preserve),
+      id: cur.id,
+      customerId: cur.customerId,
       generation: cur.generation,
       createdAt: cur.createdAt,
       updatedAt: cur.updatedAt,

@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { AppError } from "../../domain/app-error.ts";
 import type { Clock } from "../../domain/clock.ts";
 import type { AsyncOperationService } from "../async-operations.ts";
+import { protectionStatusOf } from "../../domain/protection-status.ts";
 import type { CopiesOfStore } from "../infrastructure/copies-of-store.ts";
 import type { DocumentRepository, UnitOfWork } from "../ports/documents.ts";
 import { type BackupDoc, type CopyDoc, type CopyNames, backupDocument, snapshotDocument } from "./copy-documents.ts";
@@ -44,7 +45,20 @@ export async function markRecoveryPoints(ctx: CopiesContext, customerId: string,
   if (!vm) return;
   const exist = await ctx.index.anyOf(customerId, vmId, uow);
   if (vm.recoveryPointsExist === exist) return;
-  await ctx.vms.update(customerId, vmId, undefined, (doc) => ({ ...doc, recoveryPointsExist: exist }), uow);
+  await ctx.vms.update(customerId, vmId, undefined, (doc) => ({ ...doc, recoveryPointsExist: exist, protectionStatus: statusWithPoints(doc, exist) }), uow);
+}
+
+/**
+ * The VM's protectionStatus once its first copy appears or its last goes: LAPSED or UNPROTECTED
+ * without a job (a run may end after its job was deleted), PENDING <-> PARTIAL with one; PAUSED
+ * and the outcome of runs (PROTECTED) are the protection job's to set.
+ */
+function statusWithPoints(vm: Readonly<Record<string, unknown>>, exist: boolean): unknown {
+  const status = vm.protectionStatus;
+  if (vm.protectionJobInfo === undefined) return protectionStatusOf({ assigned: false, paused: false, recoveryPointsExist: exist });
+  if (status === "PENDING" && exist) return "PARTIAL";
+  if ((status === "PARTIAL" || status === "PROTECTED") && !exist) return "PENDING";
+  return status;
 }
 
 async function namesFor(ctx: CopiesContext, copy: NewSnapshot, uow: UnitOfWork, backup?: NewBackup): Promise<CopyNames> {

@@ -1,0 +1,95 @@
+// The job types of a protection run, of a restore and of an on-demand backup verification. The run (queued by the protection-jobs service with the
+// tiers resolved) is a parent operation that spawns one child per tier in sequence, in the same
+// transaction that makes it wait for them: each tier runs only after the one before it ended,
+// and a tier that did not succeed leaves the later ones CANCELLED (naming it) and the run FAILED
+// (naming it), while the copies the earlier tiers made stay. The parent's progress is the mean
+// of its children's, theirs from bytes done.
+//
+// Resumability: the parent is resumable (spawning is atomic with its wait, so a resumed parent
+// never spawns twice). A tier is not: a tier interrupted by a crash ends FAILED and its undo
+// deletes what it left (run-leftovers.ts); the run's next slot or an on-demand run makes the copy.
+import { AppError } from "../domain/app-error.ts";
+import type { ResourceRef, UnitOfWork } from "../services/async-operations.ts";
+import { type VmDoc, vmResource } from "../services/inventory/virtual-machine-work.ts";
+import type { ProtectionContext } from "../services/protection/run-context.ts";
+import { undoTier } from "../services/protection/run-leftovers.ts";
+import { JOB_PROTECTION_RUN, ProtectionRunPayload } from "../services/protection/run-request.ts";
+import { JOB_VERIFY_BACKUP, VerifyBackupPayload, verifyBackup } from "../services/protection/backup-verify.ts";
+import { JOB_RESTORE, RestorePayload } from "../services/protection/restore-payload.ts";
+import { restoreCopy } from "../services/protection/restore-work.ts";
+import { runTier } from "../services/protection/run-tier.ts";
+import { JOB_PROTECTION_TIER, ProtectionTierPayload, tierOperationName } from "../services/protection/run-tier-payload.ts";
+import { type JobHandler, defineJob } from "./job-handler.ts";
+
+/** A tier moving a VM's disks may take long; past this it ends TIMEDOUT and is undone. */
+const TIER_TIME_LIMIT_MS = 24 * 3_600_000;
+
+export function protectionRunJobs(ctx: ProtectionContext): JobHandler[] {
+  return [
+    defineJob({
+      type: JOB_PROTECTION_RUN,
+      payload: ProtectionRunPayload,
+      resumable: true,
+      async run({ customerId, payload, spawnChild }) {
+        const vm = await ctx.inventory.store.get<VmDoc>("virtual-machine", customerId, payload.assetId);
+        if (!vm) throw AppError.conflict(`virtual machine '${payload.assetId}' no longer exists`);
+        const resource: ResourceRef = vmResource(vm, vm.hypervisorManagerInfo.id);
+        const spawn = async (uow: UnitOfWork) => {
+          const earlier: string[] = [];
+          for (const [tier, spec] of payload.tiers.entries()) {
+            const after = earlier.at(-1);
+            const child = await spawnChild(
+              {
+                name: tierOperationName(spec, vm.name),
+                jobType: JOB_PROTECTION_TIER,
+                payload: { run: payload, tier, earlier: [...earlier] },
+                associatedResources: [resource],
+                ...(after ? { after } : {}),
+              },
+              uow,
+            );
+            earlier.push(child.id);
+          }
+        };
+        return { associatedResources: [resource], waitForChildren: true, commit: spawn };
+      },
+      // The protection job's schedules show how the run ended, in the transaction that ends it:
+      // SUCCEEDED with its last tier, FAILED naming a tier (or when it could not queue them).
+      onChildrenEnded: async ({ customerId, operationId, payload, succeeded, reason, uow }) => {
+        if (succeeded) await ctx.runEnded({ customerId, protectionJobId: payload.protectionJobId, operationId, succeeded, reason }, uow);
+      },
+      onFailure: ({ customerId, operationId, payload, reason, uow }) => ctx.runEnded({ customerId, protectionJobId: payload.protectionJobId, operationId, succeeded: false, reason }, uow),
+    }),
+    defineJob({
+      type: JOB_PROTECTION_TIER,
+      payload: ProtectionTierPayload,
+      resumable: false,
+      maxAttempts: 1,
+      timeLimitMs: TIER_TIME_LIMIT_MS,
+      async run({ customerId, payload, operation, signal, progress, log, fenced }) {
+        const tier = payload.run.tiers[payload.tier];
+        if (!tier) throw AppError.badRequest(`the run has no tier ${payload.tier}`);
+        return runTier(ctx, { customerId, operation, payload, tier, signal, progress, log, fenced });
+      },
+      onFailure: ({ customerId, operationId, payload, uow }) => undoTier(ctx, customerId, operationId, payload, uow),
+      onAbandon: ({ customerId, operationId, payload, uow }) => undoTier(ctx, customerId, operationId, payload, uow),
+    }),
+    defineJob({
+      // Not resumable: an interrupted restore ends FAILED (a new VM it was filling is removed by
+      // the connector); requesting it again writes every disk from the start.
+      type: JOB_RESTORE,
+      payload: RestorePayload,
+      resumable: false,
+      maxAttempts: 1,
+      timeLimitMs: TIER_TIME_LIMIT_MS,
+      run: ({ customerId, payload, operation, signal, progress, log }) => restoreCopy(ctx, { customerId, operationId: operation.id, payload, signal, progress, log }),
+    }),
+    defineJob({
+      // Resumable: verifying again from the start changes nothing but the time it took.
+      type: JOB_VERIFY_BACKUP,
+      payload: VerifyBackupPayload,
+      resumable: true,
+      run: ({ customerId, payload, signal, progress, log, fenced }) => verifyBackup(ctx, { customerId, signal, progress, log, fenced }, payload.backupId),
+    }),
+  ];
+}

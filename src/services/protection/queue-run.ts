@@ -1,0 +1,90 @@
+// Queues one run of a protection job: the run operation (job type protection.run, its payload
+// resolved now), the schedules' record of it, and the job's history, in the caller's unit of
+// work. Runs of one VM never overlap (concurrency key `protect:<vm id>`); a VM whose vCenter is
+// served by a separate data orchestrator is protected there (the job's target).
+import { ASYNC_OPERATIONS_PATH } from "../../domain/paths.ts";
+import type { AsyncOperation, UnitOfWork } from "../async-operations.ts";
+import type { StoredDocument } from "../ports/documents.ts";
+import type { ProtectionJobContext } from "./protection-job-context.ts";
+import { type ProtectionJobDoc, pushStatus, schedulesOf } from "./protection-job-document.ts";
+import { JOB_PROTECTION_RUN, type ProtectionRunPayload } from "./run-request.ts";
+import { resolveTiers } from "./run-tiers.ts";
+
+export interface RunRequest {
+  job: ProtectionJobDoc;
+  scheduleIds: readonly number[];
+  trigger: ProtectionRunPayload["trigger"];
+  fullBackup: boolean;
+  /** Who asked: the API client, or the scheduler for the job's creator. */
+  userId: string;
+  /** A scheduled slot's key (schedule:<job>:<schedule>:<slot>): a second queue of the slot finds the first. */
+  jobKey?: string;
+  /** The slot's instant (scheduled runs); the queue time otherwise. */
+  at: number;
+  /** Next fire times to show, by schedule id (the scheduler's claim moved them). */
+  nextRunTimes?: ReadonlyMap<number, number | null>;
+}
+
+/** The data orchestrator that must run the job when it is a separate process; undefined: any worker. */
+async function targetOf(ctx: ProtectionJobContext, job: ProtectionJobDoc, uow: UnitOfWork): Promise<string | undefined> {
+  if (!job.dataOrchestratorId) return undefined;
+  const orchestrator = await ctx.dataOrchestrators.get<StoredDocument>(job.customerId, job.dataOrchestratorId, uow);
+  return orchestrator?.deployment === "SEPARATE" ? orchestrator.id : undefined;
+}
+
+export async function queueRun(ctx: ProtectionJobContext, req: RunRequest, uow: UnitOfWork): Promise<AsyncOperation> {
+  const { job } = req;
+  const payload: ProtectionRunPayload = {
+    protectionJobId: job.id,
+    policyId: job.protectionPolicyInfo.id,
+    assetId: job.assetInfo.id,
+    assetType: "hybrid-cloud/virtual-machine",
+    fullBackup: req.fullBackup,
+    trigger: req.trigger,
+    tiers: resolveTiers(job, req.scheduleIds),
+  };
+  const target = await targetOf(ctx, job, uow);
+  const what = req.trigger === "SCHEDULED" ? "Scheduled protection" : req.trigger === "INITIAL" ? "First protection" : "Protection";
+  const op = await ctx.operations.create(
+    {
+      customerId: job.customerId,
+      userId: req.userId,
+      name: `${what} of ${job.assetInfo.name}`,
+      sourceResourceUri: job.assetInfo.resourceUri,
+      associatedResources: [
+        { name: job.name, resourceUri: job.resourceUri, type: job.type },
+        { name: job.assetInfo.name, resourceUri: job.assetInfo.resourceUri, type: job.assetInfo.type },
+      ],
+      jobType: JOB_PROTECTION_RUN,
+      payload,
+      concurrencyKey: `protect:${job.assetInfo.id}`,
+      ...(target ? { target } : {}),
+      ...(req.jobKey ? { jobKey: req.jobKey } : {}),
+    },
+    uow,
+  );
+  await ctx.schedules.setLastOperation(job.customerId, job.id, req.scheduleIds, op.id, uow);
+  const taskUri = `${ASYNC_OPERATIONS_PATH}/${op.id}`;
+  const timestamp = new Date(req.at).toISOString();
+  await ctx.jobs.update<ProtectionJobDoc>(
+    job.customerId,
+    job.id,
+    undefined,
+    (doc) => {
+      for (const { schedule } of schedulesOf(doc)) {
+        if (req.nextRunTimes?.has(schedule.scheduleId)) setNextRunTime(schedule, req.nextRunTimes.get(schedule.scheduleId) ?? null);
+        if (!req.scheduleIds.includes(schedule.scheduleId)) continue;
+        schedule.prevRunTime = timestamp;
+        pushStatus(schedule, { status: "IN_PROGRESS", timestamp, taskUri });
+      }
+      return doc;
+    },
+    uow,
+  );
+  return op;
+}
+
+export function setNextRunTime(schedule: { nextRunTime?: string }, next: number | null): void {
+  if (next === null) delete schedule.nextRunTime;
+  else schedule.nextRunTime = new Date(next).toISOString();
+}

@@ -1,0 +1,63 @@
+// What a protection run and a restore reach: the inventory (the VM's hypervisor connector), the
+// protection stores (chunk stores as ImageStores), the copy records and the clock. Built once by
+// the composition root; the run's job types (src/jobs/protection-run-jobs.ts) and the restore
+// use cases share it.
+import type { Clock } from "../../domain/clock.ts";
+import type { CrashPoints } from "../../platform/crash-points.ts";
+import { parseManagerAddress } from "../../domain/network-address.ts";
+import { AppError } from "../../domain/app-error.ts";
+import type { DocumentRepository, UnitOfWork } from "../ports/documents.ts";
+import type { HypervisorConnector } from "../ports/hypervisor-connector.ts";
+import type { ImageStore } from "../infrastructure/image-store.ts";
+import { type ProtectionStoreContext, type ProtectionStoreDoc, locate, refreshStore } from "../infrastructure/protection-store-state.ts";
+import type { InventoryContext } from "../inventory/inventory-context.ts";
+import type { ManagerDoc } from "../inventory/hypervisor-manager-discovery.ts";
+import type { VmDoc } from "../inventory/virtual-machine-work.ts";
+import type { CopyRecords } from "./copy-records.ts";
+
+export interface ProtectionContext {
+  inventory: InventoryContext;
+  stores: ProtectionStoreContext;
+  copies: CopyRecords;
+  /** Protection policies (a copy names its policy). */
+  policies: DocumentRepository;
+  clock: Clock;
+  /** Test crash points (OBR_CRASH_POINT) between the steps of a tier. */
+  crash: CrashPoints;
+  /** Tells the protection job how its run ended (its schedules' executionStatuses), in the ending transaction. */
+  runEnded(run: { customerId: string; protectionJobId: string; operationId: string; succeeded: boolean; reason: string }, uow: UnitOfWork): Promise<void>;
+}
+
+/** The VM's document and the connector of its hypervisor manager; 404 for an unknown VM. */
+export async function vmAndConnector(ctx: ProtectionContext, customerId: string, vmId: string, uow?: UnitOfWork): Promise<{ vm: VmDoc; managerId: string; connector: HypervisorConnector }> {
+  const vm = await ctx.inventory.store.repository("virtual-machine").get<VmDoc>(customerId, vmId, uow);
+  if (!vm) throw AppError.notFound(`virtual machine '${vmId}' not found`);
+  const managerId = vm.hypervisorManagerInfo.id;
+  return { vm, managerId, connector: await connectorOf(ctx, customerId, managerId, uow) };
+}
+
+/** The connector of a hypervisor manager of the workspace. */
+export async function connectorOf(ctx: ProtectionContext, customerId: string, managerId: string, uow?: UnitOfWork): Promise<HypervisorConnector> {
+  const manager = await ctx.inventory.store.repository("hypervisor-manager").get<ManagerDoc>(customerId, managerId, uow);
+  if (!manager) throw AppError.notFound(`hypervisor manager '${managerId}' not found`);
+  return ctx.inventory.connectors.resolve(parseManagerAddress(manager.networkAddress).address);
+}
+
+/** The protection store's document, or a 409 naming why it cannot take or give data. */
+export async function storeDoc(ctx: ProtectionContext, customerId: string, storeId: string, uow?: UnitOfWork): Promise<ProtectionStoreDoc> {
+  const doc = await ctx.stores.repository.get<ProtectionStoreDoc>(customerId, storeId, uow);
+  if (!doc) throw AppError.conflict(`protection store '${storeId}' no longer exists`);
+  return doc;
+}
+
+/** The open chunk store behind a protection store. */
+export async function openStore(ctx: ProtectionContext, doc: ProtectionStoreDoc): Promise<ImageStore> {
+  const location = await locate(ctx.stores, doc);
+  if (!location) throw AppError.conflict(`protection store '${doc.name}': its storage system ${doc.storageSystemInfo?.id ?? "(none)"} no longer exists`);
+  return ctx.stores.registry.open(doc.id, location);
+}
+
+/** The store's sizes in its document after data went in or out. */
+export async function storeWritten(ctx: ProtectionContext, customerId: string, storeId: string): Promise<void> {
+  await refreshStore(ctx.stores, customerId, storeId, { written: true });
+}
