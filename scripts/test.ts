@@ -56,6 +56,7 @@ const check = (name: string, status: number) => {
 if (!slow) {
   check("biome lint", run("biome", ["check", "."]));
   check("tsc type-check", run("tsc", ["--noEmit", "-p", "."]));
+  check("tsc type-check (console)", run("tsc", ["--noEmit", "-p", "console"]));
 }
 
 const projects = ["unit", "sqlite"];

@@ -9,6 +9,7 @@ import { registerAuthHook } from "./api/auth-hook.ts";
 import { COLLECTIONS } from "./api/collections.ts";
 import { registerCollection } from "./api/resource/register-collection.ts";
 import { apiClientRoutes } from "./api/routes/api-client-routes.ts";
+import { consoleRoutes } from "./api/routes/console-routes.ts";
 import { type Readiness, healthRoutes } from "./api/routes/health-routes.ts";
 import { storageLocationRoutes } from "./api/routes/storage-location-routes.ts";
 import { tokenRoutes } from "./api/routes/token-routes.ts";
@@ -120,7 +121,7 @@ export function tableFor(def: CollectionDefinition): CollectionTable {
   for (const column of Object.keys(def.references ?? {})) {
     if (!(column in promoted)) throw new Error(`${def.name}: reference column ${column} is not promoted`);
   }
-  return { table: def.table, promoted, discriminator: def.discriminator, scope: def.parent?.column, references: def.references };
+  return { table: def.table, promoted, discriminator: def.discriminator, references: def.references, scopeColumn: def.parent?.column };
 }
 
 /** Storage of every definition, each table told which reference columns name its rows. */
@@ -399,6 +400,7 @@ export async function buildApp(services: Services, serverFactory?: FastifyServer
   await storageLocationRoutes(app);
   await backupVerifyRoutes(app, services.useCases.backupVerify);
   if (services.testClock) await testClockRoutes(app, services.testClock);
+  await consoleRoutes(app, services.config.consoleDir);
   const context = { dialect: services.database.dialect, repositories: services.repositories };
   for (const { definition, handlers } of COLLECTIONS) registerCollection(app, definition, handlers(services.useCases), context);
   return app;

@@ -1,5 +1,6 @@
 // One typed configuration: defaults <- environment (OBR_*) <- command-line flags. Frozen once built.
 import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { AppError } from "../domain/app-error.ts";
 import { CRASH_POINTS } from "../platform/crash-points.ts";
 
@@ -46,6 +47,8 @@ export interface Config {
    * (trust X-Forwarded-For from any peer) or the proxies' addresses/CIDRs, comma-separated.
    */
   readonly trustProxy: boolean | string;
+  /** The built web console served at / (console/dist of the package by default). */
+  readonly consoleDir: string;
 }
 
 export type ConfigOverrides = Partial<Record<keyof Config, string | number | boolean | undefined>>;
@@ -129,6 +132,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
       3600,
     ),
     metricsToken: pick("metricsToken", "OBR_METRICS_TOKEN"),
+    consoleDir: resolve(pick("consoleDir", "OBR_CONSOLE_DIR") ?? fileURLToPath(new URL("../../console/dist", import.meta.url))),
     metricsListen: ((v) => (v === undefined ? undefined : parseListen(v)))(pick("metricsListen", "OBR_METRICS_LISTEN")),
   });
 }

@@ -23,10 +23,10 @@ export interface CollectionTable {
    * holds `value`: every read filters on it and every write sets it.
    */
   discriminator?: { column: string; value: string } | undefined;
-  /** A sub-collection's parent column: every read of it filters on the parent, so indexes may lead with (customer_id, scope). */
-  scope?: string | undefined;
   /** Promoted columns under a foreign key (see foreign-keys.ts): column -> target table and what its row is called. */
   references?: Readonly<Record<string, { table: string; relation: string }>> | undefined;
+  /** A sub-collection's parent column: every list is scoped by it, so indexes lead with (customer_id, it). */
+  scopeColumn?: string | undefined;
   /** Reference columns of other tables naming this table's rows, with what those rows are called. */
   referencedBy?: readonly ForeignKeySide[] | undefined;
 }

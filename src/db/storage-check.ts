@@ -109,9 +109,9 @@ export async function checkStorage(database: Database, tables: readonly Collecti
         problems.push(`${ref.table}, referenced by ${t.table}.${column}, has no unique index on (customer_id, id) (makeReferenceable)`);
       }
     }
-    // After customer_id: the column, or the discriminator or a sub-collection's parent column (every read filters on it) and then the column.
-    const scoped = [disc, t.scope].flatMap((c) => (c === undefined ? [] : [c]));
-    const leads = (cols: string[], column: string) => cols[0] === "customer_id" && (cols[1] === column || (scoped.some((c) => c === cols[1]) && cols[2] === column));
+    // After customer_id, an index may lead with the discriminator or the sub-collection's parent column: every query names them.
+    const scoped = (cols: string[], column: string) => [disc, t.scopeColumn].some((first) => first !== undefined && cols[1] === first && cols[2] === column);
+    const leads = (cols: string[], column: string) => cols[0] === "customer_id" && (cols[1] === column || scoped(cols, column));
     for (const column of Object.keys(t.promoted)) {
       if (known.columns.has(column) && !known.indexes.some((cols) => leads(cols, column))) unindexed.push(`${t.table}.${column}`);
     }

@@ -37,7 +37,8 @@ describe("status codes and bodies", () => {
       expect(body.errorCode).toBe("NOT_FOUND");
       await expectLogged(body.debugId, "GET", "/backup-recovery/v1beta1/no-such-collection", 404);
     }
-    await expectError(await server.api("/"), 404);
+    // "/" is the web console's page; any other path outside the API and the console is a 404
+    await expectError(await server.api("/no-such-page"), 404);
     await expectError(await server.api(`${POLICIES}/a/b/c`), 404);
   });
 

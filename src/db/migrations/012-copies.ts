@@ -22,7 +22,7 @@ import { documentTable, sortableText } from "./001-initial.ts";
 import { versionTriggers } from "./002-collection-versions.ts";
 
 /** Promoted columns both tables have (attribute paths in the collection definitions). */
-const COMMON_FILTERED = ["name", "state", "status", "created_by_id", "created_by_name", "point_in_time", "expires_at", "schedule_id"] as const;
+const COMMON_FILTERED = ["name", "state", "status", "created_by_id", "created_by_name", "point_in_time", "expires_at", "locked_until", "schedule_id"] as const;
 
 function copyTable(db: Kysely<unknown>, dialect: Dialect, table: string) {
   const text = sortableText(dialect);

@@ -86,17 +86,12 @@ export async function setSuspended(ctx: ProtectionJobContext, customerId: string
 
 /** Removes the job: its schedules, the document, its place on the policy (unassigned when it was the last) and on the VM. Copies stay. */
 export async function removeJob(ctx: ProtectionJobContext, customerId: string, jobId: string, uow: UnitOfWork): Promise<void> {
-  // The policy first, then the job: the order a policy change takes them in (applyPolicy).
+  // The policy first, then the job: the order a policy change (applyPolicy) and a create take.
   const seen = await ctx.jobs.get<ProtectionJobDoc>(customerId, jobId, uow);
   if (!seen) return;
-  await ctx.policies.get(customerId, seen.protectionPolicyInfo.id, uow, true);
-  const job = await ctx.jobs.get<ProtectionJobDoc>(customerId, jobId, uow, true);
-  if (!job) return;
-  await ctx.schedules.remove(customerId, jobId, "all", uow);
-  await ctx.jobs.delete(customerId, jobId, undefined, undefined, uow);
   await ctx.policies.update<PolicyDoc>(
     customerId,
-    job.protectionPolicyInfo.id,
+    seen.protectionPolicyInfo.id,
     undefined,
     (policy) => {
       policy.protectionJobsInfo = policy.protectionJobsInfo.filter((j) => j.id !== jobId);
@@ -105,6 +100,10 @@ export async function removeJob(ctx: ProtectionJobContext, customerId: string, j
     },
     uow,
   );
+  const job = await ctx.jobs.get<ProtectionJobDoc>(customerId, jobId, uow, true);
+  if (!job) return;
+  await ctx.schedules.remove(customerId, jobId, "all", uow);
+  await ctx.jobs.delete(customerId, jobId, undefined, undefined, uow);
   await clearJobFromVm(ctx, customerId, job.assetInfo.id, uow);
 }
 

@@ -125,30 +125,42 @@ export function protectionJobUseCases(ctx: ProtectionJobContext): ProtectionJobU
       };
       const rows = scheduleRows(job, timeZoneOf(policy), Math.max(now, effectiveFrom ?? now));
       showNextRunTimes(job, rows);
-      const outcome = await startBusyOperation(
-        starter,
-        actor,
-        async (uow) => {
-          await ctx.jobs.insert(job, {}, uow);
-          await ctx.schedules.insert(rows, uow);
-          await ctx.policies.update<PolicyDoc>(
-            actor.workspaceId,
-            policy.id,
-            undefined,
-            (p) => {
-              p.assigned = true;
-              p.protectionJobsInfo = [
-                ...p.protectionJobsInfo,
-                { id, type: PROTECTION_JOB_TYPE, resourceUri: job.resourceUri, assetInfo: { id: vm.id, name: vm.name, displayName: vm.name, resourceUri: vm.resourceUri, type: vm.type } },
-              ];
-              return p;
-            },
-            uow,
-          );
-          await showJobOnVm(ctx, job, uow);
-        },
-        () => ({ name: `Assign protection policy ${policy.name} to ${vm.name}`, jobType: JOB_PROTECTION_JOB_CREATE, payload: { protectionJobId: id }, resource: jobRef(job) }),
-      );
+      // One transaction, its writes in the order every protection-job change takes (operation,
+      // policy, job, schedules, VM), so two of them in one workspace never deadlock on PostgreSQL.
+      const operation = await ctx.jobs.transaction(async (uow) => {
+        const op = await ctx.operations.create(
+          {
+            customerId: actor.workspaceId,
+            userId: actor.clientId,
+            name: `Assign protection policy ${policy.name} to ${vm.name}`,
+            sourceResourceUri: job.resourceUri,
+            associatedResources: [jobRef(job)],
+            jobType: JOB_PROTECTION_JOB_CREATE,
+            payload: { protectionJobId: id },
+          },
+          uow,
+        );
+        await ctx.policies.update<PolicyDoc>(
+          actor.workspaceId,
+          policy.id,
+          undefined,
+          (p) => {
+            p.assigned = true;
+            p.protectionJobsInfo = [
+              ...p.protectionJobsInfo,
+              { id, type: PROTECTION_JOB_TYPE, resourceUri: job.resourceUri, assetInfo: { id: vm.id, name: vm.name, displayName: vm.name, resourceUri: vm.resourceUri, type: vm.type } },
+            ];
+            return p;
+          },
+          uow,
+        );
+        await ctx.jobs.insert(job, {}, uow);
+        await ctx.schedules.insert(rows, uow);
+        await showJobOnVm(ctx, job, uow);
+        return op;
+      });
+      const outcome = { operationId: operation.id };
+      ctx.wake();
       ctx.schedulesChanged();
       return outcome;
     },

@@ -1,0 +1,181 @@
+// The overview: how many VMs are protected, what ran in the last 24 hours and what failed, each
+// store's capacity and deduplication, and the copies made over the last two weeks.
+import { get, list, quote } from "../api.ts";
+import { type Bar, Bars, Columns, Donut } from "../charts.tsx";
+import { Load, PageTitle } from "../components.tsx";
+import { bytes, dateTime, words } from "../format.ts";
+import { Link } from "../router.tsx";
+import type { Session } from "../session.ts";
+import { type Copy, copyKind, type Operation, PATHS, type Store, type Vm } from "../types.ts";
+import { useLoad } from "../use-load.ts";
+
+const DAY = 86_400_000;
+
+export function Dashboard({ session }: { session: Session }) {
+  const vms = useLoad(() => list<Vm>(session, PATHS.vms, { select: "id,name,protectionStatus" }), [session]);
+  const since = new Date(Date.now() - DAY).toISOString();
+  const runs = useLoad(
+    () => list<Operation>(session, PATHS.operations, { filter: `createdAt gt ${quote(since)}`, sort: "createdAt desc", select: "id,name,state,error,createdAt" }),
+    [session],
+  );
+  const stores = useLoad(() => list<Store>(session, PATHS.stores), [session]);
+  const copies = useLoad(() => copiesOf(session), [session]);
+
+  return (
+    <>
+      <PageTitle title="Dashboard" />
+      <div class="grid">
+        <section class="card" aria-labelledby="d-protection">
+          <h2 id="d-protection">Protection</h2>
+          <Load state={vms} what="Virtual machines">
+            {(page) => {
+              const count = (s: string) => page.items.filter((v) => v.protectionStatus === s).length;
+              const protectedCount = count("PROTECTED");
+              const partial = count("PARTIALLY_PROTECTED");
+              const unprotected = page.items.length - protectedCount - partial;
+              return (
+                <>
+                  <Donut
+                    label="Virtual machines by protection"
+                    center={`${page.items.length} VMs`}
+                    slices={[
+                      { label: "Protected", value: protectedCount, tone: "good" },
+                      { label: "Partly protected", value: partial, tone: "warn" },
+                      { label: "Unprotected", value: unprotected, tone: "bad" },
+                    ]}
+                  />
+                  <p>
+                    <Link href="/inventory?protection=UNPROTECTED">See the unprotected VMs</Link>
+                  </p>
+                </>
+              );
+            }}
+          </Load>
+        </section>
+
+        <section class="card" aria-labelledby="d-runs">
+          <h2 id="d-runs">Last 24 hours</h2>
+          <Load state={runs} what="Operations">
+            {(page) => {
+              const by = (states: string[]) => page.items.filter((o) => states.includes(o.state ?? "")).length;
+              const failed = page.items.filter((o) => ["FAILED", "TIMEDOUT", "CANCELLED"].includes(o.state ?? ""));
+              return (
+                <>
+                  <Donut
+                    label="Runs and operations in the last 24 hours"
+                    center={`${page.total} runs`}
+                    slices={[
+                      { label: "Succeeded", value: by(["SUCCEEDED"]), tone: "good" },
+                      { label: "Running", value: by(["RUNNING", "INITIALIZED"]), tone: "busy" },
+                      { label: "Failed", value: failed.length, tone: "bad" },
+                    ]}
+                  />
+                  {failed.length === 0 ? (
+                    <p class="muted">No failures.</p>
+                  ) : (
+                    <ul class="failures">
+                      {failed.slice(0, 5).map((o) => (
+                        <li key={o.id}>
+                          <Link href={`/operations/${o.id}`}>{o.name ?? o.id}</Link> <span class="muted">{dateTime(o.createdAt)}</span>
+                          {o.error?.error ? <div class="error-text">{o.error.error}</div> : null}
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                </>
+              );
+            }}
+          </Load>
+        </section>
+
+        <section class="card wide" aria-labelledby="d-stores">
+          <h2 id="d-stores">Protection stores</h2>
+          <Load state={stores} what="Protection stores">
+            {(page) =>
+              page.items.length === 0 ? (
+                <p class="muted">No protection store yet.</p>
+              ) : (
+                <>
+                  <Bars label="Store capacity" bars={page.items.map(storeBar)} />
+                  <ul class="legend">
+                    <li>
+                      <span class="swatch accent" aria-hidden="true" /> on disk
+                    </li>
+                    <li>
+                      <span class="swatch light" aria-hidden="true" /> saved by deduplication and compression
+                    </li>
+                  </ul>
+                </>
+              )
+            }
+          </Load>
+        </section>
+
+        <section class="card wide" aria-labelledby="d-copies">
+          <h2 id="d-copies">Copies over the last 14 days</h2>
+          <Load state={copies} what="Copies">
+            {(all) => <CopiesChart copies={all} />}
+          </Load>
+        </section>
+      </div>
+    </>
+  );
+}
+
+function storeBar(s: Store): Bar {
+  const logical = s.userDataStoredInBytes ?? 0;
+  const onDisk = s.sizeOnDiskInBytes ?? 0;
+  const max = s.maxCapacityInBytes ?? Math.max(logical, onDisk, 1);
+  const ratio = s.deduplicationRatio ?? (onDisk > 0 ? logical / onDisk : 1);
+  const capacity = s.maxCapacityInBytes ? ` of ${bytes(s.maxCapacityInBytes)}` : "";
+  return {
+    label: `${s.displayName ?? s.name} (${words(s.protectionStoreType)})`,
+    max,
+    note: `${bytes(onDisk)} on disk${capacity}, ${bytes(logical)} protected, dedup ×${ratio.toFixed(1)}`,
+    parts: [
+      { label: "on disk", value: onDisk, tone: "accent" },
+      { label: "saved", value: Math.max(0, logical - onDisk), tone: "light" },
+    ],
+  };
+}
+
+/** Every VM's snapshots and backups (the copy lists are per VM in the contract). */
+async function copiesOf(session: Session): Promise<Copy[]> {
+  const vms = await list<Vm>(session, PATHS.vms, { select: "id" });
+  const since = new Date(Date.now() - 14 * DAY).toISOString();
+  const query = { filter: `createdAt gt ${quote(since)}`, limit: 1000 };
+  const perVm = await Promise.all(
+    vms.items.flatMap((vm) => [
+      get<{ items: Copy[] }>(session, PATHS.vmCopies(vm.id, "snapshots"), query),
+      get<{ items: Copy[] }>(session, PATHS.vmCopies(vm.id, "backups"), query),
+    ]),
+  );
+  return perVm.flatMap((p) => p.items);
+}
+
+function CopiesChart({ copies }: { copies: Copy[] }) {
+  const days = Array.from({ length: 14 }, (_, i) => new Date(Date.now() - (13 - i) * DAY).toISOString().slice(0, 10));
+  const tones = { SNAPSHOT: "accent", BACKUP: "good", CLOUD_BACKUP: "busy" } as const;
+  const columns = days.map((day) => ({
+    label: day.slice(5),
+    parts: (["SNAPSHOT", "BACKUP", "CLOUD_BACKUP"] as const).map((k) => ({
+      label: k,
+      tone: tones[k],
+      value: copies.filter((c) => copyKind(c) === k && (c.pointInTime ?? c.createdAt ?? "").startsWith(day)).length,
+    })),
+  }));
+  const count = (k: string) => copies.filter((c) => copyKind(c) === k).length;
+  if (copies.length === 0) return <p class="muted">No copies in the last 14 days.</p>;
+  return (
+    <Columns
+      label="Copies per day"
+      columns={columns}
+      legend={[
+        { label: "Snapshots", value: count("SNAPSHOT"), tone: "accent" },
+        { label: "Backups", value: count("BACKUP"), tone: "good" },
+        { label: "Cloud backups", value: count("CLOUD_BACKUP"), tone: "busy" },
+      ]}
+    />
+  );
+}
+
