@@ -64,7 +64,7 @@ export function Jobs({ session }: { session: Session }) {
       {followed ? (
         <section class="card" aria-labelledby="followed">
           <h2 id="followed">{followed.label}</h2>
-          <OperationFollow session={session} location={followed.location} onDone={ended} />
+          <OperationFollow key={followed.location} session={session} location={followed.location} onDone={ended} />
         </section>
       ) : null}
       {error !== undefined ? <Failure error={error} /> : null}
