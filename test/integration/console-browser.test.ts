@@ -309,9 +309,10 @@ describe.skipIf(!run)("web console in chromium", () => {
     await page.getByRole("button", { name: "Run now: web-01" }).click();
     const run = page.getByRole("region", { name: "Run of web-01" });
     await run.waitFor();
-    await shot(page, "jobs");
     expect(await followedToEnd(run)).toBe("succeeded");
     expect(await run.getByRole("progressbar").getAttribute("aria-valuenow")).toBe("100");
+    await w.idle();
+    await shot(page, "jobs");
     const vm = () => api<{ items: Array<{ protectionStatus?: string }> }>("/virtualization/v1beta1/virtual-machines", { filter: "name eq 'web-01'" });
     await expect.poll(async () => (await vm()).items.map((v) => v.protectionStatus)).toEqual(["PROTECTED"]);
 

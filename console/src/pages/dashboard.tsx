@@ -138,7 +138,7 @@ export function Dashboard({ session }: { session: Session }) {
                       <span class="swatch accent" aria-hidden="true" /> on disk
                     </li>
                     <li>
-                      <span class="swatch light" aria-hidden="true" /> saved by deduplication and compression
+                      <span class="swatch light" aria-hidden="true" /> saved by deduplication, compression and skipped zeros
                     </li>
                   </ul>
                 </>
