@@ -1,8 +1,5 @@
-// The resources the pages show. Served collections take their types from the SDK (generated from
-// this server's /openapi.json); the protection endpoints other branches are adding are typed
-// here from the contract (backup-recovery.json), with the fields the pages read.
+// The resources the pages show, typed by the SDK (generated from this server's /openapi.json).
 import type { ListItem, paths } from "../../src/sdk/index.ts";
-import type { Duration, ScheduleShape } from "./format.ts";
 
 export const PATHS = {
   vms: "/virtualization/v1beta1/virtual-machines",
@@ -32,51 +29,13 @@ export type Host = ListItem<typeof PATHS.hosts>;
 export type Cluster = ListItem<typeof PATHS.clusters>;
 export type Datastore = ListItem<typeof PATHS.datastores>;
 
-interface Ref {
-  id: string;
-  name?: string;
-  displayName?: string;
-  resourceUri?: string;
-  type?: string;
-}
-
 /** DataManagementJobsDetail (GET /protection-jobs). */
-export interface ProtectionJob {
-  id: string;
-  assetInfo?: Ref;
-  protectionPolicyInfo?: Ref;
-  operational?: "ACTIVE" | "SUSPENDED" | "PARTIALLY_SUSPENDED" | "PERMANENTLY_SUSPENDED";
-  protections?: Array<{
-    id: string;
-    type?: string;
-    schedules?: Array<{
-      scheduleId: number;
-      name?: string;
-      operational?: "ACTIVE" | "SUSPENDED";
-      nextRunTime?: string;
-      prevRunTime?: string;
-      executionStatuses?: Array<{ status?: string; timestamp?: string; errorMessage?: string }>;
-      expireAfter?: Duration;
-      schedule?: ScheduleShape;
-    }>;
-  }>;
-}
-
-/** VirtualMachineSnapshot and VirtualMachineBackup: the fields a copy list shows. */
-export interface Copy {
-  id: string;
-  name?: string;
-  description?: string;
-  pointInTime?: string;
-  createdAt?: string;
-  expiresAt?: string;
-  lockedUntil?: string;
-  state?: string;
-  status?: string;
-  backupType?: "BACKUP" | "CLOUD_BACKUP";
-  snapshotType?: "SNAPSHOT";
-  protectionStoreInfo?: Ref;
-}
+export type ProtectionJob = ListItem<typeof PATHS.jobs>;
+export type Snapshot = ListItem<"/backup-recovery/v1beta1/virtual-machines/{id}/snapshots">;
+export type Backup = ListItem<"/backup-recovery/v1beta1/virtual-machines/{id}/backups">;
+/** A VM's snapshot or backup, as the copy lists show them. */
+export type Copy = Snapshot | Backup;
+export type ProtectionStatus = NonNullable<Vm["protectionStatus"]>;
 
 export type CopyKind = "SNAPSHOT" | "BACKUP" | "CLOUD_BACKUP";
-export const copyKind = (c: Copy): CopyKind => c.backupType ?? "SNAPSHOT";
+export const copyKind = (c: Copy): CopyKind => ("backupType" in c && c.backupType ? c.backupType : "SNAPSHOT");

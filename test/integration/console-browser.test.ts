@@ -1,13 +1,16 @@
 // The web console in a real browser (Debian's chromium through playwright-core) against a real
-// `obr serve` process with the demo lab: sign in, dashboard, inventory, a VM, create and edit a
-// policy, jobs, restore, operations and infrastructure, at 1280 px and at 375 px. Any page
-// error, console error, failed request or request outside the server fails the test. Screenshots
-// of every page go to test/artifacts/console/ (the README's come from there). SQLite only: the
-// console sees the API, not the database.
+// `obr serve` process with the demo lab and its protection (two VMs protected, their first runs
+// queued at start: the tests wait for those to end, through the API, before counting): sign in,
+// dashboard, inventory, a VM's copies, create and edit a policy, assign it to a VM, run it and
+// watch it to SUCCEEDED, suspend and resume, restore a backup as a new VM through the wizard,
+// operations and infrastructure, at 1280 px and at 375 px. Any page error, console error, failed
+// request or request outside the server fails the test. Screenshots of every page go to
+// test/artifacts/console/ (the README's come from there). SQLite only: the console sees the API,
+// not the database.
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { chromiumAvailable, launchChromium, type WatchedPage, watchedPage } from "../helpers/browser.ts";
@@ -35,9 +38,61 @@ async function waitReady(url: string): Promise<void> {
   throw new Error("obr did not become ready");
 }
 
+interface ApiOperation {
+  id: string;
+  name: string;
+  state: string;
+  parent?: { id: string };
+  associatedResources?: Array<{ type?: string }>;
+}
+
+let token: string | undefined;
+/** GET through the public API, as the admin client (what the console shows is checked against it). */
+async function api<T>(path: string, query: Record<string, string> = {}): Promise<T> {
+  token ??= await processToken(obr.url);
+  const res = await fetch(`${obr.url}${path}?${new URLSearchParams(query)}`, { headers: { authorization: `Bearer ${token}` } });
+  expect(res.status, `GET ${path}`).toBe(200);
+  return (await res.json()) as T;
+}
+
+const operations = async () => (await api<{ items: ApiOperation[] }>("/data-services/v1beta1/async-operations", { limit: "1000" })).items;
+const ENDED = ["SUCCEEDED", "FAILED", "TIMEDOUT", "CANCELLED"];
+
+/** The demo's first two runs are queued at start and run in the background: wait until nothing runs. */
+async function demoSettled(): Promise<void> {
+  for (const deadline = Date.now() + 45_000; Date.now() < deadline; ) {
+    const ops = await operations();
+    const first = ops.filter((o) => o.name.startsWith("First protection of "));
+    if (first.length === 2 && ops.every((o) => ENDED.includes(o.state))) {
+      expect(first.map((o) => [o.name, o.state]).sort()).toEqual([
+        ["First protection of app-01", "SUCCEEDED"],
+        ["First protection of db-01", "SUCCEEDED"],
+      ]);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error("the demo's first runs did not end within 45 s");
+}
+
+/** The dashboard's summary of runs, computed from the API the way the page counts them. */
+async function runsSummary(): Promise<string> {
+  const types = (o: ApiOperation) => (o.associatedResources ?? []).map((r) => r.type);
+  const runs = (await operations()).filter((o) => !o.parent && types(o).includes("backup-recovery/protection-job") && types(o).includes("virtualization/virtual-machine"));
+  const count = (states: string[]) => runs.filter((o) => states.includes(o.state)).length;
+  return `Protection runs in the last 24 hours: ${count(["SUCCEEDED"])} Succeeded, ${count(["INITIALIZED", "RUNNING"])} Running, ${count(["FAILED", "TIMEDOUT", "CANCELLED"])} Failed`;
+}
+
+/** Waits for the operation followed in `scope` to end and returns its state. */
+async function followedToEnd(scope: Locator, timeout = 45_000): Promise<string> {
+  const badge = scope.locator(".operation-follow .badge");
+  await expect.poll(async () => ENDED.map((s) => s.toLowerCase()).includes((await badge.textContent()) ?? ""), { timeout }).toBe(true);
+  return (await badge.textContent()) ?? "";
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   const width = page.viewportSize()?.width ?? 0;
-  await page.screenshot({ path: join(ARTIFACTS, `${name}-${width}.png`), fullPage: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}-${width}.png`), fullPage: true, animations: "disabled" });
 }
 
 async function signIn(w: WatchedPage): Promise<void> {
@@ -73,6 +128,7 @@ describe.skipIf(!run)("web console in chromium", () => {
     await build({ configFile: join(ROOT, "console", "vite.config.ts"), logLevel: "silent", build: { outDir: dist, emptyOutDir: true } });
     obr = await serveProcess(join(dir, "data"), `sqlite:${join(dir, "data", "obr.sqlite")}`, { OBR_DEMO: "1", OBR_CONSOLE_DIR: dist });
     await waitReady(obr.url);
+    await demoSettled();
     browser = await launchChromium();
     w = await watchedPage(browser, obr.url, WIDE);
   }, 60_000);
@@ -116,30 +172,42 @@ describe.skipIf(!run)("web console in chromium", () => {
     expect(problems.splice(0)).toEqual([]);
   });
 
-  test("dashboard: the demo's six unprotected VMs, the last 24 hours' operations, both demo stores, and copies (or that the server has none to list)", async () => {
+  test("dashboard: the demo's two protected and four unprotected VMs, the runs of the last 24 hours as the API counts them, both demo stores, and the demo runs' copies", async () => {
     const { page, problems } = w;
     await open(w, "Dashboard", "Dashboard");
     await settled(page);
     await expect.poll(() => page.getByRole("img", { name: /Virtual machines by protection/ }).getAttribute("aria-label")).toBe(
-      "Virtual machines by protection: 0 Protected, 0 Partly protected, 6 Unprotected",
+      "Virtual machines by protection: 2 Protected, 0 Partly protected, 4 Unprotected",
     );
-    expect(await page.getByRole("img", { name: /Runs and operations in the last 24 hours/ }).getAttribute("aria-label")).toMatch(/\d+ Succeeded, 0 Running, 0 Failed/);
+    // a scheduled run may start at any time: the page must say what the API says, and nothing failed
+    const runs = () => page.getByRole("img", { name: /Protection runs in the last 24 hours/ }).getAttribute("aria-label");
+    for (let i = 0; (await runs()) !== (await runsSummary()) && i < 20; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      if (i % 4 === 3) await page.reload();
+    }
+    expect(await runs()).toBe(await runsSummary());
+    expect(await runs()).toMatch(/: ([2-9]|\d\d+) Succeeded, \d+ Running, 0 Failed$/);
     const stores = await page.getByRole("img", { name: /Store capacity/ }).getAttribute("aria-label");
     expect(stores).toContain("Demo cloud store");
     expect(stores).toContain("Demo on-premises store");
-    const copies = page.locator("section", { has: page.getByRole("heading", { name: "Copies over the last 14 days" }) });
-    expect(await copies.textContent()).toMatch(/No copies in the last 14 days|Copies per day|not available on this server yet/);
+    // each demo run made a snapshot, a backup and a cloud backup (a scheduled snapshot may add one)
+    const legend = await page.locator("section", { has: page.getByRole("heading", { name: "Copies over the last 14 days" }) }).locator(".legend li").allInnerTexts();
+    expect(legend.map((l) => l.replace(/\d+$/, (n) => (Number(n) >= 2 ? "2+" : n)))).toEqual(["Snapshots: 2+", "Backups: 2+", "Cloud backups: 2+"]);
     await shot(page, "dashboard");
     expect(problems.splice(0)).toEqual([]);
   });
 
-  test("inventory: the demo VMs with their protection status, filtered and sorted by the server; a VM's page with its copies", async () => {
+  test("inventory: the demo VMs with their protection status and policy, filtered and sorted by the server; a protected VM's page with its job and its copies", async () => {
     const { page, problems } = w;
     await open(w, "Inventory", "Inventory");
     await settled(page);
-    const names = () => page.getByRole("region", { name: "Virtual machines" }).locator("tbody th").allInnerTexts();
+    const table = page.getByRole("region", { name: "Virtual machines" });
+    const names = () => table.locator("tbody th").allInnerTexts();
     expect(await names()).toEqual(DEMO_VMS);
-    expect(await page.locator("tbody tr").first().getByText("unprotected").count()).toBe(1);
+    const status = (vm: string) => table.getByRole("row", { name: new RegExp(`^${vm} `) }).locator("td").allInnerTexts();
+    expect((await status("app-01")).slice(0, 2)).toEqual(["protected", "Demo three-tier policy"]);
+    expect((await status("db-01")).slice(0, 2)).toEqual(["protected", "Demo three-tier policy"]);
+    expect((await status("web-01")).slice(0, 2)).toEqual(["unprotected", "–"]);
     await shot(page, "inventory");
 
     await page.getByLabel("Name contains").fill("web");
@@ -148,15 +216,22 @@ describe.skipIf(!run)("web console in chromium", () => {
     await page.getByLabel("Sort by").selectOption({ label: "Name (Z–A)" });
     await expect.poll(names).toEqual(["web-02", "web-01"]);
     expect(page.url()).toBe(`${obr.url}/inventory?q=web&sort=name+desc`);
+    await page.getByLabel("Name contains").fill("");
+    await page.getByLabel("Name contains").press("Enter");
+    await page.getByLabel("Protection").selectOption({ label: "protected" });
+    await expect.poll(names).toEqual(["db-01", "app-01"]);
 
-    await page.getByRole("link", { name: "web-01" }).click();
-    await page.getByRole("heading", { level: 1, name: "web-01" }).waitFor();
+    await page.getByRole("link", { name: "app-01" }).click();
+    await page.getByRole("heading", { level: 1, name: "app-01" }).waitFor();
     await w.idle();
     await settled(page);
-    for (const section of ["Snapshots", "Backups", "Cloud backups"]) {
-      const text = await page.locator("section", { has: page.getByRole("heading", { name: section, exact: true }) }).textContent();
-      expect(text).toMatch(new RegExp(`No ${section.toLowerCase()}|Taken|not available on this server yet`));
-    }
+    const section = (title: string) => page.locator("section", { has: page.getByRole("heading", { name: title, exact: true }) });
+    expect(await section("Protection job").textContent()).toMatch(/^Protection jobDemo three-tier policy active.*Hourly snapshots: next .*, last ok/);
+    const rows = (title: string) => section(title).locator("tbody tr").allInnerTexts();
+    expect((await rows("Snapshots")).length).toBeGreaterThanOrEqual(1);
+    // the demo's daily backups are locked for 3 days; the cloud copy of that backup is not
+    expect(await rows("Backups")).toEqual([expect.stringMatching(/^.+\tok\tDemo on-premises store\t[\d.]+ MiB \(full\)\tverified\t.+\tlocked .+\tRestore$/)]);
+    expect(await rows("Cloud backups")).toEqual([expect.stringMatching(/^.+\tok\tDemo cloud store\t[\d.]+ MiB \(full\)\tverified\t.+\tnot locked\tRestore$/)]);
     await shot(page, "vm-copies");
     expect(problems.splice(0)).toEqual([]);
   });
@@ -204,29 +279,115 @@ describe.skipIf(!run)("web console in chromium", () => {
     expect(problems.splice(0)).toEqual([]);
   });
 
-  test("jobs, restore, operations and infrastructure pages show the server's state", async () => {
+  test("jobs: assign the new policy to web-01 and watch it to SUCCEEDED, run it now and watch its progress, suspend and resume it", async () => {
     const { page, problems } = w;
     await open(w, "Jobs", "Protection jobs");
-    await expect.poll(() => page.getByLabel("Virtual machine", { exact: true }).locator("option").allInnerTexts()).toEqual(["Choose a VM…", ...DEMO_VMS]);
-    expect(await page.getByLabel("Policy", { exact: true }).locator("option").allInnerTexts()).toEqual(["Choose a policy…", "Gold"]);
-    await shot(page, "jobs");
+    const vmChoice = page.getByLabel("Virtual machine", { exact: true });
+    // a VM has one job at most: the demo's two protected VMs are shown but cannot be chosen
+    await expect.poll(() => vmChoice.locator("option").allInnerTexts()).toEqual([
+      "Choose a VM…",
+      "app-01 (Demo three-tier policy)",
+      "db-01 (Demo three-tier policy)",
+      "dev-01",
+      "file-01",
+      "web-01",
+      "web-02",
+    ]);
+    expect(await vmChoice.locator("option[disabled]").allInnerTexts()).toEqual(["app-01 (Demo three-tier policy)", "db-01 (Demo three-tier policy)"]);
+    expect(await page.getByLabel("Policy", { exact: true }).locator("option").allInnerTexts()).toEqual(["Choose a policy…", "Demo three-tier policy", "Gold"]);
 
-    await open(w, "Restore", "Restore a virtual machine");
-    await page.getByLabel("Virtual machine").selectOption({ label: "db-01" });
+    await vmChoice.selectOption({ label: "web-01" });
+    await page.getByLabel("Policy", { exact: true }).selectOption({ label: "Gold" });
+    await page.getByRole("button", { name: "Protect" }).click();
+    expect(await followedToEnd(page.getByRole("region", { name: "Protect web-01" }))).toBe("succeeded");
+    const row = page.getByRole("region", { name: "Protection jobs" }).getByRole("row", { name: /^web-01 / });
+    await expect.poll(() => row.textContent()).toContain("Gold");
+    const [job] = (await api<{ items: Array<{ id: string; operational: string }> }>("/backup-recovery/v1beta1/protection-jobs", { filter: "assetInfo/name eq 'web-01'" })).items;
+    expect(job?.operational).toBe("ACTIVE");
+
+    // run now: it waits for the first run the assignment queued, then runs its two tiers
+    await page.getByRole("button", { name: "Run now: web-01" }).click();
+    const run = page.getByRole("region", { name: "Run of web-01" });
+    await run.waitFor();
+    expect(await followedToEnd(run)).toBe("succeeded");
+    expect(await run.getByRole("progressbar").getAttribute("aria-valuenow")).toBe("100");
+    await w.idle();
+    await shot(page, "jobs");
+    const vm = () => api<{ items: Array<{ protectionStatus?: string }> }>("/virtualization/v1beta1/virtual-machines", { filter: "name eq 'web-01'" });
+    await expect.poll(async () => (await vm()).items.map((v) => v.protectionStatus)).toEqual(["PROTECTED"]);
+
+    await page.getByRole("button", { name: "Suspend: web-01" }).click();
+    expect(await followedToEnd(page.getByRole("region", { name: "Suspend web-01" }))).toBe("succeeded");
+    await expect.poll(() => row.locator("td").nth(1).textContent()).toBe("suspended");
+    expect((await api<{ operational: string }>(`/backup-recovery/v1beta1/protection-jobs/${job?.id}`)).operational).toBe("SUSPENDED");
+    await page.getByRole("button", { name: "Resume: web-01" }).click();
+    expect(await followedToEnd(page.getByRole("region", { name: "Resume web-01" }))).toBe("succeeded");
+    await expect.poll(() => row.locator("td").nth(1).textContent()).toBe("active");
+    expect((await api<{ operational: string }>(`/backup-recovery/v1beta1/protection-jobs/${job?.id}`)).operational).toBe("ACTIVE");
+    expect(problems.splice(0)).toEqual([]);
+  });
+
+  test("restore: from web-01's copies, its backup as a new VM through the wizard (copy, ALTERNATE, target, confirm, live progress); the new VM exists", async () => {
+    const { page, problems } = w;
+    await page.getByRole("link", { name: "web-01", exact: true }).click();
+    await page.getByRole("heading", { level: 1, name: "web-01" }).waitFor();
     await w.idle();
     await settled(page);
-    await shot(page, "restore");
+    const section = (title: string) => page.locator("section", { has: page.getByRole("heading", { name: title, exact: true }) });
+    expect(await section("Cloud backups").textContent()).toContain("No cloud backups."); // Gold has no cloud tier
+    const backups = section("Backups").locator("tbody tr");
+    expect(await backups.count()).toBeGreaterThanOrEqual(2); // the first run's and the one run now
+    await backups.first().getByRole("link", { name: "Restore" }).click();
 
+    await page.getByRole("heading", { level: 1, name: "Restore a virtual machine" }).waitFor();
+    await w.idle();
+    await settled(page);
+    const step = () => page.getByRole("list", { name: "Restore steps" }).locator("[aria-current=step]").textContent();
+    expect(await step()).toBe("Copy");
+    expect(await page.getByLabel("Virtual machine").locator("option:checked").textContent()).toBe("web-01");
+    expect(await page.locator("input[name=copy]:checked").locator("xpath=..").textContent()).toMatch(/^Backup of .+ in Demo on-premises store$/);
+    await page.getByRole("button", { name: "Next" }).click();
+    await expect.poll(step).toBe("Restore as");
+    expect(await page.getByRole("radio", { name: /A new virtual machine \(ALTERNATE\)/ }).isChecked()).toBe(true);
+    await page.getByRole("button", { name: "Next" }).click();
+    await expect.poll(step).toBe("Target");
+    await w.idle();
+    expect(await page.getByLabel("Name of the new VM").inputValue()).toBe("web-01-restored");
+    expect(await page.getByLabel("Host").locator("option:checked").textContent()).toBe("esxi-01.lab.local"); // web-01's own
+    await page.getByLabel("Datastore").selectOption({ index: 1 });
+    await shot(page, "restore");
+    await page.getByRole("button", { name: "Next" }).click();
+    await expect.poll(step).toBe("Confirm");
+    expect(await page.locator("dl.facts dd").allTextContents()).toEqual([expect.stringMatching(/^Backup of /), "web-01", 'a new VM "web-01-restored"', expect.stringMatching(/^esxi-01\.lab\.local, \S+/)]);
+    await page.getByRole("button", { name: "Restore" }).click();
+    await expect.poll(step).toBe("Progress");
+    expect(await followedToEnd(page.locator("main"))).toBe("succeeded");
+    await shot(page, "restore-progress");
+
+    const restored = await api<{ items: Array<{ name: string; id: string }> }>("/virtualization/v1beta1/virtual-machines", { filter: "name eq 'web-01-restored'" });
+    expect(restored.items.map((v) => v.name)).toEqual(["web-01-restored"]);
+    await page.getByRole("link", { name: "See web-01-restored in the inventory" }).click();
+    await page.getByRole("heading", { level: 1, name: "Inventory" }).waitFor();
+    await expect.poll(() => page.getByRole("region", { name: "Virtual machines" }).locator("tbody th").allInnerTexts()).toEqual(["web-01-restored"]);
+    await w.idle();
+    expect(problems.splice(0)).toEqual([]);
+  });
+
+  test("operations and infrastructure pages show the server's state", async () => {
+    const { page, problems } = w;
     await open(w, "Operations", "Operations");
     await settled(page);
     const ops = page.getByRole("region", { name: "Async operations" });
-    await ops.getByRole("link", { name: "Register hypervisor manager Demo lab vCenter" }).click();
-    await page.getByRole("heading", { level: 1, name: "Register hypervisor manager Demo lab vCenter" }).waitFor();
+    const restore = ops.getByRole("link", { name: /virtual machine web-01 from backup/ });
+    const name = (await restore.textContent()) ?? "";
+    await restore.click();
+    await page.getByRole("heading", { level: 1, name }).waitFor();
     await w.idle();
     expect(await page.getByRole("progressbar", { name: "Progress" }).getAttribute("aria-valuenow")).toBe("100");
     expect(await page.locator("ol.log").textContent()).toContain("succeeded");
     await shot(page, "operation");
     await open(w, "Operations", "Operations");
+    await settled(page);
     await shot(page, "operations");
 
     await open(w, "Infrastructure", "Infrastructure");
@@ -291,6 +452,14 @@ describe.skipIf(!run)("web console in chromium", () => {
         expect([name, await phone.page.evaluate("document.documentElement.scrollWidth")]).toEqual([name, PHONE.width]);
         await shot(phone.page, name);
       }
+      // a VM's page: its job and three copy tables
+      await open(phone, "Inventory", "Inventory");
+      await phone.page.getByRole("link", { name: "app-01" }).click();
+      await phone.page.getByRole("heading", { level: 1, name: "app-01" }).waitFor();
+      await phone.idle();
+      await settled(phone.page);
+      expect(["vm-copies", await phone.page.evaluate("document.documentElement.scrollWidth")]).toEqual(["vm-copies", PHONE.width]);
+      await shot(phone.page, "vm-copies");
       expect(phone.problems).toEqual([]);
     } finally {
       await phone.context.close();

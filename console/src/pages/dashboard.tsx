@@ -1,25 +1,57 @@
 // The overview: how many VMs are protected, what ran in the last 24 hours and what failed, each
 // store's capacity and deduplication, and the copies made over the last two weeks.
+import { useEffect, useRef } from "preact/hooks";
 import { get, list, quote } from "../api.ts";
 import { type Bar, Bars, Columns, Donut } from "../charts.tsx";
 import { Load, PageTitle } from "../components.tsx";
 import { bytes, dateTime, words } from "../format.ts";
 import { Link } from "../router.tsx";
 import type { Session } from "../session.ts";
-import { type Copy, copyKind, type Operation, PATHS, type Store, type Vm } from "../types.ts";
+import { type Copy, copyKind, type Operation, PATHS, type ProtectionStatus, type Store, type Vm } from "../types.ts";
 import { useLoad } from "../use-load.ts";
 
 const DAY = 86_400_000;
 
+/** A VM with a job but not every schedule's newest run done yet counts as partly protected. */
+const PARTLY: ReadonlySet<string> = new Set<ProtectionStatus>(["PARTIAL", "PENDING", "PAUSED"]);
+const ACTIVE = new Set(["INITIALIZED", "RUNNING"]);
+const FAILED = new Set(["FAILED", "TIMEDOUT", "CANCELLED"]);
+
+/** A protection run: a top-level operation of a protection job on its VM (its tiers are its children). */
+export const isRun = (o: Operation): boolean => {
+  const types = (o.associatedResources ?? []).map((r) => r.type);
+  return !o.parent && types.includes("backup-recovery/protection-job") && types.includes("virtualization/virtual-machine");
+};
+
 export function Dashboard({ session }: { session: Session }) {
   const vms = useLoad(() => list<Vm>(session, PATHS.vms, { select: "id,name,protectionStatus" }), [session]);
-  const since = new Date(Date.now() - DAY).toISOString();
-  const runs = useLoad(
-    () => list<Operation>(session, PATHS.operations, { filter: `createdAt gt ${quote(since)}`, sort: "createdAt desc", select: "id,name,state,error,createdAt" }),
+  // refreshed while a run is under way: the counts below follow it
+  const ops = useLoad(
+    () => {
+      const since = new Date(Date.now() - DAY).toISOString();
+      return list<Operation>(session, PATHS.operations, {
+        filter: `createdAt gt ${quote(since)}`,
+        sort: "createdAt desc",
+        select: "id,name,state,error,createdAt,parent,associatedResources",
+      });
+    },
     [session],
+    (page) => (page.items.some((o) => ACTIVE.has(o.state ?? "")) ? 2000 : undefined),
   );
   const stores = useLoad(() => list<Store>(session, PATHS.stores), [session]);
   const copies = useLoad(() => copiesOf(session), [session]);
+
+  // a run that ends changes protection, copies and stores: load them again
+  const running = ops.data?.items.filter((o) => ACTIVE.has(o.state ?? "")).length;
+  const before = useRef(running);
+  useEffect(() => {
+    if (before.current !== undefined && running !== undefined && running < before.current) {
+      vms.reload();
+      stores.reload();
+      copies.reload();
+    }
+    before.current = running;
+  }, [running]);
 
   return (
     <>
@@ -29,9 +61,8 @@ export function Dashboard({ session }: { session: Session }) {
           <h2 id="d-protection">Protection</h2>
           <Load state={vms} what="Virtual machines">
             {(page) => {
-              const count = (s: string) => page.items.filter((v) => v.protectionStatus === s).length;
-              const protectedCount = count("PROTECTED");
-              const partial = count("PARTIALLY_PROTECTED");
+              const protectedCount = page.items.filter((v) => v.protectionStatus === "PROTECTED").length;
+              const partial = page.items.filter((v) => PARTLY.has(v.protectionStatus ?? "")).length;
               const unprotected = page.items.length - protectedCount - partial;
               return (
                 <>
@@ -55,25 +86,30 @@ export function Dashboard({ session }: { session: Session }) {
 
         <section class="card" aria-labelledby="d-runs">
           <h2 id="d-runs">Last 24 hours</h2>
-          <Load state={runs} what="Operations">
+          <Load state={ops} what="Operations">
             {(page) => {
-              const by = (states: string[]) => page.items.filter((o) => states.includes(o.state ?? "")).length;
-              const failed = page.items.filter((o) => ["FAILED", "TIMEDOUT", "CANCELLED"].includes(o.state ?? ""));
+              const runs = page.items.filter(isRun);
+              const count = (states: Set<string>) => runs.filter((o) => states.has(o.state ?? "")).length;
+              const others = page.items.filter((o) => !o.parent && !isRun(o));
+              const failed = page.items.filter((o) => !o.parent && FAILED.has(o.state ?? ""));
               return (
                 <>
                   <Donut
-                    label="Runs and operations in the last 24 hours"
-                    center={`${page.total} runs`}
+                    label="Protection runs in the last 24 hours"
+                    center={`${runs.length} runs`}
                     slices={[
-                      { label: "Succeeded", value: by(["SUCCEEDED"]), tone: "good" },
-                      { label: "Running", value: by(["RUNNING", "INITIALIZED"]), tone: "busy" },
-                      { label: "Failed", value: failed.length, tone: "bad" },
+                      { label: "Succeeded", value: count(new Set(["SUCCEEDED"])), tone: "good" },
+                      { label: "Running", value: count(ACTIVE), tone: "busy" },
+                      { label: "Failed", value: count(FAILED), tone: "bad" },
                     ]}
                   />
+                  <p class="muted">
+                    and <Link href="/operations">{others.length} other operations</Link>
+                  </p>
                   {failed.length === 0 ? (
                     <p class="muted">No failures.</p>
                   ) : (
-                    <ul class="failures">
+                    <ul class="failures" aria-label="Failures">
                       {failed.slice(0, 5).map((o) => (
                         <li key={o.id}>
                           <Link href={`/operations/${o.id}`}>{o.name ?? o.id}</Link> <span class="muted">{dateTime(o.createdAt)}</span>
@@ -102,7 +138,7 @@ export function Dashboard({ session }: { session: Session }) {
                       <span class="swatch accent" aria-hidden="true" /> on disk
                     </li>
                     <li>
-                      <span class="swatch light" aria-hidden="true" /> saved by deduplication and compression
+                      <span class="swatch light" aria-hidden="true" /> saved by deduplication, compression and skipped zeros
                     </li>
                   </ul>
                 </>

@@ -5,7 +5,7 @@ import { Badge, Field, Load, PageTitle, TableBox } from "../components.tsx";
 import { bytes } from "../format.ts";
 import { Link, navigate, type Route } from "../router.tsx";
 import type { Session } from "../session.ts";
-import { PATHS, type Vm } from "../types.ts";
+import { PATHS, type ProtectionStatus, type Vm } from "../types.ts";
 import { useLoad } from "../use-load.ts";
 
 const SORTS = [
@@ -15,7 +15,7 @@ const SORTS = [
   ["protectionStatus", "Protection status"],
   ["powerState", "Power state"],
 ] as const;
-const PROTECTION = ["PROTECTED", "PARTIALLY_PROTECTED", "UNPROTECTED"] as const;
+const PROTECTION: ProtectionStatus[] = ["PROTECTED", "PARTIAL", "PENDING", "PAUSED", "LAPSED", "UNPROTECTED"];
 
 export function Inventory({ session, route }: { session: Session; route: Route }) {
   const q = route.query.get("q") ?? "";
@@ -82,6 +82,7 @@ export function Inventory({ session, route }: { session: Session; route: Route }
                   <tr>
                     <th scope="col">Name</th>
                     <th scope="col">Protection</th>
+                    <th scope="col">Policy</th>
                     <th scope="col">Power</th>
                     <th scope="col">Guest OS</th>
                     <th scope="col">Size</th>
@@ -97,6 +98,7 @@ export function Inventory({ session, route }: { session: Session; route: Route }
                       <td>
                         <Badge value={vm.protectionStatus} />
                       </td>
+                      <td>{vm.protectionJobInfo?.protectionPolicyInfo?.name ?? "–"}</td>
                       <td>
                         <Badge value={vm.powerState} />
                       </td>

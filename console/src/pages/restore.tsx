@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import { describeError, list, send } from "../api.ts";
 import { Field, Load, OperationFollow, PageTitle } from "../components.tsx";
 import { dateTime, TIER_NAMES } from "../format.ts";
-import { navigate, type Route } from "../router.tsx";
+import { Link, navigate, type Route } from "../router.tsx";
 import type { Session } from "../session.ts";
 import { type Copy, copyKind, type Datastore, type Host, PATHS, type Vm } from "../types.ts";
 import { useLoad } from "../use-load.ts";
@@ -26,6 +26,7 @@ export function Restore({ session, route }: { session: Session; route: Route }) 
   const [target, setTarget] = useState<Target>({ name: "", hostId: "", datastoreId: "", powerOn: false });
   const [operation, setOperation] = useState<string>();
   const [error, setError] = useState<string>();
+  const [ended, setEnded] = useState<string>();
 
   const vms = useLoad(() => list<Vm>(session, PATHS.vms, { sort: "name" }), [session]);
   const vm = vms.data?.items.find((v) => v.id === vmId);
@@ -73,6 +74,11 @@ export function Restore({ session, route }: { session: Session; route: Route }) 
   const next = (e: Event) => {
     e.preventDefault();
     if (step === 1 && restoreType === "PARENT") setStep(3);
+    else if (step === 1) {
+      // a new VM next to the original: its name and host unless the user chose others
+      setTarget((t) => ({ ...t, name: t.name || `${vm?.name ?? "vm"}-restored`, hostId: t.hostId || (vm?.hostInfo?.id ?? "") }));
+      setStep(2);
+    }
     else if (step === 3) void start();
     else setStep(step + 1);
   };
@@ -116,7 +122,8 @@ export function Restore({ session, route }: { session: Session; route: Route }) 
                       {all.map((c) => (
                         <label class="check block" key={c.id}>
                           <input type="radio" name="copy" required checked={chosen?.id === c.id} onChange={() => setCopy(c)} />
-                          {TIER_NAMES[copyKind(c)]} of {dateTime(c.pointInTime ?? c.createdAt)} <span class="muted">{c.name}</span>
+                          {TIER_NAMES[copyKind(c)]} of {dateTime(c.pointInTime ?? c.createdAt)}
+                          {"protectionStoreInfo" in c && c.protectionStoreInfo?.name ? <span class="muted"> in {c.protectionStoreInfo.name}</span> : null}
                         </label>
                       ))}
                     </fieldset>
@@ -192,7 +199,16 @@ export function Restore({ session, route }: { session: Session; route: Route }) 
             ) : null}
           </dl>
         ) : null}
-        {step === 4 && operation ? <OperationFollow session={session} location={operation} /> : null}
+        {step === 4 && operation ? <OperationFollow session={session} location={operation} onDone={setEnded} /> : null}
+        {ended === "SUCCEEDED" ? (
+          <p>
+            {restoreType === "ALTERNATE" ? (
+              <Link href={`/inventory?q=${encodeURIComponent(target.name.trim())}`}>See {target.name.trim()} in the inventory</Link>
+            ) : (
+              <Link href={`/inventory/${encodeURIComponent(vmId)}`}>Back to {vm?.name ?? "the VM"}</Link>
+            )}
+          </p>
+        ) : null}
         {error ? (
           <p class="notice error" role="alert">
             {error}

@@ -2,7 +2,8 @@
 // with expiry and lock, each a starting point for a restore.
 import { get, list, type Page, quote } from "../api.ts";
 import { Badge, Load, PageTitle, TableBox } from "../components.tsx";
-import { bytes, dateTime, words } from "../format.ts";
+import { bytes, dateTime } from "../format.ts";
+import { ScheduleList } from "./jobs.tsx";
 import { Link } from "../router.tsx";
 import type { Session } from "../session.ts";
 import { type Copy, type CopyKind, copyKind, PATHS, type ProtectionJob, type Vm } from "../types.ts";
@@ -56,13 +57,15 @@ export function VmDetail({ session, vmId }: { session: Session; vmId: string }) 
                     Not protected by any policy. <Link href={`/jobs?vm=${encodeURIComponent(v.id)}`}>Assign a policy</Link>
                   </p>
                 ) : (
-                  <ul>
-                    {page.items.map((j) => (
-                      <li key={j.id}>
-                        {j.protectionPolicyInfo?.name ?? "policy"} <Badge value={j.operational} /> <Link href="/jobs">Manage jobs</Link>
-                      </li>
-                    ))}
-                  </ul>
+                  page.items.map((j) => (
+                    <div key={j.id} class="card">
+                      <p>
+                        <Link href={`/policies/${j.protectionPolicyInfo.id}`}>{j.protectionPolicyInfo.name}</Link> <Badge value={j.operational} />{" "}
+                        <Link href="/jobs">Run, suspend or resume</Link>
+                      </p>
+                      <ScheduleList job={j} />
+                    </div>
+                  ))
                 )
               }
             </Load>
@@ -94,13 +97,20 @@ function CopySection({ title, id, kinds, state, vmId }: { title: string; id: str
 
 export function CopyTable({ copies, label, vmId }: { copies: Copy[]; label: string; vmId: string }) {
   const now = Date.now();
+  const stored = copies.some((c) => "protectionStoreInfo" in c);
   return (
     <TableBox label={label}>
       <thead>
         <tr>
           <th scope="col">Taken</th>
-          <th scope="col">Name</th>
           <th scope="col">State</th>
+          {stored ? (
+            <>
+              <th scope="col">Store</th>
+              <th scope="col">Stored</th>
+              <th scope="col">Verified</th>
+            </>
+          ) : null}
           <th scope="col">Expires</th>
           <th scope="col">Locked until</th>
           <th scope="col">
@@ -113,13 +123,36 @@ export function CopyTable({ copies, label, vmId }: { copies: Copy[]; label: stri
           const locked = c.lockedUntil !== undefined && new Date(c.lockedUntil).getTime() > now;
           return (
             <tr key={c.id}>
-              <th scope="row">{dateTime(c.pointInTime ?? c.createdAt)}</th>
-              <td>{c.name ?? c.id}</td>
+              <th scope="row" title={c.name}>
+                {dateTime(c.pointInTime ?? c.createdAt)}
+              </th>
               <td>
                 <Badge value={c.state} />
               </td>
+              {stored ? (
+                "protectionStoreInfo" in c ? (
+                  <>
+                    <td>{c.protectionStoreInfo?.name ?? "–"}</td>
+                    <td>
+                      {bytes(c.storedSizeInBytes)}
+                      {c.fullBackup ? " (full)" : ""}
+                    </td>
+                    <td>{c.verified ? <Badge value="VERIFIED" /> : "–"}</td>
+                  </>
+                ) : (
+                  <td colSpan={3}>–</td>
+                )
+              ) : null}
               <td>{dateTime(c.expiresAt)}</td>
-              <td>{locked ? <span title="This copy cannot be deleted until then">🔒 {dateTime(c.lockedUntil)}</span> : words(undefined)}</td>
+              <td>
+                {locked ? (
+                  <span title="This copy cannot be deleted until then">
+                    <Badge value="LOCKED" /> {dateTime(c.lockedUntil)}
+                  </span>
+                ) : (
+                  "not locked"
+                )}
+              </td>
               <td>
                 <Link href={`/restore?vm=${encodeURIComponent(vmId)}&copy=${encodeURIComponent(c.id)}`}>Restore</Link>
               </td>
