@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parse } from "yaml";
 import { EXIT } from "../../src/cli/api/exit-codes.ts";
 import { TEST_JOB_COUNT } from "../../src/jobs/test-jobs.ts";
+import { policyBody } from "../helpers/greenlake.ts";
 import { createSmallLab, registerLab } from "../helpers/inventory.ts";
+import { storesOf } from "../helpers/stores.ts";
 import { type TestServer, startTestServer, testDb } from "../helpers/test-server.ts";
 
 const OBR = new URL("../../bin/obr", import.meta.url).pathname;
@@ -131,6 +133,37 @@ describe.skipIf(!onSqlite)("obr command line over the API", () => {
     const failed = await obr(["operations", "watch", bad?.id ?? ""]);
     expect(failed.code).toBe(EXIT.OPERATION_FAILED);
     expect(failed.stderr).toMatch(/ended FAILED: no space left on the store/);
+  });
+
+  test("protect and restore from the command line: jobs create and run with --wait, backups list, restore vm --alternate --wait", async () => {
+    const stores = await storesOf(server);
+    const file = join(home, "tiers.json");
+    await writeFile(file, JSON.stringify(policyBody("cli tiers", { stores })));
+    expect((await obr(["policies", "create", "-f", file])).code).toBe(0);
+    const vms = JSON.parse((await obr(["vms", "list", "--json", "--sort", "name", "--select", "id,name"])).stdout) as { name: string }[];
+    const vm = vms[0]?.name ?? "";
+
+    const created = await obr(["jobs", "create", "--vm", vm, "--policy", "cli tiers", "--wait", "--json"]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ state: "SUCCEEDED" });
+    const run = await obr(["jobs", "run", vm, "--full", "--wait", "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ state: "SUCCEEDED", progressPercent: 100 });
+
+    const backups = JSON.parse((await obr(["backups", "list", "--vm", vm, "--json"])).stdout) as { id: string; backupType: string }[];
+    expect(backups.length).toBeGreaterThanOrEqual(1);
+    const table = await obr(["backups", "list", "--vm", vm]);
+    expect(table.stdout.split("\n")[0]).toMatch(/^ID\s+NAME\s+POINT IN TIME\s+TYPE\s+STORE/);
+
+    const restored = await obr(["restore", "vm", "--vm", vm, "--backup", backups[0]?.id ?? "", "--alternate", "--name", `${vm}-cli`, "--wait", "--json"]);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(JSON.parse(restored.stdout)).toMatchObject({ state: "SUCCEEDED" });
+    const got = await obr(["vms", "get", `${vm}-cli`, "--json"]);
+    expect(got.code, got.stderr).toBe(0);
+
+    const usage = await obr(["restore", "vm", "--vm", vm, "--alternate"]);
+    expect(usage.code).toBe(EXIT.USAGE);
+    expect(usage.stderr).toBe("obr restore vm: give exactly one of --backup and --snapshot\n");
   });
 
   test("an unreachable server is its own exit code; completion knows the nouns and verbs", async () => {
