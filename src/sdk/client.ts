@@ -7,7 +7,7 @@ import type { paths } from "./api-types.ts";
 import { ApiError } from "./errors.ts";
 import { isOperationView, type OperationView, pollOperation, type WaitOptions } from "./operations.ts";
 import { type Page, walkPages } from "./paging.ts";
-import { type RetryOptions, retryingFetch } from "./retry.ts";
+import { type RetryOptions, replayable, retryingFetch } from "./retry.ts";
 import { type ClientCredentials, TokenSource } from "./tokens.ts";
 
 export interface ObrClientOptions {
@@ -52,12 +52,11 @@ export function createObrClient(options: ObrClientOptions): ObrClient {
   const baseFetch = options.fetch ?? fetch;
   const tokens = new TokenSource(options.baseUrl, options.credentials, baseFetch);
   const authed: typeof fetch = async (input, init) => {
-    const request = new Request(input, init);
-    const body = request.body ? await request.arrayBuffer() : undefined;
+    const request = await replayable(input, init);
     const send = async (token: string) => {
       const headers = new Headers(request.headers);
       headers.set("authorization", `Bearer ${token}`);
-      return baseFetch(new Request(request, { headers, ...(body !== undefined ? { body } : {}) }));
+      return baseFetch(request.again({ headers }));
     };
     const token = await tokens.token();
     const res = await send(token);

@@ -21,16 +21,25 @@ export function retryingFetch(inner: typeof fetch, options: RetryOptions = {}): 
   const sleep = options.sleep ?? abortableSleep;
   const now = options.now ?? Date.now;
   return async (input, init) => {
-    // a Request's body can be read once: keep a copy so every attempt sends the same bytes
-    const request = new Request(input, init);
-    const body = request.body ? await request.arrayBuffer() : undefined;
+    const request = await replayable(input, init);
     for (let attempt = 1; ; attempt++) {
-      const res = await inner(new Request(request, body !== undefined ? { body } : {}));
+      const res = await inner(request.again());
       if (!RETRIED.has(res.status) || attempt >= attempts) return res;
       const wait = Math.min(max, retryAfterMs(res.headers.get("retry-after"), now()) ?? base * 2 ** (attempt - 1));
       await res.body?.cancel();
       await sleep(wait, request.signal);
     }
+  };
+}
+
+/** A request that can be sent more than once: its body (readable once) is read here, and again() gives a fresh Request with it. */
+export async function replayable(input: Request | string | URL, init?: RequestInit): Promise<{ headers: Headers; signal: AbortSignal; again(override?: RequestInit): Request }> {
+  const request = new Request(input, init);
+  const body = request.body ? await request.arrayBuffer() : undefined;
+  return {
+    headers: request.headers,
+    signal: request.signal,
+    again: (override = {}) => new Request(request, { ...(body !== undefined ? { body } : {}), ...override }),
   };
 }
 

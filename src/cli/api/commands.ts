@@ -4,10 +4,11 @@
 import { readFile } from "node:fs/promises";
 import { Command, Option } from "commander";
 import type { ObrClient } from "../../sdk/index.ts";
+import { walkPages } from "../../sdk/paging.ts";
 import { CliError, EXIT } from "./exit-codes.ts";
 import { NOUNS, type Noun } from "./nouns.ts";
-import { type Column, formatOf, print } from "./output.ts";
-import { expectOk, idOf, runApiCommand, sendWrite, sessionFor, waitWithProgress } from "./session.ts";
+import { type Column, formatOf, pathValue, print } from "./output.ts";
+import { getJson, idOf, idsMatching, isId, quoted, runApiCommand, sendWrite, sessionFor, waitWithProgress } from "./session.ts";
 
 type Env = Record<string, string | undefined>;
 interface OutputOpts {
@@ -19,10 +20,6 @@ interface OutputOpts {
 const withOutput = (cmd: Command) =>
   cmd.option("--json", "print JSON (whole objects)").addOption(new Option("-o, --output <format>", "table, json or yaml").choices(["table", "json", "yaml"]));
 const withWait = (cmd: Command) => cmd.option("--wait", "wait for the operation to end, with a progress bar");
-
-async function getJson(obr: ObrClient, path: string): Promise<unknown> {
-  return (await expectOk(await obr.fetch(new URL(path, obr.baseUrl), { headers: { accept: "application/json" } }))).json();
-}
 
 function listQuery(opts: { filter?: string; sort?: string; select?: string; limit?: string }): Record<string, string> {
   const q: Record<string, string> = {};
@@ -36,17 +33,18 @@ function listQuery(opts: { filter?: string; sort?: string; select?: string; limi
 async function listInto(obr: ObrClient, path: string, opts: OutputOpts & { filter?: string; sort?: string; select?: string; limit?: string }, columns: readonly Column[]) {
   const limit = opts.limit === undefined ? Number.POSITIVE_INFINITY : Number(opts.limit);
   if (!(limit > 0)) throw new CliError(EXIT.USAGE, "--limit must be a positive number");
-  const items: unknown[] = [];
   const query = new URLSearchParams({ ...listQuery(opts), limit: String(Math.min(limit, 500)) });
-  for (let offset = 0; items.length < limit; ) {
+  const items: unknown[] = [];
+  const pages = walkPages<unknown>(async (offset) => {
     query.set("offset", String(offset));
     const page = await getJson(obr, `${path}?${query}`);
-    const pageItems = typeof page === "object" && page !== null ? Reflect.get(page, "items") : undefined;
-    const total = typeof page === "object" && page !== null ? Reflect.get(page, "total") : undefined;
-    if (!Array.isArray(pageItems) || pageItems.length === 0) break;
-    items.push(...pageItems.slice(0, limit - items.length));
-    offset += pageItems.length;
-    if (typeof total === "number" && offset >= total) break;
+    const pageItems = pathValue(page, "items");
+    const total = pathValue(page, "total");
+    return { items: Array.isArray(pageItems) ? pageItems : [], ...(typeof total === "number" ? { total } : {}) };
+  });
+  for await (const item of pages) {
+    items.push(item);
+    if (items.length >= limit) break;
   }
   print(items, formatOf(opts), opts.select ? opts.select.split(",").map((a) => ({ header: a.toUpperCase(), value: a.trim() })) : columns);
 }
@@ -123,14 +121,11 @@ function policiesVerbs(policies: Command, env: Env): void {
 
 /** A protection job given by id, or by the name of the VM it protects. */
 async function jobIdOf(obr: ObrClient, jobOrVm: string): Promise<string> {
-  const jobs = nounNamed("jobs");
-  const query = new URLSearchParams({ filter: `assetInfo/name eq '${jobOrVm.replaceAll("'", "''")}'`, limit: "2", select: "id" });
-  if (/^[0-9a-f-]{36}$/i.test(jobOrVm)) return jobOrVm;
-  const page = await getJson(obr, `${jobs.path}?${query}`);
-  const items = typeof page === "object" && page !== null ? Reflect.get(page, "items") : undefined;
-  if (!Array.isArray(items) || items.length === 0) throw new CliError(EXIT.NOT_FOUND, `no protection job of a VM named '${jobOrVm}'`);
-  if (items.length > 1) throw new CliError(EXIT.USAGE, `several protection jobs protect '${jobOrVm}': give the job's id`);
-  return String(Reflect.get(items[0], "id"));
+  if (isId(jobOrVm)) return jobOrVm;
+  const ids = await idsMatching(obr, nounNamed("jobs").path, `assetInfo/name eq ${quoted(jobOrVm)}`);
+  if (ids.length === 0) throw new CliError(EXIT.NOT_FOUND, `no protection job of a VM named '${jobOrVm}'`);
+  if (ids.length > 1) throw new CliError(EXIT.USAGE, `several protection jobs protect '${jobOrVm}': give the job's id`);
+  return String(ids[0]);
 }
 
 function jobsVerbs(jobs: Command, env: Env): void {
@@ -176,17 +171,15 @@ function jobsVerbs(jobs: Command, env: Env): void {
 
 /** Every schedule id of the job's policy (the job's `protections[].schedules[].scheduleId`). */
 async function allScheduleIds(obr: ObrClient, jobPath: string): Promise<number[]> {
-  const job = await getJson(obr, jobPath);
+  const protections = pathValue(await getJson(obr, jobPath), "protections");
   const ids = new Set<number>();
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (typeof v === "object" && v !== null) {
-      const sid = Reflect.get(v, "scheduleId");
-      if (typeof sid === "number") ids.add(sid);
-      for (const x of Object.values(v)) walk(x);
+  for (const protection of Array.isArray(protections) ? protections : []) {
+    const schedules = pathValue(protection, "schedules");
+    for (const schedule of Array.isArray(schedules) ? schedules : []) {
+      const id = pathValue(schedule, "scheduleId");
+      if (typeof id === "number") ids.add(id);
     }
-  };
-  walk(typeof job === "object" && job !== null ? Reflect.get(job, "protections") : undefined);
+  }
   if (ids.size === 0) throw new CliError(EXIT.USAGE, "the job lists no schedules: give --schedule");
   return [...ids].sort((a, b) => a - b);
 }

@@ -5,6 +5,7 @@ import { SingleBar } from "cli-progress";
 import { ApiError, createObrClient, type ObrClient, OperationFailedError, type OperationView, TokenError } from "../../sdk/index.ts";
 import { escapeForTerminal } from "../../domain/names.ts";
 import { CliError, EXIT, type ExitCode } from "./exit-codes.ts";
+import { pathValue } from "./output.ts";
 import { type Profile, profilesPath, selectProfile } from "./profiles.ts";
 
 export interface GlobalApiOptions {
@@ -62,14 +63,27 @@ export async function expectOk(res: Response): Promise<Response> {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Given as an id (a UUID), not as a name to look up. */
+export const isId = (text: string): boolean => UUID.test(text);
+
+/** A filter literal: single-quoted, quotes doubled. */
+export const quoted = (text: string): string => `'${text.replaceAll("'", "''")}'`;
+
+/** GET of a server path as JSON; an error answer throws the API's error. */
+export async function getJson(obr: ObrClient, path: string): Promise<unknown> {
+  return (await expectOk(await obr.fetch(new URL(path, obr.baseUrl), { headers: { accept: "application/json" } }))).json();
+}
+
+/** The ids of at most two items matching `filter`: enough to tell none, one and several apart. */
+export async function idsMatching(obr: ObrClient, collection: string, filter: string): Promise<string[]> {
+  const items = pathValue(await getJson(obr, `${collection}?${new URLSearchParams({ filter, limit: "2", select: "id" })}`), "items");
+  return Array.isArray(items) ? items.map((i: unknown) => pathValue(i, "id")).filter((x): x is string => typeof x === "string") : [];
+}
+
 /** An id given as itself or as a name: looked up with `<nameAttr> eq '<name>'` (exactly one must match). */
 export async function idOf(obr: ObrClient, collection: string, idOrName: string, what: string, nameAttr = "name"): Promise<string> {
-  if (UUID.test(idOrName)) return idOrName;
-  const query = new URLSearchParams({ filter: `${nameAttr} eq '${idOrName.replaceAll("'", "''")}'`, limit: "2", select: "id" });
-  const res = await expectOk(await obr.fetch(new URL(`${collection}?${query}`, obr.baseUrl), { headers: { accept: "application/json" } }));
-  const body: unknown = await res.json();
-  const items = typeof body === "object" && body !== null ? Reflect.get(body, "items") : undefined;
-  const ids = Array.isArray(items) ? items.map((i: unknown) => (typeof i === "object" && i !== null ? Reflect.get(i, "id") : undefined)).filter((x) => typeof x === "string") : [];
+  if (isId(idOrName)) return idOrName;
+  const ids = await idsMatching(obr, collection, `${nameAttr} eq ${quoted(idOrName)}`);
   if (ids.length === 0) throw new CliError(EXIT.NOT_FOUND, `no ${what} named '${idOrName}'`);
   if (ids.length > 1) throw new CliError(EXIT.USAGE, `several ${what}s are named '${idOrName}': give the id`);
   return String(ids[0]);
