@@ -49,16 +49,14 @@ export async function markRecoveryPoints(ctx: CopiesContext, customerId: string,
 }
 
 /**
- * The VM's protectionStatus once its first copy appears or its last goes: LAPSED or UNPROTECTED
- * without a job (a run may end after its job was deleted), PENDING <-> PARTIAL with one; PAUSED
- * and the outcome of runs (PROTECTED) are the protection job's to set.
+ * The VM's protectionStatus once its first copy appears or its last goes, by the one rule
+ * (domain/protection-status.ts): PAUSED and PROTECTED are what the job and its runs last said,
+ * so they stand as facts; without a job it is LAPSED or UNPROTECTED (a run may end after its job
+ * was deleted).
  */
 function statusWithPoints(vm: Readonly<Record<string, unknown>>, exist: boolean): unknown {
   const status = vm.protectionStatus;
-  if (vm.protectionJobInfo === undefined) return protectionStatusOf({ assigned: false, paused: false, recoveryPointsExist: exist });
-  if (status === "PENDING" && exist) return "PARTIAL";
-  if ((status === "PARTIAL" || status === "PROTECTED") && !exist) return "PENDING";
-  return status;
+  return protectionStatusOf({ assigned: vm.protectionJobInfo !== undefined, paused: status === "PAUSED", recoveryPointsExist: exist, allSchedulesSucceeded: status === "PROTECTED" });
 }
 
 async function namesFor(ctx: CopiesContext, copy: NewSnapshot, uow: UnitOfWork, backup?: NewBackup): Promise<CopyNames> {
