@@ -1,6 +1,6 @@
-// The expiry worker: every interval (and whenever wake() is called, e.g. by a test clock that
-// moved), it asks which copies have passed both expiresAt and lockedUntil on the injected clock
-// and queues each one's delete job. The job key is the copy, so several server processes, or a
+// The expiry worker: every interval, and whenever wake() is called or the test clock moves, it
+// asks which copies have passed both expiresAt and lockedUntil on the injected clock and queues
+// each one's delete job. The job key is the copy, so several server processes, or a
 // sweep that overlaps a user's DELETE, start one delete; the delete job re-checks the lock.
 import type { Logger } from "pino";
 import { type Clock, nowIso } from "../domain/clock.ts";
@@ -11,8 +11,8 @@ import type { CopyUseCases } from "../services/protection/copy-use-cases.ts";
 const SWEEP_BATCH = 200;
 
 export class CopyExpiry {
-  readonly #index: CopyIndex;
-  readonly #copies: CopyUseCases;
+  readonly #index: Pick<CopyIndex, "expired">;
+  readonly #copies: Pick<CopyUseCases, "expire">;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #intervalMs: number;
@@ -20,8 +20,9 @@ export class CopyExpiry {
   #sweep: Promise<number> | undefined;
   #again = false;
   #running = false;
+  #unsubscribe: (() => void) | undefined;
 
-  constructor(index: CopyIndex, copies: CopyUseCases, clock: Clock, log: Logger, intervalMs: number) {
+  constructor(index: Pick<CopyIndex, "expired">, copies: Pick<CopyUseCases, "expire">, clock: Clock, log: Logger, intervalMs: number) {
     this.#index = index;
     this.#copies = copies;
     this.#clock = clock;
@@ -65,6 +66,8 @@ export class CopyExpiry {
 
   start(): void {
     this.#running = true;
+    // a test clock moved forward may have made copies due: look at once, as the scheduler does
+    this.#unsubscribe = this.#clock.onJump?.(() => this.wake());
     const tick = () => {
       void this.sweep()
         .catch((err: unknown) => this.#log.error({ err }, "copy expiry sweep failed"))
@@ -77,6 +80,7 @@ export class CopyExpiry {
 
   async stop(): Promise<void> {
     this.#running = false;
+    this.#unsubscribe?.();
     clearTimeout(this.#timer);
     await this.#sweep?.catch(() => undefined);
     clearTimeout(this.#timer);
