@@ -76,6 +76,12 @@ export async function locate(ctx: ProtectionStoreContext, doc: ProtectionStoreDo
   return system ? { dir: join(system.storeRoot, doc.id), system } : undefined;
 }
 
+/** The open chunk store behind the document; undefined when its storage system is gone with its data. */
+export async function openLocated(ctx: ProtectionStoreContext, doc: ProtectionStoreDoc) {
+  const location = await locate(ctx, doc);
+  return location ? ctx.registry.open(doc.id, location) : undefined;
+}
+
 /** A store's location, with the storage system hosting it (on-premises stores). */
 export interface StoreLocation extends ChunkStoreLocation {
   system?: StorageSystemRef;

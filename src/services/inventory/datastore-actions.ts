@@ -5,11 +5,10 @@ import type { StoredDocument } from "../ports/documents.ts";
 import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";
 import { resourceUriOf, typeOf } from "../../domain/inventory-paths.ts";
-import { parseManagerAddress } from "../../domain/network-address.ts";
 import type { OperationOutcome } from "../../domain/outcome.ts";
 import type { CreateDatastoreSchema } from "../../domain/schemas/datastore-schemas.ts";
 import type { ResourceRef } from "../async-operations.ts";
-import { loadManager, syncFromConnector } from "./hypervisor-manager-discovery.ts";
+import { loadManager, managerConnector, syncFromConnector } from "./hypervisor-manager-discovery.ts";
 import { type DatastoreSpec, type InventoryContext, startOperation } from "./inventory-context.ts";
 
 export const JOB_DATASTORE_CREATE = "datastore.create";
@@ -44,7 +43,7 @@ export function datastoreUseCases(deps: InventoryContext): DatastoreUseCases {
 /** A resumed run gets the datastore its first run made (the connector keys it by the operation id). */
 export async function createDatastore(deps: InventoryContext, customerId: string, managerId: string, spec: DatastoreSpec, operationId: string): Promise<ResourceRef[]> {
   const manager = await loadManager(deps, customerId, managerId);
-  const datastore = await deps.connectors.resolve(parseManagerAddress(manager.networkAddress).address).createDatastore(spec, operationId);
+  const datastore = await managerConnector(deps, manager).createDatastore(spec, operationId);
   await syncFromConnector(deps, manager, { kinds: ["datastore", "hypervisor-cluster", "hypervisor-host"] });
   return [{ name: datastore.name, resourceUri: resourceUriOf("datastore", datastore.id, managerId), type: typeOf("datastore") }];
 }

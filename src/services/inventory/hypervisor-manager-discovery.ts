@@ -2,6 +2,7 @@
 // through the manager's connector and store it, apply an update, or unregister.
 import { ConnectorError, isConnectorError } from "../ports/connector-error.ts";
 import type { StoredDocument } from "../ports/documents.ts";
+import type { HypervisorConnector } from "../ports/hypervisor-connector.ts";
 import { AppError } from "../../domain/app-error.ts";
 import { redactPrivatePaths } from "../../domain/private-paths.ts";
 import { resourceUriOf, typeOf } from "../../domain/inventory-paths.ts";
@@ -37,6 +38,11 @@ export const managerResource = (m: { id: string; name: string }): ResourceRef =>
   resourceUri: resourceUriOf("hypervisor-manager", m.id, m.id),
   type: typeOf("hypervisor-manager"),
 });
+
+/** The connector of a hypervisor manager (the same instance for the same address). */
+export function managerConnector(deps: Pick<InventoryContext, "connectors">, manager: Pick<ManagerDoc, "networkAddress">): HypervisorConnector {
+  return deps.connectors.resolve(parseManagerAddress(manager.networkAddress).address);
+}
 
 export async function loadManager(deps: InventoryContext, customerId: string, id: string): Promise<ManagerDoc> {
   const manager = await deps.store.get<ManagerDoc>("hypervisor-manager", customerId, id);
@@ -79,7 +85,7 @@ export async function releaseManager(
 /** Discovers through the manager's connector and stores the objects in `scope` (default all). */
 export function syncFromConnector(deps: InventoryContext, manager: ManagerDoc, scope: SyncScope = {}) {
   return deps.syncLock.run(manager.id, async () => {
-    const inventory = await deps.connectors.resolve(parseManagerAddress(manager.networkAddress).address).discover();
+    const inventory = await managerConnector(deps, manager).discover();
     const counts = await syncInventory(deps.store, manager.customerId, identityOf(manager), inventory, scope);
     return { inventory, counts };
   });

@@ -4,9 +4,8 @@ import { isConnectorError } from "../ports/connector-error.ts";
 import type { CreateVmSpec, PowerOperation } from "../ports/hypervisor-connector.ts";
 import type { StoredDocument } from "../ports/documents.ts";
 import { resourceUriOf, typeOf } from "../../domain/inventory-paths.ts";
-import { parseManagerAddress } from "../../domain/network-address.ts";
 import type { ResourceRef } from "../async-operations.ts";
-import { loadManager, syncFromConnector } from "./hypervisor-manager-discovery.ts";
+import { loadManager, managerConnector, syncFromConnector } from "./hypervisor-manager-discovery.ts";
 import type { HardwareChange, InventoryContext, Relocation } from "./inventory-context.ts";
 import { POWER_STATE } from "./mappers/virtual-machine-mapper.ts";
 
@@ -26,7 +25,7 @@ export const vmResource = (vm: { id: string; name: string }, managerId: string):
 
 async function connectorFor(deps: InventoryContext, customerId: string, managerId: string) {
   const manager = await loadManager(deps, customerId, managerId);
-  return { manager, connector: deps.connectors.resolve(parseManagerAddress(manager.networkAddress).address) };
+  return { manager, connector: managerConnector(deps, manager) };
 }
 
 /** Re-reads one VM (and the datastores, whose free space and VM counts follow it) from the connector. */

@@ -2,10 +2,9 @@
 // deleteSnapshot), a backup's disk images in its protection store (the ImageStore port, reached
 // through the store registry). Every removal is idempotent: data already gone is no error, so a
 // delete job resumed after a crash finishes the job.
-import { parseManagerAddress } from "../../domain/network-address.ts";
 import type { ImageStore } from "../infrastructure/image-store.ts";
-import { type ProtectionStoreContext, type ProtectionStoreDoc, locate } from "../infrastructure/protection-store-state.ts";
-import { loadManager } from "../inventory/hypervisor-manager-discovery.ts";
+import { type ProtectionStoreContext, type ProtectionStoreDoc, openLocated } from "../infrastructure/protection-store-state.ts";
+import { loadManager, managerConnector } from "../inventory/hypervisor-manager-discovery.ts";
 import type { InventoryContext } from "../inventory/inventory-context.ts";
 import { isConnectorError } from "../ports/connector-error.ts";
 import type { StoredDocument } from "../ports/documents.ts";
@@ -23,10 +22,7 @@ export function copyData(inventory: InventoryContext, stores: ProtectionStoreCon
   /** The store's images, or undefined when the store (or the system it lived on) is gone with its data. */
   async function imagesOf(customerId: string, storeId: string): Promise<ImageStore | undefined> {
     const doc = await stores.repository.get<ProtectionStoreDoc>(customerId, storeId);
-    if (!doc) return undefined;
-    const location = await locate(stores, doc);
-    if (!location) return undefined;
-    return stores.registry.open(storeId, location);
+    return doc ? openLocated(stores, doc) : undefined;
   }
 
   return {
@@ -36,7 +32,7 @@ export function copyData(inventory: InventoryContext, stores: ProtectionStoreCon
       // A VM gone from the inventory took its snapshots with it.
       if (managerId === undefined) return;
       const manager = await loadManager(inventory, customerId, managerId);
-      const connector = inventory.connectors.resolve(parseManagerAddress(manager.networkAddress).address);
+      const connector = managerConnector(inventory, manager);
       try {
         await connector.deleteSnapshot(vmId, snapshotId);
       } catch (err) {

@@ -4,14 +4,13 @@
 // use cases share it.
 import type { Clock } from "../../domain/clock.ts";
 import type { CrashPoints } from "../../platform/crash-points.ts";
-import { parseManagerAddress } from "../../domain/network-address.ts";
 import { AppError } from "../../domain/app-error.ts";
 import type { DocumentRepository, UnitOfWork } from "../ports/documents.ts";
 import type { HypervisorConnector } from "../ports/hypervisor-connector.ts";
 import type { ImageStore } from "../infrastructure/image-store.ts";
-import { type ProtectionStoreContext, type ProtectionStoreDoc, locate, refreshStore } from "../infrastructure/protection-store-state.ts";
+import { type ProtectionStoreContext, type ProtectionStoreDoc, openLocated, refreshStore } from "../infrastructure/protection-store-state.ts";
 import type { InventoryContext } from "../inventory/inventory-context.ts";
-import type { ManagerDoc } from "../inventory/hypervisor-manager-discovery.ts";
+import { type ManagerDoc, managerConnector } from "../inventory/hypervisor-manager-discovery.ts";
 import type { VmDoc } from "../inventory/virtual-machine-work.ts";
 import type { CopyRecords } from "./copy-records.ts";
 
@@ -40,7 +39,7 @@ export async function vmAndConnector(ctx: ProtectionContext, customerId: string,
 export async function connectorOf(ctx: ProtectionContext, customerId: string, managerId: string, uow?: UnitOfWork): Promise<HypervisorConnector> {
   const manager = await ctx.inventory.store.repository("hypervisor-manager").get<ManagerDoc>(customerId, managerId, uow);
   if (!manager) throw AppError.notFound(`hypervisor manager '${managerId}' not found`);
-  return ctx.inventory.connectors.resolve(parseManagerAddress(manager.networkAddress).address);
+  return managerConnector(ctx.inventory, manager);
 }
 
 /** The protection store's document, or a 409 naming why it cannot take or give data. */
@@ -52,9 +51,9 @@ export async function storeDoc(ctx: ProtectionContext, customerId: string, store
 
 /** The open chunk store behind a protection store. */
 export async function openStore(ctx: ProtectionContext, doc: ProtectionStoreDoc): Promise<ImageStore> {
-  const location = await locate(ctx.stores, doc);
-  if (!location) throw AppError.conflict(`protection store '${doc.name}': its storage system ${doc.storageSystemInfo?.id ?? "(none)"} no longer exists`);
-  return ctx.stores.registry.open(doc.id, location);
+  const store = await openLocated(ctx.stores, doc);
+  if (!store) throw AppError.conflict(`protection store '${doc.name}': its storage system ${doc.storageSystemInfo?.id ?? "(none)"} no longer exists`);
+  return store;
 }
 
 /** The store's sizes in its document after data went in or out. */
