@@ -17,6 +17,8 @@ import { AttemptLimiter } from "./auth/attempt-limiter.ts";
 import { type SigningKey, loadOrCreateSigningKey } from "./auth/signing-key.ts";
 import { TokenService } from "./auth/tokens.ts";
 import type { Config } from "./config/config.ts";
+import { loadS3Targets } from "./config/s3-targets.ts";
+import { offeredLocations } from "./domain/storage-locations.ts";
 import type { Actor } from "./domain/actor.ts";
 import { type Clock, TestClock, systemClock } from "./domain/clock.ts";
 import { type DemoLabSummary, createDemoLab } from "./connectors/lab/demo-lab.ts";
@@ -273,6 +275,9 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
   storageSystems.add(storageSystemDirectory(gatewayContext, storeOnceContext));
   const storeCopies = new StoreCopies();
   const storeRegistry = new StoreRegistry(new ProtectionStoreFactory());
+  const s3 = config.s3TargetsFile === undefined ? undefined : await loadS3Targets(config.s3TargetsFile);
+  if (s3?.warning) logger.warn(s3.warning);
+  const s3Targets = s3?.targets ?? new Map();
   const stores: ProtectionStoreContext = {
     repository: repositories.get("protection-stores")!,
     operations,
@@ -281,6 +286,8 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     keys: new FileKeyVault(join(config.dataDir, "keys")),
     copies: storeCopies,
     cloudRoot: join(config.dataDir, "cloud"),
+    locations: offeredLocations(s3Targets),
+    s3Targets,
     wake: () => worker.wake(),
   };
   for (const handler of protectionStoreJobs(stores)) worker.register(handler);
@@ -397,7 +404,7 @@ export async function buildApp(services: Services, serverFactory?: FastifyServer
   await apiClientRoutes(app, services.clients);
   const { pairing, heartbeats, broker, bundles } = services;
   await orchestratorRoutes(app, { pairing, heartbeats, broker, bundles, orchestrators: services.inventory.dataOrchestrators });
-  await storageLocationRoutes(app);
+  await storageLocationRoutes(app, services.stores.locations);
   await backupVerifyRoutes(app, services.useCases.backupVerify);
   if (services.testClock) await testClockRoutes(app, services.testClock);
   await consoleRoutes(app, services.config.consoleDir);

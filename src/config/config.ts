@@ -47,6 +47,8 @@ export interface Config {
    * (trust X-Forwarded-For from any peer) or the proxies' addresses/CIDRs, comma-separated.
    */
   readonly trustProxy: boolean | string;
+  /** JSON file mapping storage locations (regions) to the S3 targets their cloud stores live in; unset: directories. */
+  readonly s3TargetsFile: string | undefined;
   /** The built web console served at / (console/dist of the package by default). */
   readonly consoleDir: string;
 }
@@ -132,6 +134,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
       3600,
     ),
     metricsToken: pick("metricsToken", "OBR_METRICS_TOKEN"),
+    s3TargetsFile: ((v) => (v === undefined ? undefined : resolve(v)))(pick("s3TargetsFile", "OBR_S3_TARGETS")),
     consoleDir: resolve(pick("consoleDir", "OBR_CONSOLE_DIR") ?? fileURLToPath(new URL("../../console/dist", import.meta.url))),
     metricsListen: ((v) => (v === undefined ? undefined : parseListen(v)))(pick("metricsListen", "OBR_METRICS_LISTEN")),
   });

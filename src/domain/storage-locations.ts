@@ -1,7 +1,8 @@
 // The storage locations (cloud regions) GreenLake offers for cloud protection stores, as
 // GET /data-services/v1beta1/storage-locations lists them: the AWS regions of the service, ids
-// `aws:<region>` and names `<city> - AWS` as in the contract's examples. In obr a cloud store in
-// a location is a directory under <data dir>/cloud/<region>/ until the S3 backend exists.
+// `aws:<region>` and names `<city> - AWS` as in the contract's examples. Without S3 targets
+// (OBR_S3_TARGETS) every region is offered and a cloud store is a directory under
+// <data dir>/cloud/<region>/; with them, exactly the regions that have a target are offered.
 
 export const STORAGE_LOCATIONS_PATH = "/data-services/v1beta1/storage-locations";
 const LISTED_SINCE = "2024-01-01T00:00:00.000Z";
@@ -65,6 +66,11 @@ export const STORAGE_LOCATIONS: readonly StorageLocation[] = REGIONS.map(([regio
  * The location a cloud store create names: `storageLocationId` ("aws:eu-west-1") or the
  * deprecated `region` ("eu-west-1", or a location id); undefined when it names none.
  */
-export function findStorageLocation(idOrRegion: string): StorageLocation | undefined {
-  return STORAGE_LOCATIONS.find((l) => l.id === idOrRegion || l.cloudServiceProviderId === idOrRegion);
+export function findStorageLocation(idOrRegion: string, among: readonly StorageLocation[] = STORAGE_LOCATIONS): StorageLocation | undefined {
+  return among.find((l) => l.id === idOrRegion || l.cloudServiceProviderId === idOrRegion);
+}
+
+/** The locations an installation offers: those of `regions` (its S3 targets), or all when it names none. */
+export function offeredLocations(regions: ReadonlySet<string> | ReadonlyMap<string, unknown>): readonly StorageLocation[] {
+  return regions.size === 0 ? STORAGE_LOCATIONS : STORAGE_LOCATIONS.filter((l) => regions.has(l.cloudServiceProviderId));
 }

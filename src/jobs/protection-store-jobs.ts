@@ -20,7 +20,7 @@ export function protectionStoreJobs(ctx: ProtectionStoreContext): JobHandler[] {
       type: JOB_STORE_CREATE,
       payload: StorePayload,
       resumable: true,
-      run: ({ customerId, payload }) => provisionStore(ctx, customerId, payload.storeId),
+      run: ({ customerId, payload, log }) => provisionStore(ctx, customerId, payload.storeId, log),
       onFailure: settle,
       onAbandon: settle,
     }),

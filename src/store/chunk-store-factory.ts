@@ -1,8 +1,12 @@
-// The ChunkStores port (src/services/infrastructure/chunk-stores.ts) on ProtectionStore
-// directories. An encrypted store's key is a random 256-bit secret (see key-vault.ts), used as
-// the store's passphrase: it needs no stretching, so the scrypt cost is the store's minimum.
+// The ChunkStores port (src/services/infrastructure/chunk-stores.ts) on ProtectionStores in a
+// directory or under a prefix of an S3 bucket. An encrypted store's key is a random 256-bit
+// secret (see key-vault.ts), used as the store's passphrase: it needs no stretching, so the
+// scrypt cost is the store's minimum.
 import { rm } from "node:fs/promises";
-import type { ChunkStoreLocation, ChunkStores } from "../services/infrastructure/chunk-stores.ts";
+import type { BucketState, ChunkStoreLocation, ChunkStores, S3StoreTarget } from "../services/infrastructure/chunk-stores.ts";
+import type { BlobBackend } from "./backend.ts";
+import { LocalDirBackend } from "./backends/local-dir.ts";
+import { S3Backend, type S3BackendOptions } from "./backends/s3.ts";
 import { wrapStoreError } from "./errors.ts";
 import { ProtectionStore } from "./protection-store.ts";
 
@@ -12,29 +16,60 @@ const RANDOM_KEY_SCRYPT_N = 2 ** 10;
 export interface ProtectionStoreFactoryOptions {
   /** Worker threads of each store's own pool; default: the shared pool. */
   threads?: number;
+  /** Options of every S3 backend (tests shorten retries). */
+  s3?: S3BackendOptions;
 }
 
 export class ProtectionStoreFactory implements ChunkStores<ProtectionStore> {
   readonly #threads: number | undefined;
+  readonly #s3: S3BackendOptions;
 
   constructor(options: ProtectionStoreFactoryOptions = {}) {
     this.#threads = options.threads;
+    this.#s3 = options.s3 ?? {};
   }
 
-  create({ dir, key }: ChunkStoreLocation): Promise<ProtectionStore> {
-    return ProtectionStore.create(dir, { ...this.#threadOption(), ...(key !== undefined ? { passphrase: key, scryptN: RANDOM_KEY_SCRYPT_N } : {}) });
+  create(location: ChunkStoreLocation): Promise<ProtectionStore> {
+    const { key } = location;
+    return ProtectionStore.createOn(this.#backend(location), { ...this.#threadOption(), ...(key !== undefined ? { passphrase: key, scryptN: RANDOM_KEY_SCRYPT_N } : {}) });
   }
 
-  open({ dir, key }: ChunkStoreLocation): Promise<ProtectionStore> {
-    return ProtectionStore.open(dir, { ...this.#threadOption(), ...(key !== undefined ? { passphrase: key } : {}) });
+  open(location: ChunkStoreLocation): Promise<ProtectionStore> {
+    const { key } = location;
+    return ProtectionStore.openOn(this.#backend(location), { ...this.#threadOption(), ...(key !== undefined ? { passphrase: key } : {}) });
   }
 
-  async destroy(dir: string): Promise<void> {
+  async destroy(location: ChunkStoreLocation): Promise<void> {
     try {
-      await rm(dir, { recursive: true, force: true });
+      if ("dir" in location) await rm(location.dir, { recursive: true, force: true });
+      else await this.#s3Backend(location.s3).destroyAll();
     } catch (err) {
-      throw wrapStoreError(err, "destroy", dir);
+      throw wrapStoreError(err, "destroy", "dir" in location ? location.dir : undefined);
     }
+  }
+
+  async inspectBucket(target: S3StoreTarget): Promise<BucketState> {
+    try {
+      return await this.#s3Backend(target).inspectBucket();
+    } catch (err) {
+      throw wrapStoreError(err, "check bucket");
+    }
+  }
+
+  #backend(location: ChunkStoreLocation): BlobBackend {
+    return "dir" in location ? new LocalDirBackend(location.dir) : this.#s3Backend(location.s3);
+  }
+
+  #s3Backend(t: S3StoreTarget): S3Backend {
+    const target = {
+      ...(t.endpoint !== undefined ? { endpoint: t.endpoint } : {}),
+      region: t.region,
+      bucket: t.bucket,
+      prefix: t.prefix,
+      addressing: t.forcePathStyle ? ("path" as const) : ("virtual" as const),
+      credentials: { accessKeyId: t.accessKeyId, secretAccessKey: t.secretAccessKey },
+    };
+    return new S3Backend(target, this.#s3);
   }
 
   #threadOption(): { threads?: number } {

@@ -1,5 +1,6 @@
 // Keys of encrypted protection stores, kept on the server's disk: each store's key is a random
-// 256-bit secret, stored in <keys dir>/<store id>.key wrapped (AES-256-GCM, the store id as
+// 256-bit secret, stored in <keys dir>/<store id>.key (and a cloud store's S3 target with its
+// credentials in <store id>.target) wrapped (AES-256-GCM, the store id as
 // additional data, so a key file copied to another store's name does not open) under the master
 // key in <keys dir>/master.key. The directory is 0700 and every file 0600; a file is written to
 // a temporary name, fsynced and renamed, so a crash never leaves half a key.
@@ -8,12 +9,25 @@ import { link, mkdir, open, readFile, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { Type } from "typebox";
 import { Value } from "typebox/value";
+import type { S3StoreTarget } from "../services/infrastructure/chunk-stores.ts";
 import type { StoreKeys } from "../services/infrastructure/store-keys.ts";
 import { StoreArgumentError, WrongKeyError, wrapStoreError } from "./errors.ts";
 
 const KEY_BYTES = 32;
 const MASTER = "master.key";
 const WrappedKey = Type.Object({ version: Type.Literal(1), iv: Type.String(), tag: Type.String(), wrapped: Type.String() });
+const StoredTarget = Type.Object({
+  endpoint: Type.Optional(Type.String()),
+  region: Type.String(),
+  bucket: Type.String(),
+  prefix: Type.String(),
+  forcePathStyle: Type.Boolean(),
+  accessKeyId: Type.String(),
+  secretAccessKey: Type.String(),
+});
+/** What the vault keeps per store: its key (<id>.key), and for a store in a bucket its S3 target with credentials (<id>.target). */
+const KINDS = ["key", "target"] as const;
+type Kind = (typeof KINDS)[number];
 
 function isMissing(err: unknown): boolean {
   return err instanceof Error && "code" in err && err.code === "ENOENT";
@@ -31,23 +45,61 @@ export class FileKeyVault implements StoreKeys {
     const existing = await this.get(storeId);
     if (existing !== undefined) return existing;
     const key = randomBytes(KEY_BYTES);
-    const iv = randomBytes(12);
-    const cipher = createCipheriv("aes-256-gcm", await this.#masterKey(true), iv);
-    cipher.setAAD(aad(storeId));
-    const wrapped = Buffer.concat([cipher.update(key), cipher.final()]);
-    const record = { version: 1, iv: iv.toString("base64"), tag: cipher.getAuthTag().toString("base64"), wrapped: wrapped.toString("base64") };
     // Two concurrent ensure() calls agree: the second finds the first one's file.
-    if (!(await this.#write(this.#path(storeId), Buffer.from(`${JSON.stringify(record)}\n`)))) return (await this.get(storeId)) ?? key.toString("hex");
+    if (!(await this.#seal("key", storeId, key))) return (await this.get(storeId)) ?? key.toString("hex");
     return key.toString("hex");
   }
 
   async get(storeId: string): Promise<string | undefined> {
+    return (await this.#unseal("key", storeId))?.toString("hex");
+  }
+
+  async ensureTarget(storeId: string, target: S3StoreTarget): Promise<S3StoreTarget> {
+    const existing = await this.target(storeId);
+    if (existing !== undefined) return existing;
+    if (!(await this.#seal("target", storeId, Buffer.from(JSON.stringify(target))))) return (await this.target(storeId)) ?? target;
+    return target;
+  }
+
+  async target(storeId: string): Promise<S3StoreTarget | undefined> {
+    const plain = await this.#unseal("target", storeId);
+    if (plain === undefined) return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(plain.toString("utf8"));
+    } catch {
+      parsed = undefined;
+    }
+    if (!Value.Check(StoredTarget, parsed)) throw new WrongKeyError(`the S3 target file of store ${storeId} is damaged`);
+    return parsed;
+  }
+
+  async remove(storeId: string): Promise<void> {
+    try {
+      for (const kind of KINDS) await rm(this.#path(kind, storeId), { force: true });
+    } catch (err) {
+      throw wrapStoreError(err, "remove key", this.dir);
+    }
+  }
+
+  /** Writes `plain` wrapped under the master key (bound to kind and store); false when the file exists already. */
+  async #seal(kind: Kind, storeId: string, plain: Buffer): Promise<boolean> {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", await this.#masterKey(true), iv);
+    cipher.setAAD(aad(kind, storeId));
+    const wrapped = Buffer.concat([cipher.update(plain), cipher.final()]);
+    const record = { version: 1, iv: iv.toString("base64"), tag: cipher.getAuthTag().toString("base64"), wrapped: wrapped.toString("base64") };
+    return this.#write(this.#path(kind, storeId), Buffer.from(`${JSON.stringify(record)}\n`));
+  }
+
+  /** The unwrapped contents, or undefined when the store has no such file. */
+  async #unseal(kind: Kind, storeId: string): Promise<Buffer | undefined> {
     let text: string;
     try {
-      text = await readFile(this.#path(storeId), "utf8");
+      text = await readFile(this.#path(kind, storeId), "utf8");
     } catch (err) {
       if (isMissing(err)) return undefined;
-      throw wrapStoreError(err, "read key", this.dir);
+      throw wrapStoreError(err, `read ${kind}`, this.dir);
     }
     let record: unknown;
     try {
@@ -55,29 +107,21 @@ export class FileKeyVault implements StoreKeys {
     } catch {
       record = undefined;
     }
-    if (!Value.Check(WrappedKey, record)) throw new WrongKeyError(`the key file of store ${storeId} is damaged`);
+    if (!Value.Check(WrappedKey, record)) throw new WrongKeyError(`the ${kind} file of store ${storeId} is damaged`);
     const master = await this.#masterKey(false);
     try {
       const decipher = createDecipheriv("aes-256-gcm", master, Buffer.from(record.iv, "base64"));
-      decipher.setAAD(aad(storeId));
+      decipher.setAAD(aad(kind, storeId));
       decipher.setAuthTag(Buffer.from(record.tag, "base64"));
-      return Buffer.concat([decipher.update(Buffer.from(record.wrapped, "base64")), decipher.final()]).toString("hex");
+      return Buffer.concat([decipher.update(Buffer.from(record.wrapped, "base64")), decipher.final()]);
     } catch {
-      throw new WrongKeyError(`the key of store ${storeId} does not unwrap with ${MASTER} (a different master key?)`);
+      throw new WrongKeyError(`the ${kind} of store ${storeId} does not unwrap with ${MASTER} (a different master key?)`);
     }
   }
 
-  async remove(storeId: string): Promise<void> {
-    try {
-      await rm(this.#path(storeId), { force: true });
-    } catch (err) {
-      throw wrapStoreError(err, "remove key", this.dir);
-    }
-  }
-
-  #path(storeId: string): string {
+  #path(kind: Kind, storeId: string): string {
     if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,127}$/.test(storeId)) throw new StoreArgumentError(`bad store id '${storeId}'`);
-    return join(this.dir, `${storeId}.key`);
+    return join(this.dir, `${storeId}.${kind}`);
   }
 
   /** The master key, created (exclusively, so two processes agree on one) when `create` allows. */
@@ -135,6 +179,6 @@ export class FileKeyVault implements StoreKeys {
   }
 }
 
-function aad(storeId: string): Buffer {
-  return Buffer.from(`obr-store-key-v1:${storeId}`);
+function aad(kind: Kind, storeId: string): Buffer {
+  return Buffer.from(`obr-store-${kind}-v1:${storeId}`);
 }

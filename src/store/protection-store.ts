@@ -1,7 +1,7 @@
 // The public engine: one ProtectionStore per store directory (or other BlobBackend).
 import { open } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
-import type { ImageBackupOptions, ImageReader, ImageStore, ImageVerification, ImageWork, ImageWriter, StoredImage } from "../services/infrastructure/image-store.ts";
+import type { ImageBackupOptions, ImageLock, ImageReader, ImageStore, ImageVerification, ImageWork, ImageWriter, StoredImage } from "../services/infrastructure/image-store.ts";
 import type { BlobBackend } from "./backend.ts";
 import { isNotFound } from "./backend.ts";
 import type { BackupOptions, StoreContext } from "./backup.ts";
@@ -20,6 +20,7 @@ import { BackupNotFoundError, ManifestCorruptError, StoreArgumentError, StoreCon
 import type { GcOptions, GcReport } from "./gc.ts";
 import { runGc } from "./gc.ts";
 import { restoreIntoWriter, storedImage } from "./image-io.ts";
+import { imageObjectKeys, lockImageObjects, lockSupport } from "./image-lock.ts";
 import type { ImageSource } from "./image-source.ts";
 import { verifyImageChunks } from "./image-verify.ts";
 import type { Manifest } from "./manifest.ts";
@@ -74,6 +75,8 @@ export class ProtectionStore implements ImageStore {
   readonly #ownThreads: ThreadPool | null;
   readonly #pool: WorkerPool;
   readonly #indexCache = new IndexCache();
+  /** "" when the store's storage enforces locks, else why not (asked of the bucket once). */
+  readonly #lockSupport: () => Promise<string>;
 
   private constructor(backend: BlobBackend, config: StoreConfig, keys: StoreKeys | null, threads: number | undefined) {
     this.backend = backend;
@@ -83,6 +86,7 @@ export class ProtectionStore implements ImageStore {
     this.#ownThreads = threads ? new ThreadPool({ threads }) : null;
     const profile = { encKey: keys?.encKey ?? null, idKey: keys?.idKey ?? null, chunking: config.chunking, zstdLevel: config.zstdLevel, idHash: this.idHash };
     this.#pool = new WorkerPool(this.#ownThreads ?? sharedThreadPool(), profile);
+    this.#lockSupport = lockSupport(backend);
   }
 
   static create(dir: string, opts: CreateOptions = {}): Promise<ProtectionStore> {
@@ -324,6 +328,19 @@ export class ProtectionStore implements ImageStore {
       if (!validBackupId(imageId)) return;
       await this.backend.delete(BACKUP_PREFIX + imageId);
       await this.backend.flush();
+    });
+  }
+
+  /**
+   * COMPLIANCE retention until `until` on the image's manifest and every pack holding its chunks,
+   * extending only; on storage without Object Lock nothing happens and the result says so.
+   */
+  lockImage(imageId: string, until: Date): Promise<ImageLock> {
+    return guard("lock", this.backend, async () => {
+      const unsupported = await this.#lockSupport();
+      if (unsupported !== "") return { enforced: false, extended: 0, kept: 0, note: unsupported };
+      const m = await readManifest(this.backend, imageId, this.#keys);
+      return lockImageObjects(this.backend, imageObjectKeys(m, await this.#index()), until);
     });
   }
 

@@ -221,6 +221,7 @@ describe("a protection run", () => {
     const location = (await locate(server.services.stores, doc))!;
     const store = await server.services.storeRegistry.open(stores.onPremises, location);
     const victim = (await store.manifest(record.disks[0]!.ref)).ids.find((id): id is string => typeof id === "string")!;
+    if (!("dir" in location)) throw new Error("an on-premises store lives in a directory");
     await flipBitInChunk(location.dir, victim);
     const bad = await accepted(server, `/obr/v1/backups/${first.backup.id}/verify`);
     expect(bad.state).toBe("FAILED");

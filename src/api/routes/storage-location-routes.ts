@@ -1,10 +1,10 @@
 // GET /data-services/v1beta1/storage-locations: the cloud regions a cloud protection store can be
-// created in. A fixed list, so its filter is evaluated here rather than compiled to SQL: the
+// created in (all AWS regions, or those with an S3 target). A fixed list, so its filter is evaluated here rather than compiled to SQL: the
 // contract's `'<capability>' in capabilities`, and `eq` on the scalar fields, joined with `and`.
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { AppError } from "../../domain/app-error.ts";
-import { STORAGE_LOCATIONS, STORAGE_LOCATIONS_PATH, type StorageLocation } from "../../domain/storage-locations.ts";
+import { STORAGE_LOCATIONS_PATH, type StorageLocation } from "../../domain/storage-locations.ts";
 import { parseFilter } from "../query/filter-parser.ts";
 import type { FilterNode } from "../query/types.ts";
 
@@ -52,7 +52,7 @@ export function locationFilter(text: string): (l: StorageLocation) => boolean {
   return build(parseFilter(text));
 }
 
-export async function storageLocationRoutes(app: FastifyInstance): Promise<void> {
+export async function storageLocationRoutes(app: FastifyInstance, locations: readonly StorageLocation[]): Promise<void> {
   app.get<{ Querystring: { filter?: string; offset?: number; limit?: number } }>(
     STORAGE_LOCATIONS_PATH,
     {
@@ -66,7 +66,7 @@ export async function storageLocationRoutes(app: FastifyInstance): Promise<void>
     },
     async (request) => {
       const { filter, offset = 0, limit = 1000 } = request.query;
-      const matching = filter === undefined ? STORAGE_LOCATIONS : STORAGE_LOCATIONS.filter(locationFilter(filter));
+      const matching = filter === undefined ? locations : locations.filter(locationFilter(filter));
       const items = matching.slice(offset, offset + limit);
       return { items, count: items.length, offset, total: matching.length };
     },

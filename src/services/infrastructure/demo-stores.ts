@@ -63,8 +63,10 @@ export async function createDemoStores(deps: DemoStoreDeps, lab: { managerId: st
   const { ctx, admin, wait } = deps;
   const any = await ctx.repository.list(admin.workspaceId, { orderBy: [], offset: 0, limit: 1 });
   if (any.docs.length > 0 || (await exists(ctx.cloudRoot))) return undefined;
-  const cloudStart = deps.stores.create(admin, { protectionStoreType: "CLOUD", storageLocationId: DEMO_STORAGE_LOCATION, displayName: "Demo cloud store" });
-  const cloud = { ...(await settle(ctx.operations, admin, cloudStart, wait)), storageLocationId: DEMO_STORAGE_LOCATION };
+  // With S3 targets configured, the demo cloud store goes to the first location that has one.
+  const locationId = ctx.locations.some((l) => l.id === DEMO_STORAGE_LOCATION) ? DEMO_STORAGE_LOCATION : (ctx.locations[0]?.id ?? DEMO_STORAGE_LOCATION);
+  const cloudStart = deps.stores.create(admin, { protectionStoreType: "CLOUD", storageLocationId: locationId, displayName: "Demo cloud store" });
+  const cloud = { ...(await settle(ctx.operations, admin, cloudStart, wait)), storageLocationId: locationId };
   if (lab === undefined) return { cloud };
   // The smallest sizing the sizer takes: the lab VM's disks are sparse, so it costs no space.
   const sizing = { maxOnPremDailyProtectedDataInTiB: 1, maxOnPremRetentionDays: 7, maxInCloudDailyProtectedDataInTiB: 1, maxInCloudRetentionDays: 30 };

@@ -68,6 +68,18 @@ export interface ImageVerification {
   problems: string[];
 }
 
+/** What lockImage did. */
+export interface ImageLock {
+  /** The storage itself now refuses to delete the image's objects until `until` (S3 Object Lock, COMPLIANCE). */
+  enforced: boolean;
+  /** Objects (manifest and packs) whose retention was set or extended now. */
+  extended: number;
+  /** Objects already retained until then or later. */
+  kept: number;
+  /** Why nothing was enforced (a directory, a bucket without Object Lock); empty when enforced. */
+  note: string;
+}
+
 export interface ImageStore {
   backupImage(source: ImageReader, options?: ImageBackupOptions): Promise<StoredImage>;
   /** Writes the image byte-exact into `target`; zero areas become zero() calls, not writes. */
@@ -82,4 +94,10 @@ export interface ImageStore {
   /** Idempotent: an image the store does not hold is no error. Space returns with gc(). */
   deleteImage(imageId: string): Promise<void>;
   gc(): Promise<{ reclaimedBytes: number }>;
+  /**
+   * Makes the storage keep every object the image needs (its manifest and the packs holding its
+   * chunks) until `until`, extending, never shortening, what is there. Where the storage cannot
+   * enforce it (a directory, a bucket without Object Lock) nothing happens and the result says so.
+   */
+  lockImage(imageId: string, until: Date): Promise<ImageLock>;
 }

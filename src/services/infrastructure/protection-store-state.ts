@@ -4,6 +4,8 @@
 import { join } from "node:path";
 import type { DocumentRepository, StoredDocument } from "../ports/documents.ts";
 import type { AsyncOperationService, ResourceRef, UnitOfWork } from "../async-operations.ts";
+import type { S3TargetConfig } from "../../domain/schemas/s3-target-schemas.ts";
+import type { StorageLocation } from "../../domain/storage-locations.ts";
 import type { ChunkStoreLocation } from "./chunk-stores.ts";
 import type { CopiesOfStore } from "./copies-of-store.ts";
 import type { StoreKeys } from "./store-keys.ts";
@@ -43,8 +45,12 @@ export interface ProtectionStoreContext {
   registry: StoreRegistry;
   keys: StoreKeys;
   copies: CopiesOfStore;
-  /** Cloud stores live in <cloudRoot>/<region>/<store id> (a directory standing in for a bucket). */
+  /** Cloud stores without an S3 target live in <cloudRoot>/<region>/<store id> (a directory standing in for a bucket). */
   cloudRoot: string;
+  /** The storage locations cloud stores may be created in (GET /data-services/v1beta1/storage-locations). */
+  locations: readonly StorageLocation[];
+  /** Region -> the S3 target new cloud stores of that location are made in (OBR_S3_TARGETS); empty: directories. */
+  s3Targets: ReadonlyMap<string, S3TargetConfig>;
   /** Tells the local worker that a job was queued. */
   wake(): void;
 }
@@ -64,12 +70,15 @@ const reasonOf = (err: unknown): string => (err instanceof Error ? err.message :
 
 /**
  * Where the store's data lives and its key. Undefined when an on-premises store's storage system
- * is gone (its data went with it). A cloud store's key is created when `create` says so.
+ * is gone (its data went with it). A cloud store's key is created when `create` says so; it lives
+ * in the bucket it was made in (its kept S3 target), else in a directory of the data dir.
  */
 export async function locate(ctx: ProtectionStoreContext, doc: ProtectionStoreDoc, create = false): Promise<StoreLocation | undefined> {
   if (doc.protectionStoreType === "CLOUD") {
     const key = create ? await ctx.keys.ensure(doc.id) : await ctx.keys.get(doc.id);
-    return { dir: join(ctx.cloudRoot, doc.region ?? "unknown", doc.id), ...(key !== undefined ? { key } : {}) };
+    const keyed = key !== undefined ? { key } : {};
+    const s3 = await ctx.keys.target(doc.id);
+    return s3 ? { s3, ...keyed } : { dir: join(ctx.cloudRoot, doc.region ?? "unknown", doc.id), ...keyed };
   }
   const systemId = doc.storageSystemInfo?.id;
   const system = systemId ? await ctx.storageSystems.find(doc.customerId, systemId) : undefined;
@@ -83,9 +92,7 @@ export async function openLocated(ctx: ProtectionStoreContext, doc: ProtectionSt
 }
 
 /** A store's location, with the storage system hosting it (on-premises stores). */
-export interface StoreLocation extends ChunkStoreLocation {
-  system?: StorageSystemRef;
-}
+export type StoreLocation = ChunkStoreLocation & { system?: StorageSystemRef };
 
 export interface RefreshOptions {
   /** Data was written to or removed from the store: its cached statistics are stale. */

@@ -9,9 +9,27 @@ async function load(ctx: ProtectionStoreContext, customerId: string, storeId: st
   return ctx.repository.get<ProtectionStoreDoc>(customerId, storeId);
 }
 
-export async function provisionStore(ctx: ProtectionStoreContext, customerId: string, storeId: string): Promise<ResourceRef[]> {
+/**
+ * A new cloud store of a location with an S3 target goes into that bucket under <prefix>obr/<id>/:
+ * the bucket is checked first (reachable with the credentials: else the create fails saying
+ * why), and the target is kept with the store's key, so the store opens wherever it was made.
+ */
+async function placeInBucket(ctx: ProtectionStoreContext, doc: ProtectionStoreDoc, log: (line: string) => Promise<void>): Promise<void> {
+  if (doc.protectionStoreType !== "CLOUD" || (await ctx.keys.target(doc.id))) return;
+  const configured = doc.region === undefined ? undefined : ctx.s3Targets.get(doc.region);
+  if (!configured) return;
+  const { prefix, forcePathStyle, ...rest } = configured;
+  const target = { ...rest, prefix: `${prefix ?? ""}obr/${doc.id}/`, forcePathStyle: forcePathStyle ?? true };
+  const state = await ctx.registry.inspectBucket(target);
+  const locks = state.objectLock ? "Object Lock enabled: locked copies are kept by the bucket (COMPLIANCE)" : "no Object Lock: locks are kept by obr only";
+  await log(`bucket ${target.bucket} on ${target.endpoint ?? `AWS ${target.region}`}: versioning ${state.versioning}, ${locks}; the store goes under ${target.prefix}`);
+  await ctx.keys.ensureTarget(doc.id, target);
+}
+
+export async function provisionStore(ctx: ProtectionStoreContext, customerId: string, storeId: string, log: (line: string) => Promise<void> = async () => {}): Promise<ResourceRef[]> {
   const doc = await load(ctx, customerId, storeId);
   if (!doc) throw AppError.notFound(`protection store ${storeId} no longer exists`);
+  await placeInBucket(ctx, doc, log);
   const location = await locate(ctx, doc, true);
   if (!location) throw AppError.badRequest(`storage system ${doc.storageSystemInfo?.id ?? "(none)"} no longer exists`);
   try {
@@ -37,7 +55,7 @@ export async function destroyStore(ctx: ProtectionStoreContext, customerId: stri
   await refuseLocked();
   const location = await locate(ctx, doc);
   // An on-premises store whose storage system is gone has no data left to remove.
-  if (location) await ctx.registry.destroy(storeId, location.dir);
+  if (location) await ctx.registry.destroy(storeId, location);
   else await ctx.registry.release(storeId);
   await ctx.keys.remove(storeId);
   // And once more in the row's delete transaction, so no copy locked meanwhile loses its store.

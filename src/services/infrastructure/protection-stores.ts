@@ -95,8 +95,8 @@ export function protectionStoreUseCases(ctx: ProtectionStoreContext): Protection
       } else {
         const wanted = body.storageLocationId ?? body.region;
         if (wanted === undefined) throw AppError.badRequest("a CLOUD store needs storageLocationId (see GET /data-services/v1beta1/storage-locations)");
-        const location = findStorageLocation(wanted);
-        if (!location || (body.storageLocationId !== undefined && body.region !== undefined && findStorageLocation(body.region) !== location)) {
+        const location = findStorageLocation(wanted, ctx.locations);
+        if (!location || (body.storageLocationId !== undefined && body.region !== undefined && findStorageLocation(body.region, ctx.locations) !== location)) {
           throw AppError.badRequest(`'${wanted}' is not a storage location of GET /data-services/v1beta1/storage-locations (or region and storageLocationId disagree)`);
         }
         // A cloud store is reached through a gateway's orchestrators when one is named; obr's own

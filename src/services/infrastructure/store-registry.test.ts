@@ -7,7 +7,7 @@ import { ProtectionStoreFactory } from "../../store/chunk-store-factory.ts";
 import { StoreExistsError, StoreNotFoundError, WrongKeyError } from "../../store/errors.ts";
 import type { ProtectionStore } from "../../store/protection-store.ts";
 import { makeImage, tempDir } from "../../store/test-support/fixtures.ts";
-import type { ChunkStoreLocation } from "./chunk-stores.ts";
+import { type ChunkStoreLocation, describeLocation } from "./chunk-stores.ts";
 import { StoreRegistry } from "./store-registry.ts";
 
 const t = tempDir("obr-registry-");
@@ -21,10 +21,11 @@ function countingFactory() {
     opens,
     create: (l: ChunkStoreLocation) => factory.create(l),
     open: (l: ChunkStoreLocation) => {
-      opens.push(l.dir);
+      opens.push(describeLocation(l));
       return factory.open(l);
     },
-    destroy: (dir: string) => factory.destroy(dir),
+    destroy: (l: ChunkStoreLocation) => factory.destroy(l),
+    inspectBucket: factory.inspectBucket.bind(factory),
   };
 }
 
@@ -75,11 +76,11 @@ describe("StoreRegistry", () => {
     const dir = join(t.dir, "doomed");
     await registry.create("s3", { dir });
     expect(existsSync(join(dir, "config.json"))).toBe(true);
-    await registry.destroy("s3", dir);
+    await registry.destroy("s3", { dir });
     expect(existsSync(dir)).toBe(false);
     expect(registry.isOpen("s3")).toBe(false);
     await expect(registry.open("s3", { dir })).rejects.toBeInstanceOf(StoreNotFoundError);
-    await registry.destroy("s3", dir); // idempotent
+    await registry.destroy("s3", { dir }); // idempotent
   });
 
   test("a failed open is the store's typed error and is not cached", async () => {

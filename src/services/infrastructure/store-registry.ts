@@ -3,7 +3,7 @@
 // until a write makes them stale or they age out, and delete closes it and removes its data.
 // Errors are the store's own (src/store/errors.ts): a failed open is not cached, so the next
 // caller tries again.
-import type { ChunkStore, ChunkStoreLocation, ChunkStoreStats, ChunkStores } from "./chunk-stores.ts";
+import type { BucketState, ChunkStore, ChunkStoreLocation, ChunkStoreStats, ChunkStores, S3StoreTarget } from "./chunk-stores.ts";
 
 export interface StoreRegistryOptions {
   /** Statistics older than this are measured again on the next request (default one minute). */
@@ -65,9 +65,14 @@ export class StoreRegistry<S extends ChunkStore = ChunkStore> {
   }
 
   /** Closes the store if it is open and removes its data. */
-  async destroy(id: string, dir: string): Promise<void> {
+  async destroy(id: string, location: ChunkStoreLocation): Promise<void> {
     await this.#forget(id);
-    await this.#stores.destroy(dir);
+    await this.#stores.destroy(location);
+  }
+
+  /** The state of a bucket a store is to be made in (ChunkStores.inspectBucket). */
+  inspectBucket(target: S3StoreTarget): Promise<BucketState> {
+    return this.#stores.inspectBucket(target);
   }
 
   /** Closes the store (if open) without touching its data. */

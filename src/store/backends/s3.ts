@@ -16,12 +16,14 @@ import type { S3ClientOptions, S3Target } from "./s3-client.ts";
 import { makeS3Client, S3RequestError, s3Name, s3Status } from "./s3-client.ts";
 import { isClaimKey, putExclusiveByClaims, sweepStaleClaims } from "./s3-exclusive.ts";
 import { S3Requests } from "./s3-requests.ts";
+import { type BucketState, destroyPrefix, inspectBucket } from "./s3-bucket.ts";
 import { setComplianceRetention } from "./s3-retention.ts";
 import type { RetentionReport } from "./s3-retention.ts";
 import { sweepMultipartUploads } from "./s3-sweep.ts";
 import { S3BlobWriter } from "./s3-writer.ts";
 
 export type { S3Credentials, S3Target } from "./s3-client.ts";
+export type { BucketState } from "./s3-bucket.ts";
 
 export interface S3BackendOptions extends S3ClientOptions {
   /** Cancels every request in flight and every later one (ECANCELED). */
@@ -176,6 +178,17 @@ export class S3Backend implements BlobBackend {
    */
   async sweepIncomplete(prefix: string, olderThanMs: number): Promise<number> {
     return (await sweepMultipartUploads(this.#r, prefix, olderThanMs)) + (await sweepStaleClaims(this, prefix));
+  }
+
+  /** Reachability with the credentials, versioning and Object Lock of the bucket (an Error saying why it cannot be used). */
+  inspectBucket(): Promise<BucketState> {
+    return inspectBucket(this.#r, this.#endpoint);
+  }
+
+  /** Removes every version of every object under the prefix; refused while any is retained. Returns how many. */
+  destroyAll(): Promise<number> {
+    if (this.#r.prefix === "") return Promise.reject(new Error("refusing to destroy a whole bucket: the store has no prefix"));
+    return destroyPrefix(this.#r);
   }
 
   /**
