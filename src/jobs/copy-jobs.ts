@@ -1,4 +1,5 @@
-// Job types of the copies: the PATCH's operation (the change itself committed with the request),
+// Job types of the copies: the PATCH's operation (the change committed with the request, but a
+// backup's new lockedUntil, which goes to its store first: copy-locks.ts),
 // the delete of one copy (resumable: each step is idempotent), and the gc of a protection store
 // that deletes queue to reclaim the space of removed images.
 import { Type } from "typebox";
@@ -7,11 +8,13 @@ import type { CopyDoc } from "../services/protection/copy-documents.ts";
 import { type DeleteCopyContext, JOB_STORE_GC, deleteCopy, settleFailedDelete } from "../services/protection/copy-deletes.ts";
 import { JOB_COPY_DELETE, JOB_COPY_UPDATE, copyResource } from "../services/protection/copy-use-cases.ts";
 import { repositoryOf } from "../services/protection/copies.ts";
+import { extendBackupLock } from "../services/protection/copy-locks.ts";
 import { type JobHandler, type UndoContext, defineJob } from "./job-handler.ts";
 
 const Id = Type.String({ minLength: 1 });
 const Kind = StringEnum(["snapshot", "backup"]);
 const CopyPayload = Type.Object({ kind: Kind, copyId: Id, vmId: Id });
+const UpdatePayload = Type.Object({ kind: Kind, copyId: Id, vmId: Id, lockedUntil: Type.Optional(Type.String({ format: "date-time" })) });
 const GcPayload = Type.Object({ storeId: Id });
 
 const kindOf = (kind: string) => (kind === "snapshot" ? "snapshot" : "backup");
@@ -27,9 +30,12 @@ export function copyJobs(ctx: CopyJobsContext): JobHandler[] {
   return [
     defineJob({
       type: JOB_COPY_UPDATE,
-      payload: CopyPayload,
+      payload: UpdatePayload,
       resumable: true,
-      async run({ customerId, payload }) {
+      async run({ customerId, payload, fenced, log }) {
+        if (payload.lockedUntil !== undefined && payload.kind === "backup") {
+          return [copyResource(await extendBackupLock(ctx, { customerId, copyId: payload.copyId, until: payload.lockedUntil, fenced, log }))];
+        }
         const doc = await repositoryOf(ctx, kindOf(payload.kind)).get<CopyDoc>(customerId, payload.copyId);
         return doc ? [copyResource(doc)] : [];
       },

@@ -3,6 +3,8 @@
 // through the store registry). Every removal is idempotent: data already gone is no error, so a
 // delete job resumed after a crash finishes the job.
 import type { ImageStore } from "../infrastructure/image-store.ts";
+import { AppError } from "../../domain/app-error.ts";
+import { lockImages } from "./copy-locks.ts";
 import { type ProtectionStoreContext, type ProtectionStoreDoc, openLocated } from "../infrastructure/protection-store-state.ts";
 import { loadManager, managerConnector } from "../inventory/hypervisor-manager-discovery.ts";
 import type { InventoryContext } from "../inventory/inventory-context.ts";
@@ -16,6 +18,8 @@ export interface CopyData {
   deleteImage(customerId: string, storeId: string, imageId: string): Promise<void>;
   /** Reclaims what deleted images no longer need; 0 when the store is gone. */
   gc(customerId: string, storeId: string): Promise<{ reclaimedBytes: number }>;
+  /** Has the store keep the images until `until` (copy-locks.ts), logging what it enforces. */
+  lockImages(customerId: string, storeId: string, imageIds: readonly string[], until: string, log: (line: string) => Promise<void>): Promise<void>;
 }
 
 export function copyData(inventory: InventoryContext, stores: ProtectionStoreContext): CopyData {
@@ -42,6 +46,12 @@ export function copyData(inventory: InventoryContext, stores: ProtectionStoreCon
 
     async deleteImage(customerId, storeId, imageId) {
       await (await imagesOf(customerId, storeId))?.deleteImage(imageId);
+    },
+
+    async lockImages(customerId, storeId, imageIds, until, log) {
+      const images = await imagesOf(customerId, storeId);
+      if (!images) throw AppError.conflict(`protection store '${storeId}' is gone with its data: its copies cannot be locked`);
+      await lockImages(images, imageIds, until, log);
     },
 
     async gc(customerId, storeId) {

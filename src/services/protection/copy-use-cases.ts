@@ -1,6 +1,8 @@
 // PATCH and DELETE of a VM's snapshots and backups, and the expiry worker's deletes. A PATCH is
-// checked and applied in the request's transaction together with its operation (202), so a lock
-// extension is in force the moment it is acknowledged. A delete marks the copy DELETING and queues
+// checked and applied in the request's transaction together with its operation (202), so a
+// snapshot's lock extension is in force the moment it is acknowledged; a backup's lockedUntil is
+// applied by the operation once its store holds the lock (copy-locks.ts), so no backup is
+// reported locked before its objects are. A delete marks the copy DELETING and queues
 // its job in one transaction, refused (412) while the copy is locked; the job removes the data
 // and then the row (copy-deletes.ts).
 import type { Static } from "typebox";
@@ -93,6 +95,7 @@ export function copyUseCases(ctx: CopiesContext): CopyUseCases {
   return {
     async update(actor, kind, vmId, copyId, patch, ifMatch) {
       const repository = repositoryOf(ctx, kind);
+      let lockedUntil: string | undefined;
       const op = await ctx.operations.start(
         async (uow) => {
           await load(kind, actor.workspaceId, vmId, copyId, uow);
@@ -106,7 +109,10 @@ export function copyUseCases(ctx: CopiesContext): CopyUseCases {
               if (doc.state === "DELETING") throw AppError.preconditionFailed(`${what} is being deleted`);
               const retention = patchRetention(doc, patch, now(), what);
               if (retention.expiresAt !== undefined) doc.expiresAt = retention.expiresAt;
-              if (retention.lockedUntil !== undefined) doc.lockedUntil = retention.lockedUntil;
+              if (retention.lockedUntil !== undefined && retention.lockedUntil !== doc.lockedUntil) {
+                if (kind === "backup") lockedUntil = retention.lockedUntil;
+                else doc.lockedUntil = retention.lockedUntil;
+              }
               if (patch.name !== undefined) doc.name = patch.name;
               if (patch.description !== undefined) doc.description = patch.description;
               return doc;
@@ -121,7 +127,7 @@ export function copyUseCases(ctx: CopiesContext): CopyUseCases {
           sourceResourceUri: doc.resourceUri,
           associatedResources: [copyResource(doc)],
           jobType: JOB_COPY_UPDATE,
-          payload: { kind, copyId, vmId },
+          payload: { kind, copyId, vmId, ...(lockedUntil !== undefined ? { lockedUntil } : {}) },
         }),
       );
       ctx.wake();

@@ -13,6 +13,7 @@ import { after, copyName, copyResource, originOf, vmConfigOf } from "./run-copie
 import { ByteProgress } from "./run-progress.ts";
 import { type TierWork, earlierCopy, imageLabelFor, snapshotNameFor } from "./run-tier-work.ts";
 import { verifyImages } from "./run-verify.ts";
+import { lockImages } from "./copy-locks.ts";
 
 /** The snapshot a backup reads: its id, disks and the VM as it was; `release` when this tier took it. */
 interface SourceSnapshot {
@@ -100,7 +101,7 @@ export async function backupSnapshot(ctx: ProtectionContext, work: TierWork, int
     }
     const verification = await verifyImages(store, written, work, { from: 90, to: 99, clock: ctx.clock });
     const full = disks.every((d) => !parent?.disks.some((p) => p.diskId === d.diskId && p.capacityBytes === d.capacityBytes));
-    const record = await recordBackup(ctx, work, {
+    const record = await recordBackup(ctx, work, store, {
       into,
       source: source.copy ? { kind: "snapshot", id: source.copy.id } : null,
       pointInTime: source.pointInTime,
@@ -149,11 +150,16 @@ export interface BackupFacts {
   verification: VerificationResult;
 }
 
-/** Lists the backup and its verification in one transaction that commits only under the job's lease. */
-export async function recordBackup(ctx: ProtectionContext, work: TierWork, facts: BackupFacts): Promise<CopyRecord> {
+/**
+ * Lists the backup and its verification in one transaction that commits only under the job's
+ * lease; a tier with lockFor first has `store` keep the images until then (copy-locks.ts).
+ */
+export async function recordBackup(ctx: ProtectionContext, work: TierWork, store: ImageStore, facts: BackupFacts): Promise<CopyRecord> {
   const { customerId, tier, payload } = work;
   const origin = await originOf(ctx, customerId, work.operation, payload);
   const pointInTime = new Date(facts.pointInTime).toISOString();
+  const lockedUntil = after(facts.pointInTime, tier.lockFor);
+  if (lockedUntil !== null) await lockImages(store, facts.disks.map((d) => d.ref), lockedUntil, (line) => work.log(line));
   return work.fenced(async (uow) => {
     const record = await ctx.copies.addBackup(
       {
@@ -162,7 +168,7 @@ export async function recordBackup(ctx: ProtectionContext, work: TierWork, facts
         pointInTime,
         consistency: facts.consistency,
         expiresAt: after(facts.pointInTime, tier.expireAfter),
-        lockedUntil: after(facts.pointInTime, tier.lockFor),
+        lockedUntil,
         vmConfig: facts.vmConfig,
         disks: facts.disks,
         backupType: facts.into.backupType,

@@ -48,7 +48,7 @@ export async function runCloudTier(ctx: ProtectionContext, work: TierWork): Prom
     await work.log(`${moved} bytes moved to the cloud store`);
     const images = disks.map((d) => ({ imageId: d.ref, sizeBytes: d.capacityBytes }));
     const verification = await verifyImages(to, images, work, { from: 90, to: 99, clock: ctx.clock });
-    const record = await recordBackup(ctx, work, {
+    const record = await recordBackup(ctx, work, to, {
       into: { backupType: "CLOUD_BACKUP", protectionStoreId: cloudId },
       source: { kind: "backup", id: source.id },
       pointInTime: Date.parse(source.pointInTime),
