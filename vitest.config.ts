@@ -1,11 +1,13 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
-// Three projects: pure unit tests beside the code run once; the integration suite under test/
-// runs once per database backend (OBR_TEST_DB), so every HTTP behaviour is proven on both.
+// Four projects: pure unit tests beside the code run once; the integration suite under test/
+// runs once per database backend (OBR_TEST_DB), so every HTTP behaviour is proven on both; the
+// cloud stores on S3 (test/s3/) run once, on SQLite, against a throwaway RGW (skipped without Ceph).
 const integration = (db: "sqlite" | "postgres") => ({
   test: {
     name: db,
     include: ["test/**/*.test.ts"],
+    exclude: [...configDefaults.exclude, "test/s3/**"],
     env: { OBR_TEST_DB: db },
     testTimeout: 60_000,
     hookTimeout: 60_000,
@@ -23,6 +25,16 @@ export default defineConfig({
       { test: { name: "unit", include: ["src/**/*.test.ts"], testTimeout: 120_000, globalSetup: ["test/helpers/rgw-global-setup.ts"] } },
       integration("sqlite"),
       integration("postgres"),
+      {
+        test: {
+          name: "s3",
+          include: ["test/s3/**/*.test.ts"],
+          env: { OBR_TEST_DB: "sqlite" },
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          globalSetup: ["test/helpers/rgw-global-setup.ts"],
+        },
+      },
     ],
   },
 });

@@ -59,7 +59,7 @@ if (!slow) {
   check("tsc type-check (console)", run("tsc", ["--noEmit", "-p", "console"]));
 }
 
-const projects = ["unit", "sqlite"];
+const projects = ["unit", "sqlite", "s3"];
 if (await postgresReachable()) projects.push("postgres");
 else if (ci) {
   console.error(`PostgreSQL is required in CI but ${pgUrl} is unreachable`);

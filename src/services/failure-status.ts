@@ -13,16 +13,18 @@ import {
   StoreExistsError,
   StoreLockedError,
   StoreNotFoundError,
+  StoreUnavailableError,
   WrongKeyError,
 } from "../store/errors.ts";
 
 export type FailureStatus = [status: number, code: ErrorCode];
 
 // A store that its key does not open is the server's problem (503 until an operator fixes it),
-// never a 401 that clients would read as a bad token. Corruption, I/O, config and internal
+// never a 401 that clients would read as a bad token; an object store that cannot be reached is
+// a 503 too (its message names the request and endpoint, so a failed operation says it). Corruption, I/O, config and internal
 // failures are 500s.
 function storeStatus(err: StoreError): FailureStatus {
-  if (err instanceof WrongKeyError) return [503, "SERVICE_UNAVAILABLE"];
+  if (err instanceof WrongKeyError || err instanceof StoreUnavailableError) return [503, "SERVICE_UNAVAILABLE"];
   // the disk being read or written failed: its own error (a connector's) says how
   if (err instanceof ImageIoError) return portFailureStatus(err.cause) ?? [500, "INTERNAL_ERROR"];
   if (err instanceof OperationCancelledError) return [409, "CONFLICT"];

@@ -7,7 +7,8 @@ import type { BucketState, ChunkStoreLocation, ChunkStores, S3StoreTarget } from
 import type { BlobBackend } from "./backend.ts";
 import { LocalDirBackend } from "./backends/local-dir.ts";
 import { S3Backend, type S3BackendOptions } from "./backends/s3.ts";
-import { wrapStoreError } from "./errors.ts";
+import { S3RequestError } from "./backends/s3-client.ts";
+import { StoreUnavailableError, wrapStoreError } from "./errors.ts";
 import { ProtectionStore } from "./protection-store.ts";
 
 /** scrypt's smallest cost the store accepts: the key already has 256 bits of entropy. */
@@ -52,6 +53,8 @@ export class ProtectionStoreFactory implements ChunkStores<ProtectionStore> {
     try {
       return await this.#s3Backend(target).inspectBucket();
     } catch (err) {
+      // the message says plainly why the bucket cannot be used (s3-bucket.ts)
+      if (err instanceof S3RequestError) throw new StoreUnavailableError(err.syscall, { cause: err });
       throw wrapStoreError(err, "check bucket");
     }
   }

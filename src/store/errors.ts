@@ -189,6 +189,18 @@ export class StoreIoError extends StoreError {
   }
 }
 
+/**
+ * The object store holding the store cannot be used now: unreachable, failing (5xx), a cut
+ * connection, or a bucket that is missing or refuses the credentials. Nothing of the store is
+ * known to be damaged; the message names the request and the endpoint, never credentials.
+ */
+export class StoreUnavailableError extends StoreError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super("STORE_UNAVAILABLE", message, options);
+    this.name = "StoreUnavailableError";
+  }
+}
+
 /** Anything else that escaped an operation: a bug, or damage no check recognised. */
 export class StoreInternalError extends StoreError {
   constructor(message: string, options: { cause?: unknown } = {}) {
@@ -204,6 +216,7 @@ export class StoreInternalError extends StoreError {
  */
 export function wrapStoreError(err: unknown, op: string, root?: string): StoreError {
   if (err instanceof StoreError) return err;
+  if (isObjectStoreOutage(err)) return new StoreUnavailableError(`${op} failed: ${err.syscall}${err.cause instanceof Error ? `: ${err.cause.message}` : ""}`, { cause: err });
   if (err instanceof Error && "code" in err && typeof err.code === "string" && /^E[A-Z0-9]+$/.test(err.code)) {
     const syscall = "syscall" in err && typeof err.syscall === "string" ? err.syscall : "i/o";
     const path = "path" in err && typeof err.path === "string" ? err.path : null;
@@ -212,4 +225,11 @@ export function wrapStoreError(err: unknown, op: string, root?: string): StoreEr
   }
   const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return new StoreInternalError(`${op} failed: ${what}`, { cause: err });
+}
+
+/** An S3 request (backends/s3-client.ts) that failed without an answer about the object: network, 5xx, a cut body. */
+function isObjectStoreOutage(err: unknown): err is Error & { syscall: string } {
+  if (!(err instanceof Error && err.name === "S3RequestError" && "code" in err && err.code === "EIO" && "syscall" in err && typeof err.syscall === "string")) return false;
+  const status = "status" in err ? err.status : undefined;
+  return status === undefined || (typeof status === "number" && status >= 500);
 }

@@ -168,6 +168,26 @@ export async function startRgw(opts: { memstoreBytes?: number; timeoutMs?: numbe
   }
 }
 
+const GATEWAY = "client.rgw.obr";
+
+/**
+ * Kills only the gateway (radosgw) of the cluster in dir, as a crash would (SIGKILL): the monitor
+ * and the OSD keep running, so the objects (in the OSD's memstore) survive for restartGateway().
+ */
+export async function killGateway(dir: string): Promise<void> {
+  const pid = readPid(dir, GATEWAY);
+  if (pid === null || !readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(join(dir, "ceph.conf"))) throw new Error(`rgw harness: no radosgw of ${dir} runs`);
+  process.kill(pid, "SIGKILL");
+  while (alive(pid)) await sleep(20);
+  rmSync(join(dir, "run", `${GATEWAY}.pid`), { force: true }); // restartGateway waits for the new one's
+}
+
+/** Starts the cluster's radosgw again on its port and waits until it answers. */
+export async function restartGateway(rgw: Pick<Rgw, "dir" | "endpoint">, timeoutMs = 60_000): Promise<void> {
+  await run("radosgw", ["-c", join(rgw.dir, "ceph.conf"), "-n", GATEWAY]);
+  await waitFor("radosgw", rgw.dir, GATEWAY, async () => (await fetch(`${rgw.endpoint}/`)).ok, timeoutMs);
+}
+
 /**
  * Stops exactly the daemons started in dir (pid files checked against the process's command
  * line naming dir's ceph.conf): radosgw, then the OSD, then the monitor; then removes dir.
