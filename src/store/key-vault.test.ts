@@ -63,3 +63,21 @@ test("remove forgets the key; removing a missing key is no error", async () => {
   expect(await vault.get(A)).toBeUndefined();
   await vault.remove(A);
 });
+
+test("a store's S3 target is kept wrapped beside its key: the first one stays, no credential in the clear, bound to its store, removed with the key", async () => {
+  const dir = join(t.dir, "targets");
+  const vault = new FileKeyVault(dir);
+  const target = { endpoint: "http://127.0.0.1:7480", region: "us-east-1", bucket: "obr-eu", prefix: `obr/${A}/`, forcePathStyle: true, accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI-secret" };
+  expect(await vault.target(A)).toBeUndefined();
+  expect(await vault.ensureTarget(A, target)).toEqual(target);
+  // a resumed create, or a changed OBR_S3_TARGETS, finds the target the store was made with
+  expect(await new FileKeyVault(dir).ensureTarget(A, { ...target, bucket: "other" })).toEqual(target);
+  const text = readFileSync(join(dir, `${A}.target`), "utf8");
+  expect(text).not.toContain(target.secretAccessKey);
+  expect(text).not.toContain(target.accessKeyId);
+  expect(statSync(join(dir, `${A}.target`)).mode & 0o777).toBe(0o600);
+  copyFileSync(join(dir, `${A}.target`), join(dir, `${B}.target`));
+  await expect(vault.target(B)).rejects.toThrow(WrongKeyError);
+  await vault.remove(A);
+  expect(await vault.target(A)).toBeUndefined();
+});

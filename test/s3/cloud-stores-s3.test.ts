@@ -150,4 +150,25 @@ describe.skipIf(Boolean(skipReason))(`cloud stores on S3${skipReason ? ` (skippe
     await deleteManifest();
     expect(await versionsUnder(lockedAdmin, locked.bucket, manifestKey)).toEqual([]);
   });
+
+  test("in a bucket without Object Lock a lock is obr's alone and the log says so; deleting the store removes its whole prefix", async () => {
+    const { parent, children } = await runToEnd(w, backupAndCloud(w, plainStore, { unit: "DAYS", value: 1 }));
+    expect(parent.state, JSON.stringify(parent.error)).toBe("SUCCEEDED");
+    expect(children[1]!.logMessages.map((m) => m.message).join("\n")).toMatch(/locked until .* by obr \(the store's bucket has no Object Lock/);
+    expect((await versionsUnder(plainAdmin, plain.bucket, `team-a/obr/${plainStore}/packs/`)).length).toBeGreaterThan(0);
+    expect((await expectError(await w.server.api(`${STORES}/${plainStore}?force=true`, { method: "DELETE" }), 400)).message).toMatch(/locked/);
+
+    // an unlocked store goes with everything under its prefix, and only that
+    const other = await storeOp("aws:eu-central-1");
+    const { parent: run2 } = await runToEnd(w, backupAndCloud(w, other.id));
+    expect(run2.state, JSON.stringify(run2.error)).toBe("SUCCEEDED");
+    expect((await versionsUnder(plainAdmin, plain.bucket, `team-a/obr/${other.id}/`)).length).toBeGreaterThan(0);
+    const res = await w.server.api(`${STORES}/${other.id}?force=true`, { method: "DELETE" });
+    expect(res.status, await res.clone().text()).toBe(202);
+    const op = await waitOperation(w.server, res.headers.get("location")!);
+    expect(op.state, JSON.stringify(op.error)).toBe("SUCCEEDED");
+    expect(await versionsUnder(plainAdmin, plain.bucket, `team-a/obr/${other.id}/`)).toEqual([]);
+    expect((await versionsUnder(plainAdmin, plain.bucket, `team-a/obr/${plainStore}/`)).length).toBeGreaterThan(0);
+    expect(readdirSync(join(w.server.dataDir, "keys"))).not.toContain(`${other.id}.target`);
+  });
 });
