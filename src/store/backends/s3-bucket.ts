@@ -28,7 +28,7 @@ export async function inspectBucket(r: S3Requests, where: string): Promise<Bucke
     const name = s3Name(e);
     const why =
       status === 403 || name === "AccessDenied" || name === "InvalidAccessKeyId" || name === "SignatureDoesNotMatch"
-        ? `access denied with the configured credentials (${name})`
+        ? `access denied with the configured credentials (HTTP ${status ?? 403}${name === "Unknown" || name === "AccessDenied" ? "" : `, ${name}`})`
         : status === 404 || name === "NoSuchBucket" || name === "NotFound"
           ? "no such bucket"
           : status !== undefined
