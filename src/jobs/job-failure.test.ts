@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { ConnectorError } from "../connectors/connector-error.ts";
 import { AppError } from "../domain/app-error.ts";
 import { registerPrivatePath } from "../domain/private-paths.ts";
-import { BackupNotFoundError, ChunkCorruptError, StoreIoError } from "../store/errors.ts";
+import { BackupNotFoundError, ChunkCorruptError, StoreIoError, StoreUnavailableError, wrapStoreError } from "../store/errors.ts";
+import { S3RequestError } from "../store/backends/s3-client.ts";
 import { describeFailure } from "./job-failure.ts";
 import { TransientJobError } from "./job-handler.ts";
 
@@ -31,6 +32,15 @@ describe("what a failed job records", () => {
     expect(describeFailure(new BackupNotFoundError("b-1")).message).toContain("b-1");
     expect(describeFailure(new ChunkCorruptError("c1", "bad hash"))).toEqual({ message: GENERIC, code: "INTERNAL_ERROR", unexpected: true });
     expect(describeFailure(new StoreIoError("EIO", "read /srv/obr-private-test/s failed"))).toEqual({ message: GENERIC, code: "INTERNAL_ERROR", unexpected: true });
+  });
+
+  it("an object store that cannot be reached says which request failed where (503); an S3 refusal stays generic", () => {
+    const refused = new S3RequestError("EIO", "S3 PutObject packs/ab/abcd (Error)", undefined, { cause: new Error("connect ECONNREFUSED 127.0.0.1:7480") });
+    const wrapped = wrapStoreError(refused, "copy");
+    expect(wrapped).toBeInstanceOf(StoreUnavailableError);
+    expect(describeFailure(wrapped)).toEqual({ message: "copy failed: S3 PutObject packs/ab/abcd (Error): connect ECONNREFUSED 127.0.0.1:7480", code: "SERVICE_UNAVAILABLE", unexpected: true });
+    expect(wrapStoreError(new S3RequestError("EIO", "S3 GetObject k (InternalError, HTTP 500)", 500), "restore")).toBeInstanceOf(StoreUnavailableError);
+    expect(describeFailure(wrapStoreError(new S3RequestError("EACCES", "S3 GetObject k (AccessDenied, HTTP 403)", 403), "restore"))).toEqual({ message: GENERIC, code: "INTERNAL_ERROR", unexpected: true });
   });
 
   it("AppError and retries as before; anything else generic", () => {

@@ -190,13 +190,13 @@ export class StoreIoError extends StoreError {
 }
 
 /**
- * The object store holding the store cannot be used now: unreachable, failing (5xx), a cut
+ * An I/O failure of the object store holding the store: unreachable, failing (5xx), a cut
  * connection, or a bucket that is missing or refuses the credentials. Nothing of the store is
  * known to be damaged; the message names the request and the endpoint, never credentials.
  */
-export class StoreUnavailableError extends StoreError {
+export class StoreUnavailableError extends StoreIoError {
   constructor(message: string, options: { cause?: unknown } = {}) {
-    super("STORE_UNAVAILABLE", message, options);
+    super("EIO", message, options);
     this.name = "StoreUnavailableError";
   }
 }
@@ -227,7 +227,10 @@ export function wrapStoreError(err: unknown, op: string, root?: string): StoreEr
   return new StoreInternalError(`${op} failed: ${what}`, { cause: err });
 }
 
-/** An S3 request (backends/s3-client.ts) that failed without an answer about the object: network, 5xx, a cut body. */
+/**
+ * An S3 request (backends/s3-client.ts) that the object store did not answer (network) or failed
+ * (5xx) after the client's retries, or whose body was cut short.
+ */
 function isObjectStoreOutage(err: unknown): err is Error & { syscall: string } {
   if (!(err instanceof Error && err.name === "S3RequestError" && "code" in err && err.code === "EIO" && "syscall" in err && typeof err.syscall === "string")) return false;
   const status = "status" in err ? err.status : undefined;
