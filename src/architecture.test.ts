@@ -47,9 +47,6 @@ function importsOf(path: string, text: string): string[] {
  * shrinks. Each entry is "importer -> imported".
  */
 const NOT_YET_PORTS = new Set<string>([
-  "services/api-clients.ts -> db/database.ts",
-  "services/api-clients.ts -> db/tables.ts",
-  "services/api-clients.ts -> db/tenant-tables.ts",
   "services/infrastructure/data-orchestrator-use-cases.ts -> db/database.ts",
   "services/infrastructure/data-orchestrator-use-cases.ts -> db/tables.ts",
   "services/infrastructure/orchestrator-heartbeats.ts -> db/database.ts",

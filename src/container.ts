@@ -38,6 +38,7 @@ import { JobWrites } from "./jobs/job-writes.ts";
 import { createTestJobTables, testJobs } from "./jobs/test-jobs.ts";
 import { Worker } from "./jobs/worker.ts";
 import { ApiClientService, type NewApiClient } from "./services/api-clients.ts";
+import { SqlApiClientRepository } from "./db/api-client-repository.ts";
 import { AsyncOperationService } from "./services/async-operations.ts";
 import { crashPointsAt } from "./platform/crash-points.ts";
 import type { GatewayContext } from "./services/infrastructure/gateway-context.ts";
@@ -353,7 +354,7 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     config,
     logger,
     database,
-    clients: new ApiClientService(database),
+    clients: new ApiClientService(new SqlApiClientRepository(database)),
     tokens: new TokenService(signingKey, config.tokenTtlSeconds),
     signingKey,
     operations,
