@@ -53,8 +53,6 @@ const NOT_YET_PORTS = new Set<string>([
   "services/infrastructure/orchestrator-heartbeats.ts -> db/tables.ts",
   "services/infrastructure/orchestrator-pairing.ts -> db/database.ts",
   "services/infrastructure/orchestrator-pairing.ts -> db/tables.ts",
-  "services/infrastructure/store-metrics.ts -> db/database.ts",
-  "services/metrics.ts -> db/database.ts",
 ]);
 
 describe("architecture", () => {

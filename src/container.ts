@@ -93,7 +93,7 @@ import { protectionStoreUseCases } from "./services/infrastructure/protection-st
 import { StorageSystemSources } from "./services/infrastructure/storage-system-sources.ts";
 import { type DemoStores, createDemoStores } from "./services/infrastructure/demo-stores.ts";
 import { StoreRegistry } from "./services/infrastructure/store-registry.ts";
-import { protectionStoreStats } from "./services/infrastructure/store-metrics.ts";
+import { protectionStoreStats } from "./db/protection-store-stats.ts";
 import { protectionStoreJobs } from "./jobs/protection-store-jobs.ts";
 import { ProtectionStoreFactory } from "./store/chunk-store-factory.ts";
 import { FileKeyVault } from "./store/key-vault.ts";
@@ -344,7 +344,7 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     backupVerify: backupVerifyUseCases(protectionRuns),
     protectionJobs: protectionJobUseCases(protection),
   };
-  const metrics = new Metrics(database, () => heartbeats.ages());
+  const metrics = new Metrics(() => queue.counts(), () => heartbeats.ages());
   metrics.registerStoreStats(protectionStoreStats(database));
   if (config.testJobs) {
     await createTestJobTables(database.db);
