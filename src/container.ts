@@ -39,6 +39,7 @@ import { createTestJobTables, testJobs } from "./jobs/test-jobs.ts";
 import { Worker } from "./jobs/worker.ts";
 import { ApiClientService, type NewApiClient } from "./services/api-clients.ts";
 import { SqlApiClientRepository } from "./db/api-client-repository.ts";
+import { SqlOrchestratorRecords } from "./db/orchestrator-records.ts";
 import { AsyncOperationService } from "./services/async-operations.ts";
 import { crashPointsAt } from "./platform/crash-points.ts";
 import type { GatewayContext } from "./services/infrastructure/gateway-context.ts";
@@ -235,8 +236,9 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
   const facts = () => processFacts(VERSION, startedAt);
   const orchestratorRepository = repositories.get("data-orchestrators")!;
   const dataOrchestrators = new DataOrchestrators(orchestratorRepository, facts);
-  const heartbeats = new OrchestratorHeartbeats(database, orchestratorRepository, 3 * config.orchestratorHeartbeatSeconds * 1000);
-  const pairing = new OrchestratorPairing(database, orchestratorRepository);
+  const orchestratorRecords = new SqlOrchestratorRecords(database);
+  const heartbeats = new OrchestratorHeartbeats(orchestratorRecords, orchestratorRepository, 3 * config.orchestratorHeartbeatSeconds * 1000);
+  const pairing = new OrchestratorPairing(orchestratorRecords, orchestratorRepository);
   const bundles = new SupportBundles(config.dataDir);
   const broker = new RemoteJobBroker(queue, jobWrites, bundles, config.jobLeaseSeconds * 1000);
   const monitor = new OrchestratorMonitor(heartbeats, worker, logger.child({ component: "orchestrators" }), {
@@ -334,7 +336,7 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     hypervisorManagers: hypervisorManagerUseCases(inventory),
     virtualMachines: virtualMachineUseCases(inventory),
     datastores: datastoreUseCases(inventory),
-    dataOrchestrators: dataOrchestratorUseCases({ database, orchestrators: dataOrchestrators, pairing, operations, wake: () => worker.wake() }),
+    dataOrchestrators: dataOrchestratorUseCases({ records: orchestratorRecords, orchestrators: dataOrchestrators, pairing, operations, wake: () => worker.wake() }),
     protectionStoreGateways: gatewayUseCases(gatewayContext),
     storeOnces: storeOnceUseCases({ ...storeOnceContext, inventory, sealer, stores: storesOnSystem, softwareVersion: VERSION }),
     storageSystems,
