@@ -2,30 +2,20 @@
 // SQLite table rebuild (and PostgreSQL's in-place constraint), a job whose VM row was already
 // gone keeps its document with its reference cleared, and from then on the database refuses to
 // drop a protected VM's row or to point a job at a VM that does not exist.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { type Database, openDatabase } from "../../src/db/database.ts";
+import type { Database } from "../../src/db/database.ts";
 import { migrate } from "../../src/db/migrate.ts";
-import { testDatabase } from "../helpers/test-server.ts";
+import { scratchDatabase } from "../helpers/test-server.ts";
 
-let dataDir: string;
-let dropDb: () => Promise<void>;
+const scratch = scratchDatabase("obr-m013-");
 let database: Database;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "obr-m013-"));
-  const target = testDatabase(dataDir);
-  dropDb = target.drop;
-  database = await openDatabase(target.url);
+  await scratch.open();
+  database = scratch.database();
 });
-afterAll(async () => {
-  await database?.close();
-  await dropDb?.();
-  await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() => scratch.close());
 
 const WS = "ws-1";
 const AT = "2026-01-01T00:00:00.000Z";
