@@ -41,26 +41,6 @@ function importsOf(path: string, text: string): string[] {
   return found;
 }
 
-/**
- * Imports of services/ that issue 11 has not yet turned into ports (these services write SQL on
- * the database themselves; the chunk store's error classes still live in store/): this list only
- * shrinks. Each entry is "importer -> imported".
- */
-const NOT_YET_PORTS = new Set<string>([
-  "services/failure-status.ts -> store/errors.ts",
-  "services/api-clients.ts -> db/database.ts",
-  "services/api-clients.ts -> db/tables.ts",
-  "services/api-clients.ts -> db/tenant-tables.ts",
-  "services/infrastructure/data-orchestrator-use-cases.ts -> db/database.ts",
-  "services/infrastructure/data-orchestrator-use-cases.ts -> db/tables.ts",
-  "services/infrastructure/orchestrator-heartbeats.ts -> db/database.ts",
-  "services/infrastructure/orchestrator-heartbeats.ts -> db/tables.ts",
-  "services/infrastructure/orchestrator-pairing.ts -> db/database.ts",
-  "services/infrastructure/orchestrator-pairing.ts -> db/tables.ts",
-  "services/infrastructure/store-metrics.ts -> db/database.ts",
-  "services/metrics.ts -> db/database.ts",
-]);
-
 describe("architecture", () => {
   it("reads the environment only in the entry point, configuration and the listed run-time reads", () => {
     const readers = modules.filter((m) => /process\.env\b/.test(m.text) && !m.path.startsWith("config/") && !READS_ENV.has(m.path)).map((m) => m.path);
@@ -78,8 +58,7 @@ describe("architecture", () => {
     const offenders: string[] = [];
     for (const m of modules.filter((x) => x.path.startsWith("services/"))) {
       for (const from of importsOf(m.path, m.text)) {
-        const edge = `${m.path} -> ${from}`;
-        if (from.startsWith("api/") || (/^(db|store|connectors)\//.test(from) && !NOT_YET_PORTS.has(edge))) offenders.push(edge);
+        if (/^(api|db|store|connectors)\//.test(from)) offenders.push(`${m.path} -> ${from}`);
       }
     }
     expect(offenders).toEqual([]);

@@ -40,6 +40,8 @@ import { JobWrites } from "./jobs/job-writes.ts";
 import { createTestJobTables, testJobs } from "./jobs/test-jobs.ts";
 import { Worker } from "./jobs/worker.ts";
 import { ApiClientService, type NewApiClient } from "./services/api-clients.ts";
+import { SqlApiClientRepository } from "./db/api-client-repository.ts";
+import { SqlOrchestratorRecords } from "./db/orchestrator-records.ts";
 import { AsyncOperationService } from "./services/async-operations.ts";
 import { crashPointsAt } from "./platform/crash-points.ts";
 import type { GatewayContext } from "./services/infrastructure/gateway-context.ts";
@@ -94,7 +96,7 @@ import { protectionStoreUseCases } from "./services/infrastructure/protection-st
 import { StorageSystemSources } from "./services/infrastructure/storage-system-sources.ts";
 import { type DemoStores, createDemoStores } from "./services/infrastructure/demo-stores.ts";
 import { StoreRegistry } from "./services/infrastructure/store-registry.ts";
-import { protectionStoreStats } from "./services/infrastructure/store-metrics.ts";
+import { protectionStoreStats } from "./db/protection-store-stats.ts";
 import { protectionStoreJobs } from "./jobs/protection-store-jobs.ts";
 import { ProtectionStoreFactory } from "./store/chunk-store-factory.ts";
 import { FileKeyVault } from "./store/key-vault.ts";
@@ -236,8 +238,9 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
   const facts = () => processFacts(VERSION, startedAt);
   const orchestratorRepository = repositories.get("data-orchestrators")!;
   const dataOrchestrators = new DataOrchestrators(orchestratorRepository, facts);
-  const heartbeats = new OrchestratorHeartbeats(database, orchestratorRepository, 3 * config.orchestratorHeartbeatSeconds * 1000);
-  const pairing = new OrchestratorPairing(database, orchestratorRepository);
+  const orchestratorRecords = new SqlOrchestratorRecords(database);
+  const heartbeats = new OrchestratorHeartbeats(orchestratorRecords, orchestratorRepository, 3 * config.orchestratorHeartbeatSeconds * 1000);
+  const pairing = new OrchestratorPairing(orchestratorRecords, orchestratorRepository);
   const bundles = new SupportBundles(config.dataDir);
   const broker = new RemoteJobBroker(queue, jobWrites, bundles, config.jobLeaseSeconds * 1000);
   const monitor = new OrchestratorMonitor(heartbeats, worker, logger.child({ component: "orchestrators" }), {
@@ -340,7 +343,7 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     hypervisorManagers: hypervisorManagerUseCases(inventory),
     virtualMachines: virtualMachineUseCases(inventory),
     datastores: datastoreUseCases(inventory),
-    dataOrchestrators: dataOrchestratorUseCases({ database, orchestrators: dataOrchestrators, pairing, operations, wake: () => worker.wake() }),
+    dataOrchestrators: dataOrchestratorUseCases({ records: orchestratorRecords, orchestrators: dataOrchestrators, pairing, operations, wake: () => worker.wake() }),
     protectionStoreGateways: gatewayUseCases(gatewayContext),
     storeOnces: storeOnceUseCases({ ...storeOnceContext, inventory, sealer, stores: storesOnSystem, softwareVersion: VERSION }),
     storageSystems,
@@ -350,7 +353,7 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     backupVerify: backupVerifyUseCases(protectionRuns),
     protectionJobs: protectionJobUseCases(protection),
   };
-  const metrics = new Metrics(database, () => heartbeats.ages());
+  const metrics = new Metrics(() => queue.counts(), () => heartbeats.ages());
   metrics.registerStoreStats(protectionStoreStats(database));
   if (config.testJobs) {
     await createTestJobTables(database.db);
@@ -360,7 +363,7 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     config,
     logger,
     database,
-    clients: new ApiClientService(database),
+    clients: new ApiClientService(new SqlApiClientRepository(database)),
     tokens: new TokenService(signingKey, config.tokenTtlSeconds),
     signingKey,
     operations,

@@ -6,6 +6,7 @@ import { openDatabase } from "../db/database.ts";
 import { migrate } from "../db/migrate.ts";
 import { escapeForTerminal } from "../domain/names.ts";
 import { ApiClientService, type NewApiClient } from "../services/api-clients.ts";
+import { SqlApiClientRepository } from "../db/api-client-repository.ts";
 import type { ConfigFrom } from "./config-from.ts";
 import { printJson, runOrExit } from "./terminal-output.ts";
 
@@ -14,7 +15,7 @@ async function withClients<T>(cmd: Command, configFrom: ConfigFrom, work: (clien
   const database = await openDatabase(config.databaseUrl);
   try {
     await migrate(database);
-    return await work(new ApiClientService(database));
+    return await work(new ApiClientService(new SqlApiClientRepository(database)));
   } finally {
     await database.close();
   }

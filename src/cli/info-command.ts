@@ -8,6 +8,7 @@ import { inventoryPath } from "../connectors/lab/lab-state.ts";
 import { openDatabase } from "../db/database.ts";
 import { migrate } from "../db/migrate.ts";
 import { type ApiClientView, ApiClientService } from "../services/api-clients.ts";
+import { SqlApiClientRepository } from "../db/api-client-repository.ts";
 import { embeddedDataOrchestratorId } from "../services/inventory/data-orchestrators.ts";
 import { VERSION } from "../version.ts";
 import type { ConfigFrom } from "./config-from.ts";
@@ -43,7 +44,7 @@ export function infoCommand(configFrom: ConfigFrom): Command {
       let clients: ApiClientView[];
       try {
         await migrate(database);
-        clients = await new ApiClientService(database).list(opts.workspace);
+        clients = await new ApiClientService(new SqlApiClientRepository(database)).list(opts.workspace);
       } finally {
         await database.close();
       }

@@ -16,6 +16,7 @@ import * as m010 from "./migrations/010-protection-stores.ts";
 import * as m011sequence from "./migrations/011-operation-sequence.ts";
 import * as m011 from "./migrations/011-protection-jobs.ts";
 import * as m012 from "./migrations/012-copies.ts";
+import * as m013 from "./migrations/013-job-asset-reference.ts";
 
 interface Migration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -35,9 +36,11 @@ const MIGRATIONS: ReadonlyArray<[string, Migration]> = [
   ["011-operation-sequence", m011sequence],
   ["011-protection-jobs", m011],
   ["012-copies", m012],
+  ["013-job-asset-reference", m013],
 ];
 
-export async function migrate({ db, dialect }: Database): Promise<string[]> {
+/** Applies every migration not yet applied; `before` stops at that one (tests build an older schema). */
+export async function migrate({ db, dialect }: Database, options: { before?: string } = {}): Promise<string[]> {
   const raw = db as unknown as Kysely<{ obr_migrations: { name: string; applied_at: string } }>;
   await raw.schema
     .createTable("obr_migrations")
@@ -47,6 +50,7 @@ export async function migrate({ db, dialect }: Database): Promise<string[]> {
     .execute();
   const applied: string[] = [];
   for (const [name, migration] of MIGRATIONS) {
+    if (name === options.before) break;
     await raw.transaction().execute(async (trx) => {
       // Serialises concurrent starters of several replicas on PostgreSQL.
       if (dialect === "postgres") await sql`lock table obr_migrations in exclusive mode`.execute(trx);

@@ -7,6 +7,7 @@ import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { Database } from "../db/database.ts";
 import type { Tables } from "../db/tables.ts";
 import { type Clock, systemClock } from "../domain/clock.ts";
+import type { JobCount } from "../services/metrics.ts";
 
 export interface ClaimedJob {
   id: string;
@@ -180,4 +181,14 @@ export class JobQueue {
       if (roots.length < SWEEP_BATCH) return deleted;
     }
   }
+  /** Jobs by type and queue state for GET /metrics; ended jobs count only when FAILED or TIMEDOUT ("failed"). */
+  async counts(): Promise<JobCount[]> {
+    const rows = await sql<{ job_type: string; s: string; n: number | string }>`
+      select job_type, case when queue_state = 'done' then 'failed' else queue_state end as s, count(*) as n
+        from async_operations
+       where job_type is not null and (queue_state <> 'done' or state in ('FAILED', 'TIMEDOUT'))
+       group by job_type, s`.execute(this.#db);
+    return rows.rows.map((r) => ({ type: r.job_type, state: r.s, count: Number(r.n) }));
+  }
+
 }

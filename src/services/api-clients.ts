@@ -10,11 +10,9 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Principal, Role } from "../auth/tokens.ts";
 import { hashSecret, newSecret, verifyAgainstDummy, verifySecret } from "../auth/secret-hash.ts";
-import type { Database } from "../db/database.ts";
-import type { ApiClientRow } from "../db/tables.ts";
-import { tenantTables, workspaceOwnsRows } from "../db/tenant-tables.ts";
 import { AppError } from "../domain/app-error.ts";
 import { checkName } from "../domain/names.ts";
+import type { ApiClientRecord, ApiClientRepository } from "./ports/api-client-repository.ts";
 
 export interface ApiClientView {
   id: string;
@@ -38,14 +36,7 @@ export interface CreateClientInput {
   clientSecret?: string;
 }
 
-const view = (r: ApiClientRow): ApiClientView => ({
-  id: r.id,
-  clientId: r.client_id,
-  name: r.name,
-  role: r.role as Role,
-  workspaceId: r.customer_id,
-  createdAt: r.created_at,
-});
+const view = (r: ApiClientRecord): ApiClientView => ({ id: r.id, clientId: r.clientId, name: r.name, role: r.role, workspaceId: r.workspaceId, createdAt: r.createdAt });
 
 /** The same answer for every workspace that is not the caller's: whether it exists is not told. */
 const FOREIGN_WORKSPACE =
@@ -57,14 +48,13 @@ interface Alive {
 }
 
 export class ApiClientService {
-  readonly #database: Database;
+  readonly #clients: ApiClientRepository;
   // Short-lived cache of "this client still exists, with this role" so that a deleted client's
   // tokens stop working, and a changed role applies, within seconds without a read per request.
   readonly #alive = new Map<string, Alive>();
-  #tenantTables: Promise<string[]> | undefined;
 
-  constructor(database: Database) {
-    this.#database = database;
+  constructor(clients: ApiClientRepository) {
+    this.#clients = clients;
   }
 
   /**
@@ -76,21 +66,16 @@ export class ApiClientService {
     const secret = input.clientSecret ?? newSecret();
     const secretHash = await hashSecret(secret);
     const workspaceId = input.workspaceId ?? (await this.openWorkspace(randomUUID()));
-    const row: ApiClientRow = {
+    const row: ApiClientRecord = {
       id: randomUUID(),
-      customer_id: workspaceId,
-      client_id: input.clientId ?? randomUUID(),
-      secret_hash: secretHash,
+      workspaceId,
+      clientId: input.clientId ?? randomUUID(),
+      secretHash,
       name: input.name,
       role: input.role,
-      created_at: new Date().toISOString(),
+      createdAt: new Date().toISOString(),
     };
-    await this.#database.db.transaction().execute(async (trx) => {
-      const taken = await trx.selectFrom("api_clients").select("id").where("client_id", "=", row.client_id).executeTakeFirst();
-      if (taken) throw AppError.conflict(`client id '${row.client_id}' already exists`);
-      await trx.insertInto("workspaces").values({ id: workspaceId, created_at: row.created_at }).onConflict((oc) => oc.column("id").doNothing()).execute();
-      await trx.insertInto("api_clients").values(row).execute();
-    });
+    if (!(await this.#clients.insert(row))) throw AppError.conflict(`client id '${row.clientId}' already exists`);
     return { ...view(row), clientSecret: secret };
   }
 
@@ -109,42 +94,28 @@ export class ApiClientService {
    * row in any resource table, so an orphaned workspace can never be claimed as new.
    */
   async openWorkspace(workspaceId: string): Promise<string> {
-    this.#tenantTables ??= tenantTables(this.#database.db, this.#database.dialect);
-    const tables = await this.#tenantTables;
-    await this.#database.db.transaction().execute(async (trx) => {
-      const known = await trx.selectFrom("workspaces").select("id").where("id", "=", workspaceId).executeTakeFirst();
-      if (known || (await workspaceOwnsRows(trx, tables, workspaceId))) throw AppError.conflict(`workspace '${workspaceId}' is not new`);
-      await trx.insertInto("workspaces").values({ id: workspaceId, created_at: new Date().toISOString() }).execute();
-    });
+    if (!(await this.#clients.openWorkspace(workspaceId, new Date().toISOString()))) throw AppError.conflict(`workspace '${workspaceId}' is not new`);
     return workspaceId;
   }
 
   /** The first workspace of the installation (the bootstrap admin's), if any. */
-  async firstWorkspace(): Promise<string | undefined> {
-    const db = this.#database.db;
-    const admin = await db.selectFrom("api_clients").select("customer_id").where("role", "=", "admin").orderBy("created_at").orderBy("id").limit(1).executeTakeFirst();
-    if (admin) return admin.customer_id;
-    return (await db.selectFrom("workspaces").select("id").orderBy("created_at").orderBy("id").limit(1).executeTakeFirst())?.id;
+  firstWorkspace(): Promise<string | undefined> {
+    return this.#clients.firstWorkspace();
   }
 
   async list(workspaceId?: string): Promise<ApiClientView[]> {
-    let q = this.#database.db.selectFrom("api_clients").selectAll().orderBy("created_at").orderBy("id");
-    if (workspaceId !== undefined) q = q.where("customer_id", "=", workspaceId);
-    return (await q.execute()).map(view);
+    return (await this.#clients.list(workspaceId)).map(view);
   }
 
   async delete(id: string, workspaceId?: string): Promise<void> {
-    let q = this.#database.db.deleteFrom("api_clients").where((eb) => eb.or([eb("id", "=", id), eb("client_id", "=", id)]));
-    if (workspaceId !== undefined) q = q.where("customer_id", "=", workspaceId);
-    const result = await q.executeTakeFirst();
-    if (Number(result.numDeletedRows) === 0) throw AppError.notFound(`API client '${id}' not found`);
+    if (!(await this.#clients.delete(id, workspaceId))) throw AppError.notFound(`API client '${id}' not found`);
     this.#alive.clear();
   }
 
   /** A new secret for a client (by id or client_id), shown once; the old one stops working. */
   async rotate(id: string, workspaceId?: string): Promise<NewApiClient> {
     const secret = newSecret();
-    const row = await this.#change(id, workspaceId, { secret_hash: await hashSecret(secret) });
+    const row = await this.#change(id, workspaceId, { secretHash: await hashSecret(secret) });
     return { ...view(row), clientSecret: secret };
   }
 
@@ -153,14 +124,11 @@ export class ApiClientService {
     return view(await this.#change(id, workspaceId, { role }));
   }
 
-  async #change(id: string, workspaceId: string | undefined, set: Partial<Pick<ApiClientRow, "secret_hash" | "role">>): Promise<ApiClientRow> {
-    let q = this.#database.db.updateTable("api_clients").set(set).where((eb) => eb.or([eb("id", "=", id), eb("client_id", "=", id)]));
-    if (workspaceId !== undefined) q = q.where("customer_id", "=", workspaceId);
-    const result = await q.executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) throw AppError.notFound(`API client '${id}' not found`);
+  async #change(id: string, workspaceId: string | undefined, set: { secretHash?: string; role?: Role }): Promise<ApiClientRecord> {
+    const changed = await this.#clients.update(id, workspaceId, set);
+    if (!changed) throw AppError.notFound(`API client '${id}' not found`);
     this.#alive.clear();
-    const row = await this.#database.db.selectFrom("api_clients").selectAll().where((eb) => eb.or([eb("id", "=", id), eb("client_id", "=", id)])).executeTakeFirstOrThrow();
-    return row;
+    return changed;
   }
 
   /**
@@ -169,13 +137,13 @@ export class ApiClientService {
    * time tells whether the id exists.
    */
   async authenticate(clientId: string, clientSecret: string): Promise<Principal | undefined> {
-    const row = await this.#database.db.selectFrom("api_clients").selectAll().where("client_id", "=", clientId).executeTakeFirst();
+    const row = await this.#clients.byClientId(clientId);
     if (!row) {
       await verifyAgainstDummy(clientSecret);
       return undefined;
     }
-    if (!(await verifySecret(clientSecret, row.secret_hash))) return undefined;
-    return { id: row.id, clientId: row.client_id, customerId: row.customer_id, role: row.role as Role };
+    if (!(await verifySecret(clientSecret, row.secretHash))) return undefined;
+    return { id: row.id, clientId: row.clientId, customerId: row.workspaceId, role: row.role };
   }
 
   /** The role of a client found to exist within the last few seconds: no database read. */
@@ -189,10 +157,9 @@ export class ApiClientService {
     const cached = this.cachedRole(id);
     if (cached) return cached;
     const now = Date.now();
-    const row = await this.#database.db.selectFrom("api_clients").select("role").where("id", "=", id).executeTakeFirst();
-    if (!row) return undefined;
+    const role = await this.#clients.roleOf(id);
+    if (!role) return undefined;
     if (this.#alive.size > 10_000) this.#alive.clear();
-    const role = row.role as Role;
     this.#alive.set(id, { until: now + 5_000, role });
     return role;
   }
@@ -204,17 +171,14 @@ export class ApiClientService {
    */
   async bootstrap(dataDir: string, clientId?: string, clientSecret?: string): Promise<NewApiClient | undefined> {
     if (clientId && clientSecret) {
-      const row = await this.#database.db.selectFrom("api_clients").selectAll().where("client_id", "=", clientId).executeTakeFirst();
+      const row = await this.#clients.byClientId(clientId);
       if (row) {
-        if (!(await verifySecret(clientSecret, row.secret_hash))) {
-          await this.#database.db.updateTable("api_clients").set({ secret_hash: await hashSecret(clientSecret) }).where("id", "=", row.id).execute();
-        }
+        if (!(await verifySecret(clientSecret, row.secretHash))) await this.#clients.update(row.id, undefined, { secretHash: await hashSecret(clientSecret) });
         return undefined;
       }
       return this.create({ name: "bootstrap admin", role: "admin", clientId, clientSecret });
     }
-    const any = await this.#database.db.selectFrom("api_clients").select("id").limit(1).executeTakeFirst();
-    if (any) return undefined;
+    if (!(await this.#clients.isEmpty())) return undefined;
     const created = await this.create({ name: "bootstrap admin", role: "admin" });
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const file = join(dataDir, "credentials.json");

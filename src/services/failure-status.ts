@@ -3,19 +3,7 @@
 // failed operation, so a connector's 409 reads the same in a response and in an operation.
 import { ConnectorError, type ConnectorErrorKind } from "./ports/connector-error.ts";
 import type { ErrorCode } from "../domain/app-error.ts";
-import {
-  BackupNotFoundError,
-  ConcurrentGcError,
-  ImageIoError,
-  OperationCancelledError,
-  StoreArgumentError,
-  StoreError,
-  StoreExistsError,
-  StoreLockedError,
-  StoreNotFoundError,
-  StoreUnavailableError,
-  WrongKeyError,
-} from "../store/errors.ts";
+import { StoreFailure, type StoreFailureKind } from "./ports/store-error.ts";
 
 export type FailureStatus = [status: number, code: ErrorCode];
 
@@ -23,15 +11,20 @@ export type FailureStatus = [status: number, code: ErrorCode];
 // never a 401 that clients would read as a bad token; an object store that cannot be reached is
 // a 503 too (its message names the request and endpoint, so a failed operation says it). Corruption, I/O, config and internal
 // failures are 500s.
-function storeStatus(err: StoreError): FailureStatus {
-  if (err instanceof WrongKeyError || err instanceof StoreUnavailableError) return [503, "SERVICE_UNAVAILABLE"];
+const STORE_STATUS: Record<Exclude<StoreFailureKind, "image-io">, FailureStatus> = {
+  "wrong-key": [503, "SERVICE_UNAVAILABLE"],
+  unavailable: [503, "SERVICE_UNAVAILABLE"],
+  cancelled: [409, "CONFLICT"],
+  "not-found": [404, "NOT_FOUND"],
+  conflict: [409, "CONFLICT"],
+  "bad-argument": [400, "BAD_REQUEST"],
+  internal: [500, "INTERNAL_ERROR"],
+};
+
+function storeStatus(err: StoreFailure): FailureStatus {
   // the disk being read or written failed: its own error (a connector's) says how
-  if (err instanceof ImageIoError) return portFailureStatus(err.cause) ?? [500, "INTERNAL_ERROR"];
-  if (err instanceof OperationCancelledError) return [409, "CONFLICT"];
-  if (err instanceof StoreNotFoundError || err instanceof BackupNotFoundError) return [404, "NOT_FOUND"];
-  if (err instanceof StoreExistsError || err instanceof StoreLockedError || err instanceof ConcurrentGcError) return [409, "CONFLICT"];
-  if (err instanceof StoreArgumentError) return [400, "BAD_REQUEST"];
-  return [500, "INTERNAL_ERROR"];
+  if (err.kind === "image-io") return portFailureStatus(err.cause) ?? [500, "INTERNAL_ERROR"];
+  return STORE_STATUS[err.kind];
 }
 
 const CONNECTOR_STATUS: Record<ConnectorErrorKind, FailureStatus> = {
@@ -45,7 +38,7 @@ const CONNECTOR_STATUS: Record<ConnectorErrorKind, FailureStatus> = {
 
 /** The status of a store or connector error; undefined for anything else. */
 export function portFailureStatus(err: unknown): FailureStatus | undefined {
-  if (err instanceof StoreError) return storeStatus(err);
+  if (err instanceof StoreFailure) return storeStatus(err);
   if (err instanceof ConnectorError) return CONNECTOR_STATUS[err.kind];
   return undefined;
 }

@@ -3,8 +3,6 @@
 // per-store logical and stored bytes from the callbacks store services register. Gauges are read
 // from the database when scraped, so every replica reports the same queue.
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import { sql } from "kysely";
-import type { Database } from "../db/database.ts";
 import type { HeartbeatAge } from "./infrastructure/orchestrator-heartbeats.ts";
 
 export interface StoreStats {
@@ -18,6 +16,13 @@ export interface StoreStats {
 
 export type StoreStatsSource = () => Promise<readonly StoreStats[]>;
 
+/** Jobs of one type in one queue state ("failed": ended FAILED or TIMEDOUT, kept until retention). */
+export interface JobCount {
+  type: string;
+  state: string;
+  count: number;
+}
+
 export class Metrics {
   readonly registry = new Registry();
   readonly #requests: Histogram<"method" | "route" | "status_code">;
@@ -25,7 +30,7 @@ export class Metrics {
   readonly #requestSeries = new Map<string, { observe(seconds: number): void }>();
   readonly #storeSources: StoreStatsSource[] = [];
 
-  constructor(database: Database, heartbeatAges: () => Promise<HeartbeatAge[]>) {
+  constructor(jobCounts: () => Promise<JobCount[]>, heartbeatAges: () => Promise<HeartbeatAge[]>) {
     collectDefaultMetrics({ register: this.registry, prefix: "obr_process_" });
     this.#requests = new Histogram({
       name: "obr_http_request_duration_seconds",
@@ -41,12 +46,7 @@ export class Metrics {
       registers: [this.registry],
       async collect() {
         this.reset();
-        const rows = await sql<{ job_type: string; s: string; n: number }>`
-          select job_type, case when queue_state = 'done' then 'failed' else queue_state end as s, count(*) as n
-            from async_operations
-           where job_type is not null and (queue_state <> 'done' or state in ('FAILED', 'TIMEDOUT'))
-           group by job_type, s`.execute(database.db);
-        for (const r of rows.rows) this.set({ type: r.job_type, state: r.s }, Number(r.n));
+        for (const c of await jobCounts()) this.set({ type: c.type, state: c.state }, c.count);
       },
     });
     new Gauge({

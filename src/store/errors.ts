@@ -3,12 +3,14 @@
 // (a wrong store key is a server-side problem, never a token failure). ProtectionStore's public
 // methods wrap whatever else escapes (fs, JSON, codec) at the boundary (wrapStoreError), so
 // `open`, `backup`, `restore`, `verify`, `gc`, `copy` and the rest only ever reject with these.
+// Each is a StoreFailure of the ChunkStores port, whose kind tells services how to report it.
+import { StoreFailure, type StoreFailureKind } from "../services/ports/store-error.ts";
 
-export class StoreError extends Error {
+export class StoreError extends StoreFailure {
   /** Stable machine-readable kind, e.g. "CHUNK_CORRUPT" (never an errno such as "ENOENT"). */
   readonly code: string;
-  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
-    super(message, options);
+  constructor(code: string, message: string, options: { cause?: unknown; kind?: StoreFailureKind } = {}) {
+    super(options.kind ?? "internal", message, { cause: options.cause });
     this.name = "StoreError";
     this.code = code;
   }
@@ -28,14 +30,14 @@ export class StoreConfigError extends StoreError {
 /** No protection store at that place (no config.json). */
 export class StoreNotFoundError extends StoreError {
   constructor(message = "no protection store there (config.json missing)") {
-    super("STORE_NOT_FOUND", message);
+    super("STORE_NOT_FOUND", message, { kind: "not-found" });
     this.name = "StoreNotFoundError";
   }
 }
 
 export class StoreExistsError extends StoreError {
   constructor() {
-    super("STORE_EXISTS", "a protection store already exists there");
+    super("STORE_EXISTS", "a protection store already exists there", { kind: "conflict" });
     this.name = "StoreExistsError";
   }
 }
@@ -43,7 +45,7 @@ export class StoreExistsError extends StoreError {
 /** A caller's argument the store cannot act on (a bad range, a stream where a path is needed). */
 export class StoreArgumentError extends StoreError {
   constructor(message: string) {
-    super("STORE_BAD_ARGUMENT", message);
+    super("STORE_BAD_ARGUMENT", message, { kind: "bad-argument" });
     this.name = "StoreArgumentError";
   }
 }
@@ -109,7 +111,7 @@ export class StoreIndexDamagedError extends StoreCorruptionError {
 /** The passphrase or key file does not open this store. */
 export class WrongKeyError extends StoreError {
   constructor(message = "wrong passphrase or key file for this store") {
-    super("WRONG_KEY", message);
+    super("WRONG_KEY", message, { kind: "wrong-key" });
     this.name = "WrongKeyError";
   }
 }
@@ -117,7 +119,7 @@ export class WrongKeyError extends StoreError {
 /** Someone else holds one of the store's locks. */
 export class StoreLockedError extends StoreError {
   constructor(code: string, message: string) {
-    super(code, message);
+    super(code, message, { kind: "conflict" });
     this.name = "StoreLockedError";
   }
 }
@@ -141,14 +143,14 @@ export class GcLeaseLostError extends StoreLockedError {
 /** A concurrent GC removed a chunk this backup relied on; the backup was not recorded and may be retried. */
 export class ConcurrentGcError extends StoreError {
   constructor(missing: number) {
-    super("CONCURRENT_GC", `backup aborted: ${missing} reused chunk(s) were collected by a concurrent GC; retry`);
+    super("CONCURRENT_GC", `backup aborted: ${missing} reused chunk(s) were collected by a concurrent GC; retry`, { kind: "conflict" });
     this.name = "ConcurrentGcError";
   }
 }
 
 export class BackupNotFoundError extends StoreError {
   constructor(backupId: string) {
-    super("BACKUP_NOT_FOUND", `backup ${backupId} not found`);
+    super("BACKUP_NOT_FOUND", `backup ${backupId} not found`, { kind: "not-found" });
     this.name = "BackupNotFoundError";
   }
 }
@@ -156,7 +158,7 @@ export class BackupNotFoundError extends StoreError {
 /** The caller's signal aborted the operation; nothing it started is listed (a partial backup's packs are garbage for GC). */
 export class OperationCancelledError extends StoreError {
   constructor(op: string) {
-    super("CANCELLED", `${op} was cancelled`);
+    super("CANCELLED", `${op} was cancelled`, { kind: "cancelled" });
     this.name = "OperationCancelledError";
   }
 }
@@ -173,7 +175,7 @@ export function throwIfCancelled(signal: AbortSignal | undefined, op: string): v
 export class ImageIoError extends StoreError {
   readonly side: "source" | "target";
   constructor(side: "source" | "target", message: string, options: { cause?: unknown } = {}) {
-    super("IMAGE_IO", `${side} image: ${message}`, options);
+    super("IMAGE_IO", `${side} image: ${message}`, { ...options, kind: "image-io" });
     this.name = "ImageIoError";
     this.side = side;
   }
@@ -182,7 +184,7 @@ export class ImageIoError extends StoreError {
 /** A file system (or object store) call failed; `errno` is its code ("ENOSPC", "EACCES", …). */
 export class StoreIoError extends StoreError {
   readonly errno: string;
-  constructor(errno: string, message: string, options: { cause?: unknown } = {}) {
+  constructor(errno: string, message: string, options: { cause?: unknown; kind?: StoreFailureKind } = {}) {
     super("STORE_IO", message, options);
     this.name = "StoreIoError";
     this.errno = errno;
@@ -196,7 +198,7 @@ export class StoreIoError extends StoreError {
  */
 export class StoreUnavailableError extends StoreIoError {
   constructor(message: string, options: { cause?: unknown } = {}) {
-    super("EIO", message, options);
+    super("EIO", message, { ...options, kind: "unavailable" });
     this.name = "StoreUnavailableError";
   }
 }

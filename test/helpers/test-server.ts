@@ -10,6 +10,7 @@ import type { Role } from "../../src/auth/tokens.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { type RunningServer, startServer } from "../../src/container.ts";
 import type { Clock } from "../../src/domain/clock.ts";
+import { type Database, openDatabase } from "../../src/db/database.ts";
 
 export const PG_URL = process.env.OBR_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 export const testDb = (process.env.OBR_TEST_DB ?? "sqlite") as "sqlite" | "postgres";
@@ -44,6 +45,32 @@ export function testDatabase(dataDir: string): { url: string; drop(): Promise<vo
       await c.connect();
       await c.query(`drop schema if exists "${schema}" cascade`);
       await c.end();
+    },
+  };
+}
+
+/**
+ * A database of its own, opened but not migrated, for tests of the schema itself (migrations):
+ * call `database()` in a test, `close()` in afterAll.
+ */
+export function scratchDatabase(prefix: string): { database(): Database; open(): Promise<void>; close(): Promise<void> } {
+  let dataDir: string | undefined;
+  let target: { url: string; drop(): Promise<void> } | undefined;
+  let db: Database | undefined;
+  return {
+    database: () => {
+      if (!db) throw new Error("scratchDatabase: open() it first (beforeAll)");
+      return db;
+    },
+    async open() {
+      dataDir = await mkdtemp(join(tmpdir(), prefix));
+      target = testDatabase(dataDir);
+      db = await openDatabase(target.url);
+    },
+    async close() {
+      await db?.close();
+      await target?.drop();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

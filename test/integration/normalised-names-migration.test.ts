@@ -1,21 +1,23 @@
 // Migration 007 on an installation made before it: names that now collide ("Gold" after "gold ")
 // are renamed so that the unique index on the normalised name can hold, the oldest keeps its
 // name, and the index then refuses a new duplicate.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type Kysely, sql } from "kysely";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { type Database, openDatabase } from "../../src/db/database.ts";
+import type { Database } from "../../src/db/database.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import * as m001 from "../../src/db/migrations/001-initial.ts";
 import * as m002 from "../../src/db/migrations/002-collection-versions.ts";
 import * as m003 from "../../src/db/migrations/003-inventory.ts";
-import { testDatabase } from "../helpers/test-server.ts";
+import { scratchDatabase } from "../helpers/test-server.ts";
 
-let dataDir: string;
-let dropDb: () => Promise<void>;
+const scratch = scratchDatabase("obr-m007-");
 let database: Database;
+
+beforeAll(async () => {
+  await scratch.open();
+  database = scratch.database();
+});
+afterAll(() => scratch.close());
 
 interface Row {
   id: string;
@@ -23,18 +25,6 @@ interface Row {
   generation: number | string;
   doc: unknown;
 }
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "obr-m007-"));
-  const target = testDatabase(dataDir);
-  dropDb = target.drop;
-  database = await openDatabase(target.url);
-});
-afterAll(async () => {
-  await database?.close();
-  await dropDb?.();
-  await rm(dataDir, { recursive: true, force: true });
-});
 
 test("existing duplicates by case and spaces are renamed, the oldest keeps its name, and the index refuses new ones", async () => {
   const db = database.db as Kysely<unknown>;

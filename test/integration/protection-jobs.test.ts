@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { POLICIES, expectContract, expectError, json, policyBody } from "../helpers/greenlake.ts";
-import { type SmallLab, VIRT, accepted, createSmallLab, registerLab, waitOperation } from "../helpers/inventory.ts";
+import { type SmallLab, V1ALPHA1, VIRT, accepted, createSmallLab, registerLab, waitOperation } from "../helpers/inventory.ts";
 import { JOBS, type Job, createJob, getJob, queuedRuns } from "../helpers/protection-jobs.ts";
 import { type StorePair, storesOf } from "../helpers/stores.ts";
 import { type TestServer, startTestServer } from "../helpers/test-server.ts";
@@ -295,6 +295,24 @@ describe("the policy and the inventory", () => {
     );
     expect(refused).toMatch(/foreign key/i);
     expect((await getPolicy(policy.id)).assigned).toBe(true);
+  });
+
+  test("a protected VM cannot be deleted nor its manager unregistered (409, in the service and by the database's reference)", async () => {
+    const policy = await newPolicy();
+    const target = await freeVm();
+    await createJob(server, jobBody(policy.id, target.id));
+    const vmErr = await expectError(await server.api(`${VMS}/${target.id}`, { method: "DELETE" }), 409);
+    expect(vmErr.message).toMatch(/is protected by protection job .*delete the job first/);
+    const managerErr = await expectError(await server.api(`${V1ALPHA1}/${managerId}`, { method: "DELETE" }), 409);
+    expect(managerErr.message).toContain(target.name);
+    // The database refuses the VM row's delete too, whatever a service checked.
+    const refused = await sql`delete from virtual_machines where id = ${target.id}`.execute(server.services.database.db).then(
+      () => "deleted",
+      (e: Error) => e.message,
+    );
+    expect(refused).toMatch(/foreign key/i);
+    expect((await getVm(target.id)).protectionJobInfo).toBeDefined();
+    expect((await server.api(`${VIRT}/hypervisor-managers/${managerId}`)).status).toBe(200);
   });
 
   test("rediscovery keeps the VM's protection fields", async () => {

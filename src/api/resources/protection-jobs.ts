@@ -28,7 +28,10 @@ export const protectionJobs = {
     protection_policy_id: "protectionPolicyInfo/id",
     protection_policy_name: "protectionPolicyInfo/name",
   },
-  references: { protection_policy_id: { table: "protection_policies", relation: "protection policy" } },
+  references: {
+    protection_policy_id: { table: "protection_policies", relation: "protection policy" },
+    asset_id: { table: "virtual_machines", relation: "virtual machine" },
+  },
   list: {
     operationId: "DataManagementJobsList",
     summary: "List protection jobs",

@@ -1,7 +1,8 @@
 // The port through which services reach chunk stores (src/store/ implements it; container.ts
 // builds it). Services see a store as an ImageStore (disk images in and out, copies, verify,
 // delete, GC: image-store.ts) that can also be measured and closed. Every method rejects with
-// the store's own typed errors (src/store/errors.ts), which src/services/failure-status.ts maps.
+// the store's own typed errors (src/store/errors.ts, each a StoreFailure of ports/store-error.ts), which
+// src/services/failure-status.ts maps by kind.
 import type { ImageStore } from "./image-store.ts";
 
 /** An S3 bucket (and the part of it) a chunk store lives in, with the credentials that reach it. */

@@ -3,10 +3,7 @@
 // API (409 with the reason). A separate one is paired by activation code; its restart, shutdown
 // and support bundle are jobs targeted at it, run by that process.
 import { randomBytes } from "node:crypto";
-import type { Kysely } from "kysely";
 import type { Static } from "typebox";
-import type { Database } from "../../db/database.ts";
-import type { Tables } from "../../db/tables.ts";
 import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";
 import { ORCHESTRATOR_JOBS, REMOTE_ORCHESTRATOR_JOBS } from "../../domain/orchestrator-job-types.ts";
@@ -25,6 +22,7 @@ import type { AsyncOperationService, UnitOfWork } from "../async-operations.ts";
 import type { OrchestratorDoc } from "../inventory/data-orchestrators.ts";
 import type { DataOrchestrators } from "../inventory/data-orchestrators.ts";
 import type { OrchestratorPairing } from "./orchestrator-pairing.ts";
+import type { OrchestratorRecords } from "../ports/orchestrator-records.ts";
 
 export type OrchestratorPatch = Static<typeof DataOrchestratorUpdateSchema>;
 type Totp = Static<typeof TotpResponseSchema>;
@@ -42,7 +40,7 @@ export interface DataOrchestratorUseCases {
 }
 
 export interface DataOrchestratorDeps {
-  database: Database;
+  records: OrchestratorRecords;
   orchestrators: DataOrchestrators;
   pairing: OrchestratorPairing;
   operations: AsyncOperationService;
@@ -61,7 +59,6 @@ function withoutPassword(patch: OrchestratorPatch): OrchestratorPatch {
 }
 
 export function dataOrchestratorUseCases(deps: DataOrchestratorDeps): DataOrchestratorUseCases {
-  const db: Kysely<Tables> = deps.database.db;
   const repository = deps.orchestrators.repository;
 
   const load = async (actor: Actor, id: string): Promise<OrchestratorDoc> => {
@@ -125,22 +122,15 @@ export function dataOrchestratorUseCases(deps: DataOrchestratorDeps): DataOrches
       // activation codes go in the same transaction.
       await repository.transaction(async (uow) => {
         await repository.delete<OrchestratorDoc>(actor.workspaceId, id, ifMatch, (doc) => separateOnly(doc, "unregistered"), uow);
-        await uow.deleteFrom("orchestrator_activations").where("customer_id", "=", actor.workspaceId).where("orchestrator_id", "=", id).execute();
+        await deps.records.forgetActivationsOf(actor.workspaceId, id, uow);
       });
       return undefined;
     },
 
     async generateTotp(actor, id) {
       await load(actor, id);
-      const row = await db.selectFrom("data_orchestrators").select("totp_seed").where("customer_id", "=", actor.workspaceId).where("id", "=", id).executeTakeFirst();
-      let seed = row?.totp_seed ?? null;
-      if (!seed) {
-        // First use: a 160-bit seed (RFC 4226's recommendation for HMAC-SHA1), kept only in its column.
-        const fresh = randomBytes(20).toString("hex");
-        await db.updateTable("data_orchestrators").set({ totp_seed: fresh }).where("customer_id", "=", actor.workspaceId).where("id", "=", id).where("totp_seed", "is", null).execute();
-        const again = await db.selectFrom("data_orchestrators").select("totp_seed").where("customer_id", "=", actor.workspaceId).where("id", "=", id).executeTakeFirst();
-        seed = again?.totp_seed ?? fresh;
-      }
+      // First use: a 160-bit seed (RFC 4226's recommendation for HMAC-SHA1), kept only in its column.
+      const seed = (await deps.records.totpSeed(actor.workspaceId, id)) ?? (await deps.records.initTotpSeed(actor.workspaceId, id, randomBytes(20).toString("hex")));
       const { code, expiresInSeconds } = totp(Buffer.from(seed, "hex"), repository.clock.now() / 1000);
       const body: Totp = { totp: code, expiresInSeconds: String(expiresInSeconds) };
       return { resource: body };

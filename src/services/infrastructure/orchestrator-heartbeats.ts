@@ -2,10 +2,8 @@
 // server's own loop, separate ones over HTTP). The document shows them; the heartbeat_at column
 // (epoch ms) lets one sweep find orchestrators that stopped reporting and mark them DISCONNECTED,
 // so the stored state, which lists filter on, stays true without a computation per read.
-import type { Kysely } from "kysely";
-import type { Database } from "../../db/database.ts";
 import type { DocumentRepository } from "../ports/documents.ts";
-import type { Tables } from "../../db/tables.ts";
+import type { OrchestratorRecords } from "../ports/orchestrator-records.ts";
 import type { OrchestratorDoc } from "../inventory/data-orchestrators.ts";
 import { type OrchestratorFacts, factFields } from "./orchestrator-facts.ts";
 
@@ -18,13 +16,13 @@ export interface HeartbeatAge {
 }
 
 export class OrchestratorHeartbeats {
-  readonly #db: Kysely<Tables>;
+  readonly #records: OrchestratorRecords;
   readonly #repository: DocumentRepository;
   readonly #staleMs: number;
 
   /** `staleMs`: an orchestrator silent this long is DISCONNECTED. */
-  constructor(database: Database, repository: DocumentRepository, staleMs: number) {
-    this.#db = database.db;
+  constructor(records: OrchestratorRecords, repository: DocumentRepository, staleMs: number) {
+    this.#records = records;
     this.#repository = repository;
     this.#staleMs = staleMs;
   }
@@ -46,33 +44,27 @@ export class OrchestratorHeartbeats {
         },
         trx,
       );
-      await trx.updateTable("data_orchestrators").set({ heartbeat_at: now }).where("customer_id", "=", customerId).where("id", "=", id).execute();
+      await this.#records.setHeartbeat(customerId, id, now, trx);
     });
   }
 
   /** A heartbeat of the embedded orchestrator: one record per workspace, all this process. */
   async beatEmbedded(facts: OrchestratorFacts, now = this.#repository.clock.now()): Promise<void> {
-    const rows = await this.#db.selectFrom("data_orchestrators").select(["id", "customer_id"]).where("deployment", "=", "EMBEDDED").execute();
-    for (const row of rows) await this.beat(row.customer_id, row.id, facts, now);
+    for (const o of await this.#records.heartbeats({ deployment: "EMBEDDED" })) await this.beat(o.customerId, o.id, facts, now);
   }
 
   /** Marks every orchestrator whose last heartbeat is older than the threshold DISCONNECTED; how many. */
   async markStale(now = this.#repository.clock.now()): Promise<number> {
     const cutoff = now - this.#staleMs;
-    const rows = await this.#db
-      .selectFrom("data_orchestrators")
-      .select(["id", "customer_id", "heartbeat_at"])
-      .where("connection_state", "=", "CONNECTED")
-      .where((eb) => eb.or([eb("heartbeat_at", "<", cutoff), eb("heartbeat_at", "is", null)]))
-      .execute();
+    const rows = await this.#records.heartbeats({ connectedSilentSince: cutoff });
     for (const row of rows) {
-      const last = row.heartbeat_at === null ? "ever" : `since ${new Date(Number(row.heartbeat_at)).toISOString()}`;
+      const last = row.heartbeatAt === null ? "ever" : `since ${new Date(row.heartbeatAt).toISOString()}`;
       await this.#repository.transaction(async (trx) => {
         // Checked again inside the write: a heartbeat may have arrived since the select.
-        const fresh = await trx.selectFrom("data_orchestrators").select("heartbeat_at").where("id", "=", row.id).where("customer_id", "=", row.customer_id).executeTakeFirst();
-        if (!fresh || (fresh.heartbeat_at !== null && Number(fresh.heartbeat_at) >= cutoff)) return;
+        const fresh = await this.#records.heartbeatAt(row.customerId, row.id, trx);
+        if (fresh === undefined || (fresh !== null && fresh >= cutoff)) return;
         await this.#repository.update<OrchestratorDoc>(
-          row.customer_id,
+          row.customerId,
           row.id,
           undefined,
           (doc) => ({ ...doc, connectionState: "DISCONNECTED", status: "WARNING", stateReason: `no heartbeat ${last}` }),
@@ -85,12 +77,11 @@ export class OrchestratorHeartbeats {
 
   /** Heartbeat age of every orchestrator (the metrics endpoint). */
   async ages(now = this.#repository.clock.now()): Promise<HeartbeatAge[]> {
-    const rows = await this.#db.selectFrom("data_orchestrators").select(["id", "customer_id", "deployment", "heartbeat_at"]).execute();
-    return rows.map((r) => ({
+    return (await this.#records.heartbeats()).map((r) => ({
       id: r.id,
-      customerId: r.customer_id,
-      deployment: r.deployment ?? "EMBEDDED",
-      ageSeconds: r.heartbeat_at === null ? null : Math.max(0, (now - Number(r.heartbeat_at)) / 1000),
+      customerId: r.customerId,
+      deployment: r.deployment,
+      ageSeconds: r.heartbeatAt === null ? null : Math.max(0, (now - r.heartbeatAt) / 1000),
     }));
   }
 }

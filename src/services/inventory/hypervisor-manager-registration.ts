@@ -14,6 +14,7 @@ import type { HypervisorManagerCreateSchema, HypervisorManagerUpdateSchema } fro
 import { type ManagerDoc, managerResource } from "./hypervisor-manager-discovery.ts";
 import type { UnitOfWork } from "../async-operations.ts";
 import { type InventoryContext, type StartOperation, startBusyOperation } from "./inventory-context.ts";
+import { protectedManagerError } from "./inventory-store.ts";
 import { nameKey } from "../../domain/unique-name.ts";
 
 export const JOB_REGISTER = "hypervisor-manager.register";
@@ -141,6 +142,9 @@ export function hypervisorManagerUseCases(deps: InventoryContext): HypervisorMan
     },
 
     async unregister(actor, id, ifMatch) {
+      // Checked again inside the unregister's transaction, and by the jobs' reference to the VMs.
+      const protectedVms = await deps.store.protectedVmNames(actor.workspaceId, id);
+      if (protectedVms.length > 0) throw protectedManagerError(protectedVms);
       const admit = (m: ManagerDoc) => {
         if (m.state === "DELETING") throw AppError.conflict(`hypervisor manager '${m.name}' is already being unregistered`);
       };

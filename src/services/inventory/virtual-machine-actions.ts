@@ -151,6 +151,8 @@ export function virtualMachineUseCases(deps: InventoryContext): VirtualMachineUs
       if (!vm) throw AppError.notFound(`virtual machine '${id}' not found`);
       // A VM already gone from the hypervisor (state DELETED) can be deleted: only its record goes.
       if (vm.state !== "DELETED") requireAllowed(vm, "VIRTUAL_MACHINE_DELETE", "delete");
+      // Its job references it (the database refuses the row's delete too).
+      if (vm.protectionJobInfo) throw AppError.conflict(`virtual machine '${vm.name}' is protected by protection job '${vm.protectionJobInfo.name}': delete the job first`);
       const managerId = vm.hypervisorManagerInfo.id;
       return startOperation(deps, actor, { name: `Delete virtual machine ${vm.name}`, jobType: JOB_VM_DELETE, payload: { managerId, vmId: id }, resource: vmResource(vm, managerId) });
     },

@@ -15,6 +15,8 @@ export interface VmDoc extends StoredDocument {
   powerState: string;
   allowedOperations?: string[];
   hypervisorManagerInfo: { id: string; name: string };
+  /** Set while a protection job protects the VM (vm-protection.ts). */
+  protectionJobInfo?: { id?: string; name?: string };
 }
 
 export const vmResource = (vm: { id: string; name: string }, managerId: string): ResourceRef => ({

@@ -1,10 +1,11 @@
-// Every protection store's logical and stored bytes for GET /metrics, read from the stores'
-// documents (where their measurements are kept) across workspaces: a scrape opens no store.
+// Every protection store's logical and stored bytes for GET /metrics (the StoreStatsSource of
+// services/metrics.ts), read from the stores' documents (where their measurements are kept)
+// across workspaces: a scrape opens no store.
 import { sql } from "kysely";
 import { Type } from "typebox";
 import { Value } from "typebox/value";
-import type { Database } from "../../db/database.ts";
-import type { StoreStats, StoreStatsSource } from "../metrics.ts";
+import type { StoreStats, StoreStatsSource } from "../services/metrics.ts";
+import type { Database } from "./database.ts";
 
 const Measured = Type.Object({ userDataStoredInBytes: Type.Number(), sizeOnDiskInBytes: Type.Number() });
 
