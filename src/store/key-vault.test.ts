@@ -81,3 +81,12 @@ test("a store's S3 target is kept wrapped beside its key: the first one stays, n
   await vault.remove(A);
   expect(await vault.target(A)).toBeUndefined();
 });
+
+test("everUsed tells whether any store's key was ever made here, even after every store is gone (the demo then makes none)", async () => {
+  const vault = new FileKeyVault(join(t.dir, "used"));
+  expect(await vault.everUsed()).toBe(false);
+  await vault.ensure(A);
+  expect(await vault.everUsed()).toBe(true);
+  await vault.remove(A);
+  expect(await vault.everUsed()).toBe(true);
+});

@@ -5,7 +5,7 @@
 // key in <keys dir>/master.key. The directory is 0700 and every file 0600; a file is written to
 // a temporary name, fsynced and renamed, so a crash never leaves half a key.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { link, mkdir, open, readFile, rm, unlink } from "node:fs/promises";
+import { access, link, mkdir, open, readFile, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { Type } from "typebox";
 import { Value } from "typebox/value";
@@ -48,6 +48,13 @@ export class FileKeyVault implements StoreKeys {
     // Two concurrent ensure() calls agree: the second finds the first one's file.
     if (!(await this.#seal("key", storeId, key))) return (await this.get(storeId)) ?? key.toString("hex");
     return key.toString("hex");
+  }
+
+  async everUsed(): Promise<boolean> {
+    return access(join(this.dir, MASTER)).then(
+      () => true,
+      () => false,
+    );
   }
 
   async get(storeId: string): Promise<string | undefined> {

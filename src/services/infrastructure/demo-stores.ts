@@ -56,13 +56,14 @@ async function settle(operations: AsyncOperationService, admin: Actor, started: 
 
 /**
  * Creates the demo stores unless the workspace has a store already or cloud stores were ever made
- * here (<data dir>/cloud exists): deleted demo stores stay deleted. The gateway is deployed on a
+ * here (<data dir>/cloud or the keys' master key exists, the latter also for stores in S3
+ * buckets): deleted demo stores stay deleted. The gateway is deployed on a
  * datastore of the demo lab's vCenter when `lab` names them.
  */
 export async function createDemoStores(deps: DemoStoreDeps, lab: { managerId: string; datastoreId: string } | undefined): Promise<DemoStores | undefined> {
   const { ctx, admin, wait } = deps;
   const any = await ctx.repository.list(admin.workspaceId, { orderBy: [], offset: 0, limit: 1 });
-  if (any.docs.length > 0 || (await exists(ctx.cloudRoot))) return undefined;
+  if (any.docs.length > 0 || (await exists(ctx.cloudRoot)) || (await ctx.keys.everUsed())) return undefined;
   // With S3 targets configured, the demo cloud store goes to the first location that has one.
   const locationId = ctx.locations.some((l) => l.id === DEMO_STORAGE_LOCATION) ? DEMO_STORAGE_LOCATION : (ctx.locations[0]?.id ?? DEMO_STORAGE_LOCATION);
   const cloudStart = deps.stores.create(admin, { protectionStoreType: "CLOUD", storageLocationId: locationId, displayName: "Demo cloud store" });

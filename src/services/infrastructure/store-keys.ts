@@ -13,6 +13,8 @@ export interface StoreKeys {
   ensureTarget(storeId: string, target: S3StoreTarget): Promise<S3StoreTarget>;
   /** The store's S3 target; undefined for a store that is not in a bucket. */
   target(storeId: string): Promise<S3StoreTarget | undefined>;
+  /** Whether any cloud store was ever made here (the master key exists): the demo makes none then. */
+  everUsed(): Promise<boolean>;
   /** Forgets the key and the target (after the store's data is destroyed); missing ones are no error. */
   remove(storeId: string): Promise<void>;
 }
