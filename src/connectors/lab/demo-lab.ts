@@ -2,13 +2,15 @@ import { join } from "node:path";
 import type { DiskWriter } from "../hypervisor-connector.ts";
 import { compressibleBytes, incompressibleBytes, randomInt, seededRandom } from "./content.ts";
 import { DEMO_VMS, addDemoTopology } from "./demo-topology.ts";
+import { demoGuestFiles } from "./demo-guest-files.ts";
 import { LabConnector, initLab } from "./lab-connector.ts";
 import { allocatedBytes } from "./lab-disk.ts";
 import { loadLabState, mutateLabState } from "./lab-state.ts";
 
 // `npm start` on an empty data dir: a lab vCenter with the demo inventory and VMs whose sparse
 // disks hold realistic content (runs of zeros, compressible text and incompressible data),
-// deterministic for a given seed.
+// deterministic for a given seed: each VM's first disk as files in an ext4 file system
+// (demo-guest-files.ts), its other disks raw.
 
 const MiB = 1024 * 1024;
 const POOL_BYTES = 4 * MiB;
@@ -94,11 +96,14 @@ export async function createDemoLab(labRoot: string, name: string, seed = 202611
         ...(host ? { hostId: host.id } : {}),
       },
       async (writers) => {
+        // The first disk gets its file system below; the others raw content.
         for (const [d, writer] of writers.entries()) {
-          await fillDemoDisk(writer, seed + i * 100 + d, `${demo.name}/${d}`, textPool);
+          if (d > 0) await fillDemoDisk(writer, seed + i * 100 + d, `${demo.name}/${d}`, textPool);
         }
       },
     );
+    const first = vm.disks[0];
+    if (first) await lab.formatDisk(vm.id, first.id, demoGuestFiles(demo.name, demo.guest.osName, seed + i * 100, first.capacityBytes, textPool));
     for (const tag of demo.tags) tagged.push([tag, vm.id]);
   }
   await mutateLabState(labDir, (s) => {

@@ -5,15 +5,15 @@
 // live disk, so guest writes made meanwhile elsewhere on the disk are never undone.
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdir, open, rm } from "node:fs/promises";
+import { type FileHandle, mkdir, open, rm, truncate, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { BLOCK_SIZE, lockPath, readAt } from "./disk-files.ts";
+import { BLOCK_SIZE, lockPath } from "./disk-files.ts";
 import { withLock } from "./file-lock.ts";
 import { writeDisk, zeroDisk } from "./lab-disk.ts";
 
 const run = promisify(execFile);
-const STEP = 64 * BLOCK_SIZE;
+const STEP = 256 * BLOCK_SIZE;
 
 /** A scratch directory beside the disk (same file system: cp may clone), removed after `use`. */
 export async function withScratchDir<T>(disk: string, use: (dir: string) => Promise<T>): Promise<T> {
@@ -42,18 +42,48 @@ export async function editDiskImage<T>(disk: string, edit: (image: string) => Pr
   });
 }
 
+/** Replaces the whole disk's contents with an image `make` builds from nothing (mke2fs). */
+export async function replaceDiskImage(disk: string, capacityBytes: number, make: (image: string) => Promise<void>): Promise<void> {
+  await withScratchDir(disk, async (dir) => {
+    const image = join(dir, "new.img");
+    await writeFile(image, "");
+    await truncate(image, capacityBytes);
+    await make(image);
+    // Every block differs from "unknown": data is written, zeros are zeroed (cheap where never written).
+    await writeChangedBlocks(disk, null, image);
+  });
+}
+
 const ZEROS = Buffer.alloc(BLOCK_SIZE);
 
-/** Writes into `disk` every block where `after` differs from `before` (runs as one write); returns the bytes written. */
-export async function writeChangedBlocks(disk: string, before: string, after: string): Promise<number> {
-  const a = await open(before, "r");
+/** Reads up to buffer.length bytes at `position` into `buffer`; the rest of it (past the end) zeroed. */
+async function readInto(handle: FileHandle, buffer: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < buffer.length) {
+    const { bytesRead } = await handle.read(buffer, done, buffer.length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  buffer.fill(0, done);
+}
+
+/**
+ * Writes into `disk` every block where `after` differs from `before` (runs as one write), or with
+ * `before` null every block of `after`; returns the bytes written.
+ */
+export async function writeChangedBlocks(disk: string, before: string | null, after: string): Promise<number> {
+  const a = before === null ? undefined : await open(before, "r");
   const b = await open(after, "r");
+  // Reused buffers: reading both images dominates, allocating per step would double it.
+  const old = Buffer.allocUnsafe(STEP);
+  const now = Buffer.allocUnsafe(STEP);
   let written = 0;
   try {
     const size = (await b.stat()).size;
     for (let at = 0; at < size; at += STEP) {
       const length = Math.min(STEP, size - at);
-      const [old, now] = await Promise.all([readAt(a, at, length), readAt(b, at, length)]);
+      await Promise.all([a ? readInto(a, old, at) : undefined, readInto(b, now, at)]);
+      if (a && old.equals(now)) continue;
       // A run of changed blocks of one kind (data or zeros) since `start`.
       let start = -1;
       let zeros = false;
@@ -67,7 +97,7 @@ export async function writeChangedBlocks(disk: string, before: string, after: st
       for (let off = 0; off < length; off += BLOCK_SIZE) {
         const end = Math.min(off + BLOCK_SIZE, length);
         const block = now.subarray(off, end);
-        if (block.equals(old.subarray(off, end))) {
+        if (a && block.equals(old.subarray(off, end))) {
           await flush(off);
           continue;
         }
@@ -81,7 +111,7 @@ export async function writeChangedBlocks(disk: string, before: string, after: st
       await flush(length);
     }
   } finally {
-    await a.close();
+    await a?.close();
     await b.close();
   }
   return written;

@@ -26,7 +26,7 @@ import { dropDiskSnapshot, openSnapshotReader, snapshotChangedRanges, takeDiskSn
 import { toInventory, toVirtualMachine } from "./inventory-view.ts";
 import { createLabDatastore, reconfigureLabVm, relocateLabVm } from "./lab-admin-ops.ts";
 import { writeDisk } from "./lab-disk.ts";
-import { editDiskImage } from "./disk-edit.ts";
+import { editDiskImage, replaceDiskImage } from "./disk-edit.ts";
 import { type GuestTreeFile, formatImage, putFilesInImage } from "./guest-tree.ts";
 import type { LabState } from "./lab-state.ts";
 import {
@@ -225,8 +225,9 @@ export class LabConnector implements HypervisorConnector {
   // ---- lab-only operations (guest activity, tests, CLI) ----
 
   /** Makes the disk a fresh ext4 file system (whole disk) holding `files`; what it held is gone. */
-  formatDisk(vmId: string, diskId: string, files: readonly GuestTreeFile[]): Promise<void> {
-    return this.editDiskImage(vmId, diskId, (image) => formatImage(image, files));
+  async formatDisk(vmId: string, diskId: string, files: readonly GuestTreeFile[]): Promise<void> {
+    const disk = findDisk(findVm(await loadLabState(this.labDir), vmId), diskId);
+    await replaceDiskImage(this.abs(disk.file), disk.capacityBytes, (image) => formatImage(image, files));
   }
 
   /** Puts files into the disk's file system as the guest would (parents made, same names replaced). */
