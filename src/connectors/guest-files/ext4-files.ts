@@ -115,6 +115,13 @@ export class Ext4Files implements GuestFileSystems {
       );
       for (const [i, path] of batch.entries()) found.push(parseStat(path, outputs[i] ?? ""));
     }
+    // A target of 60 bytes or more is stored in a data block: `cat` prints it (without a line
+    // break, so one run each: the next command's echo would join its line).
+    for (const f of found) {
+      if (f?.type !== "symlink" || f.linkTarget !== undefined) continue;
+      const { outputs } = await this.#run(image, [`cat ${quote(f.path)}`]);
+      f.linkTarget = (outputs[0] ?? "").replace(/\n$/, "");
+    }
     return found;
   }
 

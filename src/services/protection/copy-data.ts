@@ -8,6 +8,7 @@ import { loadManager, managerConnector } from "../inventory/hypervisor-manager-d
 import type { InventoryContext } from "../inventory/inventory-context.ts";
 import { isConnectorError } from "../ports/connector-error.ts";
 import type { StoredDocument } from "../ports/documents.ts";
+import type { CopyImageCache } from "../ports/guest-files.ts";
 
 export interface CopyData {
   /** Removes one hypervisor snapshot of the VM. */
@@ -16,9 +17,11 @@ export interface CopyData {
   deleteImage(customerId: string, storeId: string, imageId: string): Promise<void>;
   /** Reclaims what deleted images no longer need; 0 when the store is gone. */
   gc(customerId: string, storeId: string): Promise<{ reclaimedBytes: number }>;
+  /** Removes the copy's disks materialised for file restore. */
+  dropFileImages(copyId: string): Promise<void>;
 }
 
-export function copyData(inventory: InventoryContext, stores: ProtectionStoreContext): CopyData {
+export function copyData(inventory: InventoryContext, stores: ProtectionStoreContext, fileImages: Pick<CopyImageCache, "evict">): CopyData {
   /** The store's images, or undefined when the store (or the system it lived on) is gone with its data. */
   async function imagesOf(customerId: string, storeId: string): Promise<ImageStore | undefined> {
     const doc = await stores.repository.get<ProtectionStoreDoc>(customerId, storeId);
@@ -43,6 +46,8 @@ export function copyData(inventory: InventoryContext, stores: ProtectionStoreCon
     async deleteImage(customerId, storeId, imageId) {
       await (await imagesOf(customerId, storeId))?.deleteImage(imageId);
     },
+
+    dropFileImages: (copyId) => fileImages.evict(copyId),
 
     async gc(customerId, storeId) {
       const images = await imagesOf(customerId, storeId);
