@@ -68,7 +68,7 @@ export async function restoreFiles(ctx: ProtectionContext, work: FileRestoreWork
         for (const item of payload.items) roots.push(await readSourceTree(ctx.guestFiles, image, item.source, notes, budget));
         const all = roots.flatMap((r) => [...walk(r)]);
         const files = all.filter((n) => n.file.type === "file");
-        files.forEach((n, i) => staged.set(n.file.path, join(scratch, String(i))));
+        for (const [i, n] of files.entries()) staged.set(n.file.path, join(scratch, String(i)));
         const total = files.reduce((s, n) => s + n.file.sizeInBytes, 0);
         const progress = new ByteProgress(work, 5, 45, [total]);
         let done = 0;
