@@ -39,6 +39,12 @@ async function stageTree(root: string, files: readonly GuestTreeFile[]): Promise
     const at = new Date(f.modifiedAt);
     await utimes(join(root, guestPath(f.path, "path")), at, at);
   }
+  // Directories not given a time get the newest of the tree's, so a build does not show when it ran.
+  const newest = files.reduce((m, f) => (f.modifiedAt && f.modifiedAt > m ? f.modifiedAt : m), "");
+  if (!newest) return;
+  const given = new Set(files.filter((f) => f.modifiedAt).map((f) => guestPath(f.path, "path")));
+  const dirs = [...new Set(files.flatMap((f) => guestAncestry(guestParent(guestPath(f.path, "path")))))].filter((d) => !given.has(d));
+  for (const dir of dirs.sort((a, b) => b.length - a.length)) await utimes(join(root, dir), new Date(newest), new Date(newest));
 }
 
 /** Makes `image` (its size kept) a fresh ext4 file system holding `files`. */
