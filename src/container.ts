@@ -90,6 +90,10 @@ import type { ProtectionContext } from "./services/protection/run-context.ts";
 import { restoreUseCases } from "./services/protection/restore.ts";
 import { backupVerifyUseCases } from "./services/protection/backup-verify.ts";
 import { backupVerifyRoutes } from "./api/routes/backup-verify-routes.ts";
+import { copyFilesRoutes } from "./api/routes/copy-files-routes.ts";
+import { copyFilesUseCases } from "./services/protection/copy-files.ts";
+import { Ext4Files } from "./connectors/guest-files/ext4-files.ts";
+import { LocalCopyImageCache } from "./connectors/guest-files/copy-image-cache.ts";
 import { CopyExpiry } from "./jobs/copy-expiry.ts";
 import type { ProtectionStoreContext } from "./services/infrastructure/protection-store-state.ts";
 import { protectionStoreUseCases } from "./services/infrastructure/protection-stores.ts";
@@ -174,6 +178,8 @@ export interface Services {
   copies: CopyRecords;
   /** Queues the deletes of expired, unlocked copies (wake() after the clock moved). */
   expiry: CopyExpiry;
+  /** Copies' disks materialised for browsing and file restore. */
+  copyImages: LocalCopyImageCache;
   /** Every chunk store this process has open. */
   storeRegistry: StoreRegistry<ProtectionStore>;
   /** What the protection-store use cases and jobs share (the demo store is made through it). */
@@ -325,7 +331,8 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
   const copyUses = copyUseCases(copiesContext);
   const expiry = new CopyExpiry(copiesContext.index, copyUses, clock, logger.child({ component: "copy-expiry" }), EXPIRY_INTERVAL_MS);
   storeCopies.add(copies);
-  const copyContext = { ...copiesContext, data: copyData(inventory, stores), refreshStore: (customerId: string, storeId: string) => protectionStores.refreshStats(customerId, storeId) };
+  const copyImages = new LocalCopyImageCache(join(config.dataDir, "flr"), config.flrIdleMinutes * 60_000);
+  const copyContext = { ...copiesContext, data: copyData(inventory, stores, copyImages), refreshStore: (customerId: string, storeId: string) => protectionStores.refreshStats(customerId, storeId) };
   for (const handler of copyJobs(copyContext)) worker.register(handler);
   const protectionRuns: ProtectionContext = {
     inventory,
@@ -333,6 +340,8 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     copies,
     policies: repositories.get("protection-policies")!,
     clock,
+    guestFiles: new Ext4Files(),
+    copyImages,
     crash: crashPoints,
     runEnded: (run) =>
       protection.jobs.transaction((uow) => recordRunEnd(protection, run.customerId, run.protectionJobId, run.operationId, run.succeeded, run.succeeded ? undefined : run.reason, uow)),
@@ -351,6 +360,7 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     copies: copyUses,
     restores: restoreUseCases(protectionRuns),
     backupVerify: backupVerifyUseCases(protectionRuns),
+    copyFiles: copyFilesUseCases(protectionRuns),
     protectionJobs: protectionJobUseCases(protection),
   };
   const metrics = new Metrics(() => queue.counts(), () => heartbeats.ages());
@@ -378,6 +388,7 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     storeCopies,
     copies,
     expiry,
+    copyImages,
     storeRegistry,
     stores,
     useCases,
@@ -409,6 +420,7 @@ export async function buildApp(services: Services, serverFactory?: FastifyServer
   await orchestratorRoutes(app, { pairing, heartbeats, broker, bundles, orchestrators: services.inventory.dataOrchestrators });
   await storageLocationRoutes(app, services.stores.locations);
   await backupVerifyRoutes(app, services.useCases.backupVerify);
+  await copyFilesRoutes(app, services.useCases.copyFiles);
   if (services.testClock) await testClockRoutes(app, services.testClock);
   await consoleRoutes(app, services.config.consoleDir);
   const context = { dialect: services.database.dialect, repositories: services.repositories };
@@ -477,6 +489,7 @@ export async function startServer(config: Config, logger: Logger, options: { def
   if (config.embeddedWorker) services.worker.start();
   services.monitor.start();
   services.expiry.start();
+  await services.copyImages.start();
   services.scheduler.start();
   if (!options.deferReady) services.readiness.ready = true;
   const running = { app, services };
@@ -495,6 +508,7 @@ export async function startServer(config: Config, logger: Logger, options: { def
       await running.services.monitor.stop();
       await running.services.expiry.stop();
       await running.services.worker.stop();
+      running.services.copyImages.stop();
       await running.services.storeRegistry.close();
       await running.services.connectors.close();
       await running.services.database.close();

@@ -15,6 +15,9 @@ export const PATHS = {
   jobs: "/backup-recovery/v1beta1/protection-jobs",
   vmCopies: (vmId: string, kind: "snapshots" | "backups") => `/backup-recovery/v1beta1/virtual-machines/${encodeURIComponent(vmId)}/${kind}`,
   vmRestore: (vmId: string) => `/backup-recovery/v1beta1/virtual-machines/${encodeURIComponent(vmId)}/restore`,
+  vmRestoreFiles: (vmId: string) => `/backup-recovery/v1beta1/virtual-machines/${encodeURIComponent(vmId)}/restore-files`,
+  /** obr's browse call: one directory of a copy's file system. */
+  copyFiles: (vmId: string, copyId: string) => `/obr/v1/virtual-machines/${encodeURIComponent(vmId)}/copies/${encodeURIComponent(copyId)}/files`,
 } as const;
 
 export type Vm = ListItem<typeof PATHS.vms>;
@@ -36,6 +39,9 @@ export type Backup = ListItem<"/backup-recovery/v1beta1/virtual-machines/{id}/ba
 /** A VM's snapshot or backup, as the copy lists show them. */
 export type Copy = Snapshot | Backup;
 export type ProtectionStatus = NonNullable<Vm["protectionStatus"]>;
+
+/** A page of the browse call. */
+export type CopyFiles = paths["/obr/v1/virtual-machines/{id}/copies/{copyId}/files"]["get"]["responses"][200]["content"]["application/json"];
 
 export type CopyKind = "SNAPSHOT" | "BACKUP" | "CLOUD_BACKUP";
 export const copyKind = (c: Copy): CopyKind => ("backupType" in c && c.backupType ? c.backupType : "SNAPSHOT");

@@ -1,7 +1,8 @@
-// `obr lab create|churn|import-vm`: make a lab hypervisor in <data dir>/lab, or act on one as its
+// `obr lab create|churn|put-file|import-vm`: make a lab hypervisor in <data dir>/lab, or act on one as its
 // guests or its administrator would, outside the API. The server opens a lab when a registration
 // names it, and sees later changes on its next refresh
 // (POST /virtualization/v1beta1/hypervisor-managers/{id}/refresh).
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import type { Config } from "../config/config.ts";
@@ -87,6 +88,28 @@ export function labCommand(configFrom: ConfigFrom): Command {
         const result = await connector.churn(await vmIdOf(connector, opts.vm), { percent: opts.percent, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
         if (opts.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         process.stdout.write(`${formatChurnResult(result)}\n`);
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  lab
+    .command("put-file")
+    .description("write a file into a VM's disk file system as its guest would (parent folders made, an existing file replaced)")
+    .requiredOption("--vm <id|name>", "the virtual machine")
+    .requiredOption("--path <guest path>", "absolute path in the guest, e.g. /etc/app.conf")
+    .requiredOption("--from <file>", "local file whose content is written")
+    .option("--disk <n>", "the VM's disk, numbered from 0", (v) => Number.parseInt(v, 10), 0)
+    .option("--mode <octal>", "permission bits", (v) => Number.parseInt(v, 8), 0o644)
+    .action(async (opts: { vm: string; path: string; from: string; disk: number; mode: number }, cmd: Command) => {
+      try {
+        const connector = labFrom(cmd, configFrom);
+        const vm = await connector.getVm(await vmIdOf(connector, opts.vm));
+        const disk = vm.disks[opts.disk];
+        if (!disk) throw AppError.badRequest(`--disk: ${vm.name} has ${vm.disks.length} disk(s), numbered from 0`);
+        const data = await readFile(opts.from);
+        await connector.writeGuestFiles(vm.id, disk.id, [{ path: opts.path, data, mode: opts.mode, modifiedAt: new Date().toISOString() }]);
+        process.stdout.write(`wrote ${data.length} bytes to ${escapeForTerminal(opts.path)} on ${disk.label} of ${escapeForTerminal(vm.name)}\n`);
       } catch (err) {
         fail(err);
       }

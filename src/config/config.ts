@@ -27,6 +27,8 @@ export interface Config {
   readonly embeddedWorker: boolean;
   /** Finished async operations are deleted this many days after they last changed. */
   readonly operationRetentionDays: number;
+  /** A copy's disk materialised for file restore is removed once unused this long, minutes. */
+  readonly flrIdleMinutes: number;
   /** Register the job types of the test suite (test.*): never in production. */
   readonly testJobs: boolean;
   /** An admin may read and move the installation's clock forward (/obr/v1/test-clock): for testing against obr only. */
@@ -121,6 +123,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
       1,
       36500,
     ),
+    flrIdleMinutes: parseInteger("OBR_FLR_IDLE_MINUTES", pick("flrIdleMinutes", "OBR_FLR_IDLE_MINUTES") ?? "15", 1, 10080),
     testJobs: parseBool("OBR_TEST_JOBS", pick("testJobs", "OBR_TEST_JOBS") ?? "0"),
     testClock: parseBool("OBR_TEST_CLOCK", pick("testClock", "OBR_TEST_CLOCK") ?? "0"),
     crashPoint: parseCrashPoint(pick("crashPoint", "OBR_CRASH_POINT")),

@@ -1,4 +1,4 @@
-// The job types of a protection run, of a restore and of an on-demand backup verification. The run (queued by the protection-jobs service with the
+// The job types of a protection run, of a restore, of a file restore and of an on-demand backup verification. The run (queued by the protection-jobs service with the
 // tiers resolved) is a parent operation that spawns one child per tier in sequence, in the same
 // transaction that makes it wait for them: each tier runs only after the one before it ended,
 // and a tier that did not succeed leaves the later ones CANCELLED (naming it) and the run FAILED
@@ -17,6 +17,8 @@ import { JOB_PROTECTION_RUN, ProtectionRunPayload } from "../services/protection
 import { JOB_VERIFY_BACKUP, VerifyBackupPayload, verifyBackup } from "../services/protection/backup-verify.ts";
 import { JOB_RESTORE, RestorePayload } from "../services/protection/restore-payload.ts";
 import { restoreCopy } from "../services/protection/restore-work.ts";
+import { FileRestorePayload, JOB_RESTORE_FILES } from "../services/protection/file-restore-payload.ts";
+import { restoreFiles } from "../services/protection/file-restore-work.ts";
 import { runTier } from "../services/protection/run-tier.ts";
 import { JOB_PROTECTION_TIER, ProtectionTierPayload, tierOperationName } from "../services/protection/run-tier-payload.ts";
 import { type JobHandler, defineJob } from "./job-handler.ts";
@@ -80,6 +82,16 @@ export function protectionRunJobs(ctx: ProtectionContext): JobHandler[] {
       maxAttempts: 1,
       timeLimitMs: TIER_TIME_LIMIT_MS,
       run: ({ customerId, payload, operation, signal, progress, log }) => restoreCopy(ctx, { customerId, operationId: operation.id, payload, signal, progress, log }),
+    }),
+    defineJob({
+      // Not resumable: an interrupted file restore ends FAILED having written whole files or
+      // none of a debugfs run's; requesting it again (OVERWRITE) writes them all again.
+      type: JOB_RESTORE_FILES,
+      payload: FileRestorePayload,
+      resumable: false,
+      maxAttempts: 1,
+      timeLimitMs: TIER_TIME_LIMIT_MS,
+      run: ({ customerId, payload, signal, progress, log }) => restoreFiles(ctx, { customerId, payload, signal, progress, log }),
     }),
     defineJob({
       // Resumable: verifying again from the start changes nothing but the time it took.

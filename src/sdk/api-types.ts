@@ -1329,6 +1329,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/obr/v1/virtual-machines/{id}/copies/{copyId}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a directory of a VM snapshot's or backup's file system (directories first, then by name) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description the copy's disk, numbered from 0; default 0 */
+                    disk?: number;
+                    /** @description default 100 */
+                    limit?: number;
+                    offset?: number;
+                    /** @description absolute path of a directory; default / */
+                    path?: string;
+                };
+                header?: never;
+                path: {
+                    copyId: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            count: number;
+                            items: {
+                                /** Format: date-time */
+                                modifiedAt: string;
+                                name: string;
+                                path: string;
+                                sizeInBytes: number;
+                                type: "file" | "directory" | "symlink" | "other";
+                            }[];
+                            offset: number;
+                            total: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/virtualization/v1beta1/datastores": {
         parameters: {
             query?: never;
@@ -9354,7 +9458,22 @@ export interface operations {
             content: {
                 "application/json": {
                     backupId?: string;
+                    filePathInfo: {
+                        absoluteSourcePath: string;
+                        absoluteTargetPath?: string;
+                    }[];
+                    /** @enum {string} */
+                    fileRestoreMethod: "OVERWRITE" | "KEEPASBACKUP" | "SKIP";
+                    retainOriginalDirectoryStructure?: boolean;
+                    retainOrignalDirectoryStructure?: boolean;
                     snapshotId?: string;
+                    targetInfo: {
+                        credentialsInfo?: {
+                            password?: string;
+                            username?: string;
+                        };
+                        virtualMachineId?: string;
+                    };
                 };
             };
         };
@@ -9424,15 +9543,6 @@ export interface operations {
             };
             /** @description Default Response */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorResponse"];
-                };
-            };
-            /** @description Default Response */
-            501: {
                 headers: {
                     [name: string]: unknown;
                 };

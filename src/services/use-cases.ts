@@ -11,6 +11,7 @@ import type { ProtectionPolicyUseCases } from "./protection-policies.ts";
 import type { RestoreUseCases } from "./protection/restore.ts";
 import type { BackupVerifyUseCases } from "./protection/backup-verify.ts";
 import type { CopyUseCases } from "./protection/copy-use-cases.ts";
+import type { CopyFilesUseCases } from "./protection/copy-files.ts";
 import type { ProtectionJobUseCases } from "./protection/protection-jobs.ts";
 
 export interface UseCases {
@@ -28,6 +29,8 @@ export interface UseCases {
   restores: RestoreUseCases;
   /** On-demand verification of a backup (POST /obr/v1/backups/{id}/verify). */
   backupVerify: BackupVerifyUseCases;
+  /** The files inside a copy (GET /obr/v1/virtual-machines/{id}/copies/{copy-id}/files). */
+  copyFiles: CopyFilesUseCases;
   /** PATCH and DELETE of VM snapshots and backups, and the expiry worker's deletes. */
   copies: CopyUseCases;
   protectionJobs: ProtectionJobUseCases;

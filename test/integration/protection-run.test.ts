@@ -197,14 +197,15 @@ describe("a protection run", () => {
     expect(after[1]).not.toBe(before[1]); // disk 2 kept the second churn: not restored
   });
 
-  test("bad restores change nothing: 400 for both or neither copy id and a missing name, 404 for another VM's copy or an unknown VM, 501 for file restore", async () => {
+  test("bad restores change nothing: 400 for both or neither copy id and a missing name, 404 for another VM's copy or an unknown VM, 400 for a file restore from a disk without a file system", async () => {
     await expectError(await server.api(`${VMS}/${vm.id}/restore`, { method: "POST", json: { restoreType: "PARENT", snapshotId: first.snapshot.id, backupId: first.backup.id } }), 400);
     await expectError(await server.api(`${VMS}/${vm.id}/restore`, { method: "POST", json: { restoreType: "PARENT" } }), 400);
     await expectError(await server.api(`${VMS}/${vm.id}/restore`, { method: "POST", json: { restoreType: "ALTERNATE", backupId: first.backup.id } }), 400);
     await expectError(await server.api(`${VMS}/${other.id}/restore`, { method: "POST", json: { restoreType: "PARENT", backupId: first.backup.id } }), 404);
     await expectError(await server.api(`${VMS}/${randomUUID()}/restore`, { method: "POST", json: { restoreType: "PARENT", backupId: first.backup.id } }), 404);
-    const files = await expectError(await server.api(`${VMS}/${vm.id}/restore-files`, { method: "POST", json: { backupId: first.backup.id } }), 501);
-    expect(files.message).toMatch(/file and folder restore is not available/);
+    const fileRestore = { backupId: first.backup.id, fileRestoreMethod: "OVERWRITE", filePathInfo: [{ absoluteSourcePath: "/etc/hostname" }], targetInfo: {} };
+    const files = await expectError(await server.api(`${VMS}/${vm.id}/restore-files`, { method: "POST", json: fileRestore }), 400);
+    expect(files.message).toMatch(/Hard disk 1 of backup .* holds no file system obr can read/);
     const stranger = await server.client("admin");
     await expectError(await server.api(`${VMS}/${vm.id}/restore`, { method: "POST", token: stranger.token, json: { restoreType: "PARENT", backupId: first.backup.id } }), 404);
   });

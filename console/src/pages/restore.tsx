@@ -1,11 +1,13 @@
-// The restore wizard: a copy -> over the original VM (PARENT) or as a new VM (ALTERNATE) -> where
-// the new VM goes -> confirm -> live progress of the restore operation.
+// The restore wizard: a copy -> over the original VM (PARENT), as a new VM (ALTERNATE) or chosen
+// files and folders (restore-files) -> where the new VM goes, or the files to restore and where
+// -> confirm -> live progress of the restore operation.
 import { useState } from "preact/hooks";
 import { describeError, list, send } from "../api.ts";
 import { Field, Load, OperationFollow, PageTitle } from "../components.tsx";
 import { dateTime, TIER_NAMES } from "../format.ts";
 import { Link, navigate, type Route } from "../router.tsx";
 import type { Session } from "../session.ts";
+import { FileBrowser, type FileChoice, FileTarget, fileRestoreBody, METHODS } from "./restore-files.tsx";
 import { type Copy, copyKind, type Datastore, type Host, PATHS, type Vm } from "../types.ts";
 import { useLoad } from "../use-load.ts";
 
@@ -22,7 +24,8 @@ export function Restore({ session, route }: { session: Session; route: Route }) 
   const vmId = route.query.get("vm") ?? "";
   const [step, setStep] = useState(0);
   const [copy, setCopy] = useState<Copy | undefined>();
-  const [restoreType, setRestoreType] = useState<"PARENT" | "ALTERNATE">("ALTERNATE");
+  const [restoreType, setRestoreType] = useState<"PARENT" | "ALTERNATE" | "FILES">("ALTERNATE");
+  const [files, setFiles] = useState<FileChoice>({ selected: [], targetVmId: "", targetPath: "", retain: false, method: "OVERWRITE" });
   const [target, setTarget] = useState<Target>({ name: "", hostId: "", datastoreId: "", powerOn: false });
   const [operation, setOperation] = useState<string>();
   const [error, setError] = useState<string>();
@@ -47,9 +50,20 @@ export function Restore({ session, route }: { session: Session; route: Route }) 
   const start = async () => {
     if (!chosen || !vm) return;
     setError(undefined);
+    const copyRef = copyKind(chosen) === "SNAPSHOT" ? { snapshotId: chosen.id } : { backupId: chosen.id };
+    if (restoreType === "FILES") {
+      try {
+        const sent = await send(session, "POST", PATHS.vmRestoreFiles(vm.id), fileRestoreBody(copyRef, files));
+        setOperation(sent.operation);
+        setStep(4);
+      } catch (err) {
+        setError(describeError(err));
+      }
+      return;
+    }
     const body = {
       restoreType,
-      ...(copyKind(chosen) === "SNAPSHOT" ? { snapshotId: chosen.id } : { backupId: chosen.id }),
+      ...copyRef,
       ...(restoreType === "ALTERNATE"
         ? {
             targetVmInfo: {
@@ -74,7 +88,10 @@ export function Restore({ session, route }: { session: Session; route: Route }) 
   const next = (e: Event) => {
     e.preventDefault();
     if (step === 1 && restoreType === "PARENT") setStep(3);
-    else if (step === 1) {
+    else if (step === 1 && restoreType === "FILES") {
+      setFiles((f) => ({ ...f, targetVmId: f.targetVmId || vmId }));
+      setStep(2);
+    } else if (step === 1) {
       // a new VM next to the original: its name and host unless the user chose others
       setTarget((t) => ({ ...t, name: t.name || `${vm?.name ?? "vm"}-restored`, hostId: t.hostId || (vm?.hostInfo?.id ?? "") }));
       setStep(2);
@@ -143,9 +160,21 @@ export function Restore({ session, route }: { session: Session; route: Route }) 
               <input type="radio" name="restoreType" checked={restoreType === "PARENT"} onChange={() => setRestoreType("PARENT")} />
               The original virtual machine (PARENT): its disks are overwritten with the copy
             </label>
+            <label class="check block">
+              <input type="radio" name="restoreType" checked={restoreType === "FILES"} onChange={() => setRestoreType("FILES")} />
+              Files and folders: browse the copy and restore the ones you choose into a VM
+            </label>
           </fieldset>
         ) : null}
-        {step === 2 ? (
+        {step === 2 && restoreType === "FILES" && chosen ? (
+          <>
+            <FileBrowser session={session} vmId={vmId} copyId={chosen.id} selected={files.selected} onChange={(selected) => setFiles({ ...files, selected })} />
+            <Load state={vms} what="Virtual machines">
+              {(page) => <FileTarget vms={page.items} choice={files} onChange={setFiles} />}
+            </Load>
+          </>
+        ) : null}
+        {step === 2 && restoreType !== "FILES" ? (
           <Load state={placement} what="Hosts and datastores">
             {([hosts, datastores]) => (
               <div class="row">
@@ -186,8 +215,23 @@ export function Restore({ session, route }: { session: Session; route: Route }) 
             <dd>{chosen ? `${TIER_NAMES[copyKind(chosen)]} of ${dateTime(chosen.pointInTime ?? chosen.createdAt)}` : "–"}</dd>
             <dt>Of</dt>
             <dd>{vm?.name ?? vmId}</dd>
-            <dt>As</dt>
-            <dd>{restoreType === "PARENT" ? `the original VM ${vm?.name ?? ""}, overwritten` : `a new VM "${target.name}"`}</dd>
+            {restoreType === "FILES" ? (
+              <>
+                <dt>Files</dt>
+                <dd>{files.selected.join(", ")}</dd>
+                <dt>Into</dt>
+                <dd>
+                  {vms.data?.items.find((v) => v.id === files.targetVmId)?.name ?? files.targetVmId}, {files.targetPath.trim() ? `under ${files.targetPath.trim()}` : "each back where it was"}
+                </dd>
+                <dt>If the name is taken</dt>
+                <dd>{METHODS[files.method]}</dd>
+              </>
+            ) : (
+              <>
+                <dt>As</dt>
+                <dd>{restoreType === "PARENT" ? `the original VM ${vm?.name ?? ""}, overwritten` : `a new VM "${target.name}"`}</dd>
+              </>
+            )}
             {restoreType === "ALTERNATE" ? (
               <>
                 <dt>On</dt>
@@ -204,6 +248,8 @@ export function Restore({ session, route }: { session: Session; route: Route }) 
           <p>
             {restoreType === "ALTERNATE" ? (
               <Link href={`/inventory?q=${encodeURIComponent(target.name.trim())}`}>See {target.name.trim()} in the inventory</Link>
+            ) : restoreType === "FILES" ? (
+              <Link href={`/inventory/${encodeURIComponent(files.targetVmId)}`}>Go to {vms.data?.items.find((v) => v.id === files.targetVmId)?.name ?? "the VM"}</Link>
             ) : (
               <Link href={`/inventory/${encodeURIComponent(vmId)}`}>Back to {vm?.name ?? "the VM"}</Link>
             )}
@@ -221,7 +267,7 @@ export function Restore({ session, route }: { session: Session; route: Route }) 
                 Back
               </button>
             ) : null}
-            <button type="submit" disabled={step === 0 && !chosen}>
+            <button type="submit" disabled={(step === 0 && !chosen) || (step === 2 && restoreType === "FILES" && files.selected.length === 0)}>
               {step === 3 ? "Restore" : "Next"}
             </button>
           </div>

@@ -45,9 +45,8 @@ export const virtualMachines = {
       { ...spec("VirtualMachineDisksRestore", "Restore selected disks of a VM", RESTORE_ERRORS), path: `${RESTORE_BASE}/restore-disks`, tag: "virtual-machines" },
       VmDisksRestoreSchema,
     ),
-    // compat: answers 501 until obr reads guest file systems.
     "restore-files": operationWithBody(
-      { ...spec("VirtualMachineFileRestore", "Restore files and folders of a VM", [...RESTORE_ERRORS, 501]), path: `${RESTORE_BASE}/restore-files`, tag: "virtual-machines" },
+      { ...spec("VirtualMachineFileRestore", "Restore files and folders of a VM", RESTORE_ERRORS), path: `${RESTORE_BASE}/restore-files`, tag: "virtual-machines" },
       VmFilesRestoreSchema,
     ),
   },
@@ -72,7 +71,7 @@ export function virtualMachineHandlers(vms: VirtualMachineUseCases, restores: Re
       "update-hardware": handleItem(def.actions["update-hardware"], ({ actor, id, body }) => vms.updateHardware(actor, id, body)),
       restore: handleItem(def.actions.restore, ({ actor, id, body }) => restores.restore(actor, id, body)),
       "restore-disks": handleItem(def.actions["restore-disks"], ({ actor, id, body }) => restores.restoreDisks(actor, id, body)),
-      "restore-files": handleItem(def.actions["restore-files"], ({ actor, id }) => restores.restoreFiles(actor, id)),
+      "restore-files": handleItem(def.actions["restore-files"], ({ actor, id, body }) => restores.restoreFiles(actor, id, body)),
     },
     collectionActions: {
       migrate: handleCollection(def.collectionActions.migrate, ({ actor, body, query }) =>

@@ -2,13 +2,15 @@ import { join } from "node:path";
 import type { DiskWriter } from "../hypervisor-connector.ts";
 import { compressibleBytes, incompressibleBytes, randomInt, seededRandom } from "./content.ts";
 import { DEMO_VMS, addDemoTopology } from "./demo-topology.ts";
+import { demoGuestFiles } from "./demo-guest-files.ts";
 import { LabConnector, initLab } from "./lab-connector.ts";
 import { allocatedBytes } from "./lab-disk.ts";
 import { loadLabState, mutateLabState } from "./lab-state.ts";
 
 // `npm start` on an empty data dir: a lab vCenter with the demo inventory and VMs whose sparse
 // disks hold realistic content (runs of zeros, compressible text and incompressible data),
-// deterministic for a given seed.
+// deterministic for a given seed: each VM's first disk as files in an ext4 file system
+// (demo-guest-files.ts), its other disks raw.
 
 const MiB = 1024 * 1024;
 const POOL_BYTES = 4 * MiB;
@@ -75,6 +77,7 @@ export async function createDemoLab(labRoot: string, name: string, seed = 202611
   const state = await loadLabState(labDir);
   const textPool = compressibleBytes(seed, POOL_BYTES);
   const tagged: [string, string][] = [];
+  const formats: Promise<void>[] = [];
   for (const [i, demo] of DEMO_VMS.entries()) {
     const datastore = state.datastores[demo.datastore];
     const host = state.hosts[demo.host];
@@ -94,13 +97,18 @@ export async function createDemoLab(labRoot: string, name: string, seed = 202611
         ...(host ? { hostId: host.id } : {}),
       },
       async (writers) => {
+        // The first disk gets its file system below; the others raw content.
         for (const [d, writer] of writers.entries()) {
-          await fillDemoDisk(writer, seed + i * 100 + d, `${demo.name}/${d}`, textPool);
+          if (d > 0) await fillDemoDisk(writer, seed + i * 100 + d, `${demo.name}/${d}`, textPool);
         }
       },
     );
+    const first = vm.disks[0];
+    // Formatting waits mostly on mke2fs and the disk: the VMs' run side by side.
+    if (first) formats.push(lab.formatDisk(vm.id, first.id, demoGuestFiles(demo.name, demo.guest.osName, seed + i * 100, first.capacityBytes, textPool)));
     for (const tag of demo.tags) tagged.push([tag, vm.id]);
   }
+  await Promise.all(formats);
   await mutateLabState(labDir, (s) => {
     for (const [tagName, vmId] of tagged) s.tags.find((t) => t.name === tagName)?.attachedIds.push(vmId);
   });

@@ -26,6 +26,8 @@ import { dropDiskSnapshot, openSnapshotReader, snapshotChangedRanges, takeDiskSn
 import { toInventory, toVirtualMachine } from "./inventory-view.ts";
 import { createLabDatastore, reconfigureLabVm, relocateLabVm } from "./lab-admin-ops.ts";
 import { writeDisk } from "./lab-disk.ts";
+import { editDiskImage, replaceDiskImage } from "./disk-edit.ts";
+import { type GuestTreeFile, formatImage, putFilesInImage } from "./guest-tree.ts";
 import type { LabState } from "./lab-state.ts";
 import {
   emptyLabState,
@@ -215,7 +217,23 @@ export class LabConnector implements HypervisorConnector {
     return diskWriter(this.labDir, findDisk(vm, diskId));
   }
 
+  async editDiskImage<T>(vmId: string, diskId: string, edit: (image: string) => Promise<T>): Promise<T> {
+    const disk = findDisk(findVm(await loadLabState(this.labDir), vmId), diskId);
+    return editDiskImage(this.abs(disk.file), edit);
+  }
+
   // ---- lab-only operations (guest activity, tests, CLI) ----
+
+  /** Makes the disk a fresh ext4 file system (whole disk) holding `files`; what it held is gone. */
+  async formatDisk(vmId: string, diskId: string, files: readonly GuestTreeFile[]): Promise<void> {
+    const disk = findDisk(findVm(await loadLabState(this.labDir), vmId), diskId);
+    await replaceDiskImage(this.abs(disk.file), disk.capacityBytes, (image) => formatImage(image, files));
+  }
+
+  /** Puts files into the disk's file system as the guest would (parents made, same names replaced). */
+  writeGuestFiles(vmId: string, diskId: string, files: readonly GuestTreeFile[]): Promise<void> {
+    return this.editDiskImage(vmId, diskId, (image) => putFilesInImage(image, files, `${image}.staging`));
+  }
 
   /** Writes into a VM's disk as its guest would (any power state); recorded for CBT. */
   async writeDisk(vmId: string, diskId: string, offset: number, data: Uint8Array): Promise<void> {

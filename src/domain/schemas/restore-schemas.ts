@@ -55,5 +55,31 @@ export const VmDisksRestoreSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** Either file restore body (checked loosely: file restore answers 501 until it exists). */
-export const VmFilesRestoreSchema = Type.Object({ snapshotId: O(Type.String()), backupId: O(Type.String()) });
+export const FileRestoreMethod = StringEnum(["OVERWRITE", "KEEPASBACKUP", "SKIP"]);
+
+// compat: the contract's body is oneOf VirtualMachineFileRestoreFromSnapshot / FromBackup; obr
+// takes one object with exactly one of snapshotId and backupId (400 otherwise) and both
+// spellings of the structure flag (FromBackup's `retainOrignalDirectoryStructure` is the
+// contract's own typo). `credentialsInfo` is accepted and never stored: obr writes the guest's
+// file system from outside, as the hypervisor, so it needs no guest account.
+export const VmFilesRestoreSchema = Type.Object(
+  {
+    snapshotId: O(S()),
+    backupId: O(S()),
+    fileRestoreMethod: FileRestoreMethod,
+    filePathInfo: Type.Array(
+      Type.Object({ absoluteSourcePath: Type.String({ minLength: 1, maxLength: 4096 }), absoluteTargetPath: O(Type.String({ minLength: 1, maxLength: 4096 })) }, { additionalProperties: false }),
+      { minItems: 1, maxItems: 1000 },
+    ),
+    retainOriginalDirectoryStructure: O(Type.Boolean()),
+    retainOrignalDirectoryStructure: O(Type.Boolean()),
+    targetInfo: Type.Object(
+      {
+        virtualMachineId: O(S()),
+        credentialsInfo: O(Type.Object({ username: O(Type.String()), password: O(Type.String()) })),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);

@@ -33,6 +33,8 @@ export interface StartOperation {
   jobType: string;
   payload: unknown;
   resource: ResourceRef;
+  /** While an unfinished operation holds this key, no second one starts (see NewOperation.jobKey). */
+  jobKey?: string;
 }
 
 /** What starting an operation needs: the operations service and a way to wake the local worker. */
@@ -62,6 +64,7 @@ export async function startBusyOperation<R>(
       associatedResources: [start.resource],
       jobType: start.jobType,
       payload: start.payload,
+      ...(start.jobKey ? { jobKey: start.jobKey } : {}),
     };
   });
   deps.wake();

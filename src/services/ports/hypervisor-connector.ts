@@ -351,6 +351,13 @@ export interface HypervisorConnector {
   createVmFromDisks(spec: CreateVmSpec, fill: (disks: DiskWriter[]) => Promise<void>, operationId?: string): Promise<VirtualMachine>;
 
   /**
+   * Lets `edit` change a local image file holding the disk's current contents (a file system tool
+   * writing guest files), then writes the blocks it changed into the disk as the guest would: in
+   * any power state, recorded for changed-block tracking, snapshots kept. Unknown VM or disk 404.
+   */
+  editDiskImage<T>(vmId: string, diskId: string, edit: (image: string) => Promise<T>): Promise<T>;
+
+  /**
    * The local directory of a VM's home, for appliances obr runs as lab VMs (a protection store
    * gateway keeps its stores there). Unknown VM 404.
    */

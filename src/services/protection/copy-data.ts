@@ -10,6 +10,7 @@ import { loadManager, managerConnector } from "../inventory/hypervisor-manager-d
 import type { InventoryContext } from "../inventory/inventory-context.ts";
 import { isConnectorError } from "../ports/connector-error.ts";
 import type { StoredDocument } from "../ports/documents.ts";
+import type { CopyImageCache } from "../ports/guest-files.ts";
 
 export interface CopyData {
   /** Removes one hypervisor snapshot of the VM. */
@@ -20,9 +21,11 @@ export interface CopyData {
   gc(customerId: string, storeId: string): Promise<{ reclaimedBytes: number }>;
   /** Has the store keep the images until `until` (copy-locks.ts), logging what it enforces. */
   lockImages(customerId: string, storeId: string, imageIds: readonly string[], until: string, log: (line: string) => Promise<void>): Promise<void>;
+  /** Removes the copy's disks materialised for file restore. */
+  dropFileImages(copyId: string): Promise<void>;
 }
 
-export function copyData(inventory: InventoryContext, stores: ProtectionStoreContext): CopyData {
+export function copyData(inventory: InventoryContext, stores: ProtectionStoreContext, fileImages: Pick<CopyImageCache, "evict">): CopyData {
   /** The store's images, or undefined when the store (or the system it lived on) is gone with its data. */
   async function imagesOf(customerId: string, storeId: string): Promise<ImageStore | undefined> {
     const doc = await stores.repository.get<ProtectionStoreDoc>(customerId, storeId);
@@ -53,6 +56,8 @@ export function copyData(inventory: InventoryContext, stores: ProtectionStoreCon
       if (!images) throw AppError.conflict(`protection store '${storeId}' is gone with its data: its copies cannot be locked`);
       await lockImages(images, imageIds, until, log);
     },
+
+    dropFileImages: (copyId) => fileImages.evict(copyId),
 
     async gc(customerId, storeId) {
       const images = await imagesOf(customerId, storeId);

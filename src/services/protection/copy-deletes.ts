@@ -41,6 +41,7 @@ export async function deleteCopy(ctx: DeleteCopyContext, run: DeleteCopyRun): Pr
     if (storeId === undefined) await ctx.data.deleteSnapshot(customerId, doc.assetInfo.id, ref);
     else await ctx.data.deleteImage(customerId, storeId, ref);
   }
+  await ctx.data.dropFileImages(copyId);
   await run.log(`removed ${refs.length} ${storeId === undefined ? "hypervisor snapshot(s)" : "disk image(s)"} of ${what}`);
   await run.fenced(async (uow) => {
     if (kind === "backup") await ctx.index.unlinkSource(customerId, copyId, uow);

@@ -4,7 +4,8 @@
 // a new VM is created with its disks filled before it is registered (createVmFromDisks).
 import { AppError } from "../../domain/app-error.ts";
 import type { ResourceRef } from "../async-operations.ts";
-import type { DiskWriter, VirtualMachine } from "../ports/hypervisor-connector.ts";
+import type { VirtualMachine } from "../ports/hypervisor-connector.ts";
+import type { ImageWriter } from "../infrastructure/image-store.ts";
 import { refreshVm, vmResource } from "../inventory/virtual-machine-work.ts";
 import type { CopyDisk, CopyRecord } from "./copy-records.ts";
 import { type ProtectionContext, connectorOf, openStore, storeDoc, vmAndConnector } from "./run-context.ts";
@@ -21,20 +22,20 @@ export interface RestoreWork extends ProgressSink {
 }
 
 /** Writes one disk of the copy into `writer`. */
-type DiskFiller = (disk: CopyDisk, writer: DiskWriter, onProgress: (done: number, total: number) => void) => Promise<void>;
+export type DiskFiller = (disk: CopyDisk, writer: ImageWriter, onProgress: (done: number, total: number) => void) => Promise<void>;
 
-async function fillerFor(ctx: ProtectionContext, work: RestoreWork, copy: CopyRecord): Promise<DiskFiller> {
-  const { signal } = work;
+/** How the copy's disks are read: a backup's images from its store, a snapshot's disks from the hypervisor. */
+export async function copyFiller(ctx: ProtectionContext, customerId: string, copy: CopyRecord, signal?: AbortSignal): Promise<DiskFiller> {
   if (copy.kind === "backup") {
     if (!copy.protectionStoreId) throw AppError.conflict(`backup '${copy.id}' names no protection store`);
-    const store = await openStore(ctx, await storeDoc(ctx, work.customerId, copy.protectionStoreId));
-    return (disk, writer, onProgress) => store.restoreImage(disk.ref, writer, { signal, onProgress });
+    const store = await openStore(ctx, await storeDoc(ctx, customerId, copy.protectionStoreId));
+    return (disk, writer, onProgress) => store.restoreImage(disk.ref, writer, { ...(signal ? { signal } : {}), onProgress });
   }
-  const { connector } = await vmAndConnector(ctx, work.customerId, copy.assetId);
+  const { connector } = await vmAndConnector(ctx, customerId, copy.assetId);
   return async (disk, writer, onProgress) => {
     const reader = await connector.openSnapshotDisk(copy.assetId, disk.ref, disk.diskId);
     try {
-      await copyDiskImage(reader, writer, { signal, onProgress });
+      await copyDiskImage(reader, writer, { ...(signal ? { signal } : {}), onProgress });
     } finally {
       await reader.close();
     }
@@ -47,7 +48,7 @@ export async function restoreCopy(ctx: ProtectionContext, work: RestoreWork): Pr
   const { customerId, payload } = work;
   const copy = await ctx.copies.get(customerId, payload.source.kind, payload.source.id);
   if (!copy) throw AppError.conflict(`${payload.source.kind} '${payload.source.id}' no longer exists`);
-  const fill = await fillerFor(ctx, work, copy);
+  const fill = await copyFiller(ctx, customerId, copy, work.signal);
   const disks = payload.disks.map((d) => {
     const disk = copy.disks.find((c) => c.diskId === d.from);
     if (!disk) throw AppError.conflict(`${copy.kind} '${copy.id}' has no disk '${d.from}'`);

@@ -2,7 +2,7 @@
 // VM) and `restore-disks` (chosen disks, into the VM or another one), from a snapshot or any
 // backup of the VM. Everything that can be checked is checked here (404 for a copy that is not
 // this VM's, 400 for a bad target, 409 for a VM that cannot take it); the copying is a job.
-// `restore-files` answers 501 until obr reads guest file systems.
+// `restore-files` (files and folders) is file-restore.ts's.
 import type { Static } from "typebox";
 import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";
@@ -14,6 +14,7 @@ import { type VmDoc, vmResource } from "../inventory/virtual-machine-work.ts";
 import type { CopyKind, CopyRecord } from "./copy-records.ts";
 import type { ProtectionContext } from "./run-context.ts";
 import { JOB_RESTORE, type RestorePayload } from "./restore-payload.ts";
+import { type VmFilesRestoreCommand, requestFileRestore } from "./file-restore.ts";
 
 export type VmRestoreCommand = Static<typeof VmRestoreSchema>;
 export type VmDisksRestoreCommand = Static<typeof VmDisksRestoreSchema>;
@@ -21,7 +22,7 @@ export type VmDisksRestoreCommand = Static<typeof VmDisksRestoreSchema>;
 export interface RestoreUseCases {
   restore(actor: Actor, vmId: string, command: VmRestoreCommand): Promise<OperationOutcome>;
   restoreDisks(actor: Actor, vmId: string, command: VmDisksRestoreCommand): Promise<OperationOutcome>;
-  restoreFiles(actor: Actor, vmId: string): Promise<OperationOutcome>;
+  restoreFiles(actor: Actor, vmId: string, command: VmFilesRestoreCommand): Promise<OperationOutcome>;
 }
 
 interface DiskDoc {
@@ -140,9 +141,6 @@ export function restoreUseCases(ctx: ProtectionContext): RestoreUseCases {
       const target = { kind: "EXISTING" as const, vmId: into.id, managerId: into.hypervisorManagerInfo.id, powerOn: null };
       return queue(actor, into, copy, "Restore disks of", { source: { kind: copy.kind, id: copy.id }, target, disks });
     },
-    async restoreFiles(actor, vmId) {
-      await vmOf(actor.workspaceId, vmId);
-      throw new AppError(501, "NOT_IMPLEMENTED", "file and folder restore is not available yet: obr does not read guest file systems; restore the VM (restore) or its disks (restore-disks) instead");
-    },
+    restoreFiles: (actor, vmId, body) => requestFileRestore(ctx, actor, vmId, body),
   };
 }

@@ -7,6 +7,7 @@ import type { CrashPoints } from "../../platform/crash-points.ts";
 import { AppError } from "../../domain/app-error.ts";
 import type { DocumentRepository, UnitOfWork } from "../ports/documents.ts";
 import type { HypervisorConnector } from "../ports/hypervisor-connector.ts";
+import type { CopyImageCache, GuestFileSystems } from "../ports/guest-files.ts";
 import type { ImageStore } from "../infrastructure/image-store.ts";
 import { type ProtectionStoreContext, type ProtectionStoreDoc, openLocated, refreshStore } from "../infrastructure/protection-store-state.ts";
 import type { InventoryContext } from "../inventory/inventory-context.ts";
@@ -21,6 +22,10 @@ export interface ProtectionContext {
   /** Protection policies (a copy names its policy). */
   policies: DocumentRepository;
   clock: Clock;
+  /** Guest file systems inside disk images (file restore and the browse call). */
+  guestFiles: GuestFileSystems;
+  /** Copies' disks materialised for reading their files. */
+  copyImages: CopyImageCache;
   /** Test crash points (OBR_CRASH_POINT) between the steps of a tier. */
   crash: CrashPoints;
   /** Tells the protection job how its run ended (its schedules' executionStatuses, the VM's protectionStatus). */
