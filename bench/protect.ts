@@ -60,7 +60,8 @@ interface Op {
   startedAt: string | null;
   endedAt: string | null;
   error?: { error: string };
-  logMessages: { message: string }[];
+  createdAt: string;
+  logMessages: { message: string; timestamp: string }[];
   associatedResources: { name?: string; resourceUri: string; type: string }[];
 }
 async function wait(uri: string): Promise<Op> {
@@ -152,6 +153,16 @@ const incremental = backups.find((b) => b.backupType === "BACKUP")!;
 
 // ALTERNATE restore of the incremental into a new VM.
 const restored = await timed(`/backup-recovery/v1beta1/virtual-machines/${vm.id}/restore`, { restoreType: "ALTERNATE", backupId: incremental.id, targetVmInfo: { name: "bench-01-restored" } });
+
+// Where the time goes: each operation's log, in seconds since it was created (the server's clock).
+const logOf = (title: string, op: Op | undefined) => {
+  if (!op) return;
+  console.error(`${title}: ${op.name}`);
+  for (const m of op.logMessages) console.error(`  ${((Date.parse(m.timestamp) - Date.parse(op.createdAt)) / 1000).toFixed(2).padStart(6)} s  ${m.message}`);
+};
+firstTiers.forEach((op) => logOf("first run", op));
+secondTiers.forEach((op) => logOf("run after churn", op));
+logOf("restore", restored.op);
 
 const mb = size / 1e6;
 const rows: [string, string, number, number][] = [
