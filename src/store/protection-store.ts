@@ -24,7 +24,7 @@ import type { ImageSource } from "./image-source.ts";
 import { verifyImageChunks } from "./image-verify.ts";
 import type { Manifest } from "./manifest.ts";
 import { BACKUP_PREFIX, listBackupIds, readManifest, validBackupId } from "./manifest.ts";
-import { DropBehind } from "./page-cache.ts";
+import { DropBehind } from "../platform/page-cache.ts";
 import { restoreRange } from "./restore.ts";
 import { writevAll } from "./write-all.ts";
 import type { StoreStats } from "./stats.ts";

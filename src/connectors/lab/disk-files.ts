@@ -86,16 +86,11 @@ export async function readCbtMap(path: string, blocks: number): Promise<Uint32Ar
   }
 }
 
-/** Stamps blocks `first..last` with `epoch`. */
-export async function stampCbt(path: string, first: number, last: number, epoch: number): Promise<void> {
+/** Stamps blocks `first..last` of the open CBT map `fd` with `epoch`. */
+export function stampCbt(fd: number, first: number, last: number, epoch: number): void {
   const buf = Buffer.alloc((last - first + 1) * 4);
   for (let i = 0; i <= last - first; i++) buf.writeUInt32LE(epoch, i * 4);
-  const fd = openSync(path, "r+");
-  try {
-    writeSync(fd, buf, 0, buf.length, first * 4);
-  } finally {
-    closeSync(fd);
-  }
+  writeSync(fd, buf, 0, buf.length, first * 4);
 }
 
 /** Synchronous positional read of a small metadata region (zero-filled past the end). */
