@@ -160,8 +160,8 @@ const logOf = (title: string, op: Op | undefined) => {
   console.error(`${title}: ${op.name}`);
   for (const m of op.logMessages) console.error(`  ${((Date.parse(m.timestamp) - Date.parse(op.createdAt)) / 1000).toFixed(2).padStart(6)} s  ${m.message}`);
 };
-firstTiers.forEach((op) => logOf("first run", op));
-secondTiers.forEach((op) => logOf("run after churn", op));
+for (const op of firstTiers) logOf("first run", op);
+for (const op of secondTiers) logOf("run after churn", op);
 logOf("restore", restored.op);
 
 const mb = size / 1e6;

@@ -52,13 +52,19 @@ export const writeDiskState = (disk: string, state: DiskState): Promise<void> =>
 /** Reads `length` bytes at `position`, zero-filling past the end of the file. */
 export async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
   const buf = Buffer.alloc(length);
+  await readFully(handle, buf, position);
+  return buf;
+}
+
+/** Fills `buf` with the bytes at `position`; what lies past the end of the file reads as zeros. */
+export async function readFully(handle: FileHandle, buf: Uint8Array, position: number): Promise<void> {
   let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(buf, done, length - done, position + done);
+  while (done < buf.length) {
+    const { bytesRead } = await handle.read(buf, done, buf.length - done, position + done);
     if (bytesRead === 0) break;
     done += bytesRead;
   }
-  return buf;
+  buf.fill(0, done);
 }
 
 export async function writeAt(handle: FileHandle, position: number, data: Uint8Array): Promise<void> {

@@ -74,7 +74,10 @@ export class LabDiskWriter {
   /** Writes `data` at `offset` (the lab's guest/restore write path). */
   async write(offset: number, data: Uint8Array): Promise<void> {
     if (data.length === 0) return;
-    if (this.#unregistered) return this.#writeLocked(await (this.#state ??= readDiskState(this.disk)), offset, data);
+    if (this.#unregistered) {
+      this.#state ??= readDiskState(this.disk);
+      return this.#writeLocked(await this.#state, offset, data);
+    }
     await withLock(lockPath(this.disk), async () => this.#writeLocked(await readDiskState(this.disk), offset, data));
   }
 

@@ -15,6 +15,8 @@ export interface ImageReader {
   readonly capacityBytes: number;
   /** Exactly `length` bytes (clipped at the end); unallocated areas read as zeros. */
   read(offset: number, length: number): Promise<Buffer>;
+  /** When offered: fills `into` with the bytes at `offset` (zeros past the end), so a backup reads into its own buffers. */
+  readInto?(into: Uint8Array, offset: number): Promise<void>;
   /** Ranges that may hold data, sorted and merged; everything outside reads as zeros. */
   allocatedRanges(): Promise<ByteRange[]>;
 }
