@@ -2,7 +2,7 @@
  *  - cdcCut: the content-defined cut search, the C twin of src/store/chunker-cdc.ts (same gear
  *    table, same cuts; the JS version stays as the fallback and the reference the tests hold
  *    this one to). About twice the speed of the JIT-compiled JS scan on the same bytes.
- *  - dropCache: posix_fadvise(POSIX_FADV_DONTNEED) on the libuv pool (see src/store/page-cache.ts),
+ *  - dropCache: posix_fadvise(POSIX_FADV_DONTNEED) on the libuv pool (see src/platform/page-cache.ts),
  *    which Node.js has no binding for;
  *  - adviseHugePages: madvise(MADV_HUGEPAGE) on long-lived buffers before their first use.
  * A tiny addon of our own loads in about a millisecond per thread; a general FFI took 20-30 ms. */

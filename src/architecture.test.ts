@@ -29,7 +29,7 @@ const READS_ENV = new Set([
   // spawned worker threads and store tuning flags read it when first used (see each file)
   "store/worker-pool.ts",
   "store/chunker-cdc.ts",
-  "store/page-cache.ts",
+  "platform/page-cache.ts",
 ]);
 
 /** Relative static imports and re-exports of a module, each resolved relative to src/. */

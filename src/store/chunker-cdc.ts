@@ -5,7 +5,7 @@
 // native/obr-native.c has the same search in C (built by npm install where a C compiler is
 // there): 3.8 GB/s against 2.0 GB/s here on the bench image. This JS version is the fallback and
 // the reference the tests hold the C one to.
-import { nativeAddon } from "./native.ts";
+import { nativeAddon } from "../platform/native.ts";
 
 function makeGear(): Uint32Array {
   const t = new Uint32Array(256);

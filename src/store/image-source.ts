@@ -62,12 +62,14 @@ function readerSize(reader: ImageReader): number {
 
 /** image bytes [pos, pos + buf.length) from the reader into buf; its failures become ImageIoError. */
 async function readerInto(reader: ImageReader, buf: Uint8Array, pos: number): Promise<void> {
-  let data: Uint8Array;
+  let data: Uint8Array | undefined;
   try {
-    data = await reader.read(pos, buf.length);
+    if (reader.readInto) await reader.readInto(buf, pos);
+    else data = await reader.read(pos, buf.length);
   } catch (err) {
     throw new ImageIoError("source", `read of ${buf.length} bytes at ${pos} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+  if (data === undefined) return;
   if (data.length !== buf.length) throw new ImageIoError("source", `read at ${pos} returned ${data.length} of ${buf.length} bytes`);
   buf.set(data);
 }

@@ -218,7 +218,7 @@ describe("verifyImage", () => {
       const b = await store.backupImage(new MemoryReader(randomBytes(2 * MiB)));
       const good = await store.verifyImage(a.imageId);
       const m = await store.manifest(a.imageId);
-      expect(good).toEqual({ ok: true, chunksChecked: new Set(m.ids.filter(Boolean)).size, bytesChecked: a.storedBytes, problems: [] });
+      expect(good).toEqual({ ok: true, chunksChecked: new Set(m.ids.filter(Boolean)).size, bytesChecked: a.storedBytes, chunksFoundInPlace: 0, problems: [] });
       const k = 3;
       const victim = m.ids[k] as string;
       const start = extentOffsets(m)[k] as number;
@@ -231,6 +231,48 @@ describe("verifyImage", () => {
       expect(bad.problems[0]).toContain(`image bytes [${start}, ${start + (m.lens[k] as number)})`);
       // only that image's chunks are read: the other image is sound
       expect((await store.verifyImage(b.imageId)).ok).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("verifyImage after an incremental (verifiedBase)", () => {
+  const t = tempDir();
+  afterAll(() => t.cleanup());
+
+  it("re-hashes only the chunks the image added, and still finds a shared chunk whose pack is gone or cut short", async () => {
+    const dir = join(t.dir, "store");
+    const store = await ProtectionStore.create(dir);
+    try {
+      const day0 = randomBytes(12 * MiB);
+      const parent = await store.backupImage(new MemoryReader(day0));
+      const day1 = Buffer.from(day0);
+      randomBytes(MiB).copy(day1, 5 * MiB);
+      const child = await store.backupImage(new MemoryReader(day1), { parent: parent.imageId, changedRanges: [{ offset: 5 * MiB, length: MiB }] });
+      const m = await store.manifest(child.imageId);
+      const p = await store.manifest(parent.imageId);
+      const shared = new Set(m.ids.filter((id) => id && p.ids.includes(id)));
+      const added = new Set(m.ids.filter((id) => id && !shared.has(id)));
+
+      const quick = await store.verifyImage(child.imageId, { verifiedBase: parent.imageId });
+      expect(quick).toEqual({ ok: true, chunksChecked: added.size, bytesChecked: child.newStoredBytes, chunksFoundInPlace: shared.size, problems: [] });
+      const full = await store.verifyImage(child.imageId);
+      expect(full.chunksChecked).toBe(added.size + shared.size);
+      // an unreadable base vouches for nothing
+      expect((await store.verifyImage(child.imageId, { verifiedBase: "20260101T000000Z-00000000" })).chunksChecked).toBe(full.chunksChecked);
+
+      // a shared chunk's pack cut short is found without re-reading it; a bit flipped inside one is
+      // left to the full verification, which re-reads everything
+      const victim = [...shared][0] as string;
+      const { path, pack } = await flipBitInChunk(dir, victim);
+      expect((await store.verifyImage(child.imageId, { verifiedBase: parent.imageId })).ok).toBe(true);
+      expect((await store.verifyImage(child.imageId)).problems.join()).toContain(victim);
+      writeFileSync(path, readFileSync(path).subarray(0, 100));
+      const cut = await store.verifyImage(child.imageId, { verifiedBase: parent.imageId });
+      expect(cut.ok).toBe(false);
+      expect(cut.problems.join()).toContain(`in pack ${pack}`);
+      expect(cut.problems.join()).toContain("is cut off");
     } finally {
       await store.close();
     }

@@ -1,6 +1,8 @@
 // Verification of one image: every chunk its manifest references is re-read from its pack and
-// re-hashed by the workers (verify.ts checks the whole store). Each problem names the chunk,
-// its pack and the image bytes it holds, so the caller knows which part of the disk is lost.
+// re-hashed by the workers (verify.ts checks the whole store), except the chunks of an image
+// verified before (`verified`: after an incremental, the parent's), which are only looked up:
+// indexed, in a pack that exists and reaches past them. Each problem names the chunk, its pack
+// and the image bytes it holds, so the caller knows which part of the disk is lost.
 import type { ImageVerification } from "../services/infrastructure/image-store.ts";
 import type { BlobBackend } from "./backend.ts";
 import { isNotFound } from "./backend.ts";
@@ -22,22 +24,25 @@ export async function verifyImageChunks(
   index: ChunkIndex,
   pool: WorkerPool,
   m: Manifest,
-  work: { signal?: AbortSignal | undefined; onProgress?: ProgressFn | undefined } = {},
+  work: { signal?: AbortSignal | undefined; onProgress?: ProgressFn | undefined; verified?: ReadonlySet<string> } = {},
 ): Promise<ImageVerification> {
   const where = imageRanges(m);
   const problems: string[] = [];
   const report = (id: string, what: string) => problems.push(`chunk ${id} ${what}; image bytes ${describeRanges(where.get(id) ?? [])}`);
   const byPack = new Map<string, Array<{ id: string; loc: ChunkLocation }>>();
+  const inPlace = new Map<string, Array<{ id: string; loc: ChunkLocation }>>();
   for (const id of where.keys()) {
     const loc = index.chunks.get(id);
     if (!loc) {
       report(id, `is missing (${index.missing(id).message})`);
       continue;
     }
-    const inPack = byPack.get(loc.pack);
+    const to = work.verified?.has(id) ? inPlace : byPack;
+    const inPack = to.get(loc.pack);
     if (inPack) inPack.push({ id, loc });
-    else byPack.set(loc.pack, [{ id, loc }]);
+    else to.set(loc.pack, [{ id, loc }]);
   }
+  await lookUpPacks(backend, inPlace, report);
   const total = [...byPack.values()].flat().reduce((n, c) => n + c.loc.len, 0);
   let bytesChecked = 0;
   work.onProgress?.(0, total);
@@ -67,7 +72,25 @@ export async function verifyImageChunks(
     }
   });
   problems.sort();
-  return { ok: problems.length === 0, chunksChecked: where.size, bytesChecked, problems };
+  const chunksFoundInPlace = [...inPlace.values()].reduce((n, c) => n + c.length, 0);
+  return { ok: problems.length === 0, chunksChecked: where.size - chunksFoundInPlace, bytesChecked, chunksFoundInPlace, problems };
+}
+
+/** The packs of chunks verified before: each must exist and hold them (one stat per pack, no read). */
+async function lookUpPacks(backend: BlobBackend, byPack: ReadonlyMap<string, Array<{ id: string; loc: ChunkLocation }>>, report: (id: string, what: string) => void): Promise<void> {
+  await forEachLimit([...byPack], 8, async ([pack, chunks]) => {
+    let size: number | undefined;
+    try {
+      size = (await backend.stat(packKey(pack)))?.size;
+    } catch (err) {
+      for (const c of chunks) report(c.id, `is unreadable: pack ${pack} cannot be looked up (${err instanceof Error ? err.message : String(err)})`);
+      return;
+    }
+    for (const c of chunks) {
+      if (size === undefined) report(c.id, `is unreadable: pack ${pack} is missing`);
+      else if (size < c.loc.off + c.loc.len) report(c.id, `in pack ${pack} at ${c.loc.off} is cut off (the pack holds ${size} bytes)`);
+    }
+  });
 }
 
 /** Per chunk id, the image ranges [start, end) it fills (adjacent ones joined). */

@@ -4,8 +4,8 @@ import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LocalDirBackend } from "./backends/local-dir.ts";
-import { nativeAddon } from "./native.ts";
-import { DropBehind } from "./page-cache.ts";
+import { nativeAddon } from "../platform/native.ts";
+import { DropBehind } from "../platform/page-cache.ts";
 import { tempDir } from "./test-support/fixtures.ts";
 
 /** Bytes of the file in the page cache (util-linux fincore). */

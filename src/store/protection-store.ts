@@ -1,7 +1,7 @@
 // The public engine: one ProtectionStore per store directory (or other BlobBackend).
 import { open } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
-import type { ImageBackupOptions, ImageLock, ImageReader, ImageStore, ImageVerification, ImageWork, ImageWriter, StoredImage } from "../services/infrastructure/image-store.ts";
+import type { ImageBackupOptions, ImageLock, ImageReader, ImageStore, ImageVerification, ImageVerifyOptions, ImageWork, ImageWriter, StoredImage } from "../services/infrastructure/image-store.ts";
 import type { BlobBackend } from "./backend.ts";
 import { isNotFound } from "./backend.ts";
 import type { BackupOptions, StoreContext } from "./backup.ts";
@@ -25,7 +25,7 @@ import type { ImageSource } from "./image-source.ts";
 import { verifyImageChunks } from "./image-verify.ts";
 import type { Manifest } from "./manifest.ts";
 import { BACKUP_PREFIX, listBackupIds, readManifest, validBackupId } from "./manifest.ts";
-import { DropBehind } from "./page-cache.ts";
+import { DropBehind } from "../platform/page-cache.ts";
 import { restoreRange } from "./restore.ts";
 import { writevAll } from "./write-all.ts";
 import type { StoreStats } from "./stats.ts";
@@ -293,17 +293,23 @@ export class ProtectionStore implements ImageStore {
     });
   }
 
-  /** Re-reads and re-hashes every chunk the image references; a damaged manifest is a problem, an unknown image BackupNotFoundError. */
-  verifyImage(imageId: string, options: ImageWork = {}): Promise<ImageVerification> {
+  /**
+   * Re-reads and re-hashes every chunk the image references, but those it shares with
+   * options.verifiedBase, which are looked up only; a damaged manifest is a problem, an unknown
+   * image BackupNotFoundError.
+   */
+  verifyImage(imageId: string, options: ImageVerifyOptions = {}): Promise<ImageVerification> {
     return guard("verify", this.backend, async () => {
       let m: Manifest;
       try {
         m = await readManifest(this.backend, imageId, this.#keys);
       } catch (err) {
-        if (err instanceof ManifestCorruptError) return { ok: false, chunksChecked: 0, bytesChecked: 0, problems: [err.message] };
+        if (err instanceof ManifestCorruptError) return { ok: false, chunksChecked: 0, bytesChecked: 0, chunksFoundInPlace: 0, problems: [err.message] };
         throw err;
       }
-      return verifyImageChunks(this.backend, await this.#index(), this.#getPool(), m, options);
+      // a base that cannot be read vouches for nothing: everything is re-read then
+      const base = options.verifiedBase === undefined ? null : await readManifest(this.backend, options.verifiedBase, this.#keys).catch(() => null);
+      return verifyImageChunks(this.backend, await this.#index(), this.#getPool(), m, { ...options, ...(base ? { verified: new Set(base.ids) } : {}) });
     });
   }
 

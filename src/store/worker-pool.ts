@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { SEGMENT } from "./chunker.ts";
 import { Semaphore } from "./concurrency.ts";
-import { nativeAddon } from "./native.ts";
+import { nativeAddon } from "../platform/native.ts";
 import type { ChunkResult, ChunkTask, DecodeResult, DecodeTask, DiffResult, DiffTask, EncodeResult, EncodeTask, HashResult, HashTask, StoreProfile, WorkerMessage, WorkerTask } from "./worker-protocol.ts";
 
 interface Pending {

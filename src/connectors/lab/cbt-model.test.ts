@@ -8,11 +8,12 @@ import type { ChangedRange } from "../hypervisor-connector.ts";
 import { alignRanges } from "../ranges.ts";
 import { BLOCK_SIZE } from "./disk-files.ts";
 import { dropDiskSnapshot, openSnapshotReader, snapshotChangedRanges, takeDiskSnapshots } from "./disk-snapshot.ts";
-import { createDisk, writeDisk, zeroDisk } from "./lab-disk.ts";
+import { LabDiskWriter, createDisk } from "./lab-disk.ts";
 
 // Model check: random interleavings of writes, zeroing, snapshots and snapshot deletions against an
 // in-memory disk. Every live snapshot must read back its moment's bytes, and the changed ranges
-// between any two snapshots must be exactly the 64 KiB blocks written in between.
+// between any two snapshots must be exactly the 64 KiB blocks written in between. One writer stays
+// open across the whole sequence, as a restore's does, so snapshots come and go between its writes.
 
 const CAPACITY = 5 * BLOCK_SIZE + 1000; // a partial last block on purpose
 
@@ -46,8 +47,9 @@ describe("CBT and copy-on-write against a model", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), async (ops) => {
         const dir = await mkdtemp(join(tmpdir(), "obr-cbt-model-"));
+        const disk = join(dir, "d.raw");
+        const writer = new LabDiskWriter(disk);
         try {
-          const disk = join(dir, "d.raw");
           await createDisk(disk, CAPACITY);
           await mkdir(join(dir, "s"));
           const model = Buffer.alloc(CAPACITY);
@@ -56,11 +58,11 @@ describe("CBT and copy-on-write against a model", () => {
           const snaps: { id: string; base: string; image: Buffer; changeId: string; mark: number }[] = [];
           for (const [i, o] of ops.entries()) {
             if (o.kind === "write") {
-              await writeDisk(disk, o.offset, Buffer.alloc(o.length, o.fill));
+              await writer.write(o.offset, Buffer.alloc(o.length, o.fill));
               model.fill(o.fill, o.offset, o.offset + o.length);
               written.push({ offset: o.offset, length: o.length, zero: false });
             } else if (o.kind === "zero") {
-              await zeroDisk(disk, o.offset, o.length);
+              await writer.zero(o.offset, o.length);
               model.fill(0, o.offset, o.offset + o.length);
               written.push({ offset: o.offset, length: o.length, zero: true });
             } else if (o.kind === "snapshot") {
@@ -90,6 +92,7 @@ describe("CBT and copy-on-write against a model", () => {
             }
           }
         } finally {
+          await writer.close();
           await rm(dir, { recursive: true, force: true });
         }
       }),

@@ -1,6 +1,6 @@
 // Changing a lab disk through a tool that works on image files (debugfs -w, mke2fs): the tool
 // edits a scratch copy, and only the 64 KiB blocks it changed go back into the disk through
-// writeDisk, the lab's one write path, so snapshots stay intact (copy-on-write) and CBT records
+// a LabDiskWriter, the lab's one write path, so snapshots stay intact (copy-on-write) and CBT records
 // the change. The scratch copy is compared with a second, untouched copy rather than with the
 // live disk, so guest writes made meanwhile elsewhere on the disk are never undone.
 import { execFile } from "node:child_process";
@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { BLOCK_SIZE, lockPath } from "./disk-files.ts";
 import { withLock } from "./file-lock.ts";
-import { writeDisk, zeroDisk } from "./lab-disk.ts";
+import { LabDiskWriter } from "./lab-disk.ts";
 
 const run = promisify(execFile);
 const STEP = 256 * BLOCK_SIZE;
@@ -74,6 +74,8 @@ async function readInto(handle: FileHandle, buffer: Buffer, position: number): P
 export async function writeChangedBlocks(disk: string, before: string | null, after: string): Promise<number> {
   const a = before === null ? undefined : await open(before, "r");
   const b = await open(after, "r");
+  // One writer for the whole edit: the disk and its CBT map opened once.
+  const writer = new LabDiskWriter(disk);
   // Reused buffers: reading both images dominates, allocating per step would double it.
   const old = Buffer.allocUnsafe(STEP);
   const now = Buffer.allocUnsafe(STEP);
@@ -89,8 +91,8 @@ export async function writeChangedBlocks(disk: string, before: string | null, af
       let zeros = false;
       const flush = async (end: number) => {
         if (start < 0) return;
-        if (zeros) await zeroDisk(disk, at + start, end - start);
-        else await writeDisk(disk, at + start, now.subarray(start, end));
+        if (zeros) await writer.zero(at + start, end - start);
+        else await writer.write(at + start, now.subarray(start, end));
         written += end - start;
         start = -1;
       };
@@ -110,7 +112,9 @@ export async function writeChangedBlocks(disk: string, before: string | null, af
       }
       await flush(length);
     }
+    await writer.flush();
   } finally {
+    await writer.close();
     await a?.close();
     await b.close();
   }

@@ -81,6 +81,19 @@ describe("lab disk engine", () => {
     expect(await snapshotChangedRanges(base2, changeId!)).toEqual([{ offset: MiB, length: 65_536 }]);
   });
 
+  it("reads a snapshot into the caller's buffer: old blocks from the copy-on-write delta, zeros past the end", async () => {
+    const before = incompressibleBytes("before", 4 * MiB);
+    await writeDisk(disk, 0, before);
+    await takeDiskSnapshots("s1", [{ disk, base: join(dir, "snap", "d") }]);
+    await writeDisk(disk, 3 * MiB + 1000, Buffer.alloc(200_000, 7)); // straddles two 64 KiB blocks and more
+    const reader = await openSnapshotReader(disk, join(dir, "snap", "d"));
+    const into = Buffer.alloc(2 * MiB, 0xee); // old contents must not survive
+    await reader.readInto(into, 3 * MiB);
+    expect(into.subarray(0, MiB).equals(before.subarray(3 * MiB))).toBe(true);
+    expect(into.subarray(MiB).equals(Buffer.alloc(MiB))).toBe(true);
+    await reader.close();
+  });
+
   it("rejects writes outside the disk", async () => {
     await expect(writeDisk(disk, 4 * MiB - 10, Buffer.alloc(11))).rejects.toMatchObject({ kind: "bad-argument" });
     await expect(writeDisk(disk, -1, Buffer.alloc(1))).rejects.toMatchObject({ kind: "bad-argument" });

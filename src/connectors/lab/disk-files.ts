@@ -52,13 +52,19 @@ export const writeDiskState = (disk: string, state: DiskState): Promise<void> =>
 /** Reads `length` bytes at `position`, zero-filling past the end of the file. */
 export async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
   const buf = Buffer.alloc(length);
+  await readFully(handle, buf, position);
+  return buf;
+}
+
+/** Fills `buf` with the bytes at `position`; what lies past the end of the file reads as zeros. */
+export async function readFully(handle: FileHandle, buf: Uint8Array, position: number): Promise<void> {
   let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(buf, done, length - done, position + done);
+  while (done < buf.length) {
+    const { bytesRead } = await handle.read(buf, done, buf.length - done, position + done);
     if (bytesRead === 0) break;
     done += bytesRead;
   }
-  return buf;
+  buf.fill(0, done);
 }
 
 export async function writeAt(handle: FileHandle, position: number, data: Uint8Array): Promise<void> {
@@ -86,16 +92,11 @@ export async function readCbtMap(path: string, blocks: number): Promise<Uint32Ar
   }
 }
 
-/** Stamps blocks `first..last` with `epoch`. */
-export async function stampCbt(path: string, first: number, last: number, epoch: number): Promise<void> {
+/** Stamps blocks `first..last` of the open CBT map `fd` with `epoch`. */
+export function stampCbt(fd: number, first: number, last: number, epoch: number): void {
   const buf = Buffer.alloc((last - first + 1) * 4);
   for (let i = 0; i <= last - first; i++) buf.writeUInt32LE(epoch, i * 4);
-  const fd = openSync(path, "r+");
-  try {
-    writeSync(fd, buf, 0, buf.length, first * 4);
-  } finally {
-    closeSync(fd);
-  }
+  writeSync(fd, buf, 0, buf.length, first * 4);
 }
 
 /** Synchronous positional read of a small metadata region (zero-filled past the end). */

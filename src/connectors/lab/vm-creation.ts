@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import type { CrashPoints } from "../../platform/crash-points.ts";
 import type { CreateVmSpec, DiskWriter, VirtualMachine } from "../hypervisor-connector.ts";
 import { toVirtualMachine } from "./inventory-view.ts";
-import { createDisk, flushDisk, writeDisk, zeroDisk } from "./lab-disk.ts";
+import { LabDiskWriter, createDisk } from "./lab-disk.ts";
 import type { LabDisk, LabState, LabVm } from "./lab-state.ts";
 import { loadLabState, mutateLabState, saveLabState } from "./lab-state.ts";
 import { applyPower } from "./power.ts";
@@ -18,15 +18,15 @@ import { buildVm, checkVmName } from "./vm-factory.ts";
 /** Directories holding a VM's files, relative to the lab dir: its home and its disks' folders. */
 export const vmDirs = (vm: LabVm): string[] => [...new Set([vm.dir, ...vm.disks.map((d) => dirname(d.file))])];
 
-export function diskWriter(labDir: string, disk: LabDisk): DiskWriter {
-  const path = join(labDir, disk.file);
+export function diskWriter(labDir: string, disk: LabDisk, options: { unregistered?: boolean } = {}): DiskWriter {
+  const writer = new LabDiskWriter(join(labDir, disk.file), options);
   return {
     diskId: disk.id,
     capacityBytes: disk.capacityBytes,
-    write: (offset, data) => writeDisk(path, offset, data),
-    zero: (offset, length) => zeroDisk(path, offset, length),
-    flush: () => flushDisk(path),
-    close: async () => undefined,
+    write: (offset, data) => writer.write(offset, data),
+    zero: (offset, length) => writer.zero(offset, length),
+    flush: () => writer.flush(),
+    close: () => writer.close(),
   };
 }
 
@@ -72,7 +72,12 @@ export async function createLabVm(
   });
   crash.hit("lab.create.after-disks");
   try {
-    await fill(vm.disks.map((d) => diskWriter(labDir, d)));
+    const writers = vm.disks.map((d) => diskWriter(labDir, d, { unregistered: true }));
+    try {
+      await fill(writers);
+    } finally {
+      for (const w of writers) await w.close();
+    }
     const registered = await mutateLabState(labDir, async (state) => {
       checkVmName(state, vm.name);
       if (spec.powerOn) applyPower(vm, "powerOn");

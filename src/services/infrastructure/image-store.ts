@@ -15,6 +15,8 @@ export interface ImageReader {
   readonly capacityBytes: number;
   /** Exactly `length` bytes (clipped at the end); unallocated areas read as zeros. */
   read(offset: number, length: number): Promise<Buffer>;
+  /** When offered: fills `into` with the bytes at `offset` (zeros past the end), so a backup reads into its own buffers. */
+  readInto?(into: Uint8Array, offset: number): Promise<void>;
   /** Ranges that may hold data, sorted and merged; everything outside reads as zeros. */
   allocatedRanges(): Promise<ByteRange[]>;
 }
@@ -60,10 +62,22 @@ export interface StoredImage {
   newStoredBytes: number;
 }
 
+export interface ImageVerifyOptions extends ImageWork {
+  /**
+   * An image of the same store verified before (the previous backup of the disk): the chunks both
+   * reference are only looked up (indexed, inside a pack that is there and long enough), not
+   * re-read; the others, which this image added, are re-read and re-hashed. Unreadable: ignored.
+   */
+  verifiedBase?: string;
+}
+
 export interface ImageVerification {
   ok: boolean;
+  /** Chunks re-read and re-hashed, and their stored bytes. */
   chunksChecked: number;
   bytesChecked: number;
+  /** Chunks shared with `verifiedBase`, found in place without being re-read. */
+  chunksFoundInPlace: number;
   /** One line per problem found (damaged chunk, unreadable manifest, missing pack). */
   problems: string[];
 }
@@ -86,8 +100,8 @@ export interface ImageStore {
   restoreImage(imageId: string, target: ImageWriter, options?: ImageWork): Promise<void>;
   /** Copies the image into `to` (a store of the same implementation) moving only chunks it lacks; idempotent. */
   copyImage(imageId: string, to: ImageStore, options?: ImageWork): Promise<{ imageId: string; bytesMoved: number }>;
-  /** Re-reads and re-hashes every chunk the image needs. */
-  verifyImage(imageId: string, options?: ImageWork): Promise<ImageVerification>;
+  /** Re-reads and re-hashes every chunk the image needs (those shared with options.verifiedBase: looked up only). */
+  verifyImage(imageId: string, options?: ImageVerifyOptions): Promise<ImageVerification>;
   /** The image's facts, or undefined when the store does not hold it. */
   image(imageId: string): Promise<StoredImage | undefined>;
   listImages(): Promise<StoredImage[]>;

@@ -209,6 +209,8 @@ export interface DiskReader {
   readonly capacityBytes: number;
   /** Reads exactly `length` bytes (clipped at the end of the disk); unallocated areas read as zeros. */
   read(offset: number, length: number): Promise<Buffer>;
+  /** Fills `into` with the bytes at `offset` (zeros past the end): read() without a buffer of its own. */
+  readInto(into: Uint8Array, offset: number): Promise<void>;
   /** Ranges that may hold data; everything outside reads as zeros. Cheap (no data read). */
   allocatedRanges(): Promise<ChangedRange[]>;
   close(): Promise<void>;

@@ -115,6 +115,7 @@ export function copyRecords(ctx: CopiesContext): CopyRecords & CopiesOfStore {
       lockedUntil: doc.lockedUntil ?? null,
       vmConfig: hidden.parts.vmConfig,
       disks: hidden.parts.disks,
+      ...(backup ? { verified: backup.verified === true } : {}),
     };
   }
 
@@ -156,7 +157,7 @@ export function copyRecords(ctx: CopiesContext): CopyRecords & CopiesOfStore {
     },
 
     async recordVerification(customerId: string, backupId: string, result: VerificationResult, uow?: UnitOfWork) {
-      const reason = result.ok ? "verified: every chunk re-read and re-hashed" : `damaged: ${result.problems.join("; ")}`.slice(0, 255);
+      const reason = (result.ok ? `verified: ${result.checked}` : `damaged: ${result.problems.join("; ")}`).slice(0, 255);
       await ctx.backups.update<BackupDoc>(
         customerId,
         backupId,

@@ -94,11 +94,15 @@ export interface CopyRecord {
   lockedUntil: string | null;
   vmConfig: CopyVmConfig;
   disks: CopyDisk[];
+  /** Backups only: the last verification found the backup intact. */
+  verified?: boolean;
 }
 
 export interface VerificationResult {
   ok: boolean;
   verifiedAt: string;
+  /** What was checked, in words (the backup's verificationInfo.stateReason when ok). */
+  checked: string;
   /** What was found damaged; empty when ok. */
   problems: string[];
 }

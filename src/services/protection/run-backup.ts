@@ -2,7 +2,8 @@
 // (the run's, the source schedule's newest, or one taken for this tier and released after)
 // into a chunk store, each image incremental against the VM's newest backup in that store
 // (changed ranges with VMWARE_CBT, a re-read otherwise; full when asked or without a parent),
-// verified after it is written, then listed as one backup.
+// verified after it is written (what it shares with a verified parent: looked up only, see
+// run-verify.ts), then listed as one backup.
 import { isConnectorError } from "../ports/connector-error.ts";
 import type { HypervisorConnector } from "../ports/hypervisor-connector.ts";
 import type { ImageBackupOptions, ImageStore, StoredImage } from "../infrastructure/image-store.ts";
@@ -80,6 +81,7 @@ export async function backupSnapshot(ctx: ProtectionContext, work: TierWork, int
     else if (!parent) await work.log(`no earlier backup of this VM in store '${doc.name}': full backup`);
     const progress = new ByteProgress(work, 0, 90, source.disks.map((d) => d.capacityBytes));
     const disks: CopyDisk[] = [];
+    const bases = new Map<string, string>(); // image -> the verified parent image it was written against
     for (const [i, disk] of source.disks.entries()) {
       const parentDisk = parent?.disks.find((d) => d.diskId === disk.diskId && d.capacityBytes === disk.capacityBytes);
       const options: ImageBackupOptions = { label: imageLabelFor(work.operation.id, disk.diskId), signal: work.signal, onProgress: (done, total) => progress.report(i, done, total) };
@@ -92,6 +94,7 @@ export async function backupSnapshot(ctx: ProtectionContext, work: TierWork, int
       try {
         const image = await store.backupImage(reader, options);
         written.push(image);
+        if (parentDisk && parent?.verified) bases.set(image.imageId, parentDisk.ref);
         ctx.crash.hit("protection.backup.after-image");
         disks.push({ ...disk, ref: image.imageId, storedBytes: image.storedBytes, newStoredBytes: image.newStoredBytes });
         await work.log(`${disk.label}: ${image.bytesRead} bytes read, ${image.newStoredBytes} bytes new in the store${parentDisk ? "" : " (full)"}`);
@@ -99,7 +102,8 @@ export async function backupSnapshot(ctx: ProtectionContext, work: TierWork, int
         await reader.close();
       }
     }
-    const verification = await verifyImages(store, written, work, { from: 90, to: 99, clock: ctx.clock });
+    const images = written.map((w) => ({ ...w, verifiedBase: bases.get(w.imageId) }));
+    const verification = await verifyImages(store, images, work, { from: 90, to: 99, clock: ctx.clock });
     const full = disks.every((d) => !parent?.disks.some((p) => p.diskId === d.diskId && p.capacityBytes === d.capacityBytes));
     const record = await recordBackup(ctx, work, store, {
       into,

@@ -33,6 +33,8 @@ export async function runCloudTier(ctx: ProtectionContext, work: TierWork): Prom
   const from = await openStore(ctx, await storeDoc(ctx, customerId, source.protectionStoreId));
   const to = await openStore(ctx, await storeDoc(ctx, customerId, cloudId));
   await work.log(`copying backup ${source.id} of ${source.pointInTime} into the cloud store`);
+  // the chunks a verified earlier copy in the cloud store shares with this one were not moved: looked up only
+  const previous = await ctx.copies.newest(customerId, source.assetId, "backup", { protectionStoreId: cloudId });
   const progress = new ByteProgress(work, 0, 90, source.disks.map((d) => d.capacityBytes));
   const copied: string[] = [];
   try {
@@ -46,7 +48,8 @@ export async function runCloudTier(ctx: ProtectionContext, work: TierWork): Prom
       disks.push({ ...disk, ref: imageId, storedBytes: image?.storedBytes ?? 0, newStoredBytes: bytesMoved });
     }
     await work.log(`${moved} bytes moved to the cloud store`);
-    const images = disks.map((d) => ({ imageId: d.ref, sizeBytes: d.capacityBytes }));
+    const baseOf = (d: CopyDisk) => (previous?.verified ? previous.disks.find((p) => p.diskId === d.diskId && p.capacityBytes === d.capacityBytes)?.ref : undefined);
+    const images = disks.map((d) => ({ imageId: d.ref, sizeBytes: d.capacityBytes, verifiedBase: baseOf(d) }));
     const verification = await verifyImages(to, images, work, { from: 90, to: 99, clock: ctx.clock });
     const record = await recordBackup(ctx, work, to, {
       into: { backupType: "CLOUD_BACKUP", protectionStoreId: cloudId },

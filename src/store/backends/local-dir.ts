@@ -7,7 +7,7 @@ import type { FileHandle } from "node:fs/promises";
 import type { BlobBackend, BlobInfo, BlobWriter, PutOptions } from "../backend.ts";
 import { isNotFound } from "../backend.ts";
 import { forEachLimit } from "../concurrency.ts";
-import { BULK_BYTES, dropCache } from "../page-cache.ts";
+import { BULK_BYTES, dropCache } from "../../platform/page-cache.ts";
 import { processAlive } from "../process-alive.ts";
 import { writevAll } from "../write-all.ts";
 

@@ -1,7 +1,7 @@
 // obr's optional native addon (native/obr-native.c), built by `npm install` where a C compiler
 // exists. Everything it offers has a fallback: the JavaScript chunker (same cuts, half the
 // speed) and no page-cache dropping. Loaded on first use, once per thread (workers load it too),
-// never at import: importing the store loads no binary.
+// never at import: importing the store (or the lab, which drops written disk pages) loads no binary.
 import { createRequire } from "node:module";
 
 export interface NativeAddon {
