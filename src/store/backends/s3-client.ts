@@ -85,7 +85,9 @@ export function s3Error(err: unknown, op: string, key: string): Error {
   if (err instanceof S3RequestError) return err;
   const status = s3Status(err);
   const name = s3Name(err);
-  const what = `S3 ${op}${key ? ` ${key}` : ""} (${name}${status ? `, HTTP ${status}` : ""})`;
+  // a request that got no answer says why (ECONNREFUSED, ECONNRESET, ETIMEDOUT…), not just "Error"
+  const net = err instanceof Error && "code" in err && typeof err.code === "string" && err.code !== name ? `${err.code}: ${err.message}` : "";
+  const what = `S3 ${op}${key ? ` ${key}` : ""} (${name}${status ? `, HTTP ${status}` : ""}${net ? `, ${net}` : ""})`;
   const code = isS3NotFound(err) ? "ENOENT" : name === "AbortError" ? "ECANCELED" : status === 403 ? "EACCES" : "EIO";
   return new S3RequestError(code, what, status, { cause: err });
 }
