@@ -29,7 +29,7 @@ export interface S3ClientOptions {
   maxAttempts?: number;
   /** Sockets (= requests in flight) per backend (default 16). */
   maxSockets?: number;
-  /** A request with no progress for this long fails (and is retried); default 60 s. */
+  /** A request whose answer has not begun this long after it was sent fails (and is retried); default 60 s. */
   requestTimeoutMs?: number;
 }
 
@@ -47,7 +47,9 @@ export function makeS3Client(t: S3Target, o: S3ClientOptions): S3Client {
     // whole buffers here and every chunk is re-hashed by the engine when read
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
-    requestHandler: { httpAgent: new HttpAgent(agentOpts), httpsAgent: new HttpsAgent(agentOpts), requestTimeout: o.requestTimeoutMs ?? 60_000 },
+    // without throwOnRequestTimeout the handler only logs a warning and the request waits for
+    // ever (a hung gateway, a full OSD): the timeout must fail it, so that it is retried or reported
+    requestHandler: { httpAgent: new HttpAgent(agentOpts), httpsAgent: new HttpsAgent(agentOpts), requestTimeout: o.requestTimeoutMs ?? 60_000, throwOnRequestTimeout: true },
   });
 }
 
