@@ -35,7 +35,7 @@ export interface S3ClientOptions {
 
 export function makeS3Client(t: S3Target, o: S3ClientOptions): S3Client {
   const agentOpts = { keepAlive: true, maxSockets: o.maxSockets ?? 16 };
-  return new S3Client({
+  const client = new S3Client({
     region: t.region,
     ...(t.endpoint ? { endpoint: t.endpoint } : {}),
     forcePathStyle: (t.addressing ?? "path") === "path",
@@ -51,6 +51,23 @@ export function makeS3Client(t: S3Target, o: S3ClientOptions): S3Client {
     // ever (a hung gateway, a full OSD): the timeout must fail it, so that it is retried or reported
     requestHandler: { httpAgent: new HttpAgent(agentOpts), httpsAgent: new HttpsAgent(agentOpts), requestTimeout: o.requestTimeoutMs ?? 60_000, throwOnRequestTimeout: true },
   });
+  // Bodies go unsigned: over plain HTTP the SDK otherwise SHA-256es every body to sign it and the
+  // gateway hashes it again to check. The store does not need that: every chunk is named by its
+  // hash (and authenticated when encrypted) and re-checked on every read and by verify, end to
+  // end. Measured on the test RGW, 64 × 8 MiB PUTs 4 at a time: 6.1 s → 2.6–3.7 s wall, the
+  // gateway's CPU 2.0 → 1.55 s, ours 0.6–0.8 → 0.2 s. The request itself stays signed.
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      if (hasHeaders(args.request)) args.request.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
+      return next(args);
+    },
+    { step: "build", name: "obrUnsignedPayload" },
+  );
+  return client;
+}
+
+function hasHeaders(req: unknown): req is { headers: Record<string, string> } {
+  return typeof req === "object" && req !== null && "headers" in req && typeof req.headers === "object" && req.headers !== null;
 }
 
 /** An S3 request that failed; `code` is errno-like so the store reports it as StoreIoError. */
