@@ -1,5 +1,6 @@
 // Protection store benchmark: obr beside restic and borg on the same generated images, in the
-// same run. `npm run bench:store [-- --size 2G --dir /tmp/obr-bench-store --no-peers --tools obr,restic,…]`
+// same run. `npm run bench:store [-- --size 2G --dir /tmp/obr-bench-store --no-peers --tools obr,restic,…,s3]`
+// (s3: the S3 rows, obr and restic into a throwaway RGW; see lib/store-s3.ts)
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import type { Peer } from "./lib/peers.ts";
 import { borg, ensurePeersInstalled, peerVersions, restic } from "./lib/peers.ts";
 import { printReport } from "./lib/report.ts";
 import type { Row } from "./lib/report.ts";
+import type { S3Check } from "./lib/store-s3.ts";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -98,8 +100,9 @@ function runPeer(p: Peer, fullOnly: boolean): void {
 }
 
 // --tools picks a subset; obr-fixed (256 KiB fixed grid) is the chunking comparison
-const tools = opt("tools", withPeers ? "obr,obr-enc,restic,borg-lz4,borg-zstd" : "obr,obr-enc").split(",");
+const tools = opt("tools", withPeers ? "obr,obr-enc,restic,borg-lz4,borg-zstd,s3" : "obr,obr-enc").split(",");
 if (tools.some((t) => !t.startsWith("obr"))) ensurePeersInstalled();
+const checks: S3Check[] = [];
 for (const t of tools) {
   if (t === "obr") runObr(t, {});
   else if (t === "obr-enc") runObr(t, { OBR_BENCH_PASSPHRASE: "bench" });
@@ -107,7 +110,17 @@ for (const t of tools) {
   else if (t === "restic") runPeer(restic, false);
   else if (t === "borg-lz4") runPeer(borg("lz4"), false);
   else if (t === "borg-zstd") runPeer(borg("zstd"), true);
+  else if (t === "s3") {
+    const { missingCephBinaries, RGW_INSTALL_HINT } = await import("../test/helpers/rgw.ts");
+    if (missingCephBinaries().length > 0) console.error(`S3 rows skipped: Ceph is not installed (${RGW_INSTALL_HINT})`);
+    else {
+      const { runS3Rows } = await import("./lib/store-s3.ts");
+      const env = { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), "node-compile-cache") };
+      const run = (a: string[], e: Record<string, string>, warm?: string[]) => measure(node, [obrOp, ...a], { env: { ...env, ...e }, ...(warm ? { warm } : {}) });
+      checks.push(...(await runS3Rows({ root, imgs, size, obrOp: run, record })));
+    }
+  }
   else throw new Error(`unknown tool ${t}`);
 }
 
-printReport(rows, { size, peers: tools.some((t) => !t.startsWith("obr")) ? peerVersions() : "none", out: join(root, `results-${tools.join("+")}.json`) });
+printReport(rows, { size, peers: tools.some((t) => !t.startsWith("obr")) ? peerVersions() : "none", out: join(root, `results-${tools.join("+")}.json`), checks });

@@ -9,7 +9,10 @@
 // the JIT was compiling (the first timed call was the slowest in 12 of 14 such series here).
 //   node bench/lib/obr-op.ts backup <store> <image> [parentId] [ranges.json]
 //   node bench/lib/obr-op.ts restore <store> <backupId> <target>
+//   node bench/lib/obr-op.ts copy <store> <backupId> <target store>
 //   node bench/lib/obr-op.ts create <store> [passphrase]
+// A store is a directory or "s3:<bucket>" on OBR_BENCH_S3_ENDPOINT with the keys in
+// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (the S3 SDK is loaded only then, as a service does).
 import { execSync } from "node:child_process";
 import { cpSync, readFileSync, rmSync } from "node:fs";
 import { enableCompileCache } from "node:module";
@@ -17,6 +20,16 @@ import { enableCompileCache } from "node:module";
 // as src/main.ts does: repeated starts reuse compiled code (borg's .pyc files do the same)
 enableCompileCache();
 const { ProtectionStore } = await import("../../src/store/index.ts");
+type Store = Awaited<ReturnType<typeof ProtectionStore.open>>;
+
+async function s3Backend(spec: string) {
+  const { S3Backend } = await import("../../src/store/backends/s3.ts");
+  const env = (name: string) => process.env[name] ?? (() => { throw new Error(`${name} is not set`); })();
+  const credentials = { accessKeyId: env("AWS_ACCESS_KEY_ID"), secretAccessKey: env("AWS_SECRET_ACCESS_KEY") };
+  return new S3Backend({ endpoint: env("OBR_BENCH_S3_ENDPOINT"), region: "us-east-1", bucket: spec.slice(3), credentials });
+}
+
+const openStore = async (spec: string): Promise<Store> => (spec.startsWith("s3:") ? ProtectionStore.openOn(await s3Backend(spec), keys) : ProtectionStore.open(spec, keys));
 
 const [op, storeDir, a, b, c] = process.argv.slice(2) as [string, string, string?, string?, string?];
 const passphrase = process.env.OBR_BENCH_PASSPHRASE;
@@ -27,16 +40,25 @@ if (op === "create") {
   const chunking = fixed ? { chunking: { kind: "fixed" as const, size: Number(fixed[1]) } } : {};
   // OBR_BENCH_ZSTD_LEVEL measures other compression levels (the store default is 1)
   const level = process.env.OBR_BENCH_ZSTD_LEVEL ? { zstdLevel: Number(process.env.OBR_BENCH_ZSTD_LEVEL) } : {};
-  await (await ProtectionStore.create(storeDir, { ...keys, ...chunking, ...level })).close();
+  const opts = { ...keys, ...chunking, ...level };
+  await (await (storeDir.startsWith("s3:") ? ProtectionStore.createOn(await s3Backend(storeDir), opts) : ProtectionStore.create(storeDir, opts))).close();
 } else {
   const ranges = op === "backup" && c ? (JSON.parse(readFileSync(c, "utf8")) as Array<[number, number]>) : undefined;
-  const run = async (store: Awaited<ReturnType<typeof ProtectionStore.open>>, restoreTo = b) => {
+  const run = async (store: Store, restoreTo = b) => {
     if (op === "backup" && a) return store.backup(a, { ...(b ? { parent: b } : {}), ...(ranges ? { changedRanges: ranges } : {}) });
     if (op === "restore" && a && restoreTo) {
       await store.restore(a, restoreTo);
       return { restored: a };
     }
-    throw new Error("usage: obr-op.ts backup|restore|create …");
+    if (op === "copy" && a && b) {
+      const to = await openStore(b);
+      try {
+        return await store.copyBackup(a, to);
+      } finally {
+        await to.close();
+      }
+    }
+    throw new Error("usage: obr-op.ts backup|restore|copy|create …");
   };
   const service = process.env.OBR_BENCH_SERVICE === "1";
   if (service) {
@@ -59,7 +81,7 @@ if (op === "create") {
   try {
     for (const d of dirs) {
       if (op === "restore" && b) rmSync(b, { force: true });
-      const store = await ProtectionStore.open(d, keys);
+      const store = await openStore(d);
       try {
         if (service) await store.stats();
         const t0 = performance.now();

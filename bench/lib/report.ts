@@ -22,9 +22,12 @@ const TARGETS: Array<{ op: string; peer: string; min: number }> = [
   { op: "incr clustered +ranges", peer: "restic", min: 20 },
   { op: "incr clustered", peer: "restic", min: 3 },
   { op: "restore", peer: "restic", min: 2.5 },
+  { op: "backup into S3", peer: "restic", min: 2 },
+  { op: "copy full into S3", peer: "restic", min: 2 },
+  { op: "copy incr into S3", peer: "restic", min: 2 },
 ];
 
-export function printReport(rows: Row[], meta: { size: number; peers: string; out: string }): void {
+export function printReport(rows: Row[], meta: { size: number; peers: string; out: string; checks?: Array<{ ok: boolean; text: string }> }): void {
   const mib = (b: number) => (b / 2 ** 20).toFixed(1);
   console.log(`\nprotection store benchmark: image ${mib(meta.size)} MiB; peers: ${meta.peers}\n`);
   console.log(`${"operation".padEnd(24)}${"tool".padEnd(10)}${"wall s".padStart(8)}${"CPU s".padStart(8)}${"op s".padStart(8)}${"svc s".padStart(8)}${"MB/s".padStart(9)}${"RSS MiB".padStart(9)}${"stored/added MiB".padStart(18)}`);
@@ -58,5 +61,6 @@ export function printReport(rows: Row[], meta: { size: number; peers: string; ou
   const oFull = get("full backup", "obr");
   const bz = get("full backup", "borg-zstd");
   if (oFull && bz) console.log(`  ${oFull.storedBytes <= bz.storedBytes ? "PASS" : "FAIL"} stored after full <= borg zstd: ${mib(oFull.storedBytes)} vs ${mib(bz.storedBytes)} MiB`);
+  for (const c of meta.checks ?? []) console.log(`  ${c.ok ? "PASS" : "FAIL"} ${c.text}`);
   writeFileSync(meta.out, JSON.stringify({ meta, rows }, null, 1));
 }

@@ -60,6 +60,12 @@ export interface BlobBackend {
   readAt(key: string, offset: number, target: Uint8Array): Promise<number>;
   /** Removes the blob; absent blobs are not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Until when the storage itself refuses to delete the blob (S3 Object Lock retention), or
+   * null when it does not (never retained, or the retention has passed). Absent on backends
+   * that cannot lock: GC then treats every blob as deletable.
+   */
+  retainedUntil?(key: string): Promise<Date | null>;
 }
 
 export function isNotFound(err: unknown): boolean {

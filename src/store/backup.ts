@@ -17,6 +17,7 @@ import type { IndexCache } from "./pack-index.ts";
 import { loadChunkIndex } from "./pack-index.ts";
 import { PackWriter } from "./pack-writer.ts";
 import { encodeManifest, newBackupId, putManifest, readManifest } from "./manifest.ts";
+import type { GcSnapshot } from "./gc-lock.ts";
 import { gcSnapshot, waitForNoGc } from "./gc-lock.ts";
 import { BackupSession } from "./session.ts";
 import type { WorkerPool } from "./worker-pool.ts";
@@ -96,9 +97,7 @@ export async function runBackup(ctx: StoreContext, source: ImageSource, opts: Ba
     await backend.flush();
     await registered;
     await session.flush();
-    await waitForNoGc(backend);
-    const gcAfter = await gcSnapshot(backend);
-    if (gcBefore.locked || gcAfter.epoch !== gcBefore.epoch) await checkStillPresent(backend, keys, m.ids, ctx.indexCache);
+    await checkIfGcRan(backend, keys, m.ids, gcBefore, ctx.indexCache);
     await putManifest(backend, m.backupId, frame);
     return m;
   } catch (err) {
@@ -112,6 +111,17 @@ export async function runBackup(ctx: StoreContext, source: ImageSource, opts: Ba
 }
 
 /** After a GC ran during the backup: every chunk it references must still be in a present pack. */
+/**
+ * The commit's GC check, once the session holding ids is visible: waits until no GC runs and,
+ * if one ran since `before` (taken before the index the writer trusted was read), checks that
+ * every chunk in ids still exists (ConcurrentGcError if not). Without a GC nothing is read.
+ */
+export async function checkIfGcRan(backend: BlobBackend, keys: StoreKeys | null, ids: readonly string[], before: GcSnapshot, cache?: IndexCache): Promise<void> {
+  await waitForNoGc(backend);
+  const after = await gcSnapshot(backend);
+  if (before.locked || after.epoch !== before.epoch) await checkStillPresent(backend, keys, ids, cache);
+}
+
 export async function checkStillPresent(backend: BlobBackend, keys: StoreKeys | null, ids: readonly string[], cache?: IndexCache): Promise<void> {
   const index = await loadChunkIndex(backend, keys, { ...(cache ? { cache } : {}), tolerate: true });
   let missing = 0;

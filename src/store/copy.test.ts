@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ChunkCorruptError } from "./errors.ts";
+import { LocalDirBackend } from "./backends/local-dir.ts";
+import { ChunkCorruptError, ConcurrentGcError } from "./errors.ts";
 import { ProtectionStore } from "./protection-store.ts";
 import { flipBitInChunk, makeImage, makeNext, sha, tempDir } from "./test-support/fixtures.ts";
 
@@ -70,6 +71,44 @@ describe("copy between stores", () => {
       }
     } finally {
       await Promise.all([src.close(), plain.close(), enc.close()]);
+    }
+  });
+
+  it("a target chunk the copy reuses and a concurrent GC removes fails the commit (ConcurrentGcError): nothing is recorded", async () => {
+    const day0 = join(t.dir, "race0.img");
+    const day1 = join(t.dir, "race1.img");
+    makeImage(day0, 4 << 20, "copy-race");
+    makeNext(day0, day1, 0.1, 64);
+    const targetDir = join(t.dir, "race-target");
+    let gcDuringCopy: (() => Promise<unknown>) | null = null;
+    // the source's first chunk read comes after the copy has read the target's index
+    class GcOnFirstRead extends LocalDirBackend {
+      override async readAt(key: string, offset: number, target: Uint8Array): Promise<number> {
+        const gc = gcDuringCopy;
+        gcDuringCopy = null;
+        await gc?.();
+        return super.readAt(key, offset, target);
+      }
+    }
+    const src = await ProtectionStore.createOn(new GcOnFirstRead(join(t.dir, "race-src")));
+    const target = await ProtectionStore.create(targetDir);
+    const gcSide = await ProtectionStore.open(targetDir);
+    try {
+      const b0 = await src.backup(day0);
+      const b1 = await src.backup(day1, { parent: b0.backupId });
+      await src.copyBackup(b0.backupId, target);
+      await target.deleteBackup(b0.backupId); // b0's chunks in the target are garbage now, b1 reuses most
+      gcDuringCopy = () => gcSide.gc({ graceMs: 0 });
+      await expect(src.copyBackup(b1.backupId, target)).rejects.toBeInstanceOf(ConcurrentGcError);
+      expect(gcDuringCopy).toBeNull(); // the GC did run in the middle
+      expect(await target.listBackups()).toEqual([]);
+      // retried, the copy moves what is missing now and restores byte-exact
+      await src.copyBackup(b1.backupId, target);
+      const out = join(t.dir, "race.out");
+      await target.restore(b1.backupId, out);
+      expect(sha(out)).toBe(sha(day1));
+    } finally {
+      await Promise.all([src.close(), target.close(), gcSide.close()]);
     }
   });
 });

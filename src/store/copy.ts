@@ -8,7 +8,7 @@
 // is decoded into the lower half, named and encoded by the target's workers in place.
 import type { BlobBackend } from "./backend.ts";
 import type { ProgressFn } from "./backup-full.ts";
-import { checkStillPresent } from "./backup.ts";
+import { checkIfGcRan } from "./backup.ts";
 import type { IdHash } from "./chunk-codec.ts";
 import { allSettledOrThrow, forEachLimit } from "./concurrency.ts";
 import type { StoreKeys } from "./crypto.ts";
@@ -19,7 +19,7 @@ import { loadChunkIndex } from "./pack-index.ts";
 import { PackWriter } from "./pack-writer.ts";
 import type { Piece } from "./restore.ts";
 import { assertDecoded, fetchIntoSlot, slotBatches } from "./restore.ts";
-import { waitForNoGc } from "./gc-lock.ts";
+import { gcSnapshot } from "./gc-lock.ts";
 import { BackupSession } from "./session.ts";
 import type { DecodeItem } from "./worker-protocol.ts";
 import type { WorkerPool } from "./worker-pool.ts";
@@ -51,6 +51,8 @@ export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd, onPr
   // same names and no encryption on either side: a verified frame is valid in the target as it
   // is, so it is written unchanged instead of being compressed again
   const sameFrames = sameNames && !from.keys && !to.keys;
+  // before the target's index is read: a GC that removes a chunk the copy finds there changes the epoch
+  const gcBefore = await gcSnapshot(to.backend);
   const session = BackupSession.start(to.backend);
   let writer: PackWriter | null = null;
   try {
@@ -126,8 +128,8 @@ export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd, onPr
     await writer.finish();
     await to.backend.flush();
     await session.flush();
-    await waitForNoGc(to.backend);
-    await checkStillPresent(to.backend, to.keys, newIds);
+    // re-reading the target's whole index only when a GC ran: on S3 that is a GET per index blob
+    await checkIfGcRan(to.backend, to.keys, newIds, gcBefore);
     const stored = newIds.map((id) => (id ? (have.get(id) ?? 0) : 0));
     throwIfCancelled(signal, "copy"); // the last moment: after the manifest the target holds the backup
     await writeManifest(to.backend, { ...m, ids: newIds, stored }, to.keys);

@@ -94,7 +94,12 @@ export async function waitForNoGc(backend: BlobBackend): Promise<void> {
 }
 
 /** Whether a GC holds the lock now, and the epoch the last finished GC left. */
-export async function gcSnapshot(backend: BlobBackend): Promise<{ locked: boolean; epoch: string }> {
+export interface GcSnapshot {
+  locked: boolean;
+  epoch: string;
+}
+
+export async function gcSnapshot(backend: BlobBackend): Promise<GcSnapshot> {
   const cur = await readLock(backend);
   let epoch = "";
   try {

@@ -41,6 +41,12 @@ export interface GcReport {
   removedTemp: number;
   /** index blobs replaced by merged ones */
   mergedIndexes: number;
+  /** packs with garbage GC left alone because Object Lock retains them (a locked copy's); collected once it passes */
+  waitingForLockPacks: number;
+  /** the garbage bytes in those packs */
+  waitingForLockBytes: number;
+  /** when the first of those retentions passes (ISO 8601), null when none waits */
+  nextLockExpiry: string | null;
   /** set when GC stopped without deleting anything */
   aborted: string | null;
 }
@@ -51,7 +57,7 @@ export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: Gc
   const graceMs = opts.graceMs ?? DEFAULT_GC_GRACE_MS;
   const lease = await acquireGcLock(backend);
   if (!lease) throw new GcLockedError();
-  const report: GcReport = { deletedChunks: 0, deletedBytes: 0, reclaimedBytes: 0, keptRecent: 0, keptInPartialPacks: 0, liveChunks: 0, deletedPacks: 0, repackedPacks: 0, removedTemp: 0, mergedIndexes: 0, aborted: null };
+  const report: GcReport = { deletedChunks: 0, deletedBytes: 0, reclaimedBytes: 0, keptRecent: 0, keptInPartialPacks: 0, liveChunks: 0, deletedPacks: 0, repackedPacks: 0, removedTemp: 0, mergedIndexes: 0, waitingForLockPacks: 0, waitingForLockBytes: 0, nextLockExpiry: null, aborted: null };
   try {
     let marked: Set<string>;
     let fromManifests: Set<string>;
@@ -85,8 +91,7 @@ export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: Gc
     const old = (pack: string) => now - (packs.get(pack)?.mtimeMs ?? 0) >= graceMs;
     // a chunk's live copy is the one the index resolves to; other copies (an interrupted repack) are garbage
     const isLive = (pack: string, e: PackEntry) => marked.has(e.id) && index.chunks.get(e.id)?.pack === pack;
-    const deadPacks: string[] = [];
-    const repacks: Array<{ pack: string; live: PackEntry[] }> = [];
+    const candidates: Candidate[] = [];
     for (const [pack, entries] of index.packs) {
       const dead = entries.filter((e) => !isLive(pack, e));
       if (dead.length === 0) continue;
@@ -96,15 +101,35 @@ export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: Gc
       }
       const deadBytes = dead.reduce((t, e) => t + e.len, 0);
       const packBytes = entries.reduce((t, e) => t + e.len, 0);
-      if (dead.length === entries.length) deadPacks.push(pack);
-      else if (deadBytes >= REPACK_SHARE * packBytes) repacks.push({ pack, live: entries.filter((e) => isLive(pack, e)) });
-      else {
-        report.keptInPartialPacks += dead.length;
+      if (dead.length === entries.length) candidates.push({ pack, live: null, deadChunks: dead.length, deadBytes });
+      else if (deadBytes >= REPACK_SHARE * packBytes) candidates.push({ pack, live: entries.filter((e) => isLive(pack, e)), deadChunks: dead.length, deadBytes });
+      else report.keptInPartialPacks += dead.length;
+    }
+    const unindexed = [...packs].filter(([pack, info]) => !index.packs.has(pack) && now - info.mtimeMs >= graceMs);
+    // a pack under Object Lock retention (a locked copy's) is neither deleted nor repacked (a
+    // repack deletes its source) until the retention passes: the storage would refuse, or in a
+    // versioned bucket hide it behind a delete marker while a locked copy still names it
+    const locks = await retentions(backend, [...candidates.map((c) => c.pack), ...unindexed.map(([pack]) => pack)]);
+    const deadPacks: string[] = [];
+    const repacks: Array<{ pack: string; live: PackEntry[] }> = [];
+    for (const c of candidates) {
+      if (locks.has(c.pack)) {
+        report.waitingForLockPacks++;
+        report.waitingForLockBytes += c.deadBytes;
         continue;
       }
-      report.deletedChunks += dead.length;
-      report.deletedBytes += deadBytes;
+      if (c.live) repacks.push({ pack: c.pack, live: c.live });
+      else deadPacks.push(c.pack);
+      report.deletedChunks += c.deadChunks;
+      report.deletedBytes += c.deadBytes;
     }
+    for (const [pack, info] of unindexed) {
+      if (!locks.has(pack)) continue;
+      report.waitingForLockPacks++;
+      report.waitingForLockBytes += info.size;
+    }
+    const expiries = [...locks.values()].map((d) => d.getTime());
+    report.nextLockExpiry = expiries.length > 0 ? new Date(Math.min(...expiries)).toISOString() : null;
     lease.assertHeld(); // before the first write and deletion: a lapsed holder must not act beside its successor
     await repackAll(backend, keys, repacks);
     lease.assertHeld();
@@ -117,8 +142,8 @@ export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: Gc
     report.repackedPacks += repacks.length;
     lease.assertHeld();
     // packs without an index: backups interrupted before indexing them (never named by a manifest)
-    for (const [pack, info] of packs) {
-      if (!index.packs.has(pack) && now - info.mtimeMs >= graceMs) {
+    for (const [pack, info] of unindexed) {
+      if (!locks.has(pack)) {
         await backend.delete(packKey(pack));
         report.deletedPacks++;
         report.reclaimedBytes += info.size;
@@ -140,6 +165,26 @@ export async function runGc(backend: WithSweep, keys: StoreKeys | null, opts: Gc
   } finally {
     await lease.release();
   }
+}
+
+interface Candidate {
+  pack: string;
+  /** the chunks a repack keeps; null: the pack holds no live chunk and goes whole */
+  live: PackEntry[] | null;
+  deadChunks: number;
+  deadBytes: number;
+}
+
+/** The packs among these that the storage retains (Object Lock), with the date each is retained until. */
+async function retentions(backend: BlobBackend, packs: readonly string[]): Promise<Map<string, Date>> {
+  const locked = new Map<string, Date>();
+  const ask = backend.retainedUntil?.bind(backend);
+  if (!ask) return locked;
+  await forEachLimit(packs, 16, async (pack) => {
+    const until = await ask(packKey(pack));
+    if (until) locked.set(pack, until);
+  });
+  return locked;
 }
 
 /** Merge once a store has this many index blobs (or whenever a GC removed packs or found stale or doubled entries). */

@@ -157,9 +157,8 @@ export async function startRgw(opts: { memstoreBytes?: number; timeoutMs?: numbe
     await run("ceph-osd", [...c, "-i", osdId, "--mkfs", "--osd-uuid", osdUuid]);
     await run("ceph-osd", [...c, "-i", osdId]);
     await waitFor("the OSD", dir, `osd.${osdId}`, async () => (await run("ceph", [...c, "osd", "dump", "-f", "json"])).stdout.includes('"up":1'), timeoutMs);
-    await run("radosgw", [...c, "-n", "client.rgw.obr"]);
     const endpoint = `http://127.0.0.1:${rgwPort}`;
-    await waitFor("radosgw", dir, "client.rgw.obr", async () => (await fetch(`${endpoint}/`)).ok, timeoutMs);
+    await startGateway({ endpoint, dir }, timeoutMs);
     await run("radosgw-admin", [...c, "-n", "client.admin", "user", "create", "--uid=obr", "--display-name=obr", `--access-key=${accessKeyId}`, `--secret-key=${secretAccessKey}`]);
     return { endpoint, region: "us-east-1", accessKeyId, secretAccessKey, dir };
   } catch (err) {
@@ -170,22 +169,23 @@ export async function startRgw(opts: { memstoreBytes?: number; timeoutMs?: numbe
 
 const GATEWAY = "client.rgw.obr";
 
-/**
- * Kills only the gateway (radosgw) of the cluster in dir, as a crash would (SIGKILL): the monitor
- * and the OSD keep running, so the objects (in the OSD's memstore) survive for restartGateway().
- */
-export async function killGateway(dir: string): Promise<void> {
-  const pid = readPid(dir, GATEWAY);
-  if (pid === null || !readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(join(dir, "ceph.conf"))) throw new Error(`rgw harness: no radosgw of ${dir} runs`);
-  process.kill(pid, "SIGKILL");
-  while (alive(pid)) await sleep(20);
-  rmSync(join(dir, "run", `${GATEWAY}.pid`), { force: true }); // restartGateway waits for the new one's
+/** Whether pid is a daemon of the cluster in dir (its command line names dir's ceph.conf). */
+function ours(dir: string, pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(join(dir, "ceph.conf"));
+  } catch {
+    return false;
+  }
 }
 
-/** Starts the cluster's radosgw again on its port and waits until it answers. */
-export async function restartGateway(rgw: Pick<Rgw, "dir" | "endpoint">, timeoutMs = 60_000): Promise<void> {
-  await run("radosgw", ["-c", join(rgw.dir, "ceph.conf"), "-n", GATEWAY]);
-  await waitFor("radosgw", rgw.dir, GATEWAY, async () => (await fetch(`${rgw.endpoint}/`)).ok, timeoutMs);
+/** Stops one daemon of the cluster in dir by its pid file (SIGTERM, SIGKILL after 10 s; or SIGKILL at once, as a crash). */
+async function stopDaemon(dir: string, daemon: string, signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<void> {
+  const pid = readPid(dir, daemon);
+  if (pid === null || !ours(dir, pid)) return;
+  process.kill(pid, signal);
+  const deadline = Date.now() + 10_000;
+  while (ours(dir, pid) && Date.now() < deadline) await sleep(25);
+  if (ours(dir, pid)) process.kill(pid, "SIGKILL");
 }
 
 /**
@@ -194,25 +194,31 @@ export async function restartGateway(rgw: Pick<Rgw, "dir" | "endpoint">, timeout
  */
 export async function stopRgw(dir: string, opts: { keepDir?: boolean } = {}): Promise<void> {
   if (!existsSync(join(dir, MARKER))) throw new Error(`rgw harness: ${dir} was not made by startRgw; refusing`);
-  const conf = join(dir, "ceph.conf");
-  const ours = (pid: number) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(conf);
-    } catch {
-      return false;
-    }
-  };
-  const pids = readdirSync(join(dir, "run")).filter((f) => f.endsWith(".pid"));
-  const order = (f: string) => (f.startsWith("client.rgw") ? 0 : f.startsWith("osd.") ? 1 : 2);
-  for (const f of pids.sort((a, b) => order(a) - order(b))) {
-    const pid = readPid(dir, f.slice(0, -4));
-    if (pid === null || !ours(pid)) continue;
-    process.kill(pid, "SIGTERM");
-    const deadline = Date.now() + 10_000;
-    while (ours(pid) && Date.now() < deadline) await sleep(25);
-    if (ours(pid)) process.kill(pid, "SIGKILL");
-  }
+  const daemons = readdirSync(join(dir, "run"))
+    .filter((f) => f.endsWith(".pid"))
+    .map((f) => f.slice(0, -4));
+  const order = (d: string) => (d.startsWith("client.rgw") ? 0 : d.startsWith("osd.") ? 1 : 2);
+  for (const d of daemons.sort((a, b) => order(a) - order(b))) await stopDaemon(dir, d);
   if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Stops only the gateway (an S3 endpoint going away; `crash`: SIGKILL, as a crash would); the
+ * monitor and the OSD keep running and with them the data (a memstore OSD holds it in its
+ * memory). startGateway brings it back.
+ */
+export async function stopGateway(rgw: Pick<Rgw, "dir">, opts: { crash?: boolean } = {}): Promise<void> {
+  if (!existsSync(join(rgw.dir, MARKER))) throw new Error(`rgw harness: ${rgw.dir} was not made by startRgw; refusing`);
+  await stopDaemon(rgw.dir, GATEWAY, opts.crash ? "SIGKILL" : "SIGTERM");
+}
+
+/** Starts the gateway stopped by stopGateway again, on the same endpoint; resolves once it answers. */
+export async function startGateway(rgw: Pick<Rgw, "dir" | "endpoint">, timeoutMs = 60_000): Promise<void> {
+  // a pid file left by the stopped gateway would make waitFor think the new one exited
+  const old = readPid(rgw.dir, GATEWAY);
+  if (old !== null && !ours(rgw.dir, old)) rmSync(join(rgw.dir, "run", `${GATEWAY}.pid`), { force: true });
+  await run("radosgw", ["-c", join(rgw.dir, "ceph.conf"), "-n", GATEWAY]);
+  await waitFor("radosgw", rgw.dir, GATEWAY, async () => (await fetch(`${rgw.endpoint}/`)).ok, timeoutMs);
 }
 
 if (import.meta.main) {

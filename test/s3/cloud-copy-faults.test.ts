@@ -9,7 +9,7 @@ import { makeS3Client } from "../../src/store/backends/s3-client.ts";
 import { testRgw } from "../../src/store/test-support/s3.ts";
 import { OPERATIONS, json, sleep } from "../helpers/greenlake.ts";
 import { waitOperation } from "../helpers/inventory.ts";
-import { type Rgw, killGateway, restartGateway, startRgw, stopRgw } from "../helpers/rgw.ts";
+import { type Rgw, startGateway, startRgw, stopGateway, stopRgw } from "../helpers/rgw.ts";
 import { createStore } from "../helpers/stores.ts";
 import { type S3World, backupAndCloud, backupsOf, endOf, queueRun, s3World, targetFor, targetsFile, tierOperation } from "./s3-fixture.ts";
 
@@ -55,7 +55,7 @@ describe.skipIf(Boolean(skipReason))(`a cloud copy when RGW stops${skipReason ? 
       if (Date.now() > deadline) throw new Error("the cloud copy never wrote a pack");
       await sleep(10);
     }
-    await killGateway(rgw.dir);
+    await stopGateway(rgw, { crash: true });
     const first = await endOf(w, runId, tiers);
     const [backupTier, cloudTier] = first.children;
     expect(backupTier!.state).toBe("SUCCEEDED");
@@ -65,7 +65,7 @@ describe.skipIf(Boolean(skipReason))(`a cloud copy when RGW stops${skipReason ? 
     const listed = await backupsOf(w);
     expect(listed.map((b) => b.backupType)).toEqual(["BACKUP"]);
 
-    await restartGateway(rgw);
+    await startGateway(rgw);
     const leftBehind = await sizesUnder("packs");
     expect(leftBehind.length).toBeGreaterThan(0);
     const second = await endOf(w, await queueRun(w, tiers), tiers);

@@ -29,13 +29,13 @@ export interface S3ClientOptions {
   maxAttempts?: number;
   /** Sockets (= requests in flight) per backend (default 16). */
   maxSockets?: number;
-  /** A request with no progress for this long fails (and is retried); default 60 s. */
+  /** A request whose answer has not begun this long after it was sent fails (and is retried); default 60 s. */
   requestTimeoutMs?: number;
 }
 
 export function makeS3Client(t: S3Target, o: S3ClientOptions): S3Client {
   const agentOpts = { keepAlive: true, maxSockets: o.maxSockets ?? 16 };
-  return new S3Client({
+  const client = new S3Client({
     region: t.region,
     ...(t.endpoint ? { endpoint: t.endpoint } : {}),
     forcePathStyle: (t.addressing ?? "path") === "path",
@@ -47,8 +47,27 @@ export function makeS3Client(t: S3Target, o: S3ClientOptions): S3Client {
     // whole buffers here and every chunk is re-hashed by the engine when read
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
-    requestHandler: { httpAgent: new HttpAgent(agentOpts), httpsAgent: new HttpsAgent(agentOpts), requestTimeout: o.requestTimeoutMs ?? 60_000 },
+    // without throwOnRequestTimeout the handler only logs a warning and the request waits for
+    // ever (a hung gateway, a full OSD): the timeout must fail it, so that it is retried or reported
+    requestHandler: { httpAgent: new HttpAgent(agentOpts), httpsAgent: new HttpsAgent(agentOpts), requestTimeout: o.requestTimeoutMs ?? 60_000, throwOnRequestTimeout: true },
   });
+  // Bodies go unsigned: over plain HTTP the SDK otherwise SHA-256es every body to sign it and the
+  // gateway hashes it again to check. The store does not need that: every chunk is named by its
+  // hash (and authenticated when encrypted) and re-checked on every read and by verify, end to
+  // end. Measured on the test RGW, 64 × 8 MiB PUTs 4 at a time: 6.1 s → 2.6–3.7 s wall, the
+  // gateway's CPU 2.0 → 1.55 s, ours 0.6–0.8 → 0.2 s. The request itself stays signed.
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      if (hasHeaders(args.request)) args.request.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
+      return next(args);
+    },
+    { step: "build", name: "obrUnsignedPayload" },
+  );
+  return client;
+}
+
+function hasHeaders(req: unknown): req is { headers: Record<string, string> } {
+  return typeof req === "object" && req !== null && "headers" in req && typeof req.headers === "object" && req.headers !== null;
 }
 
 /** An S3 request that failed; `code` is errno-like so the store reports it as StoreIoError. */
@@ -85,7 +104,9 @@ export function s3Error(err: unknown, op: string, key: string): Error {
   if (err instanceof S3RequestError) return err;
   const status = s3Status(err);
   const name = s3Name(err);
-  const what = `S3 ${op}${key ? ` ${key}` : ""} (${name}${status ? `, HTTP ${status}` : ""})`;
+  // a request that got no answer says why (ECONNREFUSED, ECONNRESET, ETIMEDOUT…), not just "Error"
+  const net = err instanceof Error && "code" in err && typeof err.code === "string" && err.code !== name ? `${err.code}: ${err.message}` : "";
+  const what = `S3 ${op}${key ? ` ${key}` : ""} (${name}${status ? `, HTTP ${status}` : ""}${net ? `, ${net}` : ""})`;
   const code = isS3NotFound(err) ? "ENOENT" : name === "AbortError" ? "ECANCELED" : status === 403 ? "EACCES" : "EIO";
   return new S3RequestError(code, what, status, { cause: err });
 }

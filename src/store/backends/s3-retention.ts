@@ -8,7 +8,9 @@ import { forEachLimit } from "../concurrency.ts";
 import { s3Name } from "./s3-client.ts";
 import type { S3Requests } from "./s3-requests.ts";
 
-const NO_RETENTION = new Set(["NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError"]);
+// an object never retained (AWS and RGW name that differently), or a bucket without Object Lock
+// (RGW: InvalidRequest "bucket object lock not configured", as AWS)
+const NO_RETENTION = new Set(["NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError", "InvalidRequest"]);
 
 export interface RetentionReport {
   /** keys whose retention was set or extended to `until` */
@@ -17,17 +19,21 @@ export interface RetentionReport {
   kept: number;
 }
 
+/** The key's retention date as the bucket holds it (past or future), null when it was never retained. */
+export async function readRetention(r: S3Requests, key: string): Promise<Date | null> {
+  return r
+    .run("GetObjectRetention", key, (c, loc, o) => c.send(new GetObjectRetentionCommand(loc), o))
+    .then((out) => out.Retention?.RetainUntilDate ?? null)
+    .catch((err: unknown) => {
+      if (err instanceof Error && NO_RETENTION.has(s3Name(err.cause))) return null;
+      throw err;
+    });
+}
+
 export async function setComplianceRetention(r: S3Requests, keys: readonly string[], until: Date): Promise<RetentionReport> {
   const report: RetentionReport = { extended: 0, kept: 0 };
   await forEachLimit(keys, 8, async (key) => {
-    const current = await r
-      .run("GetObjectRetention", key, (c, loc, o) => c.send(new GetObjectRetentionCommand(loc), o))
-      .then((out) => out.Retention?.RetainUntilDate ?? null)
-      .catch((err: unknown) => {
-        // an object never retained has no retention (AWS and RGW name that differently)
-        if (err instanceof Error && NO_RETENTION.has(s3Name(err.cause))) return null;
-        throw err;
-      });
+    const current = await readRetention(r, key);
     if (current && current.getTime() >= until.getTime()) {
       report.kept++;
       return;

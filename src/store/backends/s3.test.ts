@@ -122,6 +122,25 @@ describe.skipIf(Boolean(skipReason))(`S3 backend${skipReason ? ` (skipped: ${ski
     }
   });
 
+  it("a gateway that takes requests and never answers fails them after the request timeout and the retries, not never", async () => {
+    const target = await newBucket();
+    const proxy = await startFaultProxy(target.endpoint ?? "");
+    try {
+      const b = new S3Backend({ ...target, endpoint: proxy.endpoint }, { maxAttempts: 2, requestTimeoutMs: 300 });
+      proxy.stall = true;
+      const t0 = Date.now();
+      const err = await b.put("k", Buffer.from("v")).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err instanceof Error && err.message).toMatch(/S3 PutObject k .*ETIMEDOUT/);
+      expect(Date.now() - t0).toBeLessThan(5000);
+      expect(proxy.requests).toBe(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it("an aborted signal cancels requests in flight and refuses new ones (ECANCELED)", async () => {
     const ac = new AbortController();
     const b = new S3Backend(await newBucket(), { signal: ac.signal });

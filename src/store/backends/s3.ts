@@ -17,7 +17,7 @@ import { makeS3Client, S3RequestError, s3Name, s3Status } from "./s3-client.ts";
 import { isClaimKey, putExclusiveByClaims, sweepStaleClaims } from "./s3-exclusive.ts";
 import { S3Requests } from "./s3-requests.ts";
 import { type BucketState, destroyPrefix, inspectBucket } from "./s3-bucket.ts";
-import { setComplianceRetention } from "./s3-retention.ts";
+import { readRetention, setComplianceRetention } from "./s3-retention.ts";
 import type { RetentionReport } from "./s3-retention.ts";
 import { sweepMultipartUploads } from "./s3-sweep.ts";
 import { S3BlobWriter } from "./s3-writer.ts";
@@ -197,6 +197,15 @@ export class S3Backend implements BlobBackend {
    */
   setRetention(keys: readonly string[], until: Date): Promise<RetentionReport> {
     return setComplianceRetention(this.#r, keys, until);
+  }
+
+  /**
+   * The key's Object Lock retention while it holds, else null. A bucket without Object Lock
+   * answers "no configuration" (null) too, so GC asks the same question of every bucket.
+   */
+  async retainedUntil(key: string): Promise<Date | null> {
+    const until = await readRetention(this.#r, key);
+    return until && until.getTime() > Date.now() ? until : null;
   }
 }
 

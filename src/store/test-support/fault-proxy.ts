@@ -1,5 +1,6 @@
 // An HTTP proxy in front of the test RGW that misbehaves on purpose: answers 503 SlowDown to
-// the first `fail503` requests, or cuts GET bodies short after announcing their full length.
+// the first `fail503` requests, cuts GET bodies short after announcing their full length, or
+// (`stall`) takes requests and never answers, as a hung gateway or an overfull OSD does.
 import { createServer, request } from "node:http";
 import type { Server } from "node:http";
 
@@ -9,14 +10,21 @@ export interface FaultProxy {
   requests: number;
   fail503: number;
   truncateGets: boolean;
+  stall: boolean;
   close(): Promise<void>;
 }
 
 export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const up = new URL(upstream);
-  const state = { requests: 0, fail503: 0, truncateGets: false };
+  const state = { requests: 0, fail503: 0, truncateGets: false, stall: false };
+  const stalled = new Set<import("node:http").ServerResponse>();
   const server: Server = createServer((req, res) => {
     state.requests++;
+    if (state.stall) {
+      req.resume();
+      stalled.add(res);
+      return;
+    }
     if (state.fail503 > 0) {
       state.fail503--;
       req.resume();
@@ -43,6 +51,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const port = typeof addr === "object" && addr ? addr.port : 0;
   return Object.assign(state, {
     endpoint: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () => {
+      for (const res of stalled) res.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
   });
 }
