@@ -120,6 +120,18 @@ export class JobQueue {
     return Number(r.numUpdatedRows) === 1;
   }
 
+  /** The running job `id` if `owner` holds its lease (a separate orchestrator completing it). */
+  async held(id: string, owner: string): Promise<ClaimedJob | undefined> {
+    const row = await this.#db
+      .selectFrom("async_operations")
+      .select(["id", "customer_id", "job_type", "job_payload", "attempts", "max_attempts", "after_id"])
+      .where("id", "=", id)
+      .where("lease_owner", "=", owner)
+      .where("queue_state", "=", "running")
+      .executeTakeFirst();
+    return row ? toJob(row) : undefined;
+  }
+
   /** Puts a job this owner holds back in the queue, to run after `runAfter` (epoch ms). */
   async requeue(id: string, owner: string, runAfter: number): Promise<boolean> {
     const r = await this.#db

@@ -160,7 +160,9 @@ export class JobWrites {
   /**
    * Ends a run: the document change and queue change in one fenced statement, and in the same
    * transaction the parent it may complete (and the undo of a parent that ends FAILED). Undefined
-   * when the fence does not hold.
+   * when the fence does not hold. `first` writes what the end records before the document
+   * changes (e.g. a remote job's result, which names the resources `mutate` adds), once the
+   * fence is seen to hold (on PostgreSQL the row stays locked until the commit).
    */
   async end(
     job: JobRef,
@@ -168,9 +170,15 @@ export class JobWrites {
     mutate: (op: AsyncOperation) => void,
     queue: QueueChange,
     alsoCommit?: (uow: UnitOfWork) => Promise<void>,
+    first?: (uow: UnitOfWork) => Promise<void>,
   ): Promise<{ op: AsyncOperation; failedParents: EndedParent[] } | undefined> {
     const ended = await this.#operations.repository.transaction(async (trx) => {
       const parentId = await this.#lockParentOf(trx, job.id);
+      if (first) {
+        const held = trx.selectFrom("async_operations").select("id").where("id", "=", job.id).where(fenceSql(fence));
+        if (!(await (this.#dialect === "postgres" ? held.forUpdate() : held).executeTakeFirst())) return undefined;
+        await first(trx);
+      }
       const op = await this.write(job, fence, mutate, queue, trx);
       if (!op) return undefined;
       await alsoCommit?.(trx);

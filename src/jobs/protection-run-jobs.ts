@@ -18,6 +18,9 @@ import { JOB_VERIFY_BACKUP, VerifyBackupPayload, verifyBackup } from "../service
 import { JOB_RESTORE, RestorePayload } from "../services/protection/restore-payload.ts";
 import { restoreCopy } from "../services/protection/restore-work.ts";
 import { runTier } from "../services/protection/run-tier.ts";
+import { TierResult } from "../services/protection/tier-plan.ts";
+import { planTier } from "../services/protection/tier-plans.ts";
+import { recordTier, tierRecorded, tierResources } from "../services/protection/tier-records.ts";
 import { JOB_PROTECTION_TIER, ProtectionTierPayload, tierOperationName } from "../services/protection/run-tier-payload.ts";
 import { type JobHandler, defineJob } from "./job-handler.ts";
 
@@ -45,6 +48,7 @@ export function protectionRunJobs(ctx: ProtectionContext): JobHandler[] {
                 payload: { run: payload, tier, earlier: [...earlier] },
                 associatedResources: [resource],
                 ...(after ? { after } : {}),
+                ...(payload.orchestratorId ? { target: payload.orchestratorId } : {}),
               },
               uow,
             );
@@ -63,10 +67,14 @@ export function protectionRunJobs(ctx: ProtectionContext): JobHandler[] {
       resumable: false,
       maxAttempts: 1,
       timeLimitMs: TIER_TIME_LIMIT_MS,
-      async run({ customerId, payload, operation, signal, progress, log, fenced }) {
-        const tier = payload.run.tiers[payload.tier];
-        if (!tier) throw AppError.badRequest(`the run has no tier ${payload.tier}`);
-        return runTier(ctx, { customerId, operation, payload, tier, signal, progress, log, fenced });
+      run: ({ customerId, payload, operation, signal, progress, log, fenced }) => runTier(ctx, { customerId, operation, payload, signal, progress, log, fenced }),
+      // On a separate orchestrator: planned here, the data moved there, the copy listed here.
+      remote: {
+        result: TierResult,
+        plan: ({ customerId, operation, payload }) => planTier(ctx, customerId, operation.id, payload),
+        record: async ({ customerId, operation, payload, result, uow, orchestratorId }) =>
+          tierResources(await recordTier(ctx, { customerId, operation, payload, dataOrchestratorId: orchestratorId }, result, uow)),
+        recorded: ({ customerId, payload }) => tierRecorded(ctx, customerId, payload),
       },
       onFailure: ({ customerId, operationId, payload, uow }) => undoTier(ctx, customerId, operationId, payload, uow),
       onAbandon: ({ customerId, operationId, payload, uow }) => undoTier(ctx, customerId, operationId, payload, uow),

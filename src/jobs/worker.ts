@@ -93,6 +93,16 @@ export class Worker {
     this.#handlers.set(handler.type, handler);
   }
 
+  /** The job type's handler (a separate orchestrator's jobs are planned and recorded by it). */
+  handler(jobType: string): JobHandler | undefined {
+    return this.#handlers.get(jobType);
+  }
+
+  /** The job type's undo on failure as a write of the transaction that ends the job FAILED. */
+  failureUndo(job: JobRef & { jobType: string; payload: unknown }, reason: string): (uow: UnitOfWork) => Promise<void> {
+    return this.#undo(this.#handlers.get(job.jobType)?.onFailure, job, job.payload, reason);
+  }
+
   start(): void {
     const tick = () => {
       void this.poll().finally(() => {

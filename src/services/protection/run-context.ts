@@ -13,6 +13,7 @@ import type { InventoryContext } from "../inventory/inventory-context.ts";
 import { type ManagerDoc, managerConnector } from "../inventory/hypervisor-manager-discovery.ts";
 import type { VmDoc } from "../inventory/virtual-machine-work.ts";
 import type { CopyRecords } from "./copy-records.ts";
+import type { DataPlane } from "./data-plane.ts";
 
 export interface ProtectionContext {
   inventory: InventoryContext;
@@ -21,6 +22,8 @@ export interface ProtectionContext {
   /** Protection policies (a copy names its policy). */
   policies: DocumentRepository;
   clock: Clock;
+  /** Where this process moves data (the embedded data orchestrator's connector and chunk stores). */
+  dataPlane: DataPlane;
   /** Test crash points (OBR_CRASH_POINT) between the steps of a tier. */
   crash: CrashPoints;
   /** Tells the protection job how its run ended (its schedules' executionStatuses, the VM's protectionStatus). */

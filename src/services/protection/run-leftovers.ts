@@ -6,7 +6,7 @@
 import type { UnitOfWork } from "../async-operations.ts";
 import type { ProtectionContext } from "./run-context.ts";
 import { openStore, storeDoc, vmAndConnector } from "./run-context.ts";
-import { sourceBackup } from "./run-cloud.ts";
+import { sourceBackup } from "./tier-plans.ts";
 import type { ProtectionTierPayload } from "./run-tier-payload.ts";
 import { imageLabelFor, snapshotNameFor } from "./run-tier-work.ts";
 

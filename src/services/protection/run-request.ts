@@ -40,5 +40,7 @@ export const ProtectionRunPayload = Type.Object({
   fullBackup: Type.Boolean(),
   trigger: Type.Union([Type.Literal("SCHEDULED"), Type.Literal("ON_DEMAND"), Type.Literal("INITIAL")]),
   tiers: Type.Array(RunTier, { minItems: 1 }),
+  /** The separate data orchestrator (`obr orchestrator`) that moves the VM's data; absent: the embedded one. */
+  orchestratorId: Type.Optional(Id),
 });
 export type ProtectionRunPayload = Static<typeof ProtectionRunPayload>;
