@@ -53,8 +53,8 @@ export async function storeDoc(ctx: ProtectionContext, customerId: string, store
 }
 
 /** The open chunk store behind a protection store. */
-export async function openStore(ctx: ProtectionContext, doc: ProtectionStoreDoc): Promise<ImageStore> {
-  const store = await openLocated(ctx.stores, doc);
+export async function openStore(ctx: ProtectionContext, doc: ProtectionStoreDoc, uow?: UnitOfWork): Promise<ImageStore> {
+  const store = await openLocated(ctx.stores, doc, uow);
   if (!store) throw AppError.conflict(`protection store '${doc.name}': its storage system ${doc.storageSystemInfo?.id ?? "(none)"} no longer exists`);
   return store;
 }

@@ -105,7 +105,7 @@ async function backUpSnapshot(plane: DataPlane, plan: BackupPlan, work: DataWork
       disks,
       full,
       generation: full || !parent ? 1 : parent.generation + 1,
-      verification: withRealTypes(verification),
+      verification: bounded(verification),
     };
   } finally {
     await release?.();
@@ -154,9 +154,9 @@ async function copyBackup(plane: DataPlane, plan: CopyPlan, work: DataWork): Pro
     disks,
     full: source.generation === 1,
     generation: source.generation,
-    verification: withRealTypes(verification),
+    verification: bounded(verification),
   };
 }
 
 /** A verification as the result schema carries it (problems bounded as the copy keeps them). */
-const withRealTypes = (v: VerificationResult): BackupResult["verification"] => ({ ok: v.ok, verifiedAt: v.verifiedAt, problems: v.problems.slice(0, 1000).map((p) => p.slice(0, 1000)) });
+const bounded = (v: VerificationResult): BackupResult["verification"] => ({ ok: v.ok, verifiedAt: v.verifiedAt, problems: v.problems.slice(0, 1000).map((p) => p.slice(0, 1000)) });
