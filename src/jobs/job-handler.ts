@@ -118,7 +118,7 @@ export interface RemoteParts {
   /** Records a checked result; the resources the operation names. */
   record(ctx: RemoteJobEnd): Promise<ResourceRef[]>;
   /** After the end committed (best effort), e.g. a store's sizes measured again. */
-  recorded?(ctx: RemoteJobStart): Promise<void>;
+  recorded?(ctx: RemoteJobStart & { result: unknown }): Promise<void>;
 }
 
 /** How a waiting parent ended, for its job type's onChildrenEnded. */
@@ -136,7 +136,7 @@ export interface RemoteDefinition<S extends TSchema, R extends TSchema> {
   result: R;
   plan(ctx: RemoteJobStart<Static<S>>): Promise<unknown>;
   record(ctx: RemoteJobEnd<Static<S>, Static<R>>): Promise<ResourceRef[]>;
-  recorded?(ctx: RemoteJobStart<Static<S>>): Promise<void>;
+  recorded?(ctx: RemoteJobStart<Static<S>> & { result: Static<R> }): Promise<void>;
 }
 
 export interface JobDefinition<S extends TSchema, R extends TSchema = TSchema> {
@@ -201,15 +201,14 @@ type Typed<S extends TSchema> = <C extends { payload: unknown }, T>(ctx: C, use:
 
 function remoteParts<S extends TSchema, R extends TSchema>(remote: RemoteDefinition<S, R>, typed: Typed<S>): RemoteParts {
   const { recorded } = remote;
+  const checked = (result: unknown): Static<R> => {
+    if (!Value.Check(remote.result, result)) throw new Error(schemaError("result", remote.result, result));
+    return result;
+  };
   return {
     plan: (ctx) => typed(ctx, (payload) => remote.plan({ ...ctx, payload })),
     checkResult: (result) => schemaError("result", remote.result, result),
-    record: (ctx) =>
-      typed(ctx, (payload) => {
-        const result = ctx.result;
-        if (!Value.Check(remote.result, result)) throw new Error(schemaError("result", remote.result, result));
-        return remote.record({ ...ctx, payload, result });
-      }),
-    ...(recorded ? { recorded: (ctx: RemoteJobStart) => typed(ctx, (payload) => recorded({ ...ctx, payload })) } : {}),
+    record: (ctx) => typed(ctx, (payload) => remote.record({ ...ctx, payload, result: checked(ctx.result) })),
+    ...(recorded ? { recorded: (ctx: RemoteJobStart & { result: unknown }) => typed(ctx, (payload) => recorded({ ...ctx, payload, result: checked(ctx.result) })) } : {}),
   };
 }

@@ -16,7 +16,8 @@ import { undoTier } from "../services/protection/run-leftovers.ts";
 import { JOB_PROTECTION_RUN, ProtectionRunPayload } from "../services/protection/run-request.ts";
 import { JOB_VERIFY_BACKUP, VerifyBackupPayload, verifyBackup } from "../services/protection/backup-verify.ts";
 import { JOB_RESTORE, RestorePayload } from "../services/protection/restore-payload.ts";
-import { restoreCopy } from "../services/protection/restore-work.ts";
+import { releaseRestored, restoreCopy, restoreRecorded, restoreResources } from "../services/protection/restore-work.ts";
+import { RestoreResult, planRestore } from "../services/protection/restore-plan.ts";
 import { runTier } from "../services/protection/run-tier.ts";
 import { TierResult } from "../services/protection/tier-plan.ts";
 import { planTier } from "../services/protection/tier-plans.ts";
@@ -81,13 +82,29 @@ export function protectionRunJobs(ctx: ProtectionContext): JobHandler[] {
     }),
     defineJob({
       // Not resumable: an interrupted restore ends FAILED (a new VM it was filling is removed by
-      // the connector); requesting it again writes every disk from the start.
+      // the connector); requesting it again writes every disk from the start. The VM it writes
+      // over stops being busy with the job's end, whichever way it ends.
       type: JOB_RESTORE,
       payload: RestorePayload,
       resumable: false,
       maxAttempts: 1,
       timeLimitMs: TIER_TIME_LIMIT_MS,
-      run: ({ customerId, payload, operation, signal, progress, log }) => restoreCopy(ctx, { customerId, operationId: operation.id, payload, signal, progress, log }),
+      run: async ({ customerId, payload, operation, signal, progress, log }) => ({
+        associatedResources: await restoreCopy(ctx, { customerId, operationId: operation.id, payload, signal, progress, log }),
+        commit: (uow) => releaseRestored(ctx, customerId, payload, "OK", uow),
+      }),
+      onFailure: ({ customerId, payload, uow }) => releaseRestored(ctx, customerId, payload, "RESTORE_FAILED", uow),
+      onAbandon: ({ customerId, payload, uow }) => releaseRestored(ctx, customerId, payload, "RESTORE_FAILED", uow),
+      // On a separate orchestrator: planned here, the disks written there, the VM released here.
+      remote: {
+        result: RestoreResult,
+        plan: ({ customerId, operation, payload }) => planRestore(ctx, customerId, operation.id, payload),
+        record: async ({ customerId, payload, result, uow }) => {
+          await releaseRestored(ctx, customerId, payload, "OK", uow);
+          return restoreResources(payload, result);
+        },
+        recorded: ({ customerId, payload, result }) => restoreRecorded(ctx, customerId, payload, result.vmId),
+      },
     }),
     defineJob({
       // Resumable: verifying again from the start changes nothing but the time it took.

@@ -124,7 +124,7 @@ export class RemoteJobBroker {
       const ended = await this.#writes.end(job, fence, (op) => markSucceeded(op, resources), DONE, undefined, async (uow) => {
         resources = await remote.record({ ...start, result: done.result, uow });
       });
-      if (ended) await remote.recorded?.(start).catch(() => undefined);
+      if (ended) await remote.recorded?.({ ...start, result: done.result }).catch(() => undefined);
       return ended?.op;
     } catch (err) {
       // The result could not be recorded (its VM or store went meanwhile): nothing of it is listed.

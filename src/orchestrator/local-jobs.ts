@@ -14,6 +14,9 @@ import type { DataPlane, DataWork } from "../services/protection/data-plane.ts";
 import { JOB_PROTECTION_TIER } from "../services/protection/run-tier-payload.ts";
 import { moveTierData } from "../services/protection/tier-data.ts";
 import { TierPlan } from "../services/protection/tier-plan.ts";
+import { moveRestoreData } from "../services/protection/restore-data.ts";
+import { JOB_RESTORE, RestorePayload } from "../services/protection/restore-payload.ts";
+import { RestorePlan } from "../services/protection/restore-plan.ts";
 
 export interface LocalJobContext {
   jobId: string;
@@ -68,7 +71,7 @@ export function localJobs(env: LocalJobEnv): Map<string, LocalJob> {
     return { associatedResources: [bundle] };
   });
   /** A job that moves data: check the plan it came with, run it, report the result. */
-  const moving = <S extends TSchema>(schema: S, move: (plan: Static<S>, work: DataWork) => Promise<unknown>): LocalJob => async (ctx) => {
+  const moving = <S extends TSchema>(schema: S, move: (plan: Static<S>, work: DataWork, payload: unknown) => Promise<unknown>): LocalJob => async (ctx) => {
     if (!Value.Check(schema, ctx.plan)) throw new Error("the control plane sent no usable plan for this job");
     let percent = 0;
     const work: DataWork = {
@@ -79,9 +82,16 @@ export function localJobs(env: LocalJobEnv): Map<string, LocalJob> {
       },
       log: (message) => ctx.progress(percent, message),
     };
-    return { result: await move(ctx.plan, work) };
+    return { result: await move(ctx.plan, work, ctx.payload) };
   };
   jobs.set(JOB_PROTECTION_TIER, moving(TierPlan, (plan, work) => moveTierData(env.dataPlane, plan, work)));
+  jobs.set(
+    JOB_RESTORE,
+    moving(RestorePlan, (plan, work, payload) => {
+      if (!Value.Check(RestorePayload, payload)) throw new Error("the restore's payload is not one this orchestrator understands");
+      return moveRestoreData(env.dataPlane, payload, plan, work);
+    }),
+  );
   if (env.testJobs) {
     jobs.set(REMOTE_ORCHESTRATOR_JOBS.test, async (ctx) => {
       const sleepMs = Value.Check(Type.Object({ sleepMs: Type.Integer({ minimum: 0 }) }), ctx.payload) ? ctx.payload.sleepMs : 0;

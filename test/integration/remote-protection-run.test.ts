@@ -3,7 +3,9 @@
 // bytes (its log and the operations' logs name it) and the server lists the copies from the
 // results it reports. Killed mid-backup (a crash point inside the process), its tier ends FAILED
 // once the lease expires, its leftovers are undone, nothing half made is listed, and the next run
-// (on the restarted process) succeeds.
+// (on the restarted process) succeeds. A PARENT restore of that VM runs there too, the VM busy
+// (RESTORING, a second restore refused 409) until it ends, and never left busy by a kill.
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +16,7 @@ import { mixedBytes } from "../../src/connectors/lab/content.ts";
 import { locate, type ProtectionStoreDoc } from "../../src/services/infrastructure/protection-store-state.ts";
 import type { VirtualMachine } from "../../src/services/ports/hypervisor-connector.ts";
 import { JOB_PROTECTION_TIER } from "../../src/services/protection/run-tier-payload.ts";
-import { OPERATIONS, POLICIES, expectContract, json, policyBody, until } from "../helpers/greenlake.ts";
+import { OPERATIONS, POLICIES, expectContract, expectError, json, policyBody, until } from "../helpers/greenlake.ts";
 import { MiB, type Operation, V1ALPHA1, accepted, createSmallLabIn, registrationBody, waitOperation } from "../helpers/inventory.ts";
 import { type OrchestratorProcess, orchestratorProcess } from "../helpers/obr-process.ts";
 import { JOBS, createJob, getJob } from "../helpers/protection-jobs.ts";
@@ -70,7 +72,12 @@ afterAll(async () => {
 async function ended(runUri: string): Promise<Op[]> {
   const run = await waitOperation(server, runUri);
   const children = await json<{ items: Op[] }>(await server.api(`${OPERATIONS}?filter=${encodeURIComponent(`parent/id eq '${run.id}'`)}&sort=createdAt`), 200);
-  const tiers = await Promise.all(children.items.map(async (c) => (await waitOperation(server, `${OPERATIONS}/${c.id}`), json<Op>(await server.api(`${OPERATIONS}/${c.id}`), 200))));
+  const tiers = await Promise.all(
+    children.items.map(async (c) => {
+      await waitOperation(server, `${OPERATIONS}/${c.id}`);
+      return json<Op>(await server.api(`${OPERATIONS}/${c.id}`), 200);
+    }),
+  );
   return [await json<Op>(await server.api(runUri), 200), ...tiers];
 }
 
@@ -139,4 +146,39 @@ test("the orchestrator killed mid-backup: the tier ends FAILED after its lease, 
   const next = await ended(again.headers.get("location")!);
   expect(next.map((o) => o.state)).toEqual(["SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]);
   expect((await backups()).length).toBe(before.length + 2);
+});
+
+const vmDoc = async () => json<{ state: string; name: string }>(await server.api(`/virtualization/v1beta1/virtual-machines/${vm.id}`), 200);
+const diskHash = async () => createHash("sha256").update(await lab.readDisk(vm.id, vm.disks[0]!.id, 0, vm.disks[0]!.capacityBytes)).digest("hex");
+
+test("a PARENT restore: the VM is RESTORING from the request on, a second restore is refused 409; killed mid-restore no VM stays busy; then it runs on the orchestrator and the disk equals the snapshot", async () => {
+  const snapshot = (await json<{ items: { id: string }[] }>(await server.api(`${VMS}/${vm.id}/snapshots?sort=pointInTime%20desc`), 200)).items[0]!;
+  const original = await diskHash();
+  await lab.churn(vm.id, { percent: 5, seed: 3 });
+  expect(await diskHash()).not.toBe(original);
+  // No orchestrator runs: the restore waits, queued for it.
+  orchestrator.child.kill("SIGTERM");
+  await orchestrator.exited;
+  const body = { restoreType: "PARENT", snapshotId: snapshot.id };
+  const first = await server.api(`${VMS}/${vm.id}/restore`, { method: "POST", json: body });
+  expect(first.status).toBe(202);
+  const busy = await vmDoc();
+  expectContract("virtualization", "VirtualMachine", busy);
+  expect(busy.state).toBe("RESTORING");
+  const second = await expectError(await server.api(`${VMS}/${vm.id}/restore`, { method: "POST", json: body }), 409);
+  expect(second.message).toMatch(/being restored already/);
+  // Killed after the first disk: the lease expires, the restore ends FAILED, the VM is not busy.
+  orchestrator = start({ OBR_CRASH_POINT: "protection.restore.after-disk" });
+  expect(await orchestrator.exited, orchestrator.output()).toBe(137);
+  const failed = await waitOperation(server, first.headers.get("location")!);
+  expect(failed.state).toBe("FAILED");
+  expect((await vmDoc()).state).toBe("RESTORE_FAILED");
+
+  orchestrator = start();
+  const restored = await accepted(server, `${VMS}/${vm.id}/restore`, { json: body });
+  expect(restored.state, JSON.stringify(restored.error)).toBe("SUCCEEDED");
+  const op = await json<Op>(await server.api(`${OPERATIONS}/${restored.id}`), 200);
+  expect(op.logMessages.map((m) => m.message).join("\n")).toContain(`obr orchestrator process ${orchestrator.child.pid}`);
+  expect(await diskHash()).toBe(original);
+  expect((await vmDoc()).state).toBe("OK");
 });

@@ -33,6 +33,10 @@ export interface StartOperation {
   jobType: string;
   payload: unknown;
   resource: ResourceRef;
+  /** At most one job per key runs at a time (e.g. `protect:<vm id>`: runs and restores of a VM). */
+  concurrencyKey?: string;
+  /** The separate data orchestrator that runs it. */
+  target?: string;
 }
 
 /** What starting an operation needs: the operations service and a way to wake the local worker. */
@@ -62,6 +66,8 @@ export async function startBusyOperation<R>(
       associatedResources: [start.resource],
       jobType: start.jobType,
       payload: start.payload,
+      ...(start.concurrencyKey ? { concurrencyKey: start.concurrencyKey } : {}),
+      ...(start.target ? { target: start.target } : {}),
     };
   });
   deps.wake();

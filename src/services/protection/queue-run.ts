@@ -33,6 +33,9 @@ async function targetOf(ctx: ProtectionJobContext, job: ProtectionJobDoc, uow: U
   return orchestrator?.deployment === "SEPARATE" ? orchestrator.id : undefined;
 }
 
+/** The concurrency key of the work that reads or writes a VM's disks: its runs and the restores over it. */
+export const protectKey = (vmId: string): string => `protect:${vmId}`;
+
 export async function queueRun(ctx: ProtectionJobContext, req: RunRequest, uow: UnitOfWork): Promise<AsyncOperation> {
   const { job } = req;
   const target = await targetOf(ctx, job, uow);
@@ -59,7 +62,7 @@ export async function queueRun(ctx: ProtectionJobContext, req: RunRequest, uow: 
       ],
       jobType: JOB_PROTECTION_RUN,
       payload,
-      concurrencyKey: `protect:${job.assetInfo.id}`,
+      concurrencyKey: protectKey(job.assetInfo.id),
       ...(req.jobKey ? { jobKey: req.jobKey } : {}),
     },
     uow,

@@ -35,7 +35,7 @@ export async function managerAddress(ctx: ProtectionContext, customerId: string,
 /** Where a protection store's chunk store lives (and its key); 409 when it cannot give or take data. */
 export async function storeAt(ctx: ProtectionContext, customerId: string, storeId: string, uow?: UnitOfWork): Promise<StoreAt> {
   const doc = await storeDoc(ctx, customerId, storeId, uow);
-  const location = await locate(ctx.stores, doc);
+  const location = await locate(ctx.stores, doc, false, uow);
   if (!location) throw AppError.conflict(`protection store '${doc.name}': its storage system ${doc.storageSystemInfo?.id ?? "(none)"} no longer exists`);
   return { id: doc.id, name: doc.name, dir: location.dir, ...(location.key !== undefined ? { key: location.key } : {}) };
 }
