@@ -208,7 +208,8 @@ function remoteParts<S extends TSchema, R extends TSchema>(remote: RemoteDefinit
   return {
     plan: (ctx) => typed(ctx, (payload) => remote.plan({ ...ctx, payload })),
     checkResult: (result) => schemaError("result", remote.result, result),
-    record: (ctx) => typed(ctx, (payload) => remote.record({ ...ctx, payload, result: checked(ctx.result) })),
-    ...(recorded ? { recorded: (ctx: RemoteJobStart & { result: unknown }) => typed(ctx, (payload) => recorded({ ...ctx, payload, result: checked(ctx.result) })) } : {}),
+    // async: a payload or result that does not check rejects, never throws at the caller.
+    record: async (ctx) => typed(ctx, (payload) => remote.record({ ...ctx, payload, result: checked(ctx.result) })),
+    ...(recorded ? { recorded: async (ctx: RemoteJobStart & { result: unknown }) => typed(ctx, (payload) => recorded({ ...ctx, payload, result: checked(ctx.result) })) } : {}),
   };
 }

@@ -8,6 +8,7 @@
 import { type AsyncOperation, type ResourceRef, logLine, markFailed, markRunning, markSucceeded } from "../services/async-operations.ts";
 import type { OrchestratorIdentity } from "../services/infrastructure/orchestrator-pairing.ts";
 import type { SupportBundles } from "../services/infrastructure/support-bundles.ts";
+import { redactPrivatePaths } from "../domain/private-paths.ts";
 import { describeFailure } from "./job-failure.ts";
 import type { JobHandler } from "./job-handler.ts";
 import type { ClaimedJob as QueuedJob, JobQueue } from "./job-queue.ts";
@@ -111,7 +112,11 @@ export class RemoteJobBroker {
     const fence = this.#fence(who, instance);
     const job = await this.#queue.held(jobId, this.#owner(who, instance));
     if (!job || job.customerId !== who.customerId) return undefined;
-    if (done.outcome === "FAILED") return this.#fail(job, fence, { message: done.message ?? "the data orchestrator reported a failure", code: "ORCHESTRATOR_JOB_FAILED" });
+    if (done.outcome === "FAILED") {
+      // The process's message may name this machine's paths (the lab, the stores), as a local error would.
+      const message = redactPrivatePaths(done.message ?? "the data orchestrator reported a failure");
+      return this.#fail(job, fence, { message, code: "ORCHESTRATOR_JOB_FAILED" });
+    }
     const remote = this.#types.handler(job.jobType)?.remote;
     if (!remote) return (await this.#writes.end(job, fence, (op) => markSucceeded(op, done.associatedResources ?? []), DONE))?.op;
     const problem = remote.checkResult(done.result);
