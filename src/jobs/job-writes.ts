@@ -10,8 +10,11 @@ import { nowIso } from "../domain/clock.ts";
 import { type AsyncOperation, type AsyncOperationService, type UnitOfWork, markCancelled, markFailed, markSucceeded, tidy } from "../services/async-operations.ts";
 import type { CrashPoints } from "../platform/crash-points.ts";
 
-/** Whose write it is: the lease holder's, a recoverer's (the expired lease seen), or a waiting parent's. */
-export type Fence = { owner: string } | { expiredOwner: string; leaseUntil: number } | { waiting: true };
+/**
+ * Whose write it is: the lease holder's, a recoverer's (the expired lease seen), a waiting
+ * parent's, or anyone's on a job still queued (cancelling one that will never run).
+ */
+export type Fence = { owner: string } | { expiredOwner: string; leaseUntil: number } | { waiting: true } | { queued: true };
 
 export interface JobRef {
   id: string;
@@ -59,6 +62,7 @@ function fenceSql(fence: Fence): Expression<SqlBool> {
   if ("expiredOwner" in fence) {
     return sql<SqlBool>`(queue_state = 'running' and lease_owner = ${fence.expiredOwner} and lease_until = ${fence.leaseUntil})`;
   }
+  if ("queued" in fence) return sql<SqlBool>`(queue_state = 'queued')`;
   return sql<SqlBool>`(queue_state = 'waiting')`;
 }
 
