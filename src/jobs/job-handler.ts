@@ -117,8 +117,12 @@ export interface RemoteParts {
   checkResult(result: unknown): string | undefined;
   /** Records a checked result; the resources the operation names. */
   record(ctx: RemoteJobEnd): Promise<ResourceRef[]>;
-  /** After the end committed (best effort), e.g. a store's sizes measured again. */
-  recorded?(ctx: RemoteJobStart & { result: unknown }): Promise<void>;
+  /**
+   * Outside any transaction, just before the result is recorded (best effort): what the job
+   * names read afresh (a new VM into the inventory, a store's sizes), so it can be read as soon
+   * as the job has ended.
+   */
+  refresh?(ctx: RemoteJobStart & { result: unknown }): Promise<void>;
 }
 
 /** How a waiting parent ended, for its job type's onChildrenEnded. */
@@ -136,7 +140,7 @@ export interface RemoteDefinition<S extends TSchema, R extends TSchema> {
   result: R;
   plan(ctx: RemoteJobStart<Static<S>>): Promise<unknown>;
   record(ctx: RemoteJobEnd<Static<S>, Static<R>>): Promise<ResourceRef[]>;
-  recorded?(ctx: RemoteJobStart<Static<S>> & { result: Static<R> }): Promise<void>;
+  refresh?(ctx: RemoteJobStart<Static<S>> & { result: Static<R> }): Promise<void>;
 }
 
 export interface JobDefinition<S extends TSchema, R extends TSchema = TSchema> {
@@ -200,7 +204,7 @@ export function defineJob<S extends TSchema, R extends TSchema = TSchema>(def: J
 type Typed<S extends TSchema> = <C extends { payload: unknown }, T>(ctx: C, use: (payload: Static<S>) => Promise<T>) => Promise<T>;
 
 function remoteParts<S extends TSchema, R extends TSchema>(remote: RemoteDefinition<S, R>, typed: Typed<S>): RemoteParts {
-  const { recorded } = remote;
+  const { refresh } = remote;
   const checked = (result: unknown): Static<R> => {
     if (!Value.Check(remote.result, result)) throw new Error(schemaError("result", remote.result, result));
     return result;
@@ -210,6 +214,6 @@ function remoteParts<S extends TSchema, R extends TSchema>(remote: RemoteDefinit
     checkResult: (result) => schemaError("result", remote.result, result),
     // async: a payload or result that does not check rejects, never throws at the caller.
     record: async (ctx) => typed(ctx, (payload) => remote.record({ ...ctx, payload, result: checked(ctx.result) })),
-    ...(recorded ? { recorded: async (ctx: RemoteJobStart & { result: unknown }) => typed(ctx, (payload) => recorded({ ...ctx, payload, result: checked(ctx.result) })) } : {}),
+    ...(refresh ? { refresh: async (ctx: RemoteJobStart & { result: unknown }) => typed(ctx, (payload) => refresh({ ...ctx, payload, result: checked(ctx.result) })) } : {}),
   };
 }

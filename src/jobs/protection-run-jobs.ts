@@ -75,7 +75,7 @@ export function protectionRunJobs(ctx: ProtectionContext): JobHandler[] {
         plan: ({ customerId, operation, payload }) => planTier(ctx, customerId, operation.id, payload),
         record: async ({ customerId, operation, payload, result, uow, orchestratorId }) =>
           tierResources(await recordTier(ctx, { customerId, operation, payload, dataOrchestratorId: orchestratorId }, result, uow)),
-        recorded: ({ customerId, payload }) => tierRecorded(ctx, customerId, payload),
+        refresh: ({ customerId, payload }) => tierRecorded(ctx, customerId, payload),
       },
       onFailure: ({ customerId, operationId, payload, uow }) => undoTier(ctx, customerId, operationId, payload, uow),
       onAbandon: ({ customerId, operationId, payload, uow }) => undoTier(ctx, customerId, operationId, payload, uow),
@@ -103,7 +103,7 @@ export function protectionRunJobs(ctx: ProtectionContext): JobHandler[] {
           await releaseRestored(ctx, customerId, payload, "OK", uow);
           return restoreResources(payload, result);
         },
-        recorded: ({ customerId, payload, result }) => restoreRecorded(ctx, customerId, payload, result.vmId),
+        refresh: ({ customerId, payload, result }) => restoreRecorded(ctx, customerId, payload, result.vmId),
       },
     }),
     defineJob({

@@ -126,10 +126,10 @@ export class RemoteJobBroker {
     const start = { customerId: job.customerId, operation, payload: job.payload, orchestratorId: who.orchestratorId };
     let resources: ResourceRef[] = [];
     try {
+      await remote.refresh?.({ ...start, result: done.result }).catch(() => undefined);
       const ended = await this.#writes.end(job, fence, (op) => markSucceeded(op, resources), DONE, undefined, async (uow) => {
         resources = await remote.record({ ...start, result: done.result, uow });
       });
-      if (ended) await remote.recorded?.({ ...start, result: done.result }).catch(() => undefined);
       return ended?.op;
     } catch (err) {
       // The result could not be recorded (its VM or store went meanwhile): nothing of it is listed.

@@ -184,3 +184,18 @@ test("a PARENT restore: the VM is RESTORING from the request on, a second restor
   expect(await diskHash()).toBe(original);
   expect((await vmDoc()).state).toBe("OK");
 });
+
+test("an ALTERNATE restore from the cloud copy builds the new VM there; the server lists it in the inventory", async () => {
+  const cloud = (await backups()).filter((b) => b.backupType === "CLOUD_BACKUP").at(-1)!;
+  const op = await accepted(server, `${VMS}/${vm.id}/restore`, { json: { restoreType: "ALTERNATE", backupId: cloud.id, targetVmInfo: { name: "far-01-copy" } } });
+  expect(op.state, JSON.stringify(op.error)).toBe("SUCCEEDED");
+  // The source VM, and the new one the restore made.
+  const made = op.associatedResources.find((r) => r.type === "virtualization/virtual-machine" && r.name === "far-01-copy");
+  expect(made, JSON.stringify(op.associatedResources)).toBeDefined();
+  const id = made!.resourceUri.split("/").at(-1)!;
+  const listed = await json<{ name: string; state: string }>(await server.api(`/virtualization/v1beta1/virtual-machines/${id}`), 200);
+  expect(listed).toMatchObject({ name: "far-01-copy", state: "OK" });
+  const copy = await lab.getVm(id);
+  const hash = createHash("sha256").update(await lab.readDisk(id, copy.disks[0]!.id, 0, copy.disks[0]!.capacityBytes)).digest("hex");
+  expect(hash).toBe(await diskHash());
+});

@@ -37,7 +37,7 @@ export async function restoreCopy(ctx: ProtectionContext, work: RestoreWork): Pr
 
 export const restoreResources = (payload: RestorePayload, result: RestoreResult): ResourceRef[] => [vmResource({ id: result.vmId, name: result.vmName }, payload.target.managerId)];
 
-/** After a remote restore's end committed: the restored (or new) VM in the inventory, best effort. */
+/** Before a remote restore's end is recorded: the restored (or new) VM read into the inventory, best effort. */
 export async function restoreRecorded(ctx: ProtectionContext, customerId: string, payload: RestorePayload, vmId: string): Promise<void> {
   await refreshVm(ctx.inventory, customerId, payload.target.managerId, vmId).catch(() => undefined);
 }

@@ -52,7 +52,7 @@ export async function recordTier(ctx: ProtectionContext, rec: TierRecording, res
   return record;
 }
 
-/** After the copy's transaction committed: the store's sizes in its document (best effort). */
+/** The store's sizes in its document once the data is in (best effort; outside the copy's transaction). */
 export async function tierRecorded(ctx: ProtectionContext, customerId: string, payload: ProtectionTierPayload): Promise<void> {
   const storeId = payload.run.tiers[payload.tier]?.protectionStoreId;
   if (storeId) await storeWritten(ctx, customerId, storeId).catch(() => undefined);
