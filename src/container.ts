@@ -87,6 +87,7 @@ import { copyData } from "./services/protection/copy-data.ts";
 import { copyJobs } from "./jobs/copy-jobs.ts";
 import { protectionRunJobs } from "./jobs/protection-run-jobs.ts";
 import type { ProtectionContext } from "./services/protection/run-context.ts";
+import { type DataPlane, localDataPlane } from "./services/protection/data-plane.ts";
 import { restoreUseCases } from "./services/protection/restore.ts";
 import { backupVerifyUseCases } from "./services/protection/backup-verify.ts";
 import { backupVerifyRoutes } from "./api/routes/backup-verify-routes.ts";
@@ -248,7 +249,7 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
   const heartbeats = new OrchestratorHeartbeats(orchestratorRecords, orchestratorRepository, 3 * config.orchestratorHeartbeatSeconds * 1000);
   const pairing = new OrchestratorPairing(orchestratorRecords, orchestratorRepository);
   const bundles = new SupportBundles(config.dataDir);
-  const broker = new RemoteJobBroker(queue, jobWrites, bundles, config.jobLeaseSeconds * 1000);
+  const broker = new RemoteJobBroker(queue, jobWrites, bundles, config.jobLeaseSeconds * 1000, worker);
   const monitor = new OrchestratorMonitor(heartbeats, worker, logger.child({ component: "orchestrators" }), {
     intervalMs: config.orchestratorHeartbeatSeconds * 1000,
     embeddedWorker: config.embeddedWorker,
@@ -343,6 +344,7 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     guestFiles: new Ext4Files(),
     copyImages,
     crash: crashPoints,
+    dataPlane: localDataPlane(connectors, stores.registry, crashPoints, `embedded data orchestrator, process ${process.pid}`),
     runEnded: (run) =>
       protection.jobs.transaction((uow) => recordRunEnd(protection, run.customerId, run.protectionJobId, run.operationId, run.succeeded, run.succeeded ? undefined : run.reason, uow)),
   };
@@ -585,4 +587,22 @@ export async function firstStart(services: Services): Promise<FirstStart> {
     services.logger.warn({ err }, "could not assign the demo protection policy");
   }
   return { created, workspaceId: admin.workspaceId, dataOrchestratorId: orchestrator.id, demo, demoStores, demoProtection };
+}
+
+/**
+ * A separate `obr orchestrator`'s data plane: the connector of the labs under `labRoot` and the
+ * chunk stores it opens itself where its plans say (it reads no database). `crashPoint`: as
+ * OBR_CRASH_POINT for the server, for crash tests.
+ */
+export function buildDataPlane(labRoot: string, where: string, crashPoint?: string): { plane: DataPlane; close(): Promise<void> } {
+  const crash = crashPointsAt(crashPoint, (code) => process.exit(code));
+  const connectors = createConnectorRegistry({ labRoot, crashPoints: crash });
+  const registry = new StoreRegistry(new ProtectionStoreFactory());
+  return {
+    plane: localDataPlane(connectors, registry, crash, where),
+    async close() {
+      await connectors.close();
+      await registry.close();
+    },
+  };
 }

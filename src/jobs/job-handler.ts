@@ -85,6 +85,44 @@ export interface JobHandler {
    * effort: a crash in between, or a failure here, loses the call.
    */
   onChildrenEnded?(ctx: ParentEnded): Promise<void>;
+  /** Set when the job type can run in a separate `obr orchestrator` (see RemoteParts). */
+  remote?: RemoteParts;
+}
+
+/** A job as a separate `obr orchestrator` claims it: the plan is made for that process. */
+export interface RemoteJobStart<P = unknown> {
+  customerId: string;
+  operation: AsyncOperation;
+  payload: P;
+  /** The data orchestrator that runs it. */
+  orchestratorId: string;
+}
+
+/** A remote job's reported result, checked against its schema, to record in `uow`. */
+export interface RemoteJobEnd<P = unknown, R = unknown> extends RemoteJobStart<P> {
+  result: R;
+  /** The transaction that ends the job SUCCEEDED, fenced by the process's lease. */
+  uow: UnitOfWork;
+}
+
+/**
+ * How a job type runs in a separate `obr orchestrator`, which never reads the database: the
+ * control plane plans the work when the process claims it (the plan travels with the job), the
+ * process moves the data and reports a result, and the control plane records that result in the
+ * transaction that ends the job, so what it lists commits exactly with the job's end state.
+ */
+export interface RemoteParts {
+  plan(ctx: RemoteJobStart): Promise<unknown>;
+  /** Why a reported result cannot be recorded (it does not match the schema), or undefined. */
+  checkResult(result: unknown): string | undefined;
+  /** Records a checked result; the resources the operation names. */
+  record(ctx: RemoteJobEnd): Promise<ResourceRef[]>;
+  /**
+   * Outside any transaction, just before the result is recorded (best effort): what the job
+   * names read afresh (a new VM into the inventory, a store's sizes), so it can be read as soon
+   * as the job has ended.
+   */
+  refresh?(ctx: RemoteJobStart & { result: unknown }): Promise<void>;
 }
 
 /** How a waiting parent ended, for its job type's onChildrenEnded. */
@@ -97,7 +135,15 @@ export interface ParentEnded<P = unknown> {
   reason: string;
 }
 
-export interface JobDefinition<S extends TSchema> {
+export interface RemoteDefinition<S extends TSchema, R extends TSchema> {
+  /** The schema of the result the orchestrator reports. */
+  result: R;
+  plan(ctx: RemoteJobStart<Static<S>>): Promise<unknown>;
+  record(ctx: RemoteJobEnd<Static<S>, Static<R>>): Promise<ResourceRef[]>;
+  refresh?(ctx: RemoteJobStart<Static<S>> & { result: Static<R> }): Promise<void>;
+}
+
+export interface JobDefinition<S extends TSchema, R extends TSchema = TSchema> {
   type: string;
   payload: S;
   resumable: boolean;
@@ -107,6 +153,7 @@ export interface JobDefinition<S extends TSchema> {
   onAbandon?(ctx: UndoContext<Static<S>>): Promise<void>;
   onFailure?(ctx: UndoContext<Static<S>>): Promise<void>;
   onChildrenEnded?(ctx: ParentEnded<Static<S>>): Promise<void>;
+  remote?: RemoteDefinition<S, R>;
 }
 
 /** A failure worth another attempt (a busy resource, a lost connection): retried with backoff. */
@@ -119,21 +166,23 @@ export class JobLeaseLostError extends Error {
   override readonly name = "JobLeaseLostError";
 }
 
-function payloadError(schema: TSchema, payload: unknown): string | undefined {
-  if (Value.Check(schema, payload)) return undefined;
-  const first = Value.Errors(schema, payload)[0];
-  return `invalid job payload${first ? ` at '${first.instancePath || "/"}': ${first.message}` : ""}`;
+function schemaError(what: string, schema: TSchema, value: unknown): string | undefined {
+  if (Value.Check(schema, value)) return undefined;
+  const first = Value.Errors(schema, value)[0];
+  return `invalid ${what}${first ? ` at '${first.instancePath || "/"}': ${first.message}` : ""}`;
 }
 
-export function defineJob<S extends TSchema>(def: JobDefinition<S>): JobHandler {
+const payloadError = (schema: TSchema, payload: unknown) => schemaError("job payload", schema, payload);
+
+export function defineJob<S extends TSchema, R extends TSchema = TSchema>(def: JobDefinition<S, R>): JobHandler {
   const { type, resumable, timeLimitMs, maxAttempts, payload: schema } = def;
   // The worker checks first; the guards here only narrow the payload's type for the declaration.
-  const typed = <C extends { payload: unknown }>(ctx: C, use: (payload: Static<S>) => Promise<void>) => {
+  const typed = <C extends { payload: unknown }, T = void>(ctx: C, use: (payload: Static<S>) => Promise<T>) => {
     const payload = ctx.payload;
     if (!Value.Check(schema, payload)) throw new Error(payloadError(schema, payload));
     return use(payload);
   };
-  const { onAbandon, onFailure, onChildrenEnded } = def;
+  const { onAbandon, onFailure, onChildrenEnded, remote } = def;
   return {
     type,
     resumable,
@@ -148,5 +197,23 @@ export function defineJob<S extends TSchema>(def: JobDefinition<S>): JobHandler 
     ...(onAbandon ? { onAbandon: (ctx: UndoContext) => typed(ctx, (payload) => onAbandon({ ...ctx, payload })) } : {}),
     ...(onFailure ? { onFailure: (ctx: UndoContext) => typed(ctx, (payload) => onFailure({ ...ctx, payload })) } : {}),
     ...(onChildrenEnded ? { onChildrenEnded: (ctx: ParentEnded) => typed(ctx, (payload) => onChildrenEnded({ ...ctx, payload })) } : {}),
+    ...(remote ? { remote: remoteParts(remote, typed) } : {}),
+  };
+}
+
+type Typed<S extends TSchema> = <C extends { payload: unknown }, T>(ctx: C, use: (payload: Static<S>) => Promise<T>) => Promise<T>;
+
+function remoteParts<S extends TSchema, R extends TSchema>(remote: RemoteDefinition<S, R>, typed: Typed<S>): RemoteParts {
+  const { refresh } = remote;
+  const checked = (result: unknown): Static<R> => {
+    if (!Value.Check(remote.result, result)) throw new Error(schemaError("result", remote.result, result));
+    return result;
+  };
+  return {
+    plan: (ctx) => typed(ctx, (payload) => remote.plan({ ...ctx, payload })),
+    checkResult: (result) => schemaError("result", remote.result, result),
+    // async: a payload or result that does not check rejects, never throws at the caller.
+    record: async (ctx) => typed(ctx, (payload) => remote.record({ ...ctx, payload, result: checked(ctx.result) })),
+    ...(refresh ? { refresh: async (ctx: RemoteJobStart & { result: unknown }) => typed(ctx, (payload) => refresh({ ...ctx, payload, result: checked(ctx.result) })) } : {}),
   };
 }

@@ -121,6 +121,18 @@ export class JobQueue {
     return Number(r.numUpdatedRows) === 1;
   }
 
+  /** The running job `id` if `owner` holds its lease (a separate orchestrator completing it). */
+  async held(id: string, owner: string): Promise<ClaimedJob | undefined> {
+    const row = await this.#db
+      .selectFrom("async_operations")
+      .select(["id", "customer_id", "job_type", "job_payload", "attempts", "max_attempts", "after_id"])
+      .where("id", "=", id)
+      .where("lease_owner", "=", owner)
+      .where("queue_state", "=", "running")
+      .executeTakeFirst();
+    return row ? toJob(row) : undefined;
+  }
+
   /** Puts a job this owner holds back in the queue, to run after `runAfter` (epoch ms). */
   async requeue(id: string, owner: string, runAfter: number): Promise<boolean> {
     const r = await this.#db
@@ -131,6 +143,24 @@ export class JobQueue {
       .where("queue_state", "=", "running")
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Queued jobs that follow (`after`) an operation that ended without succeeding: they will never
+   * run. Cancelled by any worker, whatever their target, so a chain routed to an orchestrator that
+   * is gone still ends.
+   */
+  async followersOfFailed(): Promise<ClaimedJob[]> {
+    const rows = await this.#db
+      .selectFrom("async_operations as q")
+      .innerJoin("async_operations as p", (j) => j.onRef("p.id", "=", "q.after_id").onRef("p.customer_id", "=", "q.customer_id"))
+      .select(["q.id", "q.customer_id", "q.job_type", "q.job_payload", "q.attempts", "q.max_attempts", "q.after_id"])
+      .where("q.queue_state", "=", "queued")
+      .where("p.queue_state", "=", "done")
+      .where("p.state", "<>", "SUCCEEDED")
+      .limit(100)
+      .execute();
+    return rows.map(toJob);
   }
 
   /** Jobs whose lease ran out: their worker died (crash, kill, restart) or stalled. */

@@ -10,8 +10,11 @@ import { nowIso } from "../domain/clock.ts";
 import { type AsyncOperation, type AsyncOperationService, type UnitOfWork, markCancelled, markFailed, markSucceeded, tidy } from "../services/async-operations.ts";
 import type { CrashPoints } from "../platform/crash-points.ts";
 
-/** Whose write it is: the lease holder's, a recoverer's (the expired lease seen), or a waiting parent's. */
-export type Fence = { owner: string } | { expiredOwner: string; leaseUntil: number } | { waiting: true };
+/**
+ * Whose write it is: the lease holder's, a recoverer's (the expired lease seen), a waiting
+ * parent's, or anyone's on a job still queued (cancelling one that will never run).
+ */
+export type Fence = { owner: string } | { expiredOwner: string; leaseUntil: number } | { waiting: true } | { queued: true };
 
 export interface JobRef {
   id: string;
@@ -59,6 +62,7 @@ function fenceSql(fence: Fence): Expression<SqlBool> {
   if ("expiredOwner" in fence) {
     return sql<SqlBool>`(queue_state = 'running' and lease_owner = ${fence.expiredOwner} and lease_until = ${fence.leaseUntil})`;
   }
+  if ("queued" in fence) return sql<SqlBool>`(queue_state = 'queued')`;
   return sql<SqlBool>`(queue_state = 'waiting')`;
 }
 
@@ -160,7 +164,9 @@ export class JobWrites {
   /**
    * Ends a run: the document change and queue change in one fenced statement, and in the same
    * transaction the parent it may complete (and the undo of a parent that ends FAILED). Undefined
-   * when the fence does not hold.
+   * when the fence does not hold. `first` writes what the end records before the document
+   * changes (e.g. a remote job's result, which names the resources `mutate` adds), once the
+   * fence is seen to hold (on PostgreSQL the row stays locked until the commit).
    */
   async end(
     job: JobRef,
@@ -168,9 +174,15 @@ export class JobWrites {
     mutate: (op: AsyncOperation) => void,
     queue: QueueChange,
     alsoCommit?: (uow: UnitOfWork) => Promise<void>,
+    first?: (uow: UnitOfWork) => Promise<void>,
   ): Promise<{ op: AsyncOperation; failedParents: EndedParent[] } | undefined> {
     const ended = await this.#operations.repository.transaction(async (trx) => {
       const parentId = await this.#lockParentOf(trx, job.id);
+      if (first) {
+        const held = trx.selectFrom("async_operations").select("id").where("id", "=", job.id).where(fenceSql(fence));
+        if (!(await (this.#dialect === "postgres" ? held.forUpdate() : held).executeTakeFirst())) return undefined;
+        await first(trx);
+      }
       const op = await this.write(job, fence, mutate, queue, trx);
       if (!op) return undefined;
       await alsoCommit?.(trx);

@@ -2,7 +2,7 @@
 // facts (only while this process runs the embedded worker: otherwise it does no work, and shows
 // DISCONNECTED), orchestrators that stopped reporting are marked DISCONNECTED, and, when the
 // embedded worker is off, jobs whose lease expired (a killed `obr orchestrator`) are recovered
-// here, since no local worker's poll does it.
+// here, and the jobs queued after one that failed cancelled, since no local worker's poll does it.
 import type { Logger } from "pino";
 import type { OrchestratorFacts } from "../services/infrastructure/orchestrator-facts.ts";
 import type { OrchestratorHeartbeats } from "../services/infrastructure/orchestrator-heartbeats.ts";
@@ -33,7 +33,10 @@ export class OrchestratorMonitor {
     try {
       if (this.#opts.embeddedWorker) await this.#heartbeats.beatEmbedded(this.#opts.facts());
       await this.#heartbeats.markStale();
-      if (!this.#opts.embeddedWorker) await this.#worker.recover();
+      if (!this.#opts.embeddedWorker) {
+        await this.#worker.recover();
+        await this.#worker.cancelStranded();
+      }
     } catch (err) {
       this.#log.error({ err }, "orchestrator heartbeat loop failed");
     }

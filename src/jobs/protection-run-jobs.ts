@@ -16,10 +16,14 @@ import { undoTier } from "../services/protection/run-leftovers.ts";
 import { JOB_PROTECTION_RUN, ProtectionRunPayload } from "../services/protection/run-request.ts";
 import { JOB_VERIFY_BACKUP, VerifyBackupPayload, verifyBackup } from "../services/protection/backup-verify.ts";
 import { JOB_RESTORE, RestorePayload } from "../services/protection/restore-payload.ts";
-import { restoreCopy } from "../services/protection/restore-work.ts";
+import { releaseRestored, restoreCopy, restoreRecorded, restoreResources } from "../services/protection/restore-work.ts";
+import { RestoreResult, planRestore } from "../services/protection/restore-plan.ts";
 import { FileRestorePayload, JOB_RESTORE_FILES } from "../services/protection/file-restore-payload.ts";
 import { restoreFiles } from "../services/protection/file-restore-work.ts";
 import { runTier } from "../services/protection/run-tier.ts";
+import { TierResult } from "../services/protection/tier-plan.ts";
+import { planTier } from "../services/protection/tier-plans.ts";
+import { recordTier, tierRecorded, tierResources } from "../services/protection/tier-records.ts";
 import { JOB_PROTECTION_TIER, ProtectionTierPayload, tierOperationName } from "../services/protection/run-tier-payload.ts";
 import { type JobHandler, defineJob } from "./job-handler.ts";
 
@@ -47,6 +51,7 @@ export function protectionRunJobs(ctx: ProtectionContext): JobHandler[] {
                 payload: { run: payload, tier, earlier: [...earlier] },
                 associatedResources: [resource],
                 ...(after ? { after } : {}),
+                ...(payload.orchestratorId ? { target: payload.orchestratorId } : {}),
               },
               uow,
             );
@@ -65,23 +70,43 @@ export function protectionRunJobs(ctx: ProtectionContext): JobHandler[] {
       resumable: false,
       maxAttempts: 1,
       timeLimitMs: TIER_TIME_LIMIT_MS,
-      async run({ customerId, payload, operation, signal, progress, log, fenced }) {
-        const tier = payload.run.tiers[payload.tier];
-        if (!tier) throw AppError.badRequest(`the run has no tier ${payload.tier}`);
-        return runTier(ctx, { customerId, operation, payload, tier, signal, progress, log, fenced });
+      run: ({ customerId, payload, operation, signal, progress, log, fenced }) => runTier(ctx, { customerId, operation, payload, signal, progress, log, fenced }),
+      // On a separate orchestrator: planned here, the data moved there, the copy listed here.
+      remote: {
+        result: TierResult,
+        plan: ({ customerId, operation, payload }) => planTier(ctx, customerId, operation.id, payload),
+        record: async ({ customerId, operation, payload, result, uow, orchestratorId }) =>
+          tierResources(await recordTier(ctx, { customerId, operation, payload, dataOrchestratorId: orchestratorId }, result, uow)),
+        refresh: ({ customerId, payload }) => tierRecorded(ctx, customerId, payload),
       },
       onFailure: ({ customerId, operationId, payload, uow }) => undoTier(ctx, customerId, operationId, payload, uow),
       onAbandon: ({ customerId, operationId, payload, uow }) => undoTier(ctx, customerId, operationId, payload, uow),
     }),
     defineJob({
       // Not resumable: an interrupted restore ends FAILED (a new VM it was filling is removed by
-      // the connector); requesting it again writes every disk from the start.
+      // the connector); requesting it again writes every disk from the start. The VM it writes
+      // over stops being busy with the job's end, whichever way it ends.
       type: JOB_RESTORE,
       payload: RestorePayload,
       resumable: false,
       maxAttempts: 1,
       timeLimitMs: TIER_TIME_LIMIT_MS,
-      run: ({ customerId, payload, operation, signal, progress, log }) => restoreCopy(ctx, { customerId, operationId: operation.id, payload, signal, progress, log }),
+      run: async ({ customerId, payload, operation, signal, progress, log }) => ({
+        associatedResources: await restoreCopy(ctx, { customerId, operationId: operation.id, payload, signal, progress, log }),
+        commit: (uow) => releaseRestored(ctx, customerId, payload, "OK", uow),
+      }),
+      onFailure: ({ customerId, payload, uow }) => releaseRestored(ctx, customerId, payload, "RESTORE_FAILED", uow),
+      onAbandon: ({ customerId, payload, uow }) => releaseRestored(ctx, customerId, payload, "RESTORE_FAILED", uow),
+      // On a separate orchestrator: planned here, the disks written there, the VM released here.
+      remote: {
+        result: RestoreResult,
+        plan: ({ customerId, operation, payload }) => planRestore(ctx, customerId, operation.id, payload),
+        record: async ({ customerId, payload, result, uow }) => {
+          await releaseRestored(ctx, customerId, payload, "OK", uow);
+          return restoreResources(payload, result);
+        },
+        refresh: ({ customerId, payload, result }) => restoreRecorded(ctx, customerId, payload, result.vmId),
+      },
     }),
     defineJob({
       // Not resumable: an interrupted file restore ends FAILED having written whole files or

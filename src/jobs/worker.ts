@@ -93,6 +93,16 @@ export class Worker {
     this.#handlers.set(handler.type, handler);
   }
 
+  /** The job type's handler (a separate orchestrator's jobs are planned and recorded by it). */
+  handler(jobType: string): JobHandler | undefined {
+    return this.#handlers.get(jobType);
+  }
+
+  /** The job type's undo on failure as a write of the transaction that ends the job FAILED. */
+  failureUndo(job: JobRef & { jobType: string; payload: unknown }, reason: string): (uow: UnitOfWork) => Promise<void> {
+    return this.#undo(this.#handlers.get(job.jobType)?.onFailure, job, job.payload, reason);
+  }
+
   start(): void {
     const tick = () => {
       void this.poll().finally(() => {
@@ -154,6 +164,11 @@ export class Worker {
     }
   }
 
+  /** Cancels queued jobs that follow an operation that did not succeed (whatever their target: no data moves). */
+  async cancelStranded(): Promise<void> {
+    for (const job of await this.#queue.followersOfFailed()) await this.#writes.cancelIfAfterFailed(job, { queued: true });
+  }
+
   /** Whether the job's operation started longer ago than its type's time limit (checked at recovery). */
   async #overdue(job: JobRef, limitMs: number): Promise<boolean> {
     const op = await this.#operations.repository.get<AsyncOperation>(job.customerId, job.id);
@@ -171,6 +186,7 @@ export class Worker {
     const now = Date.now();
     if (now - this.#lastWaitingRefresh >= WAITING_REFRESH_MS) {
       this.#lastWaitingRefresh = now;
+      await this.cancelStranded();
       await this.#writes.refreshWaiting();
     }
     if (now - this.#lastSweep >= this.#opts.sweepIntervalMs) {

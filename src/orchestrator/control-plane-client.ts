@@ -80,7 +80,7 @@ export class ControlPlaneClient {
     await this.#call("POST", `${BASE}/jobs/${jobId}/progress`, { instance, percent, ...(message !== undefined ? { message } : {}) });
   }
 
-  async complete(instance: string, jobId: string, outcome: "SUCCEEDED" | "FAILED", detail: { message?: string; associatedResources?: ResourceRef[] } = {}): Promise<void> {
+  async complete(instance: string, jobId: string, outcome: "SUCCEEDED" | "FAILED", detail: { message?: string; associatedResources?: ResourceRef[]; result?: unknown } = {}): Promise<void> {
     await this.#call("POST", `${BASE}/jobs/${jobId}/complete`, { instance, outcome, ...detail });
   }
 

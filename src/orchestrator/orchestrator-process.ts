@@ -13,6 +13,7 @@ import { Value } from "typebox/value";
 import { type OrchestratorFacts, processFacts } from "../services/infrastructure/orchestrator-facts.ts";
 import { type ClaimedJob, ControlPlaneClient, LeaseLostError, RevokedError } from "./control-plane-client.ts";
 import { type After, type LocalJob, localJobs } from "./local-jobs.ts";
+import type { DataPlane } from "../services/protection/data-plane.ts";
 
 export interface OrchestratorOptions {
   server: string;
@@ -21,6 +22,8 @@ export interface OrchestratorOptions {
   pollMs: number;
   version: string;
   testJobs: boolean;
+  /** Where this process moves data (built by the composition root). */
+  dataPlane: DataPlane;
   /** Where the process's own lines go (besides its log file). */
   print(line: string): void;
 }
@@ -50,7 +53,7 @@ export class OrchestratorProcess {
     mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
     this.#logFile = join(opts.stateDir, "orchestrator.log");
     const settings = { server: opts.server, stateDir: opts.stateDir, heartbeatSeconds: opts.heartbeatSeconds, pollMs: opts.pollMs, version: opts.version };
-    this.#jobs = localJobs({ settings, logFile: this.#logFile, facts: () => this.facts(), testJobs: opts.testJobs });
+    this.#jobs = localJobs({ settings, logFile: this.#logFile, facts: () => this.facts(), testJobs: opts.testJobs, dataPlane: opts.dataPlane });
   }
 
   facts(): OrchestratorFacts {
@@ -176,6 +179,7 @@ export class OrchestratorProcess {
       const result = await run({
         jobId: job.id,
         payload: job.payload,
+        plan: job.plan,
         signal,
         progress: (percent, message) => this.#client.progress(this.#instance, job.id, percent, message),
         uploadBundle: (archive) => this.#client.uploadBundle(this.#instance, job.id, archive),
@@ -185,7 +189,8 @@ export class OrchestratorProcess {
         return undefined;
       });
       if (!result) return "continue";
-      await this.#client.complete(this.#instance, job.id, "SUCCEEDED", result.associatedResources ? { associatedResources: result.associatedResources } : {});
+      const { associatedResources, result: produced } = result;
+      await this.#client.complete(this.#instance, job.id, "SUCCEEDED", { ...(associatedResources ? { associatedResources } : {}), ...(produced !== undefined ? { result: produced } : {}) });
       this.log(`job ${job.id} succeeded`);
       return result.after ?? "continue";
     } catch (err) {

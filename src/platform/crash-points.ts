@@ -29,6 +29,8 @@ export const CRASH_POINTS = [
   // Protection runs (src/services/protection):
   /** A backup tier has written its first disk image into the store; its copy is not listed yet. */
   "protection.backup.after-image",
+  /** A restore has overwritten the first disk of the VM; the others are not written yet. */
+  "protection.restore.after-disk",
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 

@@ -55,3 +55,22 @@ export async function killProcess(p: ObrProcess): Promise<void> {
   if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
   await p.exited;
 }
+
+export interface OrchestratorProcess {
+  child: ChildProcess;
+  /** Everything it printed so far (its log lines). */
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `obr orchestrator` against `server` (it prints its activation code, then pairs and works). */
+export function orchestratorProcess(server: string, stateDir: string, env: Record<string, string> = {}, args: string[] = []): OrchestratorProcess {
+  const child = spawn(process.execPath, [MAIN, "orchestrator", "--server", server, "--state-dir", stateDir, "--heartbeat-seconds", "1", ...args], {
+    env: { ...process.env, OBR_TEST_JOBS: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  return { child, output: () => out, exited: new Promise((r) => child.once("exit", (code) => r(code))) };
+}

@@ -1,7 +1,6 @@
 // A real `obr orchestrator` process: paired by its activation code, the server's own worker off,
 // it heartbeats and runs the jobs routed to it over HTTP; its support bundle and restart; killed,
 // it turns DISCONNECTED and its job is recovered; unregistered, its credential is refused.
-import { type ChildProcess, spawn } from "node:child_process";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,29 +9,15 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { REMOTE_ORCHESTRATOR_JOBS } from "../../src/domain/orchestrator-job-types.ts";
 import { expectContract, expectError, json, until } from "../helpers/greenlake.ts";
 import { type Operation, accepted, waitOperation } from "../helpers/inventory.ts";
+import { type OrchestratorProcess, orchestratorProcess } from "../helpers/obr-process.ts";
 import { type TestServer, startTestServer } from "../helpers/test-server.ts";
 
-const MAIN = join(import.meta.dirname, "..", "..", "src", "main.ts");
 const DO = "/backup-recovery/v1beta1/data-orchestrators";
 const OPS = "/data-services/v1beta1/async-operations";
 type Doc = Record<string, unknown>;
 
-interface Orchestrator {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startOrchestrator(server: string, stateDir: string): Orchestrator {
-  const child = spawn(process.execPath, [MAIN, "orchestrator", "--server", server, "--state-dir", stateDir, "--heartbeat-seconds", "1"], {
-    env: { ...process.env, OBR_TEST_JOBS: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  return { child, output: () => out, exited: new Promise((r) => child.once("exit", (code) => r(code))) };
-}
+type Orchestrator = OrchestratorProcess;
+const startOrchestrator = (server: string, stateDir: string) => orchestratorProcess(server, stateDir);
 
 let server: TestServer;
 let stateDir: string;

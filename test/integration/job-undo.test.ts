@@ -176,3 +176,21 @@ describe("an undo that fails", () => {
     expect(Number(rows.rows[0]?.n)).toBe(0);
   });
 });
+
+describe("a separate orchestrator's failure", () => {
+  test("runs the job type's undo in the transaction that ends the job, as an embedded failure does; a lost lease changes nothing", async () => {
+    const { operations, broker, database } = server.services;
+    const remote = { customerId, orchestratorId: "remote-orchestrator-1" };
+    const instance = crypto.randomUUID();
+    const created = await operations.create({ customerId, userId: "tester", name: "remote", jobType: TEST_JOB_COUNT, payload: {}, target: remote.orchestratorId });
+    const claimed = await broker.claim(remote, instance);
+    expect(claimed?.id).toBe(created.id);
+    // Another process of the same orchestrator (a restart) does not hold it: its FAILED is refused.
+    expect(await broker.complete(remote, crypto.randomUUID(), created.id, { outcome: "FAILED", message: "not mine" })).toBeUndefined();
+    const ended = await broker.complete(remote, instance, created.id, { outcome: "FAILED", message: "the disk went away" });
+    expect(ended).toMatchObject({ state: "FAILED", error: { error: "the disk went away", errorCode: "ORCHESTRATOR_JOB_FAILED" } });
+    expect(await queueState(created.id)).toBe("done");
+    const rows = await sql<{ n: number }>`select count(*) as n from obr_test_job_runs where operation_id = ${created.id} and kind = 'failure'`.execute(database.db);
+    expect(Number(rows.rows[0]?.n)).toBe(1);
+  });
+});

@@ -191,6 +191,10 @@ describe("a protection run", () => {
     expect(op.state, JSON.stringify(op.error)).toBe("SUCCEEDED");
     expect(await diskHashes(vm.id)).toEqual(first.hashes);
     expect((await lab.getVm(vm.id)).powerState).toBe("poweredOn");
+    // It shared the VM's runs' concurrency key (neither interleaves with the other), and the VM is no longer busy.
+    const row = await server.services.database.db.selectFrom("async_operations").select("concurrency_key").where("id", "=", op.id).executeTakeFirstOrThrow();
+    expect(row.concurrency_key).toBe(`protect:${vm.id}`);
+    expect((await json<{ state: string }>(await server.api(`/virtualization/v1beta1/virtual-machines/${vm.id}`), 200)).state).toBe("OK");
   });
 
   test("restore-disks: one disk from the incremental backup, by label, into the VM", async () => {

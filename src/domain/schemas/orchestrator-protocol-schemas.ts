@@ -29,6 +29,8 @@ export const ClaimedJobSchema = Type.Object({
   id: Type.String(),
   jobType: Type.String(),
   payload: Type.Unknown(),
+  /** What the control plane planned for it (job types that move data: where the VM and stores are). */
+  plan: Type.Optional(Type.Unknown()),
   attempt: Type.Integer(),
   leaseMs: Type.Integer(),
 });
@@ -43,6 +45,8 @@ export const CompleteSchema = Type.Object(
     outcome: Type.Union([Type.Literal("SUCCEEDED"), Type.Literal("FAILED")]),
     message: Type.Optional(Type.String({ maxLength: 1000 })),
     associatedResources: Type.Optional(Type.Array(ResourceRefSchema, { maxItems: 20 })),
+    /** What the job produced (job types that move data), checked against the job type's schema. */
+    result: Type.Optional(Type.Unknown()),
   },
   { additionalProperties: false },
 );

@@ -73,7 +73,7 @@ const reasonOf = (err: unknown): string => (err instanceof Error ? err.message :
  * is gone (its data went with it). A cloud store's key is created when `create` says so; it lives
  * in the bucket it was made in (its kept S3 target), else in a directory of the data dir.
  */
-export async function locate(ctx: ProtectionStoreContext, doc: ProtectionStoreDoc, create = false): Promise<StoreLocation | undefined> {
+export async function locate(ctx: ProtectionStoreContext, doc: ProtectionStoreDoc, create = false, uow?: UnitOfWork): Promise<StoreLocation | undefined> {
   if (doc.protectionStoreType === "CLOUD") {
     const key = create ? await ctx.keys.ensure(doc.id) : await ctx.keys.get(doc.id);
     const keyed = key !== undefined ? { key } : {};
@@ -81,13 +81,16 @@ export async function locate(ctx: ProtectionStoreContext, doc: ProtectionStoreDo
     return s3 ? { s3, ...keyed } : { dir: join(ctx.cloudRoot, doc.region ?? "unknown", doc.id), ...keyed };
   }
   const systemId = doc.storageSystemInfo?.id;
-  const system = systemId ? await ctx.storageSystems.find(doc.customerId, systemId) : undefined;
+  const system = systemId ? await ctx.storageSystems.find(doc.customerId, systemId, uow) : undefined;
   return system ? { dir: join(system.storeRoot, doc.id), system } : undefined;
 }
 
-/** The open chunk store behind the document; undefined when its storage system is gone with its data. */
-export async function openLocated(ctx: ProtectionStoreContext, doc: ProtectionStoreDoc) {
-  const location = await locate(ctx, doc);
+/**
+ * The open chunk store behind the document; undefined when its storage system is gone with its
+ * data. Inside a transaction pass it (`uow`): on SQLite a read outside it waits for it to end.
+ */
+export async function openLocated(ctx: ProtectionStoreContext, doc: ProtectionStoreDoc, uow?: UnitOfWork) {
+  const location = await locate(ctx, doc, false, uow);
   return location ? ctx.registry.open(doc.id, location) : undefined;
 }
 

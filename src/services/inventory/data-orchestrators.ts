@@ -3,7 +3,7 @@
 // use for any other. Its id is derived from the workspace id, so concurrent creators agree. Paired
 // `obr orchestrator` processes (deployment SEPARATE) are added by orchestrator-pairing.ts.
 import { createHash } from "node:crypto";
-import type { DocumentRepository, StoredDocument } from "../ports/documents.ts";
+import type { DocumentRepository, StoredDocument, UnitOfWork } from "../ports/documents.ts";
 import { DATA_ORCHESTRATORS_PATH, DATA_ORCHESTRATOR_TYPE } from "../../domain/inventory-paths.ts";
 import { type OrchestratorFacts, factFields } from "../infrastructure/orchestrator-facts.ts";
 
@@ -84,6 +84,13 @@ export class DataOrchestrators {
     // Another request or replica may create it first: then theirs stands.
     await this.#repository.insertIfAbsent(doc, { deployment: "EMBEDDED", heartbeat_at: now });
     return (await this.#repository.get(customerId, id)) ?? doc;
+  }
+
+  /** The id when it names a separate `obr orchestrator` (work for it is targeted there); else undefined. */
+  async separate(customerId: string, id: string | undefined, uow?: UnitOfWork): Promise<string | undefined> {
+    if (!id) return undefined;
+    const doc = await this.#repository.get<OrchestratorDoc>(customerId, id, uow);
+    return doc?.deployment === "SEPARATE" ? doc.id : undefined;
   }
 
   /** Reference to a data orchestrator of the workspace, or undefined if it has none by that id. */

@@ -35,6 +35,10 @@ export interface StartOperation {
   resource: ResourceRef;
   /** While an unfinished operation holds this key, no second one starts (see NewOperation.jobKey). */
   jobKey?: string;
+  /** At most one job per key runs at a time (e.g. `protect:<vm id>`: runs and restores of a VM). */
+  concurrencyKey?: string;
+  /** The separate data orchestrator that runs it. */
+  target?: string;
 }
 
 /** What starting an operation needs: the operations service and a way to wake the local worker. */
@@ -65,6 +69,8 @@ export async function startBusyOperation<R>(
       jobType: start.jobType,
       payload: start.payload,
       ...(start.jobKey ? { jobKey: start.jobKey } : {}),
+      ...(start.concurrencyKey ? { concurrencyKey: start.concurrencyKey } : {}),
+      ...(start.target ? { target: start.target } : {}),
     };
   });
   deps.wake();

@@ -62,6 +62,8 @@ export async function syncInventory(
       gone: plan.gone,
       ...(plan.protection ? { preserve: PROTECTION_FIELDS, initial: PROTECTION_INITIAL } : {}),
       ...(plan.kind === "virtual-machine" && scope.vmIds ? { onlyIds: scope.vmIds } : {}),
+      // A VM restored over itself stays RESTORING until the restore's job ends (restore-work.ts).
+      ...(plan.kind === "virtual-machine" ? { busyStates: ["RESTORING"] } : {}),
     });
   }
   return counts;

@@ -21,6 +21,11 @@ export interface ReconcileOptions {
   initial?: Record<string, unknown>;
   /** Only these ids are reconciled (a single-VM refresh); default: the whole manager. */
   onlyIds?: ReadonlySet<string>;
+  /**
+   * States an operation set and its job's end clears (a VM being RESTORING): a sync keeps them
+   * unless the object is gone, so the object shows it is busy until that operation ends.
+   */
+  busyStates?: readonly string[];
 }
 
 export interface ReconcileCounts {
@@ -114,14 +119,18 @@ export async function reconcile(
       counts.created++;
       continue;
     }
+    const busy = options.busyStates ?? [];
+    /** The stored busy state, kept over the hypervisor's while the object still exists. */
+    const keepBusy = (cur: Readonly<Record<string, unknown>>) => (busy.includes(String(cur.state)) && doc.state !== "DELETED" ? { state: cur.state } : {});
     const kept = pick(current, preserve);
-    const next = { ...options.initial, ...doc, ...kept, createdAt: current.createdAt };
+    const next = { ...options.initial, ...doc, ...kept, ...keepBusy(current), createdAt: current.createdAt };
     if (canonical(next) === canonical(current)) continue;
     // Preserved fields come from the row as it is now: a protection job may have changed them
     // since `existing` was read.
     await updateWithRetry(repository, doc.customerId, doc.id, (cur) => ({
       ...omit(next, preserve),
       ...pick({ ...options.initial, ...cur }, preserve),
+      ...keepBusy(cur),
       id: cur.id,
       customerId: cur.customerId,
       generation: cur.generation,

@@ -4,7 +4,7 @@
 // delete job resumed after a crash finishes the job.
 import type { ImageStore } from "../infrastructure/image-store.ts";
 import { AppError } from "../../domain/app-error.ts";
-import { lockImages } from "./copy-locks.ts";
+import { lockImages } from "./image-locks.ts";
 import { type ProtectionStoreContext, type ProtectionStoreDoc, openLocated } from "../infrastructure/protection-store-state.ts";
 import { loadManager, managerConnector } from "../inventory/hypervisor-manager-discovery.ts";
 import type { InventoryContext } from "../inventory/inventory-context.ts";

@@ -9,7 +9,8 @@ import { isConnectorError } from "../ports/connector-error.ts";
 import type { GuestFileType } from "../ports/guest-files.ts";
 import type { ImageWriter } from "../infrastructure/image-store.ts";
 import type { CopyDisk, CopyRecord } from "./copy-records.ts";
-import { copyFiller } from "./restore-work.ts";
+import { fillerFor } from "./restore-data.ts";
+import { copySource } from "./restore-plan.ts";
 import type { ProtectionContext } from "./run-context.ts";
 
 export interface CopyFileEntry {
@@ -58,7 +59,7 @@ export async function withCopyImage<T>(ctx: ProtectionContext, copy: CopyRecord,
   const disk = copy.disks[diskIndex];
   if (!disk) throw AppError.badRequest(`disk ${diskIndex}: the ${copy.kind} has ${copy.disks.length} disk(s), numbered from 0`);
   const fill = async (writer: ImageWriter) => {
-    const filler = await copyFiller(ctx, copy.customerId, copy, signal);
+    const filler = await fillerFor(ctx.dataPlane, await copySource(ctx, copy.customerId, copy), signal);
     await filler(disk, writer, () => undefined);
   };
   return ctx.copyImages.withImage(copy.id, diskIndex, disk.capacityBytes, fill, async (image) => {

@@ -5,26 +5,11 @@
 // operation's log says which of the two it is.
 import { AppError } from "../../domain/app-error.ts";
 import { patchRetention } from "../../domain/copy-retention.ts";
-import type { ImageLock, ImageStore } from "../infrastructure/image-store.ts";
 import type { UnitOfWork } from "../async-operations.ts";
 import { repositoryOf } from "./copies.ts";
 import type { DeleteCopyContext } from "./copy-deletes.ts";
 import type { BackupDoc } from "./copy-documents.ts";
 import { describeCopy } from "./copy-use-cases.ts";
-
-/** Locks every image in the store until `until` (ISO-8601) and logs what the storage enforces. */
-export async function lockImages(store: ImageStore, imageIds: readonly string[], until: string, log: (line: string) => Promise<void>): Promise<void> {
-  const results: ImageLock[] = [];
-  for (const id of new Set(imageIds)) results.push(await store.lockImage(id, new Date(until)));
-  const unenforced = results.find((r) => !r.enforced);
-  if (unenforced) {
-    await log(`locked until ${until} by obr (${unenforced.note})`);
-    return;
-  }
-  const extended = results.reduce((n, r) => n + r.extended, 0);
-  const kept = results.reduce((n, r) => n + r.kept, 0);
-  await log(`locked until ${until} by the store's Object Lock (COMPLIANCE): retention set on ${extended} objects, ${kept} already held longer`);
-}
 
 export interface LockRun {
   customerId: string;

@@ -1,7 +1,8 @@
 // Queues one run of a protection job: the run operation (job type protection.run, its payload
 // resolved now), the schedules' record of it, and the job's history, in the caller's unit of
 // work. Runs of one VM never overlap (concurrency key `protect:<vm id>`); a VM whose vCenter is
-// served by a separate data orchestrator is protected there (the job's target).
+// served by a separate data orchestrator is protected there: the run (control-plane work) stays
+// untargeted and its tiers, which move the data, are targeted at that orchestrator.
 import { ASYNC_OPERATIONS_PATH } from "../../domain/paths.ts";
 import type { AsyncOperation, UnitOfWork } from "../async-operations.ts";
 import type { StoredDocument } from "../ports/documents.ts";
@@ -32,8 +33,12 @@ async function targetOf(ctx: ProtectionJobContext, job: ProtectionJobDoc, uow: U
   return orchestrator?.deployment === "SEPARATE" ? orchestrator.id : undefined;
 }
 
+/** The concurrency key of the work that reads or writes a VM's disks: its runs and the restores over it. */
+export const protectKey = (vmId: string): string => `protect:${vmId}`;
+
 export async function queueRun(ctx: ProtectionJobContext, req: RunRequest, uow: UnitOfWork): Promise<AsyncOperation> {
   const { job } = req;
+  const target = await targetOf(ctx, job, uow);
   const payload: ProtectionRunPayload = {
     protectionJobId: job.id,
     policyId: job.protectionPolicyInfo.id,
@@ -42,8 +47,8 @@ export async function queueRun(ctx: ProtectionJobContext, req: RunRequest, uow: 
     fullBackup: req.fullBackup,
     trigger: req.trigger,
     tiers: resolveTiers(job, req.scheduleIds),
+    ...(target ? { orchestratorId: target } : {}),
   };
-  const target = await targetOf(ctx, job, uow);
   const what = req.trigger === "SCHEDULED" ? "Scheduled protection" : req.trigger === "INITIAL" ? "First protection" : "Protection";
   const op = await ctx.operations.create(
     {
@@ -57,8 +62,7 @@ export async function queueRun(ctx: ProtectionJobContext, req: RunRequest, uow: 
       ],
       jobType: JOB_PROTECTION_RUN,
       payload,
-      concurrencyKey: `protect:${job.assetInfo.id}`,
-      ...(target ? { target } : {}),
+      concurrencyKey: protectKey(job.assetInfo.id),
       ...(req.jobKey ? { jobKey: req.jobKey } : {}),
     },
     uow,

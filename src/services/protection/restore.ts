@@ -9,7 +9,10 @@ import { AppError } from "../../domain/app-error.ts";
 import type { OperationOutcome } from "../../domain/outcome.ts";
 import type { VmDisksRestoreSchema, VmRestoreSchema } from "../../domain/schemas/restore-schemas.ts";
 import type { StoredDocument } from "../ports/documents.ts";
-import { startOperation } from "../inventory/inventory-context.ts";
+import type { UnitOfWork } from "../async-operations.ts";
+import { startBusyOperation } from "../inventory/inventory-context.ts";
+import { RESTORING } from "./restore-work.ts";
+import { protectKey } from "./queue-run.ts";
 import { type VmDoc, vmResource } from "../inventory/virtual-machine-work.ts";
 import type { CopyKind, CopyRecord } from "./copy-records.ts";
 import type { ProtectionContext } from "./run-context.ts";
@@ -58,13 +61,38 @@ export function restoreUseCases(ctx: ProtectionContext): RestoreUseCases {
     return doc.id;
   }
 
-  const queue = (actor: Actor, vm: VmDoc, copy: CopyRecord, verb: string, payload: RestorePayload) =>
-    startOperation(ctx.inventory, actor, {
+  /** The separate data orchestrator of the target's hypervisor manager, which moves the data; undefined: the embedded one. */
+  async function orchestratorOf(customerId: string, managerId: string): Promise<string | undefined> {
+    const manager = await ctx.inventory.store.get<StoredDocument & { dataOrchestratorInfo?: { id: string } }>("hypervisor-manager", customerId, managerId);
+    return ctx.inventory.dataOrchestrators.separate(customerId, manager?.dataOrchestratorInfo?.id);
+  }
+
+  /**
+   * Queues the restore. A VM whose disks it overwrites turns RESTORING in the same transaction
+   * (409 while another restore of it has not ended), and shares the concurrency key of its
+   * protection runs: a run and a restore of one VM never interleave (the later one waits).
+   */
+  const queue = async (actor: Actor, vm: VmDoc, copy: CopyRecord, verb: string, payload: RestorePayload) => {
+    const customerId = actor.workspaceId;
+    const target = await orchestratorOf(customerId, payload.target.managerId);
+    const overwritten = payload.target.kind === "EXISTING" ? payload.target.vmId : undefined;
+    const busy = async (uow: UnitOfWork) => {
+      if (!overwritten) return;
+      const repository = ctx.inventory.store.repository("virtual-machine");
+      const current = await repository.get<VmDoc>(customerId, overwritten, uow, true);
+      if (!current) throw AppError.notFound(`virtual machine '${overwritten}' not found`);
+      if (current.state === RESTORING) throw AppError.conflict(`virtual machine '${current.name}' is being restored already: wait until that restore ends`);
+      await repository.update<VmDoc>(customerId, overwritten, undefined, (doc) => ({ ...doc, state: RESTORING }), uow);
+    };
+    return startBusyOperation(ctx.inventory, actor, busy, () => ({
       name: `${verb} virtual machine ${vm.name} from ${copy.kind} ${copy.name}`,
       jobType: JOB_RESTORE,
       payload,
       resource: vmResource(vm, vm.hypervisorManagerInfo.id),
-    });
+      ...(overwritten ? { concurrencyKey: protectKey(overwritten) } : {}),
+      ...(target ? { target } : {}),
+    }));
+  };
 
   async function alternate(actor: Actor, vm: VmDoc, copy: CopyRecord, info: NonNullable<VmRestoreCommand["targetVmInfo"]>): Promise<OperationOutcome> {
     const customerId = actor.workspaceId;

@@ -14,6 +14,7 @@ import type { InventoryContext } from "../inventory/inventory-context.ts";
 import { type ManagerDoc, managerConnector } from "../inventory/hypervisor-manager-discovery.ts";
 import type { VmDoc } from "../inventory/virtual-machine-work.ts";
 import type { CopyRecords } from "./copy-records.ts";
+import type { DataPlane } from "./data-plane.ts";
 
 export interface ProtectionContext {
   inventory: InventoryContext;
@@ -26,6 +27,8 @@ export interface ProtectionContext {
   guestFiles: GuestFileSystems;
   /** Copies' disks materialised for reading their files. */
   copyImages: CopyImageCache;
+  /** Where this process moves data (the embedded data orchestrator's connector and chunk stores). */
+  dataPlane: DataPlane;
   /** Test crash points (OBR_CRASH_POINT) between the steps of a tier. */
   crash: CrashPoints;
   /** Tells the protection job how its run ended (its schedules' executionStatuses, the VM's protectionStatus). */
@@ -55,8 +58,8 @@ export async function storeDoc(ctx: ProtectionContext, customerId: string, store
 }
 
 /** The open chunk store behind a protection store. */
-export async function openStore(ctx: ProtectionContext, doc: ProtectionStoreDoc): Promise<ImageStore> {
-  const store = await openLocated(ctx.stores, doc);
+export async function openStore(ctx: ProtectionContext, doc: ProtectionStoreDoc, uow?: UnitOfWork): Promise<ImageStore> {
+  const store = await openLocated(ctx.stores, doc, uow);
   if (!store) throw AppError.conflict(`protection store '${doc.name}': its storage system ${doc.storageSystemInfo?.id ?? "(none)"} no longer exists`);
   return store;
 }

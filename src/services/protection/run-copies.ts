@@ -2,8 +2,7 @@
 // time, retention from the tier's durations, and the resource a tier operation names (which the
 // next tier of the run reads back).
 import { durationHours } from "../../domain/protection-policy-rules.ts";
-import type { AsyncOperation, ResourceRef } from "../async-operations.ts";
-import { embeddedDataOrchestratorId } from "../inventory/data-orchestrators.ts";
+import type { AsyncOperation, ResourceRef, UnitOfWork } from "../async-operations.ts";
 import { POWER_STATE } from "../inventory/mappers/virtual-machine-mapper.ts";
 import type { StoredDocument } from "../ports/documents.ts";
 import type { VirtualMachine } from "../ports/hypervisor-connector.ts";
@@ -45,10 +44,10 @@ export function vmConfigOf(vm: VirtualMachine): CopyVmConfig {
 }
 
 /** Who and what makes a tier's copy. */
-export async function originOf(ctx: ProtectionContext, customerId: string, op: AsyncOperation, payload: ProtectionTierPayload): Promise<CopyOrigin> {
+export async function originOf(ctx: ProtectionContext, customerId: string, op: AsyncOperation, payload: ProtectionTierPayload, dataOrchestratorId: string, uow?: UnitOfWork): Promise<CopyOrigin> {
   const { run } = payload;
   const tier = run.tiers[payload.tier];
-  const policy = await ctx.policies.get<StoredDocument & { name?: string }>(customerId, run.policyId);
+  const policy = await ctx.policies.get<StoredDocument & { name?: string }>(customerId, run.policyId, uow);
   return {
     customerId,
     assetId: run.assetId,
@@ -58,7 +57,7 @@ export async function originOf(ctx: ProtectionContext, customerId: string, op: A
     protectionJobId: run.protectionJobId,
     policy: policy ? { id: policy.id, name: policy.name ?? policy.id } : null,
     scheduleId: tier?.scheduleId ?? null,
-    dataOrchestratorId: embeddedDataOrchestratorId(customerId),
+    dataOrchestratorId,
   };
 }
 

@@ -6,7 +6,7 @@
 import type { UnitOfWork } from "../async-operations.ts";
 import type { ProtectionContext } from "./run-context.ts";
 import { openStore, storeDoc, vmAndConnector } from "./run-context.ts";
-import { sourceBackup } from "./run-cloud.ts";
+import { sourceBackup } from "./tier-plans.ts";
 import type { ProtectionTierPayload } from "./run-tier-payload.ts";
 import { imageLabelFor, snapshotNameFor } from "./run-tier-work.ts";
 
@@ -25,7 +25,7 @@ export async function undoTier(ctx: ProtectionContext, customerId: string, opera
   }
   const storeId = tier.protectionStoreId;
   if (storeId === null) return;
-  const store = await openStore(ctx, await storeDoc(ctx, customerId, storeId, uow));
+  const store = await openStore(ctx, await storeDoc(ctx, customerId, storeId, uow), uow);
   const referenced = await ctx.copies.imagesInStore(customerId, storeId, uow);
   const prefix = imageLabelFor(operationId, "");
   const candidates = new Set((await store.listImages()).filter((i) => i.label.startsWith(prefix)).map((i) => i.imageId));

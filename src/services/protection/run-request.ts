@@ -8,7 +8,8 @@ import { Type } from "typebox";
 export const JOB_PROTECTION_RUN = "protection.run";
 
 const Id = Type.String({ minLength: 1 });
-const Duration = Type.Object({
+/** A policy's expireAfter or lockFor. */
+export const Duration = Type.Object({
   unit: Type.Union([Type.Literal("HOURS"), Type.Literal("DAYS"), Type.Literal("WEEKS"), Type.Literal("MONTHS"), Type.Literal("YEARS")]),
   value: Type.Integer({ minimum: 1 }),
 });
@@ -40,5 +41,7 @@ export const ProtectionRunPayload = Type.Object({
   fullBackup: Type.Boolean(),
   trigger: Type.Union([Type.Literal("SCHEDULED"), Type.Literal("ON_DEMAND"), Type.Literal("INITIAL")]),
   tiers: Type.Array(RunTier, { minItems: 1 }),
+  /** The separate data orchestrator (`obr orchestrator`) that moves the VM's data; absent: the embedded one. */
+  orchestratorId: Type.Optional(Id),
 });
 export type ProtectionRunPayload = Static<typeof ProtectionRunPayload>;

@@ -6,16 +6,12 @@ import type { ProtectionContext } from "./run-context.ts";
 import { copyIdOf } from "./run-copies.ts";
 import type { RunTier } from "./run-request.ts";
 import type { ProtectionTierPayload } from "./run-tier-payload.ts";
+import type { DataWork } from "./data-plane.ts";
 
-export interface TierWork {
+export interface TierWork extends DataWork {
   customerId: string;
   operation: AsyncOperation;
   payload: ProtectionTierPayload;
-  tier: RunTier;
-  /** Aborted when the job's lease is lost, the worker stops or the time limit passes. */
-  signal: AbortSignal;
-  progress(percent: number, message?: string): Promise<void>;
-  log(message: string): Promise<void>;
   /** Commits only while the job still holds its lease. */
   fenced<R>(work: (uow: UnitOfWork) => Promise<R>): Promise<R>;
 }
