@@ -7,6 +7,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Ext4Files } from "../../src/connectors/guest-files/ext4-files.ts";
 import type { LabConnector } from "../../src/connectors/lab/lab-connector.ts";
@@ -239,6 +240,37 @@ describe("restore-files", () => {
     }
     expect((await waitOperation(server, first.headers.get("location")!)).state).toBe("SUCCEEDED");
     expect((await stat(await liveImage(vm.id))).size).toBe(before.size);
+  });
+
+  test("a file restore and a whole-VM restore of one VM never write at once: 409 while the VM is RESTORING, and one concurrency key with runs and restores", async () => {
+    // The PARENT restore waits for the disk (the test holds the lab's disk lock): the VM stays RESTORING meanwhile.
+    const state = await loadLabState(lab.labDir);
+    const diskFile = join(lab.labDir, findDisk(findVm(state, vm.id), vm.disks[0]!.id).file);
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const locked = withLock(lockPath(diskFile), () => held);
+    const whole = await server.api(`${VMS}/${vm.id}/restore`, { method: "POST", json: { restoreType: "PARENT", backupId } });
+    try {
+      expect(whole.status).toBe(202);
+      const body = { backupId, fileRestoreMethod: "OVERWRITE", filePathInfo: [{ absoluteSourcePath: "/etc/hostname" }], targetInfo: {} };
+      const refused = await expectError(await server.api(`${VMS}/${vm.id}/restore-files`, { method: "POST", json: body }), 409);
+      expect(refused.message).toContain("is being restored");
+    } finally {
+      release();
+      await locked;
+    }
+    expect((await waitOperation(server, whole.headers.get("location")!)).state).toBe("SUCCEEDED");
+    const files = await server.api(`${VMS}/${vm.id}/restore-files`, {
+      method: "POST",
+      json: { backupId, fileRestoreMethod: "OVERWRITE", filePathInfo: [{ absoluteSourcePath: "/etc/hostname" }], targetInfo: {} },
+    });
+    expect(files.status).toBe(202);
+    const id = files.headers.get("location")!.split("/").at(-1)!;
+    const row = await sql<{ concurrency_key: string | null }>`select concurrency_key from async_operations where id = ${id}`.execute(server.services.database.db);
+    expect(row.rows[0]?.concurrency_key).toBe(`protect:${vm.id}`);
+    expect((await waitOperation(server, files.headers.get("location")!)).state).toBe("SUCCEEDED");
   });
 
   test("deleting the backup removes its cached disk image", async () => {

@@ -15,6 +15,8 @@ import { type VmDoc, vmResource } from "../inventory/virtual-machine-work.ts";
 import type { CopyKind } from "./copy-records.ts";
 import { withCopyImage } from "./copy-files.ts";
 import { type FileRestorePayload, JOB_RESTORE_FILES, fileRestoreKey } from "./file-restore-payload.ts";
+import { protectKey } from "./queue-run.ts";
+import { RESTORING } from "./restore-work.ts";
 import type { ProtectionContext } from "./run-context.ts";
 
 export type VmFilesRestoreCommand = Static<typeof VmFilesRestoreSchema>;
@@ -67,12 +69,16 @@ export async function requestFileRestore(ctx: ProtectionContext, actor: Actor, v
   const busy = async (uow: UnitOfWork) => {
     const running = await uow.selectFrom("async_operations").select("id").where("customer_id", "=", customerId).where("job_key", "=", key).where("queue_state", "<>", "done").executeTakeFirst();
     if (running) throw AppError.conflict(`virtual machine '${target.name}' is being written by file restore ${running.id}: wait for it to end`);
+    const current = await ctx.inventory.store.repository("virtual-machine").get<VmDoc>(customerId, target.id, uow);
+    if (current?.state === RESTORING) throw AppError.conflict(`virtual machine '${target.name}' is being restored: wait until that restore ends`);
   };
   return startBusyOperation(ctx.inventory, actor, busy, () => ({
     name: `Restore files of virtual machine ${vm.name} from ${kind} ${copy.name}${target.id === vm.id ? "" : ` into ${target.name}`}`,
     jobType: JOB_RESTORE_FILES,
     payload,
     jobKey: key,
+    // one writer of a VM's disks at a time: its protection runs and whole-VM restores wait for it, and it for them
+    concurrencyKey: protectKey(target.id),
     resource: vmResource(target, target.hypervisorManagerInfo.id),
   }));
 }
