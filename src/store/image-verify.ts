@@ -46,7 +46,8 @@ export async function verifyImageChunks(
   const total = [...byPack.values()].flat().reduce((n, c) => n + c.loc.len, 0);
   let bytesChecked = 0;
   work.onProgress?.(0, total);
-  await forEachLimit([...byPack], 2, async ([pack, chunks]) => {
+  // four packs in flight: one lane reads while another decodes (two lanes left the cores idle during reads)
+  await forEachLimit([...byPack], 4, async ([pack, chunks]) => {
     for (const window of readWindows(chunks, pool.slotSize)) {
       throwIfCancelled(work.signal, "verify");
       const first = window[0] as (typeof window)[number];
