@@ -1,16 +1,18 @@
 // Child process for the crash test: runs backups, incrementals, deletes and GCs on a store in an
-// endless loop until the parent SIGKILLs it. Usage: node crash-child.ts <storeDir> <imagesDir> <round>
+// endless loop until the parent SIGKILLs it. Usage: node crash-child.ts <store> <imagesDir> <round>,
+// where <store> is a directory or `s3:` and the JSON of an S3 target with its lease (crash.test.ts).
 // Its choices come from the run's seed (OBR_SEED, inherited), drawn apart per round.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { seededRandom } from "../../../test/helpers/tiers.ts";
 import { GcLockedError } from "../errors.ts";
-import { ProtectionStore } from "../protection-store.ts";
+import type { ProtectionStore } from "../protection-store.ts";
+import { openCrashStore } from "./crash-store.ts";
 
-const [storeDir, imagesDir, round = "0"] = process.argv.slice(2) as [string, string, string?];
+const [storeArg, imagesDir, round = "0"] = process.argv.slice(2) as [string, string, string?];
 const random = seededRandom(1 + Number(round));
 const ranges = JSON.parse(readFileSync(join(imagesDir, "1.ranges.json"), "utf8")) as Array<[number, number]>;
-const store = await ProtectionStore.open(storeDir);
+const store: ProtectionStore = await openCrashStore(storeArg);
 process.stdout.write("READY\n");
 for (;;) {
   const r = random();
