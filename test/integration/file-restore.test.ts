@@ -35,6 +35,21 @@ let stores: StorePair;
 let policyId: string;
 let work: string;
 let backupId: string;
+
+/** Holds the lab's lock on the VM's first disk, so that a restore into it waits, until the returned release. */
+async function holdDisk(target: VirtualMachine): Promise<() => Promise<void>> {
+  const state = await loadLabState(lab.labDir);
+  const diskFile = join(lab.labDir, findDisk(findVm(state, target.id), target.disks[0]!.id).file);
+  let release!: () => void;
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  const locked = withLock(lockPath(diskFile), () => held);
+  return async () => {
+    release();
+    await locked;
+  };
+}
 let snapshotId: string;
 const fs = new Ext4Files();
 
@@ -223,20 +238,13 @@ describe("restore-files", () => {
     await expectError(await post(body, vm.id, stranger.token), 404);
 
     // While the first restore waits for the disk (the test holds the lab's disk lock), a second is refused.
-    const state = await loadLabState(lab.labDir);
-    const diskFile = join(lab.labDir, findDisk(findVm(state, vm.id), vm.disks[0]!.id).file);
-    let release!: () => void;
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
-    const locked = withLock(lockPath(diskFile), () => held);
+    const release = await holdDisk(vm);
     const first = await post(body);
     try {
       expect(first.status).toBe(202);
       expect((await expectError(await post(body), 409)).message).toContain("is being written by file restore");
     } finally {
-      release();
-      await locked;
+      await release();
     }
     expect((await waitOperation(server, first.headers.get("location")!)).state).toBe("SUCCEEDED");
     expect((await stat(await liveImage(vm.id))).size).toBe(before.size);
@@ -244,13 +252,7 @@ describe("restore-files", () => {
 
   test("a file restore and a whole-VM restore of one VM never write at once: 409 while the VM is RESTORING, and one concurrency key with runs and restores", async () => {
     // The PARENT restore waits for the disk (the test holds the lab's disk lock): the VM stays RESTORING meanwhile.
-    const state = await loadLabState(lab.labDir);
-    const diskFile = join(lab.labDir, findDisk(findVm(state, vm.id), vm.disks[0]!.id).file);
-    let release!: () => void;
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
-    const locked = withLock(lockPath(diskFile), () => held);
+    const release = await holdDisk(vm);
     const whole = await server.api(`${VMS}/${vm.id}/restore`, { method: "POST", json: { restoreType: "PARENT", backupId } });
     try {
       expect(whole.status).toBe(202);
@@ -258,8 +260,7 @@ describe("restore-files", () => {
       const refused = await expectError(await server.api(`${VMS}/${vm.id}/restore-files`, { method: "POST", json: body }), 409);
       expect(refused.message).toContain("is being restored");
     } finally {
-      release();
-      await locked;
+      await release();
     }
     expect((await waitOperation(server, whole.headers.get("location")!)).state).toBe("SUCCEEDED");
     const files = await server.api(`${VMS}/${vm.id}/restore-files`, {
