@@ -5,10 +5,10 @@
 // live disk, so guest writes made meanwhile elsewhere on the disk are never undone.
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { type FileHandle, mkdir, open, rm, truncate, writeFile } from "node:fs/promises";
+import { mkdir, open, rm, truncate, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { BLOCK_SIZE, lockPath } from "./disk-files.ts";
+import { BLOCK_SIZE, lockPath, readFully } from "./disk-files.ts";
 import { withLock } from "./file-lock.ts";
 import { LabDiskWriter } from "./lab-disk.ts";
 
@@ -56,17 +56,6 @@ export async function replaceDiskImage(disk: string, capacityBytes: number, make
 
 const ZEROS = Buffer.alloc(BLOCK_SIZE);
 
-/** Reads up to buffer.length bytes at `position` into `buffer`; the rest of it (past the end) zeroed. */
-async function readInto(handle: FileHandle, buffer: Buffer, position: number): Promise<void> {
-  let done = 0;
-  while (done < buffer.length) {
-    const { bytesRead } = await handle.read(buffer, done, buffer.length - done, position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  buffer.fill(0, done);
-}
-
 /**
  * Writes into `disk` every block where `after` differs from `before` (runs as one write), or with
  * `before` null every block of `after`; returns the bytes written.
@@ -84,7 +73,7 @@ export async function writeChangedBlocks(disk: string, before: string | null, af
     const size = (await b.stat()).size;
     for (let at = 0; at < size; at += STEP) {
       const length = Math.min(STEP, size - at);
-      await Promise.all([a ? readInto(a, old, at) : undefined, readInto(b, now, at)]);
+      await Promise.all([a ? readFully(a, old, at) : undefined, readFully(b, now, at)]);
       if (a && old.equals(now)) continue;
       // A run of changed blocks of one kind (data or zeros) since `start`.
       let start = -1;
