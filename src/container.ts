@@ -308,7 +308,7 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
     policies: repositories.get("protection-policies")!,
     virtualMachines: repositories.get("virtual-machines")!,
     hypervisorManagers: repositories.get("hypervisor-managers")!,
-    dataOrchestrators: orchestratorRepository,
+    dataOrchestrators,
     schedules: new SqlProtectionSchedules(database),
     operations,
     clock,

@@ -5,7 +5,6 @@
 // untargeted and its tiers, which move the data, are targeted at that orchestrator.
 import { ASYNC_OPERATIONS_PATH } from "../../domain/paths.ts";
 import type { AsyncOperation, UnitOfWork } from "../async-operations.ts";
-import type { StoredDocument } from "../ports/documents.ts";
 import type { ProtectionJobContext } from "./protection-job-context.ts";
 import { type ProtectionJobDoc, pushStatus, schedulesOf } from "./protection-job-document.ts";
 import { JOB_PROTECTION_RUN, type ProtectionRunPayload } from "./run-request.ts";
@@ -26,19 +25,13 @@ export interface RunRequest {
   nextRunTimes?: ReadonlyMap<number, number | null>;
 }
 
-/** The data orchestrator that must run the job when it is a separate process; undefined: any worker. */
-async function targetOf(ctx: ProtectionJobContext, job: ProtectionJobDoc, uow: UnitOfWork): Promise<string | undefined> {
-  if (!job.dataOrchestratorId) return undefined;
-  const orchestrator = await ctx.dataOrchestrators.get<StoredDocument>(job.customerId, job.dataOrchestratorId, uow);
-  return orchestrator?.deployment === "SEPARATE" ? orchestrator.id : undefined;
-}
-
 /** The concurrency key of the work that reads or writes a VM's disks: its runs and the restores over it. */
 export const protectKey = (vmId: string): string => `protect:${vmId}`;
 
 export async function queueRun(ctx: ProtectionJobContext, req: RunRequest, uow: UnitOfWork): Promise<AsyncOperation> {
   const { job } = req;
-  const target = await targetOf(ctx, job, uow);
+  // the data orchestrator that must run the tiers when it is a separate process; undefined: any worker
+  const target = await ctx.dataOrchestrators.separate(job.customerId, job.dataOrchestratorId, uow);
   const payload: ProtectionRunPayload = {
     protectionJobId: job.id,
     policyId: job.protectionPolicyInfo.id,
