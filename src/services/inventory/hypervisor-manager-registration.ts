@@ -28,7 +28,7 @@ export type UpdateManagerCommand = Static<typeof HypervisorManagerUpdateSchema>;
 export interface HypervisorManagerUseCases {
   register(actor: Actor, command: RegisterManagerCommand): Promise<OperationOutcome>;
   update(actor: Actor, id: string, patch: UpdateManagerCommand, ifMatch?: number): Promise<OperationOutcome>;
-  /** compat: `force` is accepted; nothing depends on a manager yet that it would override. */
+  /** compat: `force` is accepted and overrides nothing: a manager whose VMs jobs protect stays registered (409). */
   unregister(actor: Actor, id: string, ifMatch?: number): Promise<OperationOutcome>;
   refresh(actor: Actor, id: string): Promise<OperationOutcome>;
 }
