@@ -39,7 +39,7 @@ export type ChunkStoreLocation = DirectoryLocation | S3Location;
 /** What a cloud store's bucket offers (checked before a store is made in it). */
 export interface BucketState {
   versioning: "Enabled" | "Suspended" | "Disabled";
-  /** Object Lock enabled on the bucket: locked copies are then kept by the storage itself. */
+  /** Object Lock enabled on the bucket (only possible at its creation; implies versioning): locked copies are then kept by the storage itself. */
   objectLock: boolean;
 }
 

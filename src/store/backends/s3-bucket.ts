@@ -3,14 +3,11 @@
 // and the removal of a store's whole prefix, every version and delete marker included (in a
 // versioned bucket a plain DeleteObject only hides an object).
 import { DeleteObjectsCommand, GetBucketVersioningCommand, GetObjectLockConfigurationCommand, HeadBucketCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
+import type { BucketState } from "../../services/infrastructure/chunk-stores.ts";
 import { S3RequestError, s3Name, s3Status } from "./s3-client.ts";
 import type { S3Requests } from "./s3-requests.ts";
 
-export interface BucketState {
-  versioning: "Enabled" | "Suspended" | "Disabled";
-  /** Object Lock enabled on the bucket (only possible at its creation; implies versioning). */
-  objectLock: boolean;
-}
+export type { BucketState };
 
 const NO_LOCK_CONFIG = new Set(["ObjectLockConfigurationNotFoundError", "NoSuchObjectLockConfiguration", "InvalidRequest"]);
 
