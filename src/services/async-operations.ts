@@ -134,19 +134,19 @@ export class AsyncOperationService {
         const op = await this.#insert(input, trx);
         if (op) return op;
         if (input.jobKey === undefined) throw new Error("an operation insert without a job key was refused");
-        const existing = await trx
-          .selectFrom("async_operations")
-          .select("id")
-          .where("customer_id", "=", input.customerId)
-          .where("job_key", "=", input.jobKey)
-          .where("queue_state", "<>", "done")
-          .executeTakeFirst();
-        const found = existing ? await this.repository.get<AsyncOperation>(input.customerId, String(existing.id), trx) : undefined;
+        const holder = await this.holderOf(input.customerId, input.jobKey, trx);
+        const found = holder ? await this.repository.get<AsyncOperation>(input.customerId, holder, trx) : undefined;
         if (found) return found;
         if (tries >= 3) throw AppError.conflict(`job key '${input.jobKey}' is contended; retry`);
       }
     };
     return uow ? work(uow) : this.repository.transaction(work);
+  }
+
+  /** The id of the unfinished operation that holds the job key, if any. */
+  async holderOf(customerId: string, jobKey: string, uow: UnitOfWork): Promise<string | undefined> {
+    const row = await uow.selectFrom("async_operations").select("id").where("customer_id", "=", customerId).where("job_key", "=", jobKey).where("queue_state", "<>", "done").executeTakeFirst();
+    return row ? String(row.id) : undefined;
   }
 
   /** The new operation, or undefined when its job key is taken. */

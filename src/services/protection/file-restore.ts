@@ -67,8 +67,8 @@ export async function requestFileRestore(ctx: ProtectionContext, actor: Actor, v
   };
   const key = fileRestoreKey(target.id);
   const busy = async (uow: UnitOfWork) => {
-    const running = await uow.selectFrom("async_operations").select("id").where("customer_id", "=", customerId).where("job_key", "=", key).where("queue_state", "<>", "done").executeTakeFirst();
-    if (running) throw AppError.conflict(`virtual machine '${target.name}' is being written by file restore ${running.id}: wait for it to end`);
+    const running = await ctx.inventory.operations.holderOf(customerId, key, uow);
+    if (running) throw AppError.conflict(`virtual machine '${target.name}' is being written by file restore ${running}: wait for it to end`);
     const current = await ctx.inventory.store.repository("virtual-machine").get<VmDoc>(customerId, target.id, uow);
     if (current?.state === RESTORING) throw AppError.conflict(`virtual machine '${target.name}' is being restored: wait until that restore ends`);
   };
