@@ -1,7 +1,7 @@
 // `obr info`: what a newcomer needs to find their way in an installation: where its data and
 // database are, the API's address, the labs that can be registered, and each workspace with the
 // id of its embedded data orchestrator (the `dataOrchestratorId` every registration names).
-import { access, readdir } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Command } from "commander";
 import { inventoryPath } from "../connectors/lab/lab-state.ts";
@@ -12,6 +12,7 @@ import { SqlApiClientRepository } from "../db/api-client-repository.ts";
 import { embeddedDataOrchestratorId } from "../services/inventory/data-orchestrators.ts";
 import { VERSION } from "../version.ts";
 import type { ConfigFrom } from "./config-from.ts";
+import { pathExists } from "../platform/path-exists.ts";
 
 export interface WorkspaceInfo {
   workspaceId: string;
@@ -28,7 +29,7 @@ async function labsIn(labRoot: string): Promise<string[]> {
   const entries = await readdir(labRoot, { withFileTypes: true }).catch(() => []);
   const labs: string[] = [];
   for (const e of entries) {
-    if (e.isDirectory() && (await access(inventoryPath(join(labRoot, e.name))).then(() => true, () => false))) labs.push(e.name);
+    if (e.isDirectory() && (await pathExists(inventoryPath(join(labRoot, e.name))))) labs.push(e.name);
   }
   return labs.sort();
 }

@@ -5,13 +5,14 @@
 // key in <keys dir>/master.key. The directory is 0700 and every file 0600; a file is written to
 // a temporary name, fsynced and renamed, so a crash never leaves half a key.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { access, link, mkdir, open, readFile, rm, unlink } from "node:fs/promises";
+import { link, mkdir, open, readFile, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { Type } from "typebox";
 import { Value } from "typebox/value";
 import type { S3StoreTarget } from "../services/infrastructure/chunk-stores.ts";
 import type { StoreKeys } from "../services/infrastructure/store-keys.ts";
 import { StoreArgumentError, WrongKeyError, wrapStoreError } from "./errors.ts";
+import { pathExists } from "../platform/path-exists.ts";
 
 const KEY_BYTES = 32;
 const MASTER = "master.key";
@@ -50,11 +51,8 @@ export class FileKeyVault implements StoreKeys {
     return key.toString("hex");
   }
 
-  async everUsed(): Promise<boolean> {
-    return access(join(this.dir, MASTER)).then(
-      () => true,
-      () => false,
-    );
+  everUsed(): Promise<boolean> {
+    return pathExists(join(this.dir, MASTER));
   }
 
   async get(storeId: string): Promise<string | undefined> {

@@ -1,14 +1,11 @@
-// `npm start` on an empty data dir: one encrypted cloud protection store, and, once the demo lab
-// is registered, a protection store gateway deployed in it with an on-premises store, all in the
-// bootstrap admin's workspace and through the same use cases as the API (real async operations,
-// real chunk stores).
-import { access } from "node:fs/promises";
+
 import type { Actor } from "../../domain/actor.ts";
 import type { OperationOutcome } from "../../domain/outcome.ts";
 import { type AsyncOperationService, TERMINAL_STATES } from "../async-operations.ts";
 import type { GatewayUseCases } from "./gateway-use-cases.ts";
 import type { ProtectionStoreContext } from "./protection-store-state.ts";
 import type { ProtectionStoreUseCases } from "./protection-stores.ts";
+import { pathExists } from "../../platform/path-exists.ts";
 
 export const DEMO_STORAGE_LOCATION = "aws:us-west-2";
 export const DEMO_GATEWAY_NAME = "demo-psg";
@@ -37,7 +34,6 @@ export interface DemoStoreDeps {
   wait: boolean;
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
 
 async function settle(operations: AsyncOperationService, admin: Actor, started: Promise<OperationOutcome>, wait: boolean): Promise<DemoResult> {
   const { operationId } = await started;
@@ -63,7 +59,7 @@ async function settle(operations: AsyncOperationService, admin: Actor, started: 
 export async function createDemoStores(deps: DemoStoreDeps, lab: { managerId: string; datastoreId: string } | undefined): Promise<DemoStores | undefined> {
   const { ctx, admin, wait } = deps;
   const any = await ctx.repository.list(admin.workspaceId, { orderBy: [], offset: 0, limit: 1 });
-  if (any.docs.length > 0 || (await exists(ctx.cloudRoot)) || (await ctx.keys.everUsed())) return undefined;
+  if (any.docs.length > 0 || (await pathExists(ctx.cloudRoot)) || (await ctx.keys.everUsed())) return undefined;
   // With S3 targets configured, the demo cloud store goes to the first location that has one.
   const locationId = ctx.locations.some((l) => l.id === DEMO_STORAGE_LOCATION) ? DEMO_STORAGE_LOCATION : (ctx.locations[0]?.id ?? DEMO_STORAGE_LOCATION);
   const cloudStart = deps.stores.create(admin, { protectionStoreType: "CLOUD", storageLocationId: locationId, displayName: "Demo cloud store" });

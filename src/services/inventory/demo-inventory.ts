@@ -1,7 +1,4 @@
-// `npm start` on an empty data dir: build the demo lab and register it as a hypervisor manager
-// of the bootstrap admin's workspace through the same path as POST /hypervisor-managers (a real
-// registration with its async operation), so the API has something to show from the first minute.
-import { access } from "node:fs/promises";
+
 import { join } from "node:path";
 import { isConnectorError } from "../ports/connector-error.ts";
 import type { Actor } from "../../domain/actor.ts";
@@ -9,6 +6,7 @@ import { TERMINAL_STATES } from "../async-operations.ts";
 import { embeddedDataOrchestratorId } from "./data-orchestrators.ts";
 import { type RegisterManagerCommand, hypervisorManagerUseCases } from "./hypervisor-manager-registration.ts";
 import type { InventoryContext } from "./inventory-context.ts";
+import { pathExists } from "../../platform/path-exists.ts";
 
 export const DEMO_LAB_NAME = "demo";
 
@@ -29,7 +27,6 @@ export interface DemoOptions<S> {
   wait: boolean;
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
 
 /**
  * Builds and registers the demo lab unless the workspace already has a hypervisor manager or a
@@ -39,7 +36,7 @@ export async function registerDemoInventory<S>(deps: InventoryContext, options: 
   const customerId = options.admin.workspaceId;
   const managers = deps.store.repository("hypervisor-manager");
   const any = await managers.list(customerId, { orderBy: [], offset: 0, limit: 1 });
-  if (any.docs.length > 0 || (await exists(join(options.labRoot, DEMO_LAB_NAME)))) return undefined;
+  if (any.docs.length > 0 || (await pathExists(join(options.labRoot, DEMO_LAB_NAME)))) return undefined;
   let summary: S;
   try {
     summary = await options.buildLab(options.labRoot, DEMO_LAB_NAME);

@@ -3,12 +3,13 @@
 // the demo cloud store) assigned to two demo VMs, through the same use cases as the API, so the
 // first runs start within a minute. Idempotent: an existing policy of that name and existing jobs
 // are reused, and once done a marker file keeps a deleted demo policy or job deleted.
-import { access, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import type { Actor } from "../../domain/actor.ts";
 import { nameKey } from "../../domain/unique-name.ts";
 import type { DocumentRepository, StoredDocument } from "../ports/documents.ts";
 import type { ProtectionPolicyUseCases } from "../protection-policies.ts";
 import type { ProtectionJobUseCases } from "./protection-jobs.ts";
+import { pathExists } from "../../platform/path-exists.ts";
 
 export const DEMO_POLICY_NAME = "Demo three-tier policy";
 const DEMO_ON_PREMISES = "Demo on-premises store";
@@ -34,7 +35,6 @@ export interface DemoProtection {
   vms: { name: string; operationId?: string }[];
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
 
 async function all(repository: DocumentRepository, workspaceId: string, scope?: { column: string; value: string }): Promise<StoredDocument[]> {
   const page = await repository.list(workspaceId, { orderBy: [], offset: 0, limit: 10_000 }, scope);
@@ -43,7 +43,7 @@ async function all(repository: DocumentRepository, workspaceId: string, scope?: 
 
 export async function createDemoProtection(deps: DemoProtectionDeps): Promise<DemoProtection | undefined> {
   const { admin } = deps;
-  if (await exists(deps.marker)) return undefined;
+  if (await pathExists(deps.marker)) return undefined;
   const stores = await all(deps.storeRepository, admin.workspaceId);
   const store = (name: string) => stores.find((s) => s.displayName === name && s.state === "ONLINE")?.id;
   const onPremises = store(DEMO_ON_PREMISES);
