@@ -38,9 +38,10 @@ export interface BlobBackend {
   /**
    * Starts a blob that is written in pieces and appears whole at commit() (a directory: a
    * temporary file renamed; an object store: a multipart upload, or pieces kept until one PUT).
-   * The caller's buffers are free again once each write() resolves.
+   * The caller's buffers are free again once each write() resolves. keepCached: the blob is read
+   * back soon (a backup's verify-after-write), so a directory keeps its pages cached until uncache().
    */
-  create(key: string): Promise<BlobWriter>;
+  create(key: string, opts?: { keepCached?: boolean }): Promise<BlobWriter>;
   /** Makes every put() since the last flush durable (for a directory: fsync the parent dirs). */
   flush(): Promise<void>;
   /** Creates the blob durably and atomically (whole or not at all) only if absent; false when it already exists (lock files). */
@@ -58,6 +59,8 @@ export interface BlobBackend {
    * bytes read (fewer when the blob ends first). Rejects with "ENOENT" when absent.
    */
   readAt(key: string, offset: number, target: Uint8Array): Promise<number>;
+  /** Drops the blob's cached pages, once a blob created with keepCached has been read back. Advisory: never rejects. */
+  uncache?(key: string): Promise<void>;
   /** Removes the blob; absent blobs are not an error. */
   delete(key: string): Promise<void>;
   /**

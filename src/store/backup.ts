@@ -21,6 +21,7 @@ import type { GcSnapshot } from "./gc-lock.ts";
 import { gcSnapshot, waitForNoGc } from "./gc-lock.ts";
 import { BackupSession } from "./session.ts";
 import type { WorkerPool } from "./worker-pool.ts";
+import type { WrittenPackCheck } from "./written-pack-check.ts";
 
 export interface BackupOptions {
   /** Parent backup id: enables changed-range incrementals (and is recorded in the manifest). */
@@ -34,6 +35,8 @@ export interface BackupOptions {
   sizeHint?: number;
   /** Aborting ends the backup with OperationCancelledError within one batch; nothing is recorded. */
   signal?: AbortSignal;
+  /** Re-reads each pack the backup writes as soon as it is durable; what it found intact is in its `verified`. */
+  writtenCheck?: WrittenPackCheck;
 }
 
 export interface StoreContext {
@@ -68,7 +71,8 @@ export async function runBackup(ctx: StoreContext, source: ImageSource, opts: Ba
   let writer: PackWriter | null = null;
   try {
     const parent = await parentRead;
-    writer = new PackWriter(backend, keys);
+    const check = opts.writtenCheck;
+    writer = new PackWriter(backend, keys, check ? { afterCommit: (pack, entries) => check.check(pack, entries) } : {});
     const sink = new ChunkSink(writer, pool, session, index);
     const sameChunking = parent !== null && JSON.stringify(parent.chunking) === JSON.stringify(ctx.chunking);
     const ranges = opts.changedRanges && sameChunking ? opts.changedRanges : null;

@@ -220,7 +220,7 @@ describe("verifyImage", () => {
       const b = await store.backupImage(new MemoryReader(randomBytes(2 * MiB)));
       const good = await store.verifyImage(a.imageId);
       const m = await store.manifest(a.imageId);
-      expect(good).toEqual({ ok: true, chunksChecked: new Set(m.ids.filter(Boolean)).size, bytesChecked: a.storedBytes, chunksFoundInPlace: 0, problems: [] });
+      expect(good).toEqual({ ok: true, chunksChecked: new Set(m.ids.filter(Boolean)).size, bytesChecked: a.storedBytes, chunksCheckedOnWrite: 0, chunksFoundInPlace: 0, problems: [] });
       const k = 3;
       const victim = m.ids[k] as string;
       const start = extentOffsets(m)[k] as number;
@@ -258,7 +258,7 @@ describe("verifyImage after an incremental (verifiedBase)", () => {
       const added = new Set(m.ids.filter((id) => id && !shared.has(id)));
 
       const quick = await store.verifyImage(child.imageId, { verifiedBase: parent.imageId });
-      expect(quick).toEqual({ ok: true, chunksChecked: added.size, bytesChecked: child.newStoredBytes, chunksFoundInPlace: shared.size, problems: [] });
+      expect(quick).toEqual({ ok: true, chunksChecked: added.size, bytesChecked: child.newStoredBytes, chunksCheckedOnWrite: 0, chunksFoundInPlace: shared.size, problems: [] });
       const full = await store.verifyImage(child.imageId);
       expect(full.chunksChecked).toBe(added.size + shared.size);
       // an unreadable base vouches for nothing

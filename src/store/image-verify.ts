@@ -1,7 +1,8 @@
 // Verification of one image: every chunk its manifest references is re-read from its pack and
 // re-hashed by the workers (verify.ts checks the whole store), except the chunks of an image
-// verified before (`verified`: after an incremental, the parent's), which are only looked up:
-// indexed, in a pack that exists and reaches past them. Each problem names the chunk, its pack
+// verified before (`verified`: after an incremental, the parent's) and those its backup re-read
+// as it wrote them (`verifiedOnWrite`), which are only looked up: indexed, in a pack that exists
+// and reaches past them. Each problem names the chunk, its pack
 // and the image bytes it holds, so the caller knows which part of the disk is lost.
 import type { ImageVerification } from "../services/infrastructure/image-store.ts";
 import type { BlobBackend } from "./backend.ts";
@@ -13,7 +14,7 @@ import type { Manifest } from "./manifest.ts";
 import { extentOffsets } from "./manifest.ts";
 import type { ChunkIndex, ChunkLocation } from "./pack-index.ts";
 import { packKey } from "./pack-index.ts";
-import { readWindows } from "./verify.ts";
+import { checkWindow, readWindows } from "./pack-check.ts";
 import type { WorkerPool } from "./worker-pool.ts";
 
 /** Image ranges named per problem; the rest are counted. */
@@ -24,20 +25,27 @@ export async function verifyImageChunks(
   index: ChunkIndex,
   pool: WorkerPool,
   m: Manifest,
-  work: { signal?: AbortSignal | undefined; onProgress?: ProgressFn | undefined; verified?: ReadonlySet<string> } = {},
+  work: { signal?: AbortSignal | undefined; onProgress?: ProgressFn | undefined; verified?: ReadonlySet<string>; verifiedOnWrite?: ReadonlyMap<string, number> | undefined } = {},
 ): Promise<ImageVerification> {
   const where = imageRanges(m);
   const problems: string[] = [];
   const report = (id: string, what: string) => problems.push(`chunk ${id} ${what}; image bytes ${describeRanges(where.get(id) ?? [])}`);
   const byPack = new Map<string, Array<{ id: string; loc: ChunkLocation }>>();
   const inPlace = new Map<string, Array<{ id: string; loc: ChunkLocation }>>();
+  let checkedOnWrite = 0;
+  let bytesOnWrite = 0;
   for (const id of where.keys()) {
     const loc = index.chunks.get(id);
     if (!loc) {
       report(id, `is missing (${index.missing(id).message})`);
       continue;
     }
-    const to = work.verified?.has(id) ? inPlace : byPack;
+    const onWrite = work.verifiedOnWrite?.has(id) === true;
+    if (onWrite) {
+      checkedOnWrite++;
+      bytesOnWrite += loc.len;
+    }
+    const to = onWrite || work.verified?.has(id) ? inPlace : byPack;
     const inPack = to.get(loc.pack);
     if (inPack) inPack.push({ id, loc });
     else to.set(loc.pack, [{ id, loc }]);
@@ -50,17 +58,12 @@ export async function verifyImageChunks(
   await forEachLimit([...byPack], 4, async ([pack, chunks]) => {
     for (const window of readWindows(chunks, pool.slotSize)) {
       throwIfCancelled(work.signal, "verify");
-      const first = window[0] as (typeof window)[number];
-      const last = window[window.length - 1] as (typeof window)[number];
-      const want = last.loc.off + last.loc.len - first.loc.off;
       const slot = await pool.acquireSlot();
       try {
-        const got = await backend.readAt(packKey(pack), first.loc.off, Buffer.from(slot, 0, want));
-        const items = window.map(({ id, loc }) => ({ off: loc.off - first.loc.off, len: Math.max(0, Math.min(loc.len, got - (loc.off - first.loc.off))), id, out: 0, plainLen: 0 }));
-        const { errors } = await pool.decode({ slot, items, verifyOnly: true });
-        errors.forEach((e, i) => {
-          const c = window[i] as (typeof window)[number];
-          if (e !== null) report(c.id, `in pack ${pack} at ${c.loc.off} is damaged (${e})`);
+        const errors = await checkWindow(backend, pool, pack, window, slot);
+        window.forEach((c, i) => {
+          const e = errors[i];
+          if (e) report(c.id, `in pack ${pack} at ${c.loc.off} is damaged (${e})`);
         });
       } catch (err) {
         const what = isNotFound(err) ? `pack ${pack} is missing` : `pack ${pack} cannot be read (${err instanceof Error ? err.message : String(err)})`;
@@ -73,8 +76,8 @@ export async function verifyImageChunks(
     }
   });
   problems.sort();
-  const chunksFoundInPlace = [...inPlace.values()].reduce((n, c) => n + c.length, 0);
-  return { ok: problems.length === 0, chunksChecked: where.size - chunksFoundInPlace, bytesChecked, chunksFoundInPlace, problems };
+  const chunksFoundInPlace = [...inPlace.values()].reduce((n, c) => n + c.length, 0) - checkedOnWrite;
+  return { ok: problems.length === 0, chunksChecked: where.size - chunksFoundInPlace, bytesChecked: bytesChecked + bytesOnWrite, chunksCheckedOnWrite: checkedOnWrite, chunksFoundInPlace, problems };
 }
 
 /** The packs of chunks verified before: each must exist and hold them (one stat per pack, no read). */

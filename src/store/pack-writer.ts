@@ -2,7 +2,8 @@
 // pack file as soon as it arrives: one writev from the caller's memory (a worker slot) straight
 // into the page cache, so no user-space copy into a pack buffer (that copy was ~0.3 s of main
 // thread CPU per 800 MB of new data) and no pack buffers to keep. At PACK_TARGET the pack is
-// sealed: its trailer written, the file committed (fsynced, renamed), then its index put.
+// sealed: its trailer written, the file committed (fsynced, renamed), then its index put (and,
+// for a backup that verifies as it writes, the pack re-read: written-pack-check.ts).
 // One write per pack is in flight at a time; frames arriving meanwhile go out together in the
 // next one (they are contiguous). Separate writes to one file from several I/O threads spun on
 // the file's lock in the kernel and cost a system call per frame.
@@ -19,6 +20,8 @@ import { encodeIndex, indexKey, newPackId, PACK_TARGET, packKey, packTrailer } f
  */
 const MAX_SEALING = 4;
 
+type AfterCommit = (pack: string, entries: readonly PackEntry[]) => Promise<void>;
+
 interface OpenPack {
   id: string;
   writer: Promise<BlobWriter>;
@@ -34,12 +37,15 @@ export class PackWriter {
   readonly #backend: BlobBackend;
   readonly #keys: StoreKeys | null;
   readonly #sealing = new Set<Promise<void>>();
+  readonly #afterCommit: AfterCommit | undefined;
   #cur: OpenPack | null = null;
   #failed: Error | null = null;
 
-  constructor(backend: BlobBackend, keys: StoreKeys | null) {
+  /** afterCommit: run on each pack once it is durable (its seal waits for it); must not reject. */
+  constructor(backend: BlobBackend, keys: StoreKeys | null, opts: { afterCommit?: AfterCommit } = {}) {
     this.#backend = backend;
     this.#keys = keys;
+    this.#afterCommit = opts.afterCommit;
   }
 
   /** Appends one chunk frame (given in parts); resolves with its stored length once written. */
@@ -110,7 +116,8 @@ export class PackWriter {
 
   #open(): void {
     const id = newPackId();
-    this.#cur = { id, writer: this.#backend.create(packKey(id)), size: 0, entries: [], writes: [], writing: false, next: null };
+    const writer = this.#backend.create(packKey(id), this.#afterCommit ? { keepCached: true } : {});
+    this.#cur = { id, writer, size: 0, entries: [], writes: [], writing: false, next: null };
     this.#cur.writer.catch(() => {}); // a failed create is reported by the writes and the seal
   }
 
@@ -129,7 +136,7 @@ export class PackWriter {
         // the pack first: its index may only appear once the bytes it names are durable
         await w.commit();
         w = null;
-        await this.#backend.put(indexKey(p.id), index);
+        await allSettledOrThrow([this.#backend.put(indexKey(p.id), index), this.#afterCommit?.(p.id, p.entries) ?? Promise.resolve()]);
       } catch (err) {
         this.#failed ??= err as Error;
         await w?.abort();

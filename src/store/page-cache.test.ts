@@ -25,6 +25,18 @@ describe.skipIf(process.platform !== "linux" || nativeAddon() === null)("page ca
     expect((await backend.get("packs/aa/pack")).length).toBe(4 << 20); // still all there
   });
 
+  it("a pack created to be read back stays cached once durable, until uncache()", async () => {
+    const backend = new LocalDirBackend(join(t.dir, "k"));
+    const w = await backend.create("packs/bb/pack", { keepCached: true });
+    await w.write([randomBytes(4 << 20)], 0);
+    await w.commit();
+    const path = join(t.dir, "k", "packs/bb/pack");
+    expect(resident(path)).toBe(4 << 20);
+    await backend.uncache("packs/bb/pack");
+    expect(resident(path)).toBe(0);
+    await backend.uncache("packs/bb/absent"); // advisory: an absent blob is no error
+  });
+
   it("a long write drops what the kernel has written back every step bytes", async () => {
     const path = join(t.dir, "long.img");
     const fh = await open(path, "w");

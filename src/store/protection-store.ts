@@ -1,7 +1,7 @@
 // The public engine: one ProtectionStore per store directory (or other BlobBackend).
 import { open } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
-import type { ImageBackupOptions, ImageLock, ImageReader, ImageStore, ImageVerification, ImageVerifyOptions, ImageWork, ImageWriter, StoredImage } from "../services/infrastructure/image-store.ts";
+import type { BackedUpImage, ImageBackupOptions, ImageLock, ImageReader, ImageStore, ImageVerification, ImageVerifyOptions, ImageWork, ImageWriter, StoredImage } from "../services/infrastructure/image-store.ts";
 import type { BlobBackend } from "./backend.ts";
 import { isNotFound } from "./backend.ts";
 import type { BackupOptions, StoreContext } from "./backup.ts";
@@ -38,6 +38,7 @@ import type { VerifyReport } from "./verify.ts";
 import { runVerify } from "./verify.ts";
 import { IndexCache, loadChunkIndex } from "./pack-index.ts";
 import { sharedThreadPool, ThreadPool, WorkerPool } from "./worker-pool.ts";
+import { WrittenPackCheck } from "./written-pack-check.ts";
 
 export interface OpenOptions extends KeySource {
   /** Worker threads for hashing/compression (default: one per core). */
@@ -267,11 +268,16 @@ export class ProtectionStore implements ImageStore {
   // ImageStore: disk images in and out at random positions (the protection workflow's port).
 
   /** Backs up a disk read at random positions; unallocated ranges are not read, a changed-range incremental reads only its ranges. */
-  backupImage(source: ImageReader, options: ImageBackupOptions = {}): Promise<StoredImage> {
+  backupImage(source: ImageReader, options: ImageBackupOptions = {}): Promise<BackedUpImage> {
     const { parent, changedRanges, label, signal, onProgress } = options;
     const opts: BackupOptions = { ...(parent !== undefined ? { parent } : {}), ...(label !== undefined ? { label } : {}), ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) };
     if (changedRanges) opts.changedRanges = changedRanges.map((r) => [r.offset, r.length] as const);
-    return guard("backup", this.backend, async () => storedImage(await runBackup(this.#ctx(), source, opts)));
+    const check = options.verifyWritten ? new WrittenPackCheck(this.backend, this.#getPool(), signal) : undefined;
+    if (check) opts.writtenCheck = check;
+    return guard("backup", this.backend, async () => {
+      const image = storedImage(await runBackup(this.#ctx(), source, opts));
+      return check ? { ...image, verifiedOnWrite: check.verified } : image;
+    });
   }
 
   /** Writes the image byte-exact into the first sizeBytes of target (zero extents as zero() calls), then flushes it. */
@@ -304,7 +310,7 @@ export class ProtectionStore implements ImageStore {
       try {
         m = await readManifest(this.backend, imageId, this.#keys);
       } catch (err) {
-        if (err instanceof ManifestCorruptError) return { ok: false, chunksChecked: 0, bytesChecked: 0, chunksFoundInPlace: 0, problems: [err.message] };
+        if (err instanceof ManifestCorruptError) return { ok: false, chunksChecked: 0, bytesChecked: 0, chunksCheckedOnWrite: 0, chunksFoundInPlace: 0, problems: [err.message] };
         throw err;
       }
       // a base that cannot be read vouches for nothing: everything is re-read then

@@ -9,6 +9,7 @@ import type { StoreKeys } from "./crypto.ts";
 import { listBackupIds, readManifest } from "./manifest.ts";
 import { REPAIR_HINT } from "./errors.ts";
 import type { ChunkIndex, ChunkLocation } from "./pack-index.ts";
+import { checkWindow, readWindows } from "./pack-check.ts";
 import { listPacks, loadChunkIndex, packKey, TRAILER_MAGIC } from "./pack-index.ts";
 import type { WorkerPool } from "./worker-pool.ts";
 
@@ -85,15 +86,10 @@ export async function runVerify(backend: BlobBackend, keys: StoreKeys | null, po
       for (const window of readWindows(chunks, p.slotSize)) {
         const slot = await p.acquireSlot();
         try {
-          const from = (window[0] as (typeof window)[number]).loc.off;
-          const last = window[window.length - 1] as (typeof window)[number];
-          const want = last.loc.off + last.loc.len - from;
-          const got = await backend.readAt(packKey(pack), from, Buffer.from(slot, 0, want));
-          const items = window.map(({ id, loc }) => ({ off: loc.off - from, len: Math.max(0, Math.min(loc.len, got - (loc.off - from))), id, out: 0, plainLen: 0 }));
-          const { errors } = await p.decode({ slot, items, verifyOnly: true });
-          errors.forEach((e, i) => {
-            const id = items[i]?.id as string;
-            if (e !== null) damaged.push({ chunkId: id, problem: "corrupt", reason: e, backups: refs.get(id) ?? [] });
+          const errors = await checkWindow(backend, p, pack, window, slot);
+          window.forEach(({ id }, i) => {
+            const e = errors[i];
+            if (e) damaged.push({ chunkId: id, problem: "corrupt", reason: e, backups: refs.get(id) ?? [] });
           });
         } catch (err) {
           for (const { id } of window) damaged.push({ chunkId: id, problem: isNotFound(err) ? "missing" : "corrupt", reason: (err as Error).message, backups: refs.get(id) ?? [] });
@@ -151,21 +147,4 @@ async function checkPacks(
     if (!ok) out.push({ pack, problem: "trailer", reason: "its trailer (the copy of its index that repair-index uses) is damaged or cut", backups });
   });
   return out.sort((a, b) => a.pack.localeCompare(b.pack));
-}
-
-/** The pack's referenced chunks in offset order, cut into spans that each fit one slot. */
-export function readWindows<T extends { loc: ChunkLocation }>(chunks: T[], max: number): T[][] {
-  const sorted = [...chunks].sort((a, b) => a.loc.off - b.loc.off);
-  const out: T[][] = [];
-  let cur: T[] = [];
-  for (const c of sorted) {
-    const start = cur[0]?.loc.off ?? c.loc.off;
-    if (cur.length > 0 && c.loc.off + c.loc.len - start > max) {
-      out.push(cur);
-      cur = [];
-    }
-    cur.push(c);
-  }
-  if (cur.length > 0) out.push(cur);
-  return out;
 }

@@ -44,6 +44,16 @@ export interface ImageBackupOptions extends ImageWork {
   changedRanges?: readonly ByteRange[];
   /** Free text kept with the image (the run names its operation and disk, for the reconciler). */
   label?: string;
+  /** Re-read and re-hash each pack as soon as it is durable, while the backup goes on (its verify-after-write). */
+  verifyWritten?: boolean;
+}
+
+/** Chunks a backup with verifyWritten re-read intact from their durable packs: id -> stored bytes. */
+export type VerifiedOnWrite = ReadonlyMap<string, number>;
+
+export interface BackedUpImage extends StoredImage {
+  /** With verifyWritten: what the backup re-read and re-hashed as it wrote (for verifyImage). */
+  verifiedOnWrite?: VerifiedOnWrite;
 }
 
 export interface StoredImage {
@@ -69,13 +79,20 @@ export interface ImageVerifyOptions extends ImageWork {
    * re-read; the others, which this image added, are re-read and re-hashed. Unreadable: ignored.
    */
   verifiedBase?: string;
+  /**
+   * From the backup of this image (BackedUpImage): chunks already re-read and re-hashed as their
+   * packs became durable. They are looked up only, and counted as checked.
+   */
+  verifiedOnWrite?: VerifiedOnWrite;
 }
 
 export interface ImageVerification {
   ok: boolean;
-  /** Chunks re-read and re-hashed, and their stored bytes. */
+  /** Chunks re-read and re-hashed, and their stored bytes (those of verifiedOnWrite included). */
   chunksChecked: number;
   bytesChecked: number;
+  /** Of chunksChecked: those re-read as the backup wrote them (verifiedOnWrite), looked up now. */
+  chunksCheckedOnWrite: number;
   /** Chunks shared with `verifiedBase`, found in place without being re-read. */
   chunksFoundInPlace: number;
   /** One line per problem found (damaged chunk, unreadable manifest, missing pack). */
@@ -95,7 +112,7 @@ export interface ImageLock {
 }
 
 export interface ImageStore {
-  backupImage(source: ImageReader, options?: ImageBackupOptions): Promise<StoredImage>;
+  backupImage(source: ImageReader, options?: ImageBackupOptions): Promise<BackedUpImage>;
   /** Writes the image byte-exact into `target`; zero areas become zero() calls, not writes. */
   restoreImage(imageId: string, target: ImageWriter, options?: ImageWork): Promise<void>;
   /** Copies the image into `to` (a store of the same implementation) moving only chunks it lacks; idempotent. */

@@ -7,7 +7,7 @@
 // which images listed copies still reference.
 import { isConnectorError } from "../ports/connector-error.ts";
 import type { HypervisorConnector } from "../ports/hypervisor-connector.ts";
-import type { ImageBackupOptions, ImageStore, StoredImage } from "../infrastructure/image-store.ts";
+import type { BackedUpImage, ImageBackupOptions, ImageStore } from "../infrastructure/image-store.ts";
 import type { CopyDisk, VerificationResult } from "./copy-records.ts";
 import type { DataPlane, DataWork } from "./data-plane.ts";
 import { lockImages } from "./image-locks.ts";
@@ -74,11 +74,11 @@ async function backUpSnapshot(plane: DataPlane, plan: BackupPlan, work: DataWork
     if (plan.fullBackup) await work.log("full backup requested");
     else if (!parent) await work.log(`no earlier backup of this VM in store '${plan.store.name}': full backup`);
     const progress = new ByteProgress(work, 0, 90, source.disks.map((d) => d.capacityBytes));
-    const written: (StoredImage & { verifiedBase?: string })[] = [];
+    const written: (BackedUpImage & { verifiedBase?: string })[] = [];
     const disks: CopyDisk[] = [];
     for (const [i, disk] of source.disks.entries()) {
       const parentDisk = parent?.disks.find((d) => d.diskId === disk.diskId && d.capacityBytes === disk.capacityBytes);
-      const options: ImageBackupOptions = { label: imageLabelFor(plan.operationId, disk.diskId), signal: work.signal, onProgress: (done, total) => progress.report(i, done, total) };
+      const options: ImageBackupOptions = { label: imageLabelFor(plan.operationId, disk.diskId), signal: work.signal, verifyWritten: true, onProgress: (done, total) => progress.report(i, done, total) };
       if (parentDisk) {
         options.parent = parentDisk.ref;
         const ranges = plan.changedBlocks ? await changedSince(connector, work, plan.vmId, source.snapshotId, disk, parentDisk) : undefined;

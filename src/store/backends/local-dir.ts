@@ -46,7 +46,7 @@ export class LocalDirBackend implements BlobBackend {
   }
 
   /** A temporary file beside the key's path, renamed into place by commit() once fsynced. */
-  async create(key: string): Promise<BlobWriter> {
+  async create(key: string, opts: { keepCached?: boolean } = {}): Promise<BlobWriter> {
     const path = this.#path(key);
     const { tmp, fh } = await this.#openTemp(path);
     let size = 0;
@@ -56,7 +56,7 @@ export class LocalDirBackend implements BlobBackend {
         size = Math.max(size, offset + parts.reduce((n, p) => n + p.length, 0));
       },
       commit: async () => {
-        await this.#closeTemp(tmp, fh, size);
+        await this.#closeTemp(tmp, fh, size, true, opts.keepCached);
         await this.#publish(tmp, path);
       },
       abort: () => discard(tmp, fh),
@@ -88,19 +88,26 @@ export class LocalDirBackend implements BlobBackend {
     return { tmp, fh: await open(tmp, "w") };
   }
 
-  /** fdatasync (unless told not to) and close, removing the file if that fails; bulk data then leaves the page cache. */
-  async #closeTemp(tmp: string, fh: FileHandle, size: number, sync = true): Promise<void> {
+  /** fdatasync (unless told not to) and close, removing the file if that fails; bulk data then leaves the page cache unless kept. */
+  async #closeTemp(tmp: string, fh: FileHandle, size: number, sync = true, keepCached = false): Promise<void> {
     try {
       if (sync) {
         await fh.datasync();
         // on disk now: a pack need not stay cached (see page-cache.ts); metadata stays
-        if (size >= BULK_BYTES) await dropCache(fh.fd);
+        if (size >= BULK_BYTES && !keepCached) await dropCache(fh.fd);
       }
     } catch (err) {
       await discard(tmp, fh);
       throw err;
     }
     await fh.close();
+  }
+
+  async uncache(key: string): Promise<void> {
+    const fh = await open(this.#path(key), "r").catch(() => null);
+    if (!fh) return;
+    await dropCache(fh.fd);
+    await fh.close().catch(() => {});
   }
 
   async flush(): Promise<void> {
