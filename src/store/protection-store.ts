@@ -15,7 +15,7 @@ import type { CopyEnd, CopyReport } from "./copy.ts";
 import { copyBackupTo } from "./copy.ts";
 import type { KeySource, StoreKeys } from "./crypto.ts";
 import { createEncryption, openEncryption } from "./crypto.ts";
-import { checkConfigAgainstData } from "./config-evidence.ts";
+import { checkConfigAgainstData, sampleData } from "./config-evidence.ts";
 import { BackupNotFoundError, ManifestCorruptError, StoreArgumentError, StoreConfigError, wrapStoreError } from "./errors.ts";
 import type { GcOptions, GcReport } from "./gc.ts";
 import { runGc } from "./gc.ts";
@@ -132,8 +132,10 @@ export class ProtectionStore implements ImageStore {
    */
   static openOn(backend: BlobBackend, opts: OpenOptions = {}): Promise<ProtectionStore> {
     return guard("open", backend, async () => {
+      const evidence = sampleData(backend);
+      evidence.catch(() => {}); // config.json's error, when it has one, is the one reported
       const config = await readConfig(backend);
-      await checkConfigAgainstData(backend, config);
+      checkConfigAgainstData(await evidence, config);
       const keys = config.encryption ? openEncryption(config.encryption, opts) : null;
       return new ProtectionStore(backend, config, keys, opts.threads);
     });
