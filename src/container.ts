@@ -284,7 +284,7 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
   const storageSystems = new StorageSystemSources();
   storageSystems.add(storageSystemDirectory(gatewayContext, storeOnceContext));
   const storeCopies = new StoreCopies();
-  const storeRegistry = new StoreRegistry(new ProtectionStoreFactory());
+  const storeRegistry = new StoreRegistry(new ProtectionStoreFactory(config.storeCacheDir ? { cacheDir: config.storeCacheDir } : {}));
   const s3 = config.s3TargetsFile === undefined ? undefined : await loadS3Targets(config.s3TargetsFile);
   if (s3?.warning) logger.warn(s3.warning);
   const s3Targets = s3?.targets ?? new Map();

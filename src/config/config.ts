@@ -51,6 +51,8 @@ export interface Config {
   readonly trustProxy: boolean | string;
   /** JSON file mapping storage locations (regions) to the S3 targets their cloud stores live in; unset: directories. */
   readonly s3TargetsFile: string | undefined;
+  /** Where S3 stores' index blobs are kept on local disk between operations (src/store/index-disk-cache.ts); null: not kept. */
+  readonly storeCacheDir: string | null;
   /** The built web console served at / (console/dist of the package by default). */
   readonly consoleDir: string;
 }
@@ -138,6 +140,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     ),
     metricsToken: pick("metricsToken", "OBR_METRICS_TOKEN"),
     s3TargetsFile: ((v) => (v === undefined ? undefined : resolve(v)))(pick("s3TargetsFile", "OBR_S3_TARGETS")),
+    storeCacheDir: ((v) => (v === "off" ? null : resolve(v ?? resolve(dataDir, "cache", "stores"))))(pick("storeCacheDir", "OBR_STORE_CACHE_DIR")),
     consoleDir: resolve(pick("consoleDir", "OBR_CONSOLE_DIR") ?? fileURLToPath(new URL("../../console/dist", import.meta.url))),
     metricsListen: ((v) => (v === undefined ? undefined : parseListen(v)))(pick("metricsListen", "OBR_METRICS_LISTEN")),
   });

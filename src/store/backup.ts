@@ -13,8 +13,8 @@ import { ConcurrentGcError, StoreArgumentError, throwIfCancelled } from "./error
 import type { ImageSource } from "./image-source.ts";
 import { isImageReader } from "./image-source.ts";
 import type { BackupStats, Manifest } from "./manifest.ts";
-import type { IndexCache } from "./pack-index.ts";
-import { loadChunkIndex } from "./pack-index.ts";
+import type { IndexCache } from "./index-load.ts";
+import { loadChunkIndex } from "./index-load.ts";
 import { PackWriter } from "./pack-writer.ts";
 import { encodeManifest, newBackupId, putManifest, readManifest } from "./manifest.ts";
 import type { GcSnapshot } from "./gc-lock.ts";
@@ -68,7 +68,7 @@ export async function runBackup(ctx: StoreContext, source: ImageSource, opts: Ba
   let writer: PackWriter | null = null;
   try {
     const parent = await parentRead;
-    writer = new PackWriter(backend, keys);
+    writer = new PackWriter(backend, keys, ctx.indexCache?.disk ?? null);
     const sink = new ChunkSink(writer, pool, session, index);
     const sameChunking = parent !== null && JSON.stringify(parent.chunking) === JSON.stringify(ctx.chunking);
     const ranges = opts.changedRanges && sameChunking ? opts.changedRanges : null;

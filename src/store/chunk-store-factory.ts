@@ -19,25 +19,29 @@ export interface ProtectionStoreFactoryOptions {
   threads?: number;
   /** Options of every S3 backend (tests shorten retries). */
   s3?: S3BackendOptions;
+  /** Where S3 stores' index blobs are kept between operations (OpenOptions.cacheDir); absent: not kept. */
+  cacheDir?: string;
 }
 
 export class ProtectionStoreFactory implements ChunkStores<ProtectionStore> {
   readonly #threads: number | undefined;
   readonly #s3: S3BackendOptions;
+  readonly #cacheDir: string | undefined;
 
   constructor(options: ProtectionStoreFactoryOptions = {}) {
     this.#threads = options.threads;
     this.#s3 = options.s3 ?? {};
+    this.#cacheDir = options.cacheDir;
   }
 
   create(location: ChunkStoreLocation): Promise<ProtectionStore> {
     const { key } = location;
-    return ProtectionStore.createOn(this.#backend(location), { ...this.#threadOption(), ...(key !== undefined ? { passphrase: key, scryptN: RANDOM_KEY_SCRYPT_N } : {}) });
+    return ProtectionStore.createOn(this.#backend(location), { ...this.#openOptions(), ...(key !== undefined ? { passphrase: key, scryptN: RANDOM_KEY_SCRYPT_N } : {}) });
   }
 
   open(location: ChunkStoreLocation): Promise<ProtectionStore> {
     const { key } = location;
-    return ProtectionStore.openOn(this.#backend(location), { ...this.#threadOption(), ...(key !== undefined ? { passphrase: key } : {}) });
+    return ProtectionStore.openOn(this.#backend(location), { ...this.#openOptions(), ...(key !== undefined ? { passphrase: key } : {}) });
   }
 
   async destroy(location: ChunkStoreLocation): Promise<void> {
@@ -75,7 +79,7 @@ export class ProtectionStoreFactory implements ChunkStores<ProtectionStore> {
     return new S3Backend(target, this.#s3);
   }
 
-  #threadOption(): { threads?: number } {
-    return this.#threads !== undefined ? { threads: this.#threads } : {};
+  #openOptions(): { threads?: number; cacheDir?: string } {
+    return { ...(this.#threads !== undefined ? { threads: this.#threads } : {}), ...(this.#cacheDir !== undefined ? { cacheDir: this.#cacheDir } : {}) };
   }
 }

@@ -10,6 +10,7 @@ import type { BlobBackend, BlobWriter } from "./backend.ts";
 import { allSettledOrThrow } from "./concurrency.ts";
 import type { StoreKeys } from "./crypto.ts";
 import type { PackEntry } from "./pack-index.ts";
+import type { IndexDiskCache } from "./index-disk-cache.ts";
 import { encodeIndex, indexKey, newPackId, PACK_TARGET, packKey, packTrailer } from "./pack-index.ts";
 
 /**
@@ -37,9 +38,13 @@ export class PackWriter {
   #cur: OpenPack | null = null;
   #failed: Error | null = null;
 
-  constructor(backend: BlobBackend, keys: StoreKeys | null) {
+  /** local copies of a remote store's index blobs: the blobs written here go there too */
+  readonly #disk: IndexDiskCache | null;
+
+  constructor(backend: BlobBackend, keys: StoreKeys | null, disk: IndexDiskCache | null = null) {
     this.#backend = backend;
     this.#keys = keys;
+    this.#disk = disk;
   }
 
   /** Appends one chunk frame (given in parts); resolves with its stored length once written. */
@@ -130,6 +135,7 @@ export class PackWriter {
         await w.commit();
         w = null;
         await this.#backend.put(indexKey(p.id), index);
+        await this.#disk?.write(indexKey(p.id), index);
       } catch (err) {
         this.#failed ??= err as Error;
         await w?.abort();
