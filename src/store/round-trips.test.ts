@@ -6,6 +6,7 @@ import { writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import type { BlobInfo } from "./backend.ts";
 import { LocalDirBackend } from "./backends/local-dir.ts";
 import { GC_EPOCH, GC_LOCK } from "./gc-lock.ts";
 import { ProtectionStore } from "./protection-store.ts";
@@ -45,6 +46,9 @@ class SlowBackend extends LocalDirBackend {
   override get(key: string): Promise<Buffer> {
     return this.#slow("get", key, () => super.get(key));
   }
+  override list(prefix: string): Promise<BlobInfo[]> {
+    return this.#slow("list", prefix, () => super.list(prefix));
+  }
   override listKeys(prefix: string): Promise<string[]> {
     return this.#slow("list", prefix, () => super.listKeys(prefix));
   }
@@ -57,7 +61,7 @@ describe("round trips to the store's backend", () => {
   const t = tempDir();
   afterAll(() => t.cleanup());
 
-  it("open reads config.json and samples the data's frames at once; a copy reads the GC lock and epoch at once, and the lock once at its commit", async () => {
+  it("open reads config.json and samples the data's frames at once; a copy reads the GC lock and epoch at once, the lock once at its commit, and lists no session", async () => {
     const from = await ProtectionStore.create(join(t.dir, "from"));
     const img = join(t.dir, "a.img");
     writeFileSync(img, randomBytes(32 << 20)); // incompressible: four 8 MiB packs
@@ -88,6 +92,9 @@ describe("round trips to the store's backend", () => {
       expect(backend.reads.filter((r) => r === `get ${GC_LOCK}`).length).toBe(2); // the snapshot, the wait for no GC
       expect(backend.reads.filter((r) => r === `get ${GC_EPOCH}`).length).toBe(2); // the snapshot, the commit's check
       expect(backend.peakOf.get("get locks")).toBe(2);
+      // the session removes the keys it wrote without listing them
+      expect(backend.reads.filter((r) => r.startsWith("list sessions/"))).toEqual([]);
+      expect(await new LocalDirBackend(toDir).listKeys("sessions/")).toEqual([]);
     } finally {
       await from.close();
     }
