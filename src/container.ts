@@ -592,12 +592,12 @@ export async function firstStart(services: Services): Promise<FirstStart> {
 /**
  * A separate `obr orchestrator`'s data plane: the connector of the labs under `labRoot` and the
  * chunk stores it opens itself where its plans say (it reads no database). `crashPoint`: as
- * OBR_CRASH_POINT for the server, for crash tests.
+ * OBR_CRASH_POINT for the server, for crash tests; `storeCacheDir`: as OBR_STORE_CACHE_DIR.
  */
-export function buildDataPlane(labRoot: string, where: string, crashPoint?: string): { plane: DataPlane; close(): Promise<void> } {
-  const crash = crashPointsAt(crashPoint, (code) => process.exit(code));
+export function buildDataPlane(labRoot: string, where: string, opts: { crashPoint?: string | undefined; storeCacheDir?: string | null } = {}): { plane: DataPlane; close(): Promise<void> } {
+  const crash = crashPointsAt(opts.crashPoint, (code) => process.exit(code));
   const connectors = createConnectorRegistry({ labRoot, crashPoints: crash });
-  const registry = new StoreRegistry(new ProtectionStoreFactory());
+  const registry = new StoreRegistry(new ProtectionStoreFactory(opts.storeCacheDir ? { cacheDir: opts.storeCacheDir } : {}));
   return {
     plane: localDataPlane(connectors, registry, crash, where),
     async close() {

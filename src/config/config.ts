@@ -92,6 +92,11 @@ function parseTrustProxy(value: string): boolean | string {
   return value;
 }
 
+/** OBR_STORE_CACHE_DIR's meaning: a directory, "off" (null: none), unset: `<base>/cache/stores`. */
+export function storeCacheDir(value: string | undefined, base: string): string | null {
+  return value === "off" ? null : resolve(value ?? resolve(base, "cache", "stores"));
+}
+
 /** Builds the configuration from an environment (normally process.env, read only by main.ts) and flag overrides. */
 export function loadConfig(env: Record<string, string | undefined>, flags: ConfigOverrides = {}): Config {
   const pick = (key: keyof Config, envName: string): string | undefined => {
@@ -140,7 +145,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     ),
     metricsToken: pick("metricsToken", "OBR_METRICS_TOKEN"),
     s3TargetsFile: ((v) => (v === undefined ? undefined : resolve(v)))(pick("s3TargetsFile", "OBR_S3_TARGETS")),
-    storeCacheDir: ((v) => (v === "off" ? null : resolve(v ?? resolve(dataDir, "cache", "stores"))))(pick("storeCacheDir", "OBR_STORE_CACHE_DIR")),
+    storeCacheDir: storeCacheDir(pick("storeCacheDir", "OBR_STORE_CACHE_DIR"), dataDir),
     consoleDir: resolve(pick("consoleDir", "OBR_CONSOLE_DIR") ?? fileURLToPath(new URL("../../console/dist", import.meta.url))),
     metricsListen: ((v) => (v === undefined ? undefined : parseListen(v)))(pick("metricsListen", "OBR_METRICS_LISTEN")),
   });
