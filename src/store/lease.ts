@@ -5,25 +5,22 @@
 // reader's: the machines sharing a store need clocks that agree to well within a lease (NTP).
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
+import { Type } from "typebox";
+import { Value } from "typebox/value";
 import type { BlobBackend } from "./backend.ts";
-import { fits, S } from "./json-shape.ts";
 import { processAlive } from "./process-alive.ts";
 
 /** Default lease of the GC lock and backup sessions; a backend may set its own (`leaseMs`). */
 export const DEFAULT_LEASE_MS = 60_000;
 
-// open: records from other obr versions may carry more (TypeBox's objects, used here before, were open too)
-const OwnerShape = S.object(
-  {
-    host: S.string(),
-    pid: S.integer(),
-    startedAt: S.number(),
-    // absent in records of obr versions before leases: those die with their process only
-    leaseId: S.optional(S.string()),
-    expiresAt: S.optional(S.number()),
-  },
-  { open: true },
-);
+const OwnerSchema = Type.Object({
+  host: Type.String(),
+  pid: Type.Integer(),
+  startedAt: Type.Number(),
+  // absent in records of obr versions before leases: those die with their process only
+  leaseId: Type.Optional(Type.String()),
+  expiresAt: Type.Optional(Type.Number()),
+});
 
 export interface Owner {
   host: string;
@@ -55,7 +52,7 @@ export function parseOwner(raw: Buffer): Owner | null {
   } catch {
     return null;
   }
-  return fits(OwnerShape, v) ? v : null;
+  return Value.Check(OwnerSchema, v) ? v : null;
 }
 
 /** True when the holder is certainly gone: its lease expired, or it was a process of this host that has exited. */

@@ -6,6 +6,8 @@
 // read as a missing optional one), and stores written since carry a checksum of the content, so
 // damage that still parses (avgBits 18 -> 19) is refused too rather than changing behaviour.
 import { createHash } from "node:crypto";
+import { type TSchema, Type } from "typebox";
+import { Value } from "typebox/value";
 import type { BlobBackend } from "./backend.ts";
 import { isNotFound } from "./backend.ts";
 import type { IdHash } from "./chunk-codec.ts";
@@ -13,7 +15,6 @@ import type { ChunkingParams } from "./chunker.ts";
 import { chunkingProblem } from "./chunker.ts";
 import type { EncryptionConfig } from "./crypto.ts";
 import { StoreConfigError, StoreExistsError, StoreNotFoundError } from "./errors.ts";
-import { S, type Shape, type Static, shapeProblem } from "./json-shape.ts";
 
 export const CONFIG_KEY = "config.json";
 
@@ -30,45 +31,69 @@ export interface StoreConfig {
   checksum?: string;
 }
 
+const closed = { additionalProperties: false } as const;
 // chunking and encryption are checked on their own (by kind / when not null) so that an error
-// names the field of the kind the config says it is
-const TopShape = S.object({
-  format: S.literal("obr-protection-store"),
-  version: S.literal(1),
-  createdAt: S.string({ minLength: 1, maxLength: 64 }),
-  chunking: S.object({ kind: S.literal("cdc", "fixed") }, { open: true }),
-  zstdLevel: S.integer({ minimum: -7, maximum: 22 }),
-  idHash: S.optional(S.literal("sha256", "blake3")),
-  encryption: S.unknown(),
-  checksum: S.optional(S.string({ pattern: /^sha256:[0-9a-f]{64}$/ })),
-});
-const CdcShape = S.object({ kind: S.literal("cdc"), minSize: S.integer(), avgBits: S.integer(), maxSize: S.integer() });
-const FixedShape = S.object({ kind: S.literal("fixed"), size: S.integer() });
-const EncryptionShape = S.object({
-  kdf: S.literal("scrypt", "keyfile"),
-  salt: S.string({ pattern: /^[A-Za-z0-9+/]{22}==$/ }), // 16 bytes
-  scrypt: S.optional(S.object({ N: S.integer({ minimum: 2 ** 10, maximum: 2 ** 20 }), r: S.integer({ minimum: 1, maximum: 8 }), p: S.integer({ minimum: 1, maximum: 16 }) })),
-  wrapped: S.string({ pattern: /^[A-Za-z0-9+/]{123}=$/ }), // iv 12 | tag 16 | key 64
-});
+// names the field, not "must match a schema in anyOf"
+const TopSchema = Type.Object(
+  {
+    format: Type.Literal("obr-protection-store"),
+    version: Type.Literal(1),
+    createdAt: Type.String({ minLength: 1, maxLength: 64 }),
+    chunking: Type.Object({ kind: Type.Union([Type.Literal("cdc"), Type.Literal("fixed")]) }),
+    zstdLevel: Type.Integer({ minimum: -7, maximum: 22 }),
+    idHash: Type.Optional(Type.Union([Type.Literal("sha256"), Type.Literal("blake3")])),
+    encryption: Type.Unknown(),
+    checksum: Type.Optional(Type.String({ pattern: "^sha256:[0-9a-f]{64}$" })),
+  },
+  closed,
+);
+const CdcSchema = Type.Object({ kind: Type.Literal("cdc"), minSize: Type.Integer(), avgBits: Type.Integer(), maxSize: Type.Integer() }, closed);
+const FixedSchema = Type.Object({ kind: Type.Literal("fixed"), size: Type.Integer() }, closed);
+const EncryptionSchema = Type.Object(
+  {
+    kdf: Type.Union([Type.Literal("scrypt"), Type.Literal("keyfile")]),
+    salt: Type.String({ pattern: "^[A-Za-z0-9+/]{22}==$" }), // 16 bytes
+    scrypt: Type.Optional(Type.Object({ N: Type.Integer({ minimum: 2 ** 10, maximum: 2 ** 20 }), r: Type.Integer({ minimum: 1, maximum: 8 }), p: Type.Integer({ minimum: 1, maximum: 16 }) }, closed)),
+    wrapped: Type.String({ pattern: "^[A-Za-z0-9+/]{123}=$" }), // iv 12 | tag 16 | key 64
+  },
+  closed,
+);
 
-/** Narrows value to the shape's type, or throws StoreConfigError naming the first field (under `at`) that does not fit. */
-function check<T extends Shape>(shape: T, value: unknown, at: string): asserts value is Static<T> {
-  const bad = shapeProblem(shape, value, at);
-  if (bad) throw new StoreConfigError(bad.field || "config.json", bad.problem);
+/** Throws StoreConfigError naming the first field of `value` (under `at`) that does not fit. */
+function check(schema: TSchema, value: unknown, at: string): void {
+  const errors = Value.Errors(schema, value);
+  const e = errors.find((x) => x.keyword !== "anyOf" && x.keyword !== "boolean") ?? errors[0];
+  if (!e) return;
+  const path = [at, ...e.instancePath.split("/").filter(Boolean)];
+  if (e.keyword === "required" && "requiredProperties" in e.params) path.push(String(e.params.requiredProperties[0]));
+  if (e.keyword === "additionalProperties" && "additionalProperties" in e.params) {
+    path.push(String(e.params.additionalProperties[0]));
+    throw new StoreConfigError(path.filter(Boolean).join("."), "unknown field (a damaged or renamed key)");
+  }
+  const field = path.filter(Boolean).join(".");
+  throw new StoreConfigError(field, e.keyword === "required" ? "missing" : `${e.message} (found ${JSON.stringify(valueAt(value, e.instancePath))})`);
+}
+
+function valueAt(value: unknown, pointer: string): unknown {
+  let v = value;
+  for (const k of pointer.split("/").filter(Boolean)) v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
 }
 
 /** Checks a parsed config.json: schema, ranges and relations of every field, then the checksum. */
 export function validateConfig(value: unknown): StoreConfig {
-  check(TopShape, value, "");
+  check(TopSchema, value, "");
+  if (!Value.Check(TopSchema, value)) throw new StoreConfigError("config.json", "does not match its schema");
   const chunking: unknown = value.chunking;
-  if (value.chunking.kind === "cdc") check(CdcShape, chunking, "chunking");
-  else check(FixedShape, chunking, "chunking");
+  check(value.chunking.kind === "cdc" ? CdcSchema : FixedSchema, chunking, "chunking");
+  if (!(Value.Check(CdcSchema, chunking) || Value.Check(FixedSchema, chunking))) throw new StoreConfigError("chunking", "does not match its schema");
   const bad = chunkingProblem(chunking);
   if (bad) throw new StoreConfigError(`chunking.${bad.field}`, bad.problem);
   const enc: unknown = value.encryption;
   let encryption: EncryptionConfig | null = null;
   if (enc !== null) {
-    check(EncryptionShape, enc, "encryption");
+    check(EncryptionSchema, enc, "encryption");
+    if (!Value.Check(EncryptionSchema, enc)) throw new StoreConfigError("encryption", "does not match its schema");
     const n = enc.scrypt?.N;
     if (n !== undefined && (n & (n - 1)) !== 0) throw new StoreConfigError("encryption.scrypt.N", `${n} is not a power of two`);
     encryption = enc;
