@@ -284,7 +284,7 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
   const storageSystems = new StorageSystemSources();
   storageSystems.add(storageSystemDirectory(gatewayContext, storeOnceContext));
   const storeCopies = new StoreCopies();
-  const storeRegistry = new StoreRegistry(new ProtectionStoreFactory());
+  const storeRegistry = new StoreRegistry(new ProtectionStoreFactory(config.storeCacheDir ? { cacheDir: config.storeCacheDir } : {}));
   const s3 = config.s3TargetsFile === undefined ? undefined : await loadS3Targets(config.s3TargetsFile);
   if (s3?.warning) logger.warn(s3.warning);
   const s3Targets = s3?.targets ?? new Map();
@@ -592,12 +592,12 @@ export async function firstStart(services: Services): Promise<FirstStart> {
 /**
  * A separate `obr orchestrator`'s data plane: the connector of the labs under `labRoot` and the
  * chunk stores it opens itself where its plans say (it reads no database). `crashPoint`: as
- * OBR_CRASH_POINT for the server, for crash tests.
+ * OBR_CRASH_POINT for the server, for crash tests; `storeCacheDir`: as OBR_STORE_CACHE_DIR.
  */
-export function buildDataPlane(labRoot: string, where: string, crashPoint?: string): { plane: DataPlane; close(): Promise<void> } {
-  const crash = crashPointsAt(crashPoint, (code) => process.exit(code));
+export function buildDataPlane(labRoot: string, where: string, opts: { crashPoint?: string | undefined; storeCacheDir?: string | null } = {}): { plane: DataPlane; close(): Promise<void> } {
+  const crash = crashPointsAt(opts.crashPoint, (code) => process.exit(code));
   const connectors = createConnectorRegistry({ labRoot, crashPoints: crash });
-  const registry = new StoreRegistry(new ProtectionStoreFactory());
+  const registry = new StoreRegistry(new ProtectionStoreFactory(opts.storeCacheDir ? { cacheDir: opts.storeCacheDir } : {}));
   return {
     plane: localDataPlane(connectors, registry, crash, where),
     async close() {

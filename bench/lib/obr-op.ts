@@ -13,6 +13,8 @@
 //   node bench/lib/obr-op.ts create <store> [passphrase]
 // A store is a directory or "s3:<bucket>" on OBR_BENCH_S3_ENDPOINT with the keys in
 // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (the S3 SDK is loaded only then, as a service does).
+// OBR_BENCH_CACHE_DIR: where an S3 store's index blobs are kept between runs (the service keeps
+// them under its data dir, as restic keeps its cache dir).
 import { execSync } from "node:child_process";
 import { cpSync, readFileSync, rmSync } from "node:fs";
 import { enableCompileCache } from "node:module";
@@ -29,18 +31,18 @@ async function s3Backend(spec: string) {
   return new S3Backend({ endpoint: env("OBR_BENCH_S3_ENDPOINT"), region: "us-east-1", bucket: spec.slice(3), credentials });
 }
 
-const openStore = async (spec: string): Promise<Store> => (spec.startsWith("s3:") ? ProtectionStore.openOn(await s3Backend(spec), keys) : ProtectionStore.open(spec, keys));
+const openStore = async (spec: string): Promise<Store> => (spec.startsWith("s3:") ? ProtectionStore.openOn(await s3Backend(spec), storeOpts) : ProtectionStore.open(spec, storeOpts));
 
 const [op, storeDir, a, b, c] = process.argv.slice(2) as [string, string, string?, string?, string?];
 const passphrase = process.env.OBR_BENCH_PASSPHRASE;
-const keys = passphrase ? { passphrase } : {};
+const storeOpts = { ...(passphrase ? { passphrase } : {}), ...(process.env.OBR_BENCH_CACHE_DIR ? { cacheDir: process.env.OBR_BENCH_CACHE_DIR } : {}) };
 if (op === "create") {
   // OBR_BENCH_CHUNKING=fixed:<bytes> measures the fixed-grid alternative to content-defined chunks
   const fixed = /^fixed:(\d+)$/.exec(process.env.OBR_BENCH_CHUNKING ?? "");
   const chunking = fixed ? { chunking: { kind: "fixed" as const, size: Number(fixed[1]) } } : {};
   // OBR_BENCH_ZSTD_LEVEL measures other compression levels (the store default is 1)
   const level = process.env.OBR_BENCH_ZSTD_LEVEL ? { zstdLevel: Number(process.env.OBR_BENCH_ZSTD_LEVEL) } : {};
-  const opts = { ...keys, ...chunking, ...level };
+  const opts = { ...storeOpts, ...chunking, ...level };
   await (await (storeDir.startsWith("s3:") ? ProtectionStore.createOn(await s3Backend(storeDir), opts) : ProtectionStore.create(storeDir, opts))).close();
 } else {
   const ranges = op === "backup" && c ? (JSON.parse(readFileSync(c, "utf8")) as Array<[number, number]>) : undefined;
@@ -64,7 +66,7 @@ if (op === "create") {
   if (service) {
     const copy = `${storeDir}.warm-up`;
     cpSync(storeDir, copy, { recursive: true });
-    const warm = await ProtectionStore.open(copy, keys);
+    const warm = await ProtectionStore.open(copy, storeOpts);
     await run(warm, b && `${b}.warm-up`);
     await warm.close();
     rmSync(copy, { recursive: true, force: true });

@@ -40,9 +40,11 @@ export async function runS3Rows(ctx: S3BenchContext): Promise<S3Check[]> {
       const b = bucketOf(bucket);
       await forEachLimit(await b.listKeys(""), 16, (k) => b.delete(k));
     };
-    const obrEnv = { OBR_BENCH_S3_ENDPOINT: rgw.endpoint, AWS_ACCESS_KEY_ID: rgw.accessKeyId, AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey };
+    const s3Env = { OBR_BENCH_S3_ENDPOINT: rgw.endpoint, AWS_ACCESS_KEY_ID: rgw.accessKeyId, AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey };
+    // each tool keeps what it caches of a remote store under the run's directory
+    const obrEnv = { ...s3Env, OBR_BENCH_CACHE_DIR: join(dir, "obr-cache") };
     const passFile = join(dir, "restic-pass");
-    const resticEnv = { ...obrEnv, RESTIC_PASSWORD: "bench", RESTIC_CACHE_DIR: join(dir, "restic-cache") };
+    const resticEnv = { ...s3Env, RESTIC_PASSWORD: "bench", RESTIC_CACHE_DIR: join(dir, "restic-cache") };
     const restic = (args: string[], warm?: string[]) => measure("restic", args, { env: resticEnv, ...(warm ? { warm } : {}) });
     const s3Repo = (bucket: string) => `s3:${rgw.endpoint}/${bucket}`;
     const snapshotOf = (m: Measured) => (JSON.parse(m.stdout.split("\n").find((l) => l.includes('"summary"')) ?? "{}") as { snapshot_id?: string }).snapshot_id ?? "latest";

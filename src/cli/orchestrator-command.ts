@@ -4,6 +4,7 @@
 // store directories the control plane's plans name.
 import { join, resolve } from "node:path";
 import { Command, Option } from "commander";
+import { storeCacheDir } from "../config/config.ts";
 import { OrchestratorProcess } from "../orchestrator/orchestrator-process.ts";
 import { VERSION } from "../version.ts";
 
@@ -19,7 +20,8 @@ export function orchestratorCommand(env: Record<string, string | undefined>): Co
       if (!Number.isInteger(heartbeatSeconds) || heartbeatSeconds < 1 || heartbeatSeconds > 3600) throw new Error("--heartbeat-seconds must be an integer in 1..3600");
       if (!/^https?:\/\//.test(opts.server)) throw new Error("--server must be an http(s) URL");
       const { buildDataPlane } = await import("../container.ts");
-      const data = buildDataPlane(resolve(opts.labRoot), `obr orchestrator process ${process.pid}`, env.OBR_CRASH_POINT);
+      // S3 stores' index blobs are kept under the state dir unless OBR_STORE_CACHE_DIR says otherwise
+      const data = buildDataPlane(resolve(opts.labRoot), `obr orchestrator process ${process.pid}`, { crashPoint: env.OBR_CRASH_POINT, storeCacheDir: storeCacheDir(env.OBR_STORE_CACHE_DIR, resolve(opts.stateDir)) });
       const orchestrator = new OrchestratorProcess({
         dataPlane: data.plane,
         server: opts.server,

@@ -51,6 +51,8 @@ export interface Config {
   readonly trustProxy: boolean | string;
   /** JSON file mapping storage locations (regions) to the S3 targets their cloud stores live in; unset: directories. */
   readonly s3TargetsFile: string | undefined;
+  /** Where S3 stores' index blobs are kept on local disk between operations (src/store/index-disk-cache.ts); null: not kept. */
+  readonly storeCacheDir: string | null;
   /** The built web console served at / (console/dist of the package by default). */
   readonly consoleDir: string;
 }
@@ -88,6 +90,11 @@ function parseTrustProxy(value: string): boolean | string {
   if (/^(1|true|yes|on|0|false|no|off)$/i.test(value)) return parseBool("OBR_TRUST_PROXY", value);
   if (!/^[0-9A-Fa-f.:/]+(?:\s*,\s*[0-9A-Fa-f.:/]+)*$/.test(value)) throw AppError.badRequest(`OBR_TRUST_PROXY '${value}' is not a boolean or a list of addresses`);
   return value;
+}
+
+/** OBR_STORE_CACHE_DIR's meaning: a directory, "off" (null: none), unset: `<base>/cache/stores`. */
+export function storeCacheDir(value: string | undefined, base: string): string | null {
+  return value === "off" ? null : resolve(value ?? resolve(base, "cache", "stores"));
 }
 
 /** Builds the configuration from an environment (normally process.env, read only by main.ts) and flag overrides. */
@@ -138,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
     ),
     metricsToken: pick("metricsToken", "OBR_METRICS_TOKEN"),
     s3TargetsFile: ((v) => (v === undefined ? undefined : resolve(v)))(pick("s3TargetsFile", "OBR_S3_TARGETS")),
+    storeCacheDir: storeCacheDir(pick("storeCacheDir", "OBR_STORE_CACHE_DIR"), dataDir),
     consoleDir: resolve(pick("consoleDir", "OBR_CONSOLE_DIR") ?? fileURLToPath(new URL("../../console/dist", import.meta.url))),
     metricsListen: ((v) => (v === undefined ? undefined : parseListen(v)))(pick("metricsListen", "OBR_METRICS_LISTEN")),
   });

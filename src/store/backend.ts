@@ -69,6 +69,11 @@ export interface BlobBackend {
    * that cannot lock: GC then treats every blob as deletable.
    */
   retainedUntil?(key: string): Promise<Date | null>;
+  /**
+   * Where the store is (no credentials), for a store whose blobs are remote: its index blobs
+   * are then kept on local disk between processes (index-disk-cache.ts). Absent on a directory.
+   */
+  cacheName?(): string;
 }
 
 export function isNotFound(err: unknown): boolean {

@@ -13,12 +13,12 @@ import { ConcurrentGcError, StoreArgumentError, throwIfCancelled } from "./error
 import type { ImageSource } from "./image-source.ts";
 import { isImageReader } from "./image-source.ts";
 import type { BackupStats, Manifest } from "./manifest.ts";
-import type { IndexCache } from "./pack-index.ts";
-import { loadChunkIndex } from "./pack-index.ts";
+import type { IndexCache } from "./index-load.ts";
+import { loadChunkIndex } from "./index-load.ts";
 import { PackWriter } from "./pack-writer.ts";
 import { encodeManifest, newBackupId, putManifest, readManifest } from "./manifest.ts";
 import type { GcSnapshot } from "./gc-lock.ts";
-import { gcSnapshot, waitForNoGc } from "./gc-lock.ts";
+import { gcSnapshot, readGcEpoch, waitForNoGc } from "./gc-lock.ts";
 import { BackupSession } from "./session.ts";
 import type { WorkerPool } from "./worker-pool.ts";
 import type { WrittenPackCheck } from "./written-pack-check.ts";
@@ -72,7 +72,7 @@ export async function runBackup(ctx: StoreContext, source: ImageSource, opts: Ba
   try {
     const parent = await parentRead;
     const check = opts.writtenCheck;
-    writer = new PackWriter(backend, keys, check ? { afterCommit: (pack, entries) => check.check(pack, entries) } : {});
+    writer = new PackWriter(backend, keys, { disk: ctx.indexCache?.disk ?? null, ...(check ? { afterCommit: (pack, entries) => check.check(pack, entries) } : {}) });
     const sink = new ChunkSink(writer, pool, session, index);
     const sameChunking = parent !== null && JSON.stringify(parent.chunking) === JSON.stringify(ctx.chunking);
     const ranges = opts.changedRanges && sameChunking ? opts.changedRanges : null;
@@ -114,7 +114,6 @@ export async function runBackup(ctx: StoreContext, source: ImageSource, opts: Ba
   }
 }
 
-/** After a GC ran during the backup: every chunk it references must still be in a present pack. */
 /**
  * The commit's GC check, once the session holding ids is visible: waits until no GC runs and,
  * if one ran since `before` (taken before the index the writer trusted was read), checks that
@@ -122,8 +121,10 @@ export async function runBackup(ctx: StoreContext, source: ImageSource, opts: Ba
  */
 export async function checkIfGcRan(backend: BlobBackend, keys: StoreKeys | null, ids: readonly string[], before: GcSnapshot, cache?: IndexCache): Promise<void> {
   await waitForNoGc(backend);
-  const after = await gcSnapshot(backend);
-  if (before.locked || after.epoch !== before.epoch) await checkStillPresent(backend, keys, ids, cache);
+  // only the epoch: the lock was just seen free, and a GC starting now cannot take the chunks
+  // (the session holding ids is visible), so a second read of the lock would tell nothing
+  const epoch = await readGcEpoch(backend);
+  if (before.locked || epoch !== before.epoch) await checkStillPresent(backend, keys, ids, cache);
 }
 
 export async function checkStillPresent(backend: BlobBackend, keys: StoreKeys | null, ids: readonly string[], cache?: IndexCache): Promise<void> {

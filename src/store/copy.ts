@@ -15,7 +15,8 @@ import type { StoreKeys } from "./crypto.ts";
 import { throwIfCancelled } from "./errors.ts";
 import type { Manifest } from "./manifest.ts";
 import { writeManifest } from "./manifest.ts";
-import { loadChunkIndex } from "./pack-index.ts";
+import type { IndexCache } from "./index-load.ts";
+import { loadChunkIndex } from "./index-load.ts";
 import { PackWriter } from "./pack-writer.ts";
 import type { Piece } from "./restore.ts";
 import { assertDecoded, fetchIntoSlot, slotBatches } from "./restore.ts";
@@ -30,6 +31,8 @@ export interface CopyEnd {
   idHash: IdHash;
   /** the store's view of the worker threads (tasks carry its keys and parameters) */
   pool: WorkerPool;
+  /** the open store's decoded index blobs (and a remote store's local copies of them) */
+  indexCache: IndexCache;
 }
 
 export interface CopyReport {
@@ -56,10 +59,11 @@ export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd, onPr
   const session = BackupSession.start(to.backend);
   let writer: PackWriter | null = null;
   try {
-    const [source, target] = await Promise.all([loadChunkIndex(from.backend, from.keys, { tolerate: true }), loadChunkIndex(to.backend, to.keys, { tolerate: true })]);
+    const load = (end: CopyEnd) => loadChunkIndex(end.backend, end.keys, { cache: end.indexCache, tolerate: true });
+    const [source, target] = await Promise.all([load(from), load(to)]);
     /** target id -> stored size (0 while this copy is writing it) */
     const have = target.sizes();
-    writer = new PackWriter(to.backend, to.keys);
+    writer = new PackWriter(to.backend, to.keys, { disk: to.indexCache.disk });
     const packs = writer;
     const rename = new Map<string, string>();
     const report: CopyReport = { backupId: m.backupId, chunksCopied: 0, bytesCopied: 0, chunksSkipped: 0 };
@@ -129,7 +133,7 @@ export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd, onPr
     await to.backend.flush();
     await session.flush();
     // re-reading the target's whole index only when a GC ran: on S3 that is a GET per index blob
-    await checkIfGcRan(to.backend, to.keys, newIds, gcBefore);
+    await checkIfGcRan(to.backend, to.keys, newIds, gcBefore, to.indexCache);
     const stored = newIds.map((id) => (id ? (have.get(id) ?? 0) : 0));
     throwIfCancelled(signal, "copy"); // the last moment: after the manifest the target holds the backup
     await writeManifest(to.backend, { ...m, ids: newIds, stored }, to.keys);

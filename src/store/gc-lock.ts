@@ -99,15 +99,23 @@ export interface GcSnapshot {
   epoch: string;
 }
 
+/**
+ * Both read at once (a round trip each on S3): in either order a GC that runs between the two
+ * reads is seen, as a held lock or as an epoch that changes before the commit's check.
+ */
 export async function gcSnapshot(backend: BlobBackend): Promise<GcSnapshot> {
-  const cur = await readLock(backend);
-  let epoch = "";
+  const [cur, epoch] = await Promise.all([readLock(backend), readGcEpoch(backend)]);
+  return { locked: cur.state !== "absent" && cur.live, epoch };
+}
+
+/** The epoch the last finished GC left ("" before the first). */
+export async function readGcEpoch(backend: BlobBackend): Promise<string> {
   try {
-    epoch = (await backend.get(GC_EPOCH)).toString();
+    return (await backend.get(GC_EPOCH)).toString();
   } catch (err) {
     if (!isNotFound(err)) throw err;
+    return "";
   }
-  return { locked: cur.state !== "absent" && cur.live, epoch };
 }
 
 export async function bumpGcEpoch(backend: BlobBackend): Promise<void> {

@@ -3,7 +3,8 @@ import { closeSync, openSync, readdirSync, readSync, rmSync, writeFileSync, writ
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { StoreIndexDamagedError } from "./errors.ts";
-import { indexKey, loadChunkIndex } from "./pack-index.ts";
+import { indexKey } from "./pack-index.ts";
+import { loadChunkIndex } from "./index-load.ts";
 import { LocalDirBackend } from "./backends/local-dir.ts";
 import { ProtectionStore } from "./protection-store.ts";
 import { sha, tempDir } from "./test-support/fixtures.ts";

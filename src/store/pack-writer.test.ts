@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LocalDirBackend } from "./backends/local-dir.ts";
-import { listPacks, loadChunkIndex, PACK_TARGET, packKey } from "./pack-index.ts";
+import { listPacks, PACK_TARGET, packKey } from "./pack-index.ts";
+import { loadChunkIndex } from "./index-load.ts";
 import { PackWriter } from "./pack-writer.ts";
 import { tempDir } from "./test-support/fixtures.ts";
 

@@ -11,6 +11,7 @@ import type { BlobBackend, BlobWriter } from "./backend.ts";
 import { allSettledOrThrow } from "./concurrency.ts";
 import type { StoreKeys } from "./crypto.ts";
 import type { PackEntry } from "./pack-index.ts";
+import type { IndexDiskCache } from "./index-disk-cache.ts";
 import { encodeIndex, indexKey, newPackId, PACK_TARGET, packKey, packTrailer } from "./pack-index.ts";
 
 /**
@@ -41,11 +42,15 @@ export class PackWriter {
   #cur: OpenPack | null = null;
   #failed: Error | null = null;
 
+  /** local copies of a remote store's index blobs: the blobs written here go there too */
+  readonly #disk: IndexDiskCache | null;
+
   /** afterCommit: run on each pack once it is durable (its seal waits for it); must not reject. */
-  constructor(backend: BlobBackend, keys: StoreKeys | null, opts: { afterCommit?: AfterCommit } = {}) {
+  constructor(backend: BlobBackend, keys: StoreKeys | null, opts: { afterCommit?: AfterCommit; disk?: IndexDiskCache | null } = {}) {
     this.#backend = backend;
     this.#keys = keys;
     this.#afterCommit = opts.afterCommit;
+    this.#disk = opts.disk ?? null;
   }
 
   /** Appends one chunk frame (given in parts); resolves with its stored length once written. */
@@ -136,7 +141,11 @@ export class PackWriter {
         // the pack first: its index may only appear once the bytes it names are durable
         await w.commit();
         w = null;
-        await allSettledOrThrow([this.#backend.put(indexKey(p.id), index), this.#afterCommit?.(p.id, p.entries) ?? Promise.resolve()]);
+        const indexed = async () => {
+          await this.#backend.put(indexKey(p.id), index);
+          await this.#disk?.write(indexKey(p.id), index);
+        };
+        await allSettledOrThrow([indexed(), this.#afterCommit?.(p.id, p.entries) ?? Promise.resolve()]);
       } catch (err) {
         this.#failed ??= err as Error;
         await w?.abort();

@@ -15,7 +15,7 @@ import type { CopyEnd, CopyReport } from "./copy.ts";
 import { copyBackupTo } from "./copy.ts";
 import type { KeySource, StoreKeys } from "./crypto.ts";
 import { createEncryption, openEncryption } from "./crypto.ts";
-import { checkConfigAgainstData } from "./config-evidence.ts";
+import { checkConfigAgainstData, sampleData } from "./config-evidence.ts";
 import { BackupNotFoundError, ManifestCorruptError, StoreArgumentError, StoreConfigError, wrapStoreError } from "./errors.ts";
 import type { GcOptions, GcReport } from "./gc.ts";
 import { runGc } from "./gc.ts";
@@ -36,13 +36,20 @@ import type { RepairReport } from "./repair-index.ts";
 import { runRepairIndex } from "./repair-index.ts";
 import type { VerifyReport } from "./verify.ts";
 import { runVerify } from "./verify.ts";
-import { IndexCache, loadChunkIndex } from "./pack-index.ts";
+import { IndexDiskCache } from "./index-disk-cache.ts";
+import { IndexCache, loadChunkIndex } from "./index-load.ts";
 import { sharedThreadPool, ThreadPool, WorkerPool } from "./worker-pool.ts";
 import { WrittenPackCheck } from "./written-pack-check.ts";
 
 export interface OpenOptions extends KeySource {
   /** Worker threads for hashing/compression (default: one per core). */
   threads?: number;
+  /**
+   * Where a remote (S3) store's index blobs are kept on local disk between processes, one
+   * directory per store under it (index-disk-cache.ts); absent: no copies, every process
+   * fetches them. A directory store ignores it.
+   */
+  cacheDir?: string;
 }
 
 export interface CreateOptions extends OpenOptions {
@@ -75,14 +82,16 @@ export class ProtectionStore implements ImageStore {
   /** A pool of the store's own when `threads` was given (closed with the store), else the shared one. */
   readonly #ownThreads: ThreadPool | null;
   readonly #pool: WorkerPool;
-  readonly #indexCache = new IndexCache();
+  readonly #indexCache: IndexCache;
   /** "" when the store's storage enforces locks, else why not (asked of the bucket once). */
   readonly #lockSupport: () => Promise<string>;
 
-  private constructor(backend: BlobBackend, config: StoreConfig, keys: StoreKeys | null, threads: number | undefined) {
+  private constructor(backend: BlobBackend, config: StoreConfig, keys: StoreKeys | null, opts: OpenOptions) {
+    const { threads } = opts;
     this.backend = backend;
     this.config = config;
     this.#keys = keys;
+    this.#indexCache = new IndexCache(IndexDiskCache.of(opts.cacheDir, backend, config));
     // started now: the threads boot while the caller's first operation lists and reads metadata
     this.#ownThreads = threads ? new ThreadPool({ threads }) : null;
     const profile = { encKey: keys?.encKey ?? null, idKey: keys?.idKey ?? null, chunking: config.chunking, zstdLevel: config.zstdLevel, idHash: this.idHash };
@@ -123,7 +132,7 @@ export class ProtectionStore implements ImageStore {
         throw err;
       }
       config = await writeNewConfig(backend, config);
-      return new ProtectionStore(backend, config, enc?.keys ?? null, opts.threads);
+      return new ProtectionStore(backend, config, enc?.keys ?? null, opts);
     });
   }
 
@@ -133,10 +142,12 @@ export class ProtectionStore implements ImageStore {
    */
   static openOn(backend: BlobBackend, opts: OpenOptions = {}): Promise<ProtectionStore> {
     return guard("open", backend, async () => {
+      const evidence = sampleData(backend);
+      evidence.catch(() => {}); // config.json's error, when it has one, is the one reported
       const config = await readConfig(backend);
-      await checkConfigAgainstData(backend, config);
+      checkConfigAgainstData(await evidence, config);
       const keys = config.encryption ? openEncryption(config.encryption, opts) : null;
-      return new ProtectionStore(backend, config, keys, opts.threads);
+      return new ProtectionStore(backend, config, keys, opts);
     });
   }
 
@@ -152,7 +163,7 @@ export class ProtectionStore implements ImageStore {
   #getPool = (): WorkerPool => this.#pool;
 
   #copyEnd(): CopyEnd {
-    return { backend: this.backend, keys: this.#keys, idHash: this.idHash, pool: this.#pool };
+    return { backend: this.backend, keys: this.#keys, idHash: this.idHash, pool: this.#pool, indexCache: this.#indexCache };
   }
 
   #ctx(): StoreContext {

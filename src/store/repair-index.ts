@@ -10,7 +10,8 @@ import type { BlobBackend } from "./backend.ts";
 import { forEachLimit } from "./concurrency.ts";
 import type { StoreKeys } from "./crypto.ts";
 import { GcLockedError } from "./errors.ts";
-import { decodeIndex, indexKey, listPacks, loadChunkIndex, packKey, TRAILER_MAGIC } from "./pack-index.ts";
+import { decodeIndex, indexKey, listPacks, packKey, TRAILER_MAGIC } from "./pack-index.ts";
+import { loadChunkIndex } from "./index-load.ts";
 import { acquireGcLock } from "./gc-lock.ts";
 
 export interface RepairReport {

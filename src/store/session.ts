@@ -28,6 +28,7 @@ const VOLATILE = { volatile: true };
 export class BackupSession {
   readonly id: string;
   readonly #backend: BlobBackend;
+  readonly #ownerKey: string;
   #unflushed: string[] = [];
   #seq = 0;
   #lastFlush = Date.now();
@@ -41,6 +42,7 @@ export class BackupSession {
     this.id = id;
     const owner = newOwner(backend);
     const ownerKey = `${SESSION_PREFIX}${id}/owner`;
+    this.#ownerKey = ownerKey;
     const owned = backend.put(ownerKey, encodeOwner(owner), VOLATILE);
     owned.catch(() => {}); // reported by flush()
     this.#owned = owned;
@@ -75,14 +77,23 @@ export class BackupSession {
     await this.#owned;
     // visible is enough, durable is not needed: a session only matters to a GC that runs while
     // its owner lives (after a crash the owner is dead and the session ignored)
-    await this.#backend.put(`${SESSION_PREFIX}${this.id}/${String(++this.#seq).padStart(6, "0")}`, Buffer.from(ids.join("\n")), VOLATILE);
+    await this.#backend.put(this.#partKey(++this.#seq), Buffer.from(ids.join("\n")), VOLATILE);
   }
 
+  /**
+   * Removes the session: every key it may have written is known (a part's number is taken before
+   * its write), so none is listed (on S3 the listing was a round trip of ≈ 45 ms after every
+   * backup and copy). Parts go first: an owner-less session's parts count as live while young.
+   */
   async end(): Promise<void> {
     await this.#beat.stop(); // a renewal after the clean-up would leave an owner behind
     await this.#owned.catch(() => {}); // an owner written after the clean-up would outlive it
-    const parts = await this.#backend.list(`${SESSION_PREFIX}${this.id}/`);
-    for (const p of parts) await this.#backend.delete(p.key);
+    await Promise.all(Array.from({ length: this.#seq }, (_, i) => this.#backend.delete(this.#partKey(i + 1))));
+    await this.#backend.delete(this.#ownerKey);
+  }
+
+  #partKey(seq: number): string {
+    return `${SESSION_PREFIX}${this.id}/${String(seq).padStart(6, "0")}`;
   }
 }
 

@@ -4,8 +4,8 @@ import { ratio } from "./backup.ts";
 import type { StoreKeys } from "./crypto.ts";
 import type { BackupStats } from "./manifest.ts";
 import { listBackupIds, readManifest } from "./manifest.ts";
-import type { IndexCache } from "./pack-index.ts";
-import { loadChunkIndex } from "./pack-index.ts";
+import type { IndexCache } from "./index-load.ts";
+import { loadChunkIndex } from "./index-load.ts";
 
 export interface StoreStats {
   backups: number;

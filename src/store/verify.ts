@@ -10,7 +10,8 @@ import { listBackupIds, readManifest } from "./manifest.ts";
 import { REPAIR_HINT } from "./errors.ts";
 import type { ChunkIndex, ChunkLocation } from "./pack-index.ts";
 import { checkWindow, readWindows } from "./pack-check.ts";
-import { listPacks, loadChunkIndex, packKey, TRAILER_MAGIC } from "./pack-index.ts";
+import { listPacks, packKey, TRAILER_MAGIC } from "./pack-index.ts";
+import { loadChunkIndex } from "./index-load.ts";
 import type { WorkerPool } from "./worker-pool.ts";
 
 export interface DamagedChunk {

@@ -1,6 +1,7 @@
 // What only the S3 backend does: Object Lock retention, multipart uploads swept by GC, short
 // reads, retries, cancellation, credentials kept out of messages. On the test RGW.
 import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { inspect } from "node:util";
 import { DeleteObjectCommand, GetObjectRetentionCommand, HeadObjectCommand, ListMultipartUploadsCommand, PutObjectRetentionCommand } from "@aws-sdk/client-s3";
 import { afterAll, describe, expect, it } from "vitest";
@@ -64,6 +65,32 @@ describe.skipIf(Boolean(skipReason))(`S3 backend${skipReason ? ` (skipped: ${ski
       const b = await s.backup(img);
       await s.restore(b.backupId, `${t.dir}/v.out`);
       expect(sha(`${t.dir}/v.out`)).toBe(sha(img));
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a store's index blobs are kept in the cache dir: the next process fetches none of them", async () => {
+    const target = await newBucket({ kind: "plain" });
+    const cacheDir = `${t.dir}/cache`;
+    const img = `${t.dir}/c.img`;
+    writeFileSync(img, randomBytes(20 << 20)); // three packs
+    const first = await ProtectionStore.createOn(new S3Backend(target), { cacheDir });
+    const b = await first.backup(img);
+    await first.close();
+    const indexGets: string[] = [];
+    const backend = new (class extends S3Backend {
+      override get(key: string): Promise<Buffer> {
+        if (key.startsWith("index/")) indexGets.push(key);
+        return super.get(key);
+      }
+    })(target);
+    const s = await ProtectionStore.openOn(backend, { cacheDir });
+    try {
+      await s.restore(b.backupId, `${t.dir}/c.out`);
+      expect(sha(`${t.dir}/c.out`)).toBe(sha(img));
+      expect((await backend.listKeys("index/")).length).toBeGreaterThanOrEqual(3);
+      expect(indexGets).toEqual([]);
     } finally {
       await s.close();
     }

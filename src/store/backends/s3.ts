@@ -71,6 +71,11 @@ export class S3Backend implements BlobBackend {
     return `s3 ${this.#endpoint} bucket ${this.#r.bucket}${this.#r.prefix ? ` prefix ${this.#r.prefix}` : ""}`;
   }
 
+  /** The index blobs' local copies are kept per endpoint, bucket and prefix. */
+  cacheName(): string {
+    return this.describe();
+  }
+
   toJSON(): { backend: string } {
     return { backend: this.describe() };
   }

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateBase, generateNext } from "../../../bench/lib/gen-disk.ts";
 import { LocalDirBackend } from "../backends/local-dir.ts";
-import { loadChunkIndex, packKey } from "../pack-index.ts";
+import { packKey } from "../pack-index.ts";
+import { loadChunkIndex } from "../index-load.ts";
 
 export function tempDir(prefix = "obr-store-"): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
