@@ -59,4 +59,28 @@ describe("pack writer", () => {
       expect(back.equals(f)).toBe(true);
     }
   });
+
+  it("runs afterCommit on each pack once it is durable, with its entries; finish() waits for every call", async () => {
+    const backend = new LocalDirBackend(join(t.dir, "after"));
+    const seen: Array<{ pack: string; ids: string[]; present: boolean }> = [];
+    let running = 0;
+    const writer = new PackWriter(backend, null, {
+      afterCommit: async (pack, entries) => {
+        running++;
+        const present = (await backend.stat(packKey(pack))) !== null; // committed under its key before the call
+        await new Promise((r) => setTimeout(r, 20));
+        seen.push({ pack, ids: entries.map((e) => e.id), present });
+        running--;
+      },
+    });
+    const frames = Array.from({ length: 40 }, () => randomBytes(600 << 10)); // three packs or so
+    const ids = frames.map((_, i) => i.toString(16).padStart(64, "0"));
+    for (const [i, f] of frames.entries()) await writer.add(ids[i] as string, [f], f.length);
+    await writer.finish();
+    expect(running).toBe(0);
+    const packs = await listPacks(backend);
+    expect(seen.map((s) => s.pack).sort()).toEqual([...packs.keys()].sort());
+    expect(seen.every((s) => s.present)).toBe(true);
+    expect(seen.flatMap((s) => s.ids).sort()).toEqual([...ids].sort());
+  });
 });

@@ -21,6 +21,13 @@ import { encodeIndex, indexKey, newPackId, PACK_TARGET, packKey, packTrailer } f
  */
 const MAX_SEALING = 4;
 
+/**
+ * Packs whose afterCommit may still run before a seal waits for one (a backup's verify-as-written
+ * keeps them cached until checked: 128 MiB). A seal that waited for its own pack's check held the
+ * backup's writes: a 2 GiB first backup's tier took 2.81-2.95 s, 2.66-2.83 s without the wait.
+ */
+const MAX_AFTER_COMMIT = 16;
+
 type AfterCommit = (pack: string, entries: readonly PackEntry[]) => Promise<void>;
 
 interface OpenPack {
@@ -39,13 +46,15 @@ export class PackWriter {
   readonly #keys: StoreKeys | null;
   readonly #sealing = new Set<Promise<void>>();
   readonly #afterCommit: AfterCommit | undefined;
+  /** afterCommit calls still running */
+  readonly #after = new Set<Promise<void>>();
   #cur: OpenPack | null = null;
   #failed: Error | null = null;
 
   /** local copies of a remote store's index blobs: the blobs written here go there too */
   readonly #disk: IndexDiskCache | null;
 
-  /** afterCommit: run on each pack once it is durable (its seal waits for it); must not reject. */
+  /** afterCommit: run on each pack once it is durable (finish() waits for it); must not reject. */
   constructor(backend: BlobBackend, keys: StoreKeys | null, opts: { afterCommit?: AfterCommit; disk?: IndexDiskCache | null } = {}) {
     this.#backend = backend;
     this.#keys = keys;
@@ -77,6 +86,7 @@ export class PackWriter {
   async finish(): Promise<void> {
     this.#seal();
     while (this.#sealing.size > 0) await Promise.allSettled([...this.#sealing]);
+    await Promise.allSettled([...this.#after]);
     if (this.#failed) throw this.#failed;
   }
 
@@ -93,6 +103,7 @@ export class PackWriter {
       await p.writer.then((w) => w.abort()).catch(() => {});
     }
     while (this.#sealing.size > 0) await Promise.allSettled([...this.#sealing]);
+    await Promise.allSettled([...this.#after]);
   }
 
   /** Writes parts at off now, or with the frames queued behind the write in flight. */
@@ -145,7 +156,14 @@ export class PackWriter {
           await this.#backend.put(indexKey(p.id), index);
           await this.#disk?.write(indexKey(p.id), index);
         };
-        await allSettledOrThrow([indexed(), this.#afterCommit?.(p.id, p.entries) ?? Promise.resolve()]);
+        const after = this.#afterCommit?.(p.id, p.entries);
+        if (after) {
+          this.#after.add(after);
+          after.finally(() => this.#after.delete(after)).catch(() => {});
+        }
+        await indexed();
+        // bounded: each pack waiting for afterCommit may hold its pages in the cache
+        while (this.#after.size > MAX_AFTER_COMMIT) await Promise.race(this.#after);
       } catch (err) {
         this.#failed ??= err as Error;
         await w?.abort();
