@@ -11,6 +11,8 @@ export interface NativeAddon {
   dropCache(fd: number, offset: number, length: number): Promise<void>;
   /** madvise(MADV_HUGEPAGE) on the 2 MiB-aligned part of view's memory; call before first use. */
   adviseHugePages(view: Uint8Array): boolean;
+  /** madvise(MADV_POPULATE_WRITE) on the libuv pool: the view's pages are faulted in now, contents unchanged. */
+  prefault(view: Uint8Array): Promise<void>;
 }
 
 function load(): NativeAddon | null {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { SEGMENT } from "./chunker.ts";
 import { Semaphore } from "./concurrency.ts";
-import { nativeAddon } from "../platform/native.ts";
+import { longLivedSharedBuffer } from "../platform/long-lived-buffer.ts";
 import type { ChunkResult, ChunkTask, DecodeResult, DecodeTask, DiffResult, DiffTask, EncodeResult, EncodeTask, HashResult, HashTask, StoreProfile, WorkerMessage, WorkerTask } from "./worker-protocol.ts";
 
 interface Pending {
@@ -32,10 +32,7 @@ export class ThreadPool {
     const slots = opts.slots ?? threads * 3;
     this.#slotSem = new Semaphore(slots);
     for (let i = 0; i < slots; i++) {
-      const slot = new SharedArrayBuffer(this.slotSize);
-      // huge pages halve what the first touch of this memory costs on VMs (see native.ts)
-      nativeAddon()?.adviseHugePages(new Uint8Array(slot));
-      this.#slots.push(slot);
+      this.#slots.push(longLivedSharedBuffer(this.slotSize));
     }
     for (let i = 0; i < threads; i++) {
       const w = new Worker(new URL("./chunk-worker.ts", import.meta.url), { env: workerEnv() });

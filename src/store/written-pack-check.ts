@@ -7,7 +7,7 @@
 // with the backup for them, but no longer waits for the device). The verification after the
 // backup only looks these chunks up (run-verify.ts). A chunk that fails here is just not counted:
 // that verification re-reads it and reports it with the image bytes it holds.
-import { nativeAddon } from "../platform/native.ts";
+import { longLivedSharedBuffer } from "../platform/long-lived-buffer.ts";
 import type { BlobBackend } from "./backend.ts";
 import { MAX_CHUNK } from "./chunker.ts";
 import { Semaphore } from "./concurrency.ts";
@@ -48,7 +48,7 @@ export class WrittenPackCheck {
   /** Re-reads a pack that is durable and re-hashes its chunks. Never rejects; releases the pack's cached pages. */
   async check(pack: string, entries: readonly PackEntry[]): Promise<void> {
     await this.#turns.acquire();
-    const buffer = spare.pop() ?? newBuffer();
+    const buffer = spare.pop() ?? longLivedSharedBuffer(BUFFER);
     try {
       for (const window of readWindows(entries.map((e) => ({ id: e.id, loc: e })), buffer.byteLength)) {
         if (this.#signal?.aborted) return;
@@ -65,10 +65,4 @@ export class WrittenPackCheck {
       await this.#backend.uncache?.(packKey(pack));
     }
   }
-}
-
-function newBuffer(): SharedArrayBuffer {
-  const b = new SharedArrayBuffer(BUFFER);
-  nativeAddon()?.adviseHugePages(new Uint8Array(b)); // as the pool's slots: first touch costs half
-  return b;
 }
