@@ -104,6 +104,7 @@ import { StoreRegistry } from "./services/infrastructure/store-registry.ts";
 import { protectionStoreStats } from "./db/protection-store-stats.ts";
 import { protectionStoreJobs } from "./jobs/protection-store-jobs.ts";
 import { ProtectionStoreFactory } from "./store/chunk-store-factory.ts";
+import { prefaultSharedSlots } from "./store/index.ts";
 import { FileKeyVault } from "./store/key-vault.ts";
 import type { ProtectionStore } from "./store/protection-store.ts";
 import type { UseCases } from "./services/use-cases.ts";
@@ -209,6 +210,7 @@ export interface Services {
 /** `clock`: the control plane's one clock (time stamps, due times, leases, retention, heartbeats). */
 export async function buildServices(config: Config, logger: Logger, clock: Clock = config.testClock ? new TestClock() : systemClock): Promise<Services> {
   registerPrivatePath(config.dataDir);
+  prefaultSharedSlots(); // a service: the store workers' slots are faulted in when they start
   const testClock = clock instanceof TestClock ? clock : undefined;
   const database = await openDatabase(config.databaseUrl);
   try {
@@ -596,6 +598,7 @@ export async function firstStart(services: Services): Promise<FirstStart> {
  */
 export function buildDataPlane(labRoot: string, where: string, opts: { crashPoint?: string | undefined; storeCacheDir?: string | null } = {}): { plane: DataPlane; close(): Promise<void> } {
   const crash = crashPointsAt(opts.crashPoint, (code) => process.exit(code));
+  prefaultSharedSlots(); // a long-running orchestrator, as the service
   const connectors = createConnectorRegistry({ labRoot, crashPoints: crash });
   const registry = new StoreRegistry(new ProtectionStoreFactory(opts.storeCacheDir ? { cacheDir: opts.storeCacheDir } : {}));
   return {

@@ -16,3 +16,4 @@ export { ProtectionStore } from "./protection-store.ts";
 export type { RepairReport } from "./repair-index.ts";
 export type { StoreStats } from "./stats.ts";
 export type { DamagedChunk, VerifyReport } from "./verify.ts";
+export { prefaultSharedSlots } from "./worker-pool.ts";

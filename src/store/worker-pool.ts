@@ -26,13 +26,14 @@ export class ThreadPool {
   #seq = 0;
   #failed: Error | null = null;
 
-  constructor(opts: { threads?: number; slots?: number; slotSize?: number } = {}) {
+  /** prefault: fault the slots in as they are made (a long-running service; see long-lived-buffer.ts) */
+  constructor(opts: { threads?: number; slots?: number; slotSize?: number; prefault?: boolean } = {}) {
     const threads = opts.threads ?? Math.max(1, availableParallelism());
     this.slotSize = opts.slotSize ?? SEGMENT;
     const slots = opts.slots ?? threads * 3;
     this.#slotSem = new Semaphore(slots);
     for (let i = 0; i < slots; i++) {
-      this.#slots.push(longLivedSharedBuffer(this.slotSize));
+      this.#slots.push(longLivedSharedBuffer(this.slotSize, { prefault: opts.prefault === true }));
     }
     for (let i = 0; i < threads; i++) {
       const w = new Worker(new URL("./chunk-worker.ts", import.meta.url), { env: workerEnv() });
@@ -110,10 +111,16 @@ function workerEnv(): NodeJS.ProcessEnv {
 }
 
 let shared: ThreadPool | null = null;
+let prefaultShared = false;
+
+/** Called by a long-running process (the service): the shared pool's slots are faulted in when it starts. */
+export function prefaultSharedSlots(): void {
+  prefaultShared = true;
+}
 
 /** The process-wide pool, started on first use. */
 export function sharedThreadPool(): ThreadPool {
-  shared ??= new ThreadPool();
+  shared ??= new ThreadPool({ prefault: prefaultShared });
   return shared;
 }
 
