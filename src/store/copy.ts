@@ -24,6 +24,7 @@ import { gcSnapshot } from "./gc-lock.ts";
 import { BackupSession } from "./session.ts";
 import type { DecodeItem } from "./worker-protocol.ts";
 import type { WorkerPool } from "./worker-pool.ts";
+import type { WrittenPackCheck } from "./written-pack-check.ts";
 
 export interface CopyEnd {
   backend: BlobBackend;
@@ -49,7 +50,8 @@ const BATCHES_IN_FLIGHT = 4;
  * onProgress hears (stored bytes read and copied so far, stored bytes the copy has to read). An
  * aborted signal stops it between batches (OperationCancelledError) before the target lists it.
  */
-export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd, onProgress?: ProgressFn, signal?: AbortSignal): Promise<CopyReport> {
+/** check: re-reads each pack written into the target as soon as it is durable (written-pack-check.ts). */
+export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd, onProgress?: ProgressFn, signal?: AbortSignal, check?: WrittenPackCheck): Promise<CopyReport> {
   const sameNames = from.idHash === to.idHash && (from.keys?.idKey.toString("hex") ?? "") === (to.keys?.idKey.toString("hex") ?? "");
   // same names and no encryption on either side: a verified frame is valid in the target as it
   // is, so it is written unchanged instead of being compressed again
@@ -63,7 +65,7 @@ export async function copyBackupTo(from: CopyEnd, m: Manifest, to: CopyEnd, onPr
     const [source, target] = await Promise.all([load(from), load(to)]);
     /** target id -> stored size (0 while this copy is writing it) */
     const have = target.sizes();
-    writer = new PackWriter(to.backend, to.keys, { disk: to.indexCache.disk });
+    writer = new PackWriter(to.backend, to.keys, { disk: to.indexCache.disk, ...(check ? { afterCommit: (pack, entries) => check.check(pack, entries) } : {}) });
     const packs = writer;
     const rename = new Map<string, string>();
     const report: CopyReport = { backupId: m.backupId, chunksCopied: 0, bytesCopied: 0, chunksSkipped: 0 };

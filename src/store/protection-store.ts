@@ -1,7 +1,7 @@
 // The public engine: one ProtectionStore per store directory (or other BlobBackend).
 import { open } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
-import type { BackedUpImage, ImageBackupOptions, ImageLock, ImageReader, ImageStore, ImageVerification, ImageVerifyOptions, ImageWork, ImageWriter, StoredImage } from "../services/infrastructure/image-store.ts";
+import type { BackedUpImage, ImageBackupOptions, ImageCopyOptions, ImageLock, ImageReader, ImageStore, ImageVerification, ImageVerifyOptions, ImageWork, ImageWriter, StoredImage, VerifiedOnWrite } from "../services/infrastructure/image-store.ts";
 import type { BlobBackend } from "./backend.ts";
 import { isNotFound } from "./backend.ts";
 import type { BackupOptions, StoreContext } from "./backup.ts";
@@ -300,13 +300,15 @@ export class ProtectionStore implements ImageStore {
   }
 
   /** copyBackup into another ProtectionStore; a target that holds the image already moves nothing. */
-  copyImage(imageId: string, to: ImageStore, options: ImageWork = {}): Promise<{ imageId: string; bytesMoved: number }> {
+  copyImage(imageId: string, to: ImageStore, options: ImageCopyOptions = {}): Promise<{ imageId: string; bytesMoved: number; verifiedOnWrite?: VerifiedOnWrite }> {
     return guard("copy", this.backend, async () => {
       if (!(to instanceof ProtectionStore)) throw new StoreArgumentError("an image is copied only into another protection store");
       const m = await readManifest(this.backend, imageId, this.#keys);
       if (await to.backend.has(BACKUP_PREFIX + imageId)) return { imageId, bytesMoved: 0 };
-      const report = await copyBackupTo(this.#copyEnd(), m, to.#copyEnd(), options.onProgress, options.signal);
-      return { imageId, bytesMoved: report.bytesCopied };
+      // the target's own profile decodes what the target holds
+      const check = options.verifyWritten ? new WrittenPackCheck(to.backend, to.#getPool(), options.signal) : undefined;
+      const report = await copyBackupTo(this.#copyEnd(), m, to.#copyEnd(), options.onProgress, options.signal, check);
+      return { imageId, bytesMoved: report.bytesCopied, ...(check ? { verifiedOnWrite: check.verified } : {}) };
     });
   }
 

@@ -68,4 +68,23 @@ describe("verify as the backup writes", () => {
       await store.close();
     }
   });
+
+  it("a copy that verifies as it writes vouches for what it moved into the target; the target's verification reads no pack again", async () => {
+    const from = await ProtectionStore.create(join(t.dir, "c-from"));
+    const backend = new WatchedDir(join(t.dir, "c-to"));
+    const to = await ProtectionStore.createOn(backend);
+    try {
+      const image = await from.backupImage(new MemoryReader(randomBytes(24 * MiB)));
+      const copied = await from.copyImage(image.imageId, to, { verifyWritten: true });
+      const onWrite = copied.verifiedOnWrite ?? new Map<string, number>();
+      expect(copied.bytesMoved).toBeGreaterThan(0);
+      expect([...onWrite.values()].reduce((n, b) => n + b, 0)).toBe(copied.bytesMoved);
+      backend.packReads = 0;
+      expect(await to.verifyImage(copied.imageId, { verifiedOnWrite: onWrite })).toMatchObject({ ok: true, chunksCheckedOnWrite: onWrite.size });
+      expect(backend.packReads).toBe(0);
+    } finally {
+      await from.close();
+      await to.close();
+    }
+  });
 });

@@ -149,14 +149,14 @@ describe("a protection run", () => {
     const reads = children[1]!.logMessages.flatMap((m) => /: (\d+) bytes read/.exec(m.message)?.[1] ?? []).map(Number);
     expect(reads.reduce((a, b) => a + b, 0)).toBeLessThan(written * 4 + 4 * MiB);
     expect(reads.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-    // Verified after it was written: what it added re-read and re-hashed (the backup's own packs as
-    // each became durable), what it shares with the verified first backup looked up in place (the
-    // cloud copy likewise against the first cloud copy, re-reading what it added after the copy).
-    for (const [tier, early] of [[children[1]!, true], [children[2]!, false]] as const) {
-      const verified = tier.logMessages.map((m) => /^verified: (\d+) bytes re-read and re-hashed(?: \((\d+) chunks of them as their packs became durable during the backup\))?, (\d+) chunks shared with the previous backup found in place$/.exec(m.message)).find(Boolean);
+    // Verified after it was written: what it added re-read and re-hashed (each pack as soon as it
+    // was durable, while the backup or copy went on), what it shares with the verified first backup
+    // looked up in place (the cloud copy likewise against the first cloud copy).
+    for (const tier of [children[1]!, children[2]!]) {
+      const verified = tier.logMessages.map((m) => /^verified: (\d+) bytes re-read and re-hashed(?: \((\d+) chunks of them as soon as their packs were durable\))?, (\d+) chunks shared with the previous backup found in place$/.exec(m.message)).find(Boolean);
       expect(verified, tier.logMessages.map((m) => m.message).join("\n")).toBeDefined();
       expect(Number(verified![1])).toBeLessThanOrEqual(incremental.newStoredSizeInBytes! * 1.2);
-      expect(verified![2] !== undefined && Number(verified![2]) > 0).toBe(early);
+      expect(Number(verified![2])).toBeGreaterThan(0);
       expect(Number(verified![3])).toBeGreaterThan(0);
     }
     const info = await json<Copy & { verificationInfo?: { stateReason?: string } }>(await server.api(`${VMS}/${vm.id}/backups/${incremental.id}`), 200);

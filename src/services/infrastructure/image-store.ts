@@ -37,18 +37,23 @@ export interface ImageWork {
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
 }
 
-export interface ImageBackupOptions extends ImageWork {
+/** Re-read and re-hash each pack written as soon as it is durable, while the work goes on (its verify-after-write). */
+export interface VerifyAsWritten {
+  verifyWritten?: boolean;
+}
+
+export interface ImageCopyOptions extends ImageWork, VerifyAsWritten {}
+
+export interface ImageBackupOptions extends ImageWork, VerifyAsWritten {
   /** The previous image of the same disk in this store: recorded, and the base of an incremental. */
   parent?: string;
   /** With `parent`: the only ranges changed since it (changed-block tracking); the rest comes from the parent. */
   changedRanges?: readonly ByteRange[];
   /** Free text kept with the image (the run names its operation and disk, for the reconciler). */
   label?: string;
-  /** Re-read and re-hash each pack as soon as it is durable, while the backup goes on (its verify-after-write). */
-  verifyWritten?: boolean;
 }
 
-/** Chunks a backup with verifyWritten re-read intact from their durable packs: id -> stored bytes. */
+/** Chunks a backup or copy with verifyWritten re-read intact from their durable packs: id -> stored bytes. */
 export type VerifiedOnWrite = ReadonlyMap<string, number>;
 
 export interface BackedUpImage extends StoredImage {
@@ -80,8 +85,8 @@ export interface ImageVerifyOptions extends ImageWork {
    */
   verifiedBase?: string;
   /**
-   * From the backup of this image (BackedUpImage): chunks already re-read and re-hashed as their
-   * packs became durable. They are looked up only, and counted as checked.
+   * From the backup or copy that wrote this image (with verifyWritten): chunks already re-read and
+   * re-hashed as their packs became durable. They are looked up only, and counted as checked.
    */
   verifiedOnWrite?: VerifiedOnWrite;
 }
@@ -116,7 +121,7 @@ export interface ImageStore {
   /** Writes the image byte-exact into `target`; zero areas become zero() calls, not writes. */
   restoreImage(imageId: string, target: ImageWriter, options?: ImageWork): Promise<void>;
   /** Copies the image into `to` (a store of the same implementation) moving only chunks it lacks; idempotent. */
-  copyImage(imageId: string, to: ImageStore, options?: ImageWork): Promise<{ imageId: string; bytesMoved: number }>;
+  copyImage(imageId: string, to: ImageStore, options?: ImageCopyOptions): Promise<{ imageId: string; bytesMoved: number; verifiedOnWrite?: VerifiedOnWrite }>;
   /** Re-reads and re-hashes every chunk the image needs (those shared with options.verifiedBase: looked up only). */
   verifyImage(imageId: string, options?: ImageVerifyOptions): Promise<ImageVerification>;
   /** The image's facts, or undefined when the store does not hold it. */

@@ -40,7 +40,7 @@ export async function verifyImages(
     if (!result.ok && result.problems.length === 0) problems.push(`image ${image.imageId}: damaged`);
   }
   const checked = inPlace === 0 ? "every chunk re-read and re-hashed" : `the chunks new since the previous backup re-read and re-hashed, the ${inPlace} it shares with it found in place`;
-  const early = onWrite === 0 ? "" : ` (${onWrite} chunks of them as their packs became durable during the backup)`;
+  const early = onWrite === 0 ? "" : ` (${onWrite} chunks of them as soon as their packs were durable)`;
   await work.log(problems.length === 0 ? `verified: ${bytes} bytes re-read and re-hashed${early}${inPlace === 0 ? "" : `, ${inPlace} chunks shared with the previous backup found in place`}` : `verification found ${problems.length} problem(s): ${problems.slice(0, 3).join("; ")}`);
   return { ok: problems.length === 0, verifiedAt: new Date(clock.now()).toISOString(), checked, problems };
 }

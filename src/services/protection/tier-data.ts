@@ -7,7 +7,7 @@
 // which images listed copies still reference.
 import { isConnectorError } from "../ports/connector-error.ts";
 import type { HypervisorConnector } from "../ports/hypervisor-connector.ts";
-import type { BackedUpImage, ImageBackupOptions, ImageStore } from "../infrastructure/image-store.ts";
+import type { BackedUpImage, ImageBackupOptions, ImageStore, VerifiedOnWrite } from "../infrastructure/image-store.ts";
 import type { CopyDisk, VerificationResult } from "./copy-records.ts";
 import type { DataPlane, DataWork } from "./data-plane.ts";
 import { lockImages } from "./image-locks.ts";
@@ -137,16 +137,18 @@ async function copyBackup(plane: DataPlane, plan: CopyPlan, work: DataWork): Pro
   await work.log(`copying backup ${source.id} of ${new Date(source.pointInTime).toISOString()} into the cloud store (${plane.where})`);
   const progress = new ByteProgress(work, 0, 90, source.disks.map((d) => d.capacityBytes));
   const disks: CopyDisk[] = [];
+  const onWrite = new Map<string, VerifiedOnWrite>();
   let moved = 0;
   for (const [i, disk] of source.disks.entries()) {
-    const { imageId, bytesMoved } = await from.copyImage(disk.ref, to, { signal: work.signal, onProgress: (done, total) => progress.report(i, done, total) });
+    const { imageId, bytesMoved, verifiedOnWrite } = await from.copyImage(disk.ref, to, { signal: work.signal, verifyWritten: true, onProgress: (done, total) => progress.report(i, done, total) });
+    if (verifiedOnWrite) onWrite.set(imageId, verifiedOnWrite);
     moved += bytesMoved;
     const image = await to.image(imageId);
     disks.push({ ...disk, ref: imageId, storedBytes: image?.storedBytes ?? 0, newStoredBytes: bytesMoved });
   }
   await work.log(`${moved} bytes moved to the cloud store`);
   const baseOf = (d: CopyDisk) => plan.verifiedInTarget?.find((p) => p.diskId === d.diskId && p.capacityBytes === d.capacityBytes)?.ref;
-  const images = disks.map((d) => ({ imageId: d.ref, sizeBytes: d.capacityBytes, verifiedBase: baseOf(d) }));
+  const images = disks.map((d) => ({ imageId: d.ref, sizeBytes: d.capacityBytes, verifiedBase: baseOf(d), verifiedOnWrite: onWrite.get(d.ref) }));
   const verification = await verifyImages(to, images, work, { from: 90, to: 99, clock: clockFor(plan) });
   await lockFor(to, plan, source.pointInTime, disks, work);
   return {
