@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { checkImportSource, prepareRawImage } from "./import-image.ts";
+import { randomBytes } from "node:crypto";
+import { checkImportSource, nonZeroExtents, prepareRawImage } from "./import-image.ts";
 
 // What `obr lab import-vm` must never turn into a lab disk.
 let dir: string;
@@ -38,5 +39,26 @@ describe("import sources", () => {
     await expect(checkImportSource(join(dir, "innocent", "key.raw"), priv)).rejects.toThrow(/inside the data dir/);
     await writeFile(join(dir, "outside.raw"), Buffer.alloc(512));
     await expect(checkImportSource(join(dir, "outside.raw"), priv)).resolves.toBeUndefined();
+  });
+});
+
+describe("reading an image's data", () => {
+  test("the extents hold every non-zero byte where it lies, skip zero 64 KiB blocks, and reach a partial last block", async () => {
+    const KiB = 1024;
+    const image = Buffer.alloc(9 * 1024 * KiB + 3 * 512); // three 4 MiB reads, the last one short
+    randomBytes(200 * KiB).copy(image, 4 * 1024 * KiB - 100 * KiB); // across the first read's end
+    randomBytes(64 * KiB).copy(image, 6 * 1024 * KiB); // one block after a run of zeros
+    randomBytes(1000).copy(image, image.length - 1000); // the partial block at the end
+    const path = join(dir, "extents.img");
+    await writeFile(path, image);
+    const rebuilt = Buffer.alloc(image.length);
+    let extents = 0;
+    for await (const { offset, data } of nonZeroExtents(path)) {
+      extents++;
+      data.copy(rebuilt, offset); // a view of the reader's buffer: used before the next extent
+      for (let at = 0; at < data.length; at += 64 * KiB) expect(data.subarray(at, at + 64 * KiB).some((b) => b !== 0)).toBe(true);
+    }
+    expect(rebuilt.equals(image)).toBe(true);
+    expect(extents).toBe(4); // the run across the first boundary is cut there
   });
 });
