@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LocalDirBackend } from "./backends/local-dir.ts";
+import { OperationCancelledError } from "./errors.ts";
 import { ProtectionStore } from "./protection-store.ts";
 import { tempDir } from "./test-support/fixtures.ts";
 import { MemoryReader } from "./test-support/memory-image.ts";
@@ -85,6 +86,29 @@ describe("verify as the backup writes", () => {
     } finally {
       await from.close();
       await to.close();
+    }
+  });
+
+  it("an aborted backup that verifies as it writes stops, lists nothing, and leaves no read of its packs running", async () => {
+    const backend = new WatchedDir(join(t.dir, "d"));
+    const store = await ProtectionStore.createOn(backend);
+    try {
+      const reader = new MemoryReader(randomBytes(64 * MiB));
+      const abort = new AbortController();
+      reader.onRead = () => {
+        if (reader.reads.length === 2) abort.abort();
+      };
+      const err = await store.backupImage(reader, { verifyWritten: true, signal: abort.signal }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(OperationCancelledError);
+      expect(await store.listImages()).toEqual([]);
+      const reads = backend.packReads;
+      await new Promise((r) => setTimeout(r, 100));
+      expect(backend.packReads).toBe(reads); // every check had ended (or skipped) when the backup returned
+    } finally {
+      await store.close();
     }
   });
 });
