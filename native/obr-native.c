@@ -82,9 +82,36 @@ static napi_value cdc_cut(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* A job that runs on the libuv pool and resolves a promise: every job struct starts with this. */
 typedef struct {
   napi_async_work work;
   napi_deferred deferred;
+  napi_ref keep; /* NULL, or a value that must outlive the job (the memory it works on) */
+} job_head;
+
+static void job_complete(napi_env env, napi_status status, void *p) {
+  (void)status;
+  job_head *h = p;
+  napi_value undef;
+  napi_get_undefined(env, &undef);
+  napi_resolve_deferred(env, h->deferred, undef);
+  if (h->keep) napi_delete_reference(env, h->keep);
+  napi_delete_async_work(env, h->work);
+  free(p);
+}
+
+/* Queues the job (a struct starting with its job_head) and returns its promise. */
+static napi_value queue_job(napi_env env, job_head *h, const char *name, napi_async_execute_callback execute) {
+  napi_value promise, n;
+  napi_create_promise(env, &h->deferred, &promise);
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &n);
+  napi_create_async_work(env, NULL, n, execute, job_complete, h, &h->work);
+  napi_queue_async_work(env, h->work);
+  return promise;
+}
+
+typedef struct {
+  job_head head;
   int fd;
   int64_t offset, length;
 } drop_job;
@@ -93,16 +120,6 @@ static void drop_execute(napi_env env, void *p) {
   (void)env;
   drop_job *j = p;
   posix_fadvise(j->fd, j->offset, j->length, POSIX_FADV_DONTNEED); /* advisory: errors ignored */
-}
-
-static void drop_complete(napi_env env, napi_status status, void *p) {
-  (void)status;
-  drop_job *j = p;
-  napi_value undef;
-  napi_get_undefined(env, &undef);
-  napi_resolve_deferred(env, j->deferred, undef);
-  napi_delete_async_work(env, j->work);
-  free(j);
 }
 
 /* dropCache(fd, offset, length): Promise<void>, resolved once the advice was given. */
@@ -119,12 +136,7 @@ static napi_value drop_cache(napi_env env, napi_callback_info info) {
     return NULL;
   }
   j->fd = fd;
-  napi_value promise, name;
-  napi_create_promise(env, &j->deferred, &promise);
-  napi_create_string_utf8(env, "obr:dropCache", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, drop_execute, drop_complete, j, &j->work);
-  napi_queue_async_work(env, j->work);
-  return promise;
+  return queue_job(env, &j->head, "obr:dropCache", drop_execute);
 }
 
 /* adviseHugePages(view): asks for transparent huge pages under the 2 MiB-aligned part of the view's
@@ -158,9 +170,7 @@ static napi_value advise_huge_pages(napi_env env, napi_callback_info info) {
 #endif
 
 typedef struct {
-  napi_async_work work;
-  napi_deferred deferred;
-  napi_ref view; /* keeps the memory alive until the advice is given */
+  job_head head; /* keeps the view: its memory must outlive the advice */
   void *data;
   size_t length;
 } prefault_job;
@@ -172,17 +182,6 @@ static void prefault_execute(napi_env env, void *p) {
   uintptr_t from = ((uintptr_t)j->data + page - 1) & ~(page - 1);
   uintptr_t to = ((uintptr_t)j->data + j->length) & ~(page - 1);
   if (to > from) madvise((void *)from, to - from, MADV_POPULATE_WRITE); /* advisory: errors ignored */
-}
-
-static void prefault_complete(napi_env env, napi_status status, void *p) {
-  (void)status;
-  prefault_job *j = p;
-  napi_value undef;
-  napi_get_undefined(env, &undef);
-  napi_resolve_deferred(env, j->deferred, undef);
-  napi_delete_reference(env, j->view);
-  napi_delete_async_work(env, j->work);
-  free(j);
 }
 
 /* prefault(view): Promise<void>, resolved once the view's whole pages are backed by memory (contents
@@ -197,13 +196,8 @@ static napi_value prefault(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "prefault(view: Uint8Array)");
     return NULL;
   }
-  napi_create_reference(env, argv[0], 1, &j->view);
-  napi_value promise, name;
-  napi_create_promise(env, &j->deferred, &promise);
-  napi_create_string_utf8(env, "obr:prefault", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, prefault_execute, prefault_complete, j, &j->work);
-  napi_queue_async_work(env, j->work);
-  return promise;
+  napi_create_reference(env, argv[0], 1, &j->head.keep);
+  return queue_job(env, &j->head, "obr:prefault", prefault_execute);
 }
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
