@@ -334,7 +334,7 @@ export async function buildServices(config: Config, logger: Logger, clock: Clock
   const copyUses = copyUseCases(copiesContext);
   const expiry = new CopyExpiry(copiesContext.index, copyUses, clock, logger.child({ component: "copy-expiry" }), EXPIRY_INTERVAL_MS);
   storeCopies.add(copies);
-  const copyImages = new LocalCopyImageCache(join(config.dataDir, "flr"), config.flrIdleMinutes * 60_000);
+  const copyImages = new LocalCopyImageCache(join(config.dataDir, "flr"), config.flrIdleMinutes * 60_000, config.flrWaitSeconds * 1000);
   const copyContext = { ...copiesContext, data: copyData(inventory, stores, copyImages), refreshStore: (customerId: string, storeId: string) => protectionStores.refreshStats(customerId, storeId) };
   for (const handler of copyJobs(copyContext)) worker.register(handler);
   const protectionRuns: ProtectionContext = {

@@ -29,6 +29,8 @@ export interface Config {
   readonly operationRetentionDays: number;
   /** A copy's disk materialised for file restore is removed once unused this long, minutes. */
   readonly flrIdleMinutes: number;
+  /** How long a request (a browse, restore-files' checks) waits for a copy's disk to be materialised, seconds. */
+  readonly flrWaitSeconds: number;
   /** Register the job types of the test suite (test.*): never in production. */
   readonly testJobs: boolean;
   /** An admin may read and move the installation's clock forward (/obr/v1/test-clock): for testing against obr only. */
@@ -131,6 +133,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Confi
       36500,
     ),
     flrIdleMinutes: parseInteger("OBR_FLR_IDLE_MINUTES", pick("flrIdleMinutes", "OBR_FLR_IDLE_MINUTES") ?? "15", 1, 10080),
+    flrWaitSeconds: parseInteger("OBR_FLR_WAIT_SECONDS", pick("flrWaitSeconds", "OBR_FLR_WAIT_SECONDS") ?? "20", 0, 600),
     testJobs: parseBool("OBR_TEST_JOBS", pick("testJobs", "OBR_TEST_JOBS") ?? "0"),
     testClock: parseBool("OBR_TEST_CLOCK", pick("testClock", "OBR_TEST_CLOCK") ?? "0"),
     crashPoint: parseCrashPoint(pick("crashPoint", "OBR_CRASH_POINT")),

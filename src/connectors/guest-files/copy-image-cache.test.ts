@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ImageNotReadyError } from "../../services/ports/guest-files.ts";
 import { LocalCopyImageCache } from "./copy-image-cache.ts";
 
 describe("LocalCopyImageCache", () => {
@@ -63,5 +64,29 @@ describe("LocalCopyImageCache", () => {
       expect((await stat(dir)).isDirectory()).toBe(true);
     });
     expect(await readdir(join(root, "flr", "scratch"))).toEqual([]);
+  });
+
+  it("a request waits for a fill only so long: it is told to come back while the fill goes on, and the next call uses that fill", async () => {
+    const quick = new LocalCopyImageCache(join(root, "flr-quick"), 60_000, 50);
+    await quick.start();
+    try {
+      let fills = 0;
+      let release = () => {};
+      const slow = async (w: { write(o: number, d: Uint8Array): Promise<void>; flush(): Promise<void> }) => {
+        fills++;
+        await new Promise<void>((r) => {
+          release = r;
+        });
+        await w.write(0, Buffer.from("late"));
+        await w.flush();
+      };
+      const read = async (image: string) => (await readFile(image)).subarray(0, 4).toString();
+      await expect(quick.withImage("copy-2", 0, 1 << 20, slow, read, { request: true })).rejects.toThrow(ImageNotReadyError);
+      release();
+      expect(await quick.withImage("copy-2", 0, 1 << 20, slow, read)).toBe("late"); // not a request: waits for the fill
+      expect(fills).toBe(1);
+    } finally {
+      quick.stop();
+    }
   });
 });

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, open, rename, rm, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import type { ImageWriter } from "../../services/infrastructure/image-store.ts";
-import type { CopyImageCache } from "../../services/ports/guest-files.ts";
+import { type CopyImageCache, ImageNotReadyError } from "../../services/ports/guest-files.ts";
 
 const SWEEP_MS = 60_000;
 
@@ -41,12 +41,15 @@ interface Entry {
 export class LocalCopyImageCache implements CopyImageCache {
   readonly #root: string;
   readonly #idleMs: number;
+  readonly #requestWaitMs: number;
   readonly #entries = new Map<string, Entry>();
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(root: string, idleMs: number) {
+  /** requestWaitMs: how long a request waits for a fill (a first browse of a large disk takes minutes) */
+  constructor(root: string, idleMs: number, requestWaitMs = 20_000) {
     this.#root = root;
     this.#idleMs = idleMs;
+    this.#requestWaitMs = requestWaitMs;
   }
 
   /** Removes what an earlier process left and starts the idle sweep. */
@@ -73,7 +76,7 @@ export class LocalCopyImageCache implements CopyImageCache {
     }
   }
 
-  async withImage<T>(copyId: string, disk: number, capacityBytes: number, fill: (writer: ImageWriter) => Promise<void>, use: (image: string) => Promise<T>): Promise<T> {
+  async withImage<T>(copyId: string, disk: number, capacityBytes: number, fill: (writer: ImageWriter) => Promise<void>, use: (image: string) => Promise<T>, opts: { request?: boolean } = {}): Promise<T> {
     const key = `${copyId}/${disk}`;
     let entry = this.#entries.get(key);
     if (!entry) {
@@ -86,10 +89,23 @@ export class LocalCopyImageCache implements CopyImageCache {
     }
     entry.users++;
     try {
-      return await use(await entry.ready);
+      return await use(await (opts.request ? this.#within(entry.ready, copyId, disk) : entry.ready));
     } finally {
       entry.users--;
       entry.lastUsed = Date.now();
+    }
+  }
+
+  /** The fill's result, or ImageNotReadyError once a request has waited as long as it may. */
+  async #within(ready: Promise<string>, copyId: string, disk: number): Promise<string> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ImageNotReadyError(`disk ${disk} of copy ${copyId} is still being restored into the file-level-restore cache`)), this.#requestWaitMs);
+    });
+    try {
+      return await Promise.race([ready, late]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -56,11 +56,21 @@ export interface CopyImageCache {
   /**
    * Runs `use` with the local path of disk `disk` of copy `copyId`, filling it first with `fill`
    * (sparse, into a writer of `capacityBytes`) when it is not there yet: concurrent callers share
-   * one fill, and the image is not removed while any `use` runs.
+   * one fill, and the image is not removed while any `use` runs. `request`: the caller answers an
+   * HTTP request, so it waits for a fill only as long as the cache allows requests to wait, then
+   * rejects with ImageNotReadyError while the fill goes on for the next call.
    */
-  withImage<T>(copyId: string, disk: number, capacityBytes: number, fill: (writer: ImageWriter) => Promise<void>, use: (image: string) => Promise<T>): Promise<T>;
+  withImage<T>(copyId: string, disk: number, capacityBytes: number, fill: (writer: ImageWriter) => Promise<void>, use: (image: string) => Promise<T>, opts?: { request?: boolean }): Promise<T>;
   /** A fresh local directory for staging files, removed after `use`. */
   withScratch<T>(use: (dir: string) => Promise<T>): Promise<T>;
   /** Removes a copy's images (the copy was deleted); waits for running uses. */
   evict(copyId: string): Promise<void>;
+}
+
+/** A request asked for a copy's disk image whose fill is still under way (withImage's `request`). */
+export class ImageNotReadyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ImageNotReadyError";
+  }
 }

@@ -6,7 +6,7 @@ import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/app-error.ts";
 import { guestPath } from "../../domain/guest-paths.ts";
 import { isConnectorError } from "../ports/connector-error.ts";
-import type { GuestFileType } from "../ports/guest-files.ts";
+import { type GuestFileType, ImageNotReadyError } from "../ports/guest-files.ts";
 import type { ImageWriter } from "../infrastructure/image-store.ts";
 import type { CopyDisk, CopyRecord } from "./copy-records.ts";
 import { fillerFor } from "./restore-data.ts";
@@ -53,22 +53,32 @@ export async function copyOfVm(ctx: ProtectionContext, customerId: string, vmId:
 
 /**
  * Runs `use` on the local image of the copy's disk `diskIndex` (materialised on first use), which
- * must hold a file system obr reads (400 otherwise).
+ * must hold a file system obr reads (400 otherwise). `request`: an HTTP request waits for the
+ * first materialisation only as long as the cache lets it, then gets 503 with Retry-After while
+ * the disk goes on being restored into the cache.
  */
-export async function withCopyImage<T>(ctx: ProtectionContext, copy: CopyRecord, diskIndex: number, use: (image: string, disk: CopyDisk) => Promise<T>, signal?: AbortSignal): Promise<T> {
+export async function withCopyImage<T>(ctx: ProtectionContext, copy: CopyRecord, diskIndex: number, use: (image: string, disk: CopyDisk) => Promise<T>, work: { signal?: AbortSignal; request?: boolean } = {}): Promise<T> {
+  const { signal } = work;
   const disk = copy.disks[diskIndex];
   if (!disk) throw AppError.badRequest(`disk ${diskIndex}: the ${copy.kind} has ${copy.disks.length} disk(s), numbered from 0`);
   const fill = async (writer: ImageWriter) => {
     const filler = await fillerFor(ctx.dataPlane, await copySource(ctx, copy.customerId, copy), signal);
     await filler(disk, writer, () => undefined);
   };
-  return ctx.copyImages.withImage(copy.id, diskIndex, disk.capacityBytes, fill, async (image) => {
+  const checked = async (image: string) => {
     if (!(await ctx.guestFiles.recognises(image))) {
       throw AppError.badRequest(`${disk.label} of ${copy.kind} '${copy.name}' holds no file system obr can read (ext2, ext3 or ext4)`);
     }
     return use(image, disk);
+  };
+  return ctx.copyImages.withImage(copy.id, diskIndex, disk.capacityBytes, fill, checked, { request: work.request === true }).catch((err: unknown) => {
+    if (!(err instanceof ImageNotReadyError)) throw err;
+    throw new AppError(503, "SERVICE_UNAVAILABLE", `${disk.label} of ${copy.kind} '${copy.name}' is still being restored into the file-level-restore cache (the first look at a disk reads it whole); retry in a few seconds`, { headers: { "retry-after": String(RETRY_AFTER_SECONDS) } });
   });
 }
+
+/** What a request told that a copy's disk is still being prepared should wait before asking again. */
+const RETRY_AFTER_SECONDS = 5;
 
 /** Connector refusals about a path (missing, not a directory) as the API's 404 / 400. */
 export function pathError(err: unknown, what: string): unknown {
@@ -100,7 +110,7 @@ export function copyFilesUseCases(ctx: ProtectionContext): CopyFilesUseCases {
         );
         const items = page.map((e, i) => ({ name: e.name, path: e.path, type: e.type, sizeInBytes: e.sizeInBytes, modifiedAt: facts[i]?.modifiedAt ?? new Date(0).toISOString() }));
         return { items, count: items.length, offset, total: entries.length };
-      });
+      }, { request: true });
     },
   };
 }

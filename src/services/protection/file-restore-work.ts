@@ -83,7 +83,7 @@ export async function restoreFiles(ctx: ProtectionContext, work: FileRestoreWork
         }
         return roots;
       },
-      signal,
+      { signal },
     );
     // 2. Into the target's file system.
     const tally = await connector.editDiskImage(vm.id, disk.id, async (image) => {

@@ -56,7 +56,7 @@ export async function requestFileRestore(ctx: ProtectionContext, actor: Actor, v
     );
     const missing = items.findIndex((_, i) => !found[i]);
     if (missing >= 0) throw AppError.badRequest(`filePathInfo[${missing}].absoluteSourcePath: no '${items[missing]?.source}' in ${kind} '${copy.name}'`);
-  });
+  }, { request: true });
   const payload: FileRestorePayload = {
     source: { kind, id: copy.id },
     targetVmId: target.id,
