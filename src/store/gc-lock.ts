@@ -3,7 +3,10 @@
 //   holding a lease record (lease.ts) its holder renews every third of the lease.
 // - A lock whose lease expired, or whose holder was a process of this host that exited, is
 //   broken by whoever finds it first: only the one that creates locks/gc-broken/<lease id>
-//   exclusively deletes it, so two GCs that found the same dead lock cannot both take over.
+//   exclusively deletes it, so two GCs that found the same dead lock cannot both take over. A
+//   marker whose own writer is dead (killed between the marker and the delete) is claimed the same
+//   way, one level up: otherwise the dead lock would stay until GC removed old markers, which it
+//   cannot do while the lock stands (a crash test wedged here).
 // - The holder checks its lease (assertHeld) before every step that deletes: a holder that was
 //   silent for a whole lease (stopped, cut off) stops rather than work beside its successor.
 // - An unreadable lock (written by an obr from before whole-file locks, killed mid-write) counts
@@ -77,11 +80,25 @@ export async function acquireGcLock(backend: BlobBackend): Promise<GcLease | nul
   const cur = await readLock(backend);
   if (cur.state !== "absent") {
     if (cur.live) return null;
-    if (!(await backend.putExclusive(`${GC_BROKEN_PREFIX}${cur.tag}`, encodeOwner(me)))) return null;
+    if (!(await claimBreak(backend, cur.tag, me))) return null;
     await backend.delete(GC_LOCK);
     await backend.flush();
   }
   return (await backend.putExclusive(GC_LOCK, encodeOwner(me))) ? new GcLease(backend, me) : null;
+}
+
+/**
+ * The exclusive right to remove the dead holder tagged `tag`: its marker, or, when another process
+ * wrote that marker and died before finishing, the marker of that marker (each level names a
+ * different dead process, so this ends). False while a live process is breaking it.
+ */
+async function claimBreak(backend: BlobBackend, tag: string, me: Owner): Promise<boolean> {
+  const marker = `${GC_BROKEN_PREFIX}${tag}`;
+  if (await backend.putExclusive(marker, encodeOwner(me))) return true;
+  const raw = await backend.get(marker).catch(() => null);
+  const breaker = raw ? parseOwner(raw) : null;
+  if (!breaker?.leaseId || !ownerDead(breaker) || breaker.leaseId === tag) return false;
+  return claimBreak(backend, breaker.leaseId, me);
 }
 
 /** Waits while a live GC holds the lock (a dead holder's lock is ignored). */

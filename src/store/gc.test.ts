@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { BackupNotFoundError, ConcurrentGcError, GcLockedError } from "./errors.ts";
 import { ProtectionStore } from "./protection-store.ts";
 import { listPacks, packKey } from "./pack-index.ts";
-import { acquireGcLock, GC_LOCK } from "./gc-lock.ts";
+import { acquireGcLock, GC_BROKEN_PREFIX, GC_LOCK } from "./gc-lock.ts";
 import { makeImage, makeNext, sha, tempDir } from "./test-support/fixtures.ts";
 import { backendKinds } from "./test-support/s3.ts";
 
@@ -187,6 +187,25 @@ for (const k of kinds) describe.skipIf(Boolean(k.skip))(`deletion and garbage co
       // ... and a live one of this host
       await backend.putExclusive(GC_LOCK, Buffer.from(JSON.stringify({ host: hostname(), pid: process.pid, startedAt: 0 })));
       await expect(s.gc({ graceMs: 0 })).rejects.toBeInstanceOf(GcLockedError);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a dead lock whose breaker died before removing it is broken by the next GC; a live breaker's is left to it", async () => {
+    const backend = await k.make();
+    const s = await ProtectionStore.createOn(backend);
+    try {
+      const record = (o: object) => Buffer.from(JSON.stringify({ host: hostname(), startedAt: 0, expiresAt: Date.now() + 60_000, ...o }));
+      const gone = 2 ** 22 + 12345; // no such process here
+      // a holder that died, and a live process that has claimed breaking it: not ours to take
+      await backend.putExclusive(GC_LOCK, record({ pid: gone, leaseId: "dead-holder" }));
+      await backend.putExclusive(`${GC_BROKEN_PREFIX}dead-holder`, record({ pid: process.pid, leaseId: "live-breaker" }));
+      await expect(s.gc({ graceMs: 0 })).rejects.toBeInstanceOf(GcLockedError);
+      // the breaker was killed between its claim and the delete: the next GC claims its claim
+      await backend.put(`${GC_BROKEN_PREFIX}dead-holder`, record({ pid: gone + 1, leaseId: "dead-breaker" }));
+      expect((await s.gc({ graceMs: 0 })).aborted).toBeNull();
+      expect(await backend.has(GC_LOCK)).toBe(false);
     } finally {
       await s.close();
     }
