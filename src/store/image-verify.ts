@@ -2,8 +2,8 @@
 // re-hashed by the workers (verify.ts checks the whole store), except the chunks of an image
 // verified before (`verified`: after an incremental, the parent's) and those its backup re-read
 // as it wrote them (`verifiedOnWrite`), which are only looked up: indexed, in a pack that exists
-// and reaches past them. Each problem names the chunk, its pack
-// and the image bytes it holds, so the caller knows which part of the disk is lost.
+// and reaches past them. Each problem names the chunk, its pack and the image bytes it holds, so
+// the caller knows which part of the disk is lost.
 import type { ImageVerification } from "../services/infrastructure/image-store.ts";
 import type { BlobBackend } from "./backend.ts";
 import { isNotFound } from "./backend.ts";
@@ -34,6 +34,7 @@ export async function verifyImageChunks(
   const inPlace = new Map<string, Array<{ id: string; loc: ChunkLocation }>>();
   let checkedOnWrite = 0;
   let bytesOnWrite = 0;
+  let chunksFoundInPlace = 0;
   for (const id of where.keys()) {
     const loc = index.chunks.get(id);
     if (!loc) {
@@ -41,11 +42,13 @@ export async function verifyImageChunks(
       continue;
     }
     const onWrite = work.verifiedOnWrite?.has(id) === true;
+    const shared = !onWrite && work.verified?.has(id) === true;
     if (onWrite) {
       checkedOnWrite++;
       bytesOnWrite += loc.len;
     }
-    const to = onWrite || work.verified?.has(id) ? inPlace : byPack;
+    if (shared) chunksFoundInPlace++;
+    const to = onWrite || shared ? inPlace : byPack;
     const inPack = to.get(loc.pack);
     if (inPack) inPack.push({ id, loc });
     else to.set(loc.pack, [{ id, loc }]);
@@ -76,7 +79,6 @@ export async function verifyImageChunks(
     }
   });
   problems.sort();
-  const chunksFoundInPlace = [...inPlace.values()].reduce((n, c) => n + c.length, 0) - checkedOnWrite;
   return { ok: problems.length === 0, chunksChecked: where.size - chunksFoundInPlace, bytesChecked: bytesChecked + bytesOnWrite, chunksCheckedOnWrite: checkedOnWrite, chunksFoundInPlace, problems };
 }
 

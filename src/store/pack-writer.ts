@@ -152,16 +152,13 @@ export class PackWriter {
         // the pack first: its index may only appear once the bytes it names are durable
         await w.commit();
         w = null;
-        const indexed = async () => {
-          await this.#backend.put(indexKey(p.id), index);
-          await this.#disk?.write(indexKey(p.id), index);
-        };
         const after = this.#afterCommit?.(p.id, p.entries);
         if (after) {
           this.#after.add(after);
           after.finally(() => this.#after.delete(after)).catch(() => {});
         }
-        await indexed();
+        await this.#backend.put(indexKey(p.id), index);
+        await this.#disk?.write(indexKey(p.id), index);
         // bounded: each pack waiting for afterCommit may hold its pages in the cache
         while (this.#after.size > MAX_AFTER_COMMIT) await Promise.race(this.#after);
       } catch (err) {
